@@ -1,0 +1,247 @@
+//! The command line: `serve` (the default), `migrate`, `openapi`, and the operator's admin
+//! commands, which work directly on `DATABASE_URL` with no server running.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::auth::scopes::ScopeSet;
+use crate::config::{Config, Settings};
+use crate::db::{ConnectionManager, DbConn};
+use crate::domain::ids::OrganisationId;
+use crate::models::api_client;
+use crate::models::audit::{self, Actor};
+use crate::models::organisation::{self, OrganisationKind};
+use crate::startup::{Application, migrate_with_retry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "oretrace",
+    version,
+    about = "Certification status, ASM/LSM sourcing mix and supplier provenance for purchasers of minerals",
+    long_about = "Certification status, ASM/LSM sourcing mix and supplier provenance for purchasers \
+                  of minerals.\n\nWith no command, starts the API (`serve`). Every setting is an \
+                  environment variable (shown in brackets) or the flag of the same name; a `.env` \
+                  file in the working directory is read too. RUST_LOG sets the log level \
+                  (default: info)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the API (the default). Migrations run first.
+    Serve {
+        /// Seed demo data into an empty database even though DATABASE_URL is set.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (the committed openapi/openapi.json).
+    Openapi,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+    /// Manage API clients.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Manage token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgsCommand {
+    /// Register an organisation; prints it as JSON (with its id).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// purchaser (default) or operator.
+        #[arg(long, default_value = "purchaser", value_parser = ["purchaser", "operator"])]
+        kind: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientsCommand {
+    /// Create an API client; prints {"client_id", "client_secret", "scopes"} as JSON. The
+    /// secret is shown this once.
+    Create {
+        /// The organisation id.
+        #[arg(long)]
+        org: String,
+        /// Space-separated scopes: catalog:read catalog:write purchases:read purchases:write
+        /// provenance:read provenance:write admin.
+        #[arg(long)]
+        scopes: String,
+        /// A label for people.
+        #[arg(long, default_value = "API client")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Write a new Ed25519 signing key (PKCS#8 PEM, mode 0600) to FILE.
+    Generate {
+        /// Where to write it; an existing file is never overwritten.
+        file: PathBuf,
+    },
+}
+
+pub fn run(cli: Cli) -> Result<(), String> {
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::Openapi = command {
+        print!("{}", crate::openapi::to_json(&crate::openapi::document()));
+        return Ok(());
+    }
+    if let Command::Keys(KeysCommand::Generate { file }) = &command {
+        crate::auth::keys::write_new_key_file(file)?;
+        eprintln!("wrote a new Ed25519 signing key to {}", file.display());
+        return Ok(());
+    }
+    let config = Config::from_settings(&cli.settings)?;
+    match command {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            let applied = migrate_with_retry(&config, std::time::Duration::from_secs(30))?;
+            eprintln!(
+                "{}: {} migration(s) applied",
+                config.database_url,
+                applied.len()
+            );
+            Ok(())
+        }
+        Command::Orgs(OrgsCommand::Create { name, kind }) => {
+            let kind = OrganisationKind::parse(&kind).ok_or("--kind: purchaser or operator")?;
+            let name = crate::routes::organisations::valid_name("--name", &name)
+                .map_err(|e| format!("--name {}", e.detail))?;
+            let mut conn = admin_connection(&config)?;
+            let created = crate::db::write_transaction(&mut conn, |conn| {
+                let created = organisation::insert(conn, &name, kind)?;
+                audit::record(
+                    conn,
+                    &Actor::cli(created.id),
+                    "create",
+                    "organisation",
+                    &created.id.to_string(),
+                    &serde_json::json!({"name": created.name, "kind": created.kind, "via": "cli"}),
+                )?;
+                Ok::<_, crate::error::ApiError>(created)
+            })
+            .map_err(|e| e.detail)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Clients(ClientsCommand::Create { org, scopes, name }) => {
+            let org: OrganisationId = org
+                .parse()
+                .map_err(|_| "--org must be an organisation id")?;
+            let scopes = ScopeSet::parse(&scopes).map_err(|e| format!("--scopes: {e}"))?;
+            let name = crate::routes::organisations::valid_name("--name", &name)
+                .map_err(|e| format!("--name {}", e.detail))?;
+            let mut conn = admin_connection(&config)?;
+            let (client, secret) = crate::db::write_transaction(&mut conn, |conn| {
+                let organisation = organisation::find(conn, org)?.ok_or_else(|| {
+                    crate::error::ApiError::not_found(format!("no organisation {org}"))
+                })?;
+                let scopes = crate::routes::organisations::valid_scopes(
+                    organisation.kind,
+                    &scopes.to_vec(),
+                )?;
+                let (client, secret) = api_client::insert(conn, org, &name, &scopes)?;
+                audit::record(
+                    conn,
+                    &Actor::cli(org),
+                    "create",
+                    "api_client",
+                    &client.client_id,
+                    &serde_json::json!({"scopes": client.scopes, "via": "cli"}),
+                )?;
+                Ok::<_, crate::error::ApiError>((client, secret))
+            })
+            .map_err(|e| {
+                let fields: Vec<String> = e.errors.iter().map(|f| f.detail.clone()).collect();
+                if fields.is_empty() {
+                    e.detail
+                } else {
+                    fields.join("; ")
+                }
+            })?;
+            let out = serde_json::json!({
+                "client_id": client.client_id,
+                "client_secret": secret,
+                "scopes": client.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+                "organisation_id": client.organisation_id,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Openapi | Command::Keys(_) => Ok(()),
+    }
+}
+
+/// A migrated connection for the admin commands.
+fn admin_connection(config: &Config) -> Result<DbConn, String> {
+    migrate_with_retry(config, std::time::Duration::from_secs(5))?;
+    ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout)
+        .establish()
+        .map_err(|e| format!("cannot connect to {}: {e}", config.database_url))
+}
+
+fn serve(config: Config, demo: bool) -> Result<(), String> {
+    migrate_with_retry(&config, std::time::Duration::from_secs(60))?;
+    let banner = if config.embedded_default || demo {
+        demo_banner(&config)?
+    } else {
+        None
+    };
+    let base_url = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
+    let database = config.database_url.to_string();
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(config)?;
+        log::info!("Oretrace listening on {base_url} (database: {database})");
+        println!("Oretrace is running at {base_url} (database: {database})");
+        if let Some(banner) = banner {
+            println!("{banner}");
+        }
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+/// Seeds an empty database and returns the walkthrough to print, when there is one to show.
+fn demo_banner(config: &Config) -> Result<Option<String>, String> {
+    let mut conn =
+        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout)
+            .establish()
+            .map_err(|e| format!("cannot connect to {}: {e}", config.database_url))?;
+    let seeded = crate::demo::seed_if_empty(&mut conn).map_err(|e| e.to_string())?;
+    let base_url = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
+    let kept = config
+        .database_url
+        .sqlite_path()
+        .map(|file| crate::demo::credentials_path(&file));
+    match (seeded, kept) {
+        (Some(credentials), Some(path)) => {
+            crate::demo::save_credentials(&path, &credentials)?;
+            Ok(Some(crate::demo::banner(&base_url, &credentials)))
+        }
+        (Some(credentials), None) => Ok(Some(crate::demo::banner(&base_url, &credentials))),
+        (None, Some(path)) => Ok(crate::demo::load_credentials(&path)
+            .map(|credentials| crate::demo::banner(&base_url, &credentials))),
+        (None, None) => Ok(None),
+    }
+}

@@ -1,0 +1,388 @@
+//! Configuration from the environment (and the same names as command-line flags).
+//!
+//! [`Settings`] is what `--help` shows; [`Config`] is what the service runs with. Every variable
+//! is listed in README.md and `.env.example`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::db::{Backend, DatabaseUrl, PoolSettings};
+
+/// Every setting, read from the environment variable named in brackets (or the flag).
+#[derive(Args, Clone, Debug, Default)]
+pub struct Settings {
+    /// Database: `postgres://user@host/db` or `sqlite://path`. Unset: the embedded SQLite file
+    /// `./oretrace.db`, seeded with demo data when empty.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Address and port the API listens on.
+    #[arg(
+        long,
+        env = "ORETRACE_BIND",
+        global = true,
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: String,
+
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "ORETRACE_WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Maximum database connections per replica.
+    #[arg(
+        long,
+        env = "ORETRACE_DB_POOL_SIZE",
+        global = true,
+        default_value_t = 10
+    )]
+    pub db_pool_size: u32,
+
+    /// How long a request waits for a database connection before it is answered 503.
+    #[arg(
+        long,
+        env = "ORETRACE_DB_CHECKOUT_TIMEOUT_MS",
+        global = true,
+        default_value_t = 2000
+    )]
+    pub db_checkout_timeout_ms: u64,
+
+    /// PostgreSQL `statement_timeout` for every connection.
+    #[arg(
+        long,
+        env = "ORETRACE_DB_STATEMENT_TIMEOUT_MS",
+        global = true,
+        default_value_t = 30000
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// `iss` of the tokens this service issues (and expects back).
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_ISSUER",
+        global = true,
+        default_value = "urn:oretrace"
+    )]
+    pub token_issuer: String,
+
+    /// `aud` of the tokens this service issues and accepts.
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_AUDIENCE",
+        global = true,
+        default_value = "oretrace-api"
+    )]
+    pub token_audience: String,
+
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_TTL_SECONDS",
+        global = true,
+        default_value_t = 3600
+    )]
+    pub token_ttl_seconds: u64,
+
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_LEEWAY_SECONDS",
+        global = true,
+        default_value_t = 30
+    )]
+    pub token_leeway_seconds: u64,
+
+    /// Ed25519 private key (PKCS#8 PEM) that signs tokens. Unset: `oretrace-signing-key.pem`
+    /// beside the SQLite file (or in the working directory), generated on first start.
+    #[arg(long, env = "ORETRACE_SIGNING_KEY_FILE", global = true)]
+    pub signing_key_file: Option<PathBuf>,
+
+    /// Sign with HS256 and this shared secret (at least 32 bytes) instead of Ed25519.
+    #[arg(
+        long,
+        env = "ORETRACE_JWT_HS256_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_hs256_secret: Option<String>,
+
+    /// Comma-separated Ed25519 keys (PEM, public or private) still accepted and published in
+    /// the JWKS: the previous signing keys during a rotation.
+    #[arg(
+        long,
+        env = "ORETRACE_VERIFY_KEY_FILES",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub verify_key_files: Vec<PathBuf>,
+
+    /// JSON file of trusted external token issuers (organisations' own identity providers).
+    #[arg(long, env = "ORETRACE_TRUSTED_ISSUERS_FILE", global = true)]
+    pub trusted_issuers_file: Option<PathBuf>,
+
+    /// Largest ordinary JSON request body, in bytes.
+    #[arg(long, env = "ORETRACE_JSON_BODY_LIMIT", global = true, default_value_t = 256 * 1024)]
+    pub json_body_limit: usize,
+
+    /// Largest batch import body (JSON, NDJSON or CSV), in bytes.
+    #[arg(long, env = "ORETRACE_BATCH_BODY_LIMIT", global = true, default_value_t = 64 * 1024 * 1024)]
+    pub batch_body_limit: usize,
+
+    /// Sustained requests per second per organisation and replica (0 turns rate limiting off).
+    #[arg(
+        long,
+        env = "ORETRACE_RATE_LIMIT_PER_SECOND",
+        global = true,
+        default_value_t = 50
+    )]
+    pub rate_limit_per_second: u32,
+
+    /// Requests an organisation may send at once above the sustained rate.
+    #[arg(
+        long,
+        env = "ORETRACE_RATE_LIMIT_BURST",
+        global = true,
+        default_value_t = 100
+    )]
+    pub rate_limit_burst: u32,
+
+    /// Token requests per minute per client id and replica (0 turns it off).
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE",
+        global = true,
+        default_value_t = 60
+    )]
+    pub token_rate_limit_per_minute: u32,
+
+    /// Comma-separated origins allowed by CORS (`*` for any). Unset: CORS is off.
+    #[arg(
+        long,
+        env = "ORETRACE_CORS_ORIGINS",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// How long a stored `Idempotency-Key` response is replayed, in hours.
+    #[arg(
+        long,
+        env = "ORETRACE_IDEMPOTENCY_TTL_HOURS",
+        global = true,
+        default_value_t = 24
+    )]
+    pub idempotency_ttl_hours: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    #[arg(
+        long,
+        env = "ORETRACE_SHUTDOWN_TIMEOUT_SECONDS",
+        global = true,
+        default_value_t = 30
+    )]
+    pub shutdown_timeout_seconds: u64,
+}
+
+/// How tokens are signed.
+#[derive(Clone, Debug)]
+pub enum SigningConfig {
+    /// Ed25519 (EdDSA) private key file; `generate` creates it when missing.
+    Ed25519 { key_file: PathBuf, generate: bool },
+    /// HS256 with a shared secret.
+    Hs256 { secret: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+    pub leeway_seconds: u64,
+    pub signing: SigningConfig,
+    pub verify_key_files: Vec<PathBuf>,
+    pub trusted_issuers_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RateLimitConfig {
+    pub per_second: u32,
+    pub burst: u32,
+    pub token_per_minute: u32,
+}
+
+/// What the service runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    /// True when `DATABASE_URL` was unset and the embedded SQLite default is used.
+    pub embedded_default: bool,
+    pub pool: PoolSettings,
+    pub bind: String,
+    pub workers: Option<usize>,
+    pub tokens: TokenConfig,
+    pub json_body_limit: usize,
+    pub batch_body_limit: usize,
+    pub rate_limit: RateLimitConfig,
+    pub cors_origins: Vec<String>,
+    pub idempotency_ttl: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+pub const DEFAULT_KEY_FILE: &str = "oretrace-signing-key.pem";
+
+impl Config {
+    pub fn from_settings(settings: &Settings) -> Result<Config, String> {
+        let (database_url, embedded_default) = match settings.database_url.as_deref() {
+            Some(raw) if !raw.trim().is_empty() => (DatabaseUrl::parse(raw)?, false),
+            _ => (DatabaseUrl::embedded_default(), true),
+        };
+        let signing = match &settings.jwt_hs256_secret {
+            Some(secret) if !secret.is_empty() => {
+                if secret.len() < 32 {
+                    return Err("ORETRACE_JWT_HS256_SECRET must be at least 32 bytes".into());
+                }
+                SigningConfig::Hs256 {
+                    secret: secret.clone(),
+                }
+            }
+            _ => match &settings.signing_key_file {
+                Some(path) => SigningConfig::Ed25519 {
+                    key_file: path.clone(),
+                    generate: false,
+                },
+                None => SigningConfig::Ed25519 {
+                    key_file: default_key_file(&database_url),
+                    generate: true,
+                },
+            },
+        };
+        if settings.db_pool_size == 0 {
+            return Err("ORETRACE_DB_POOL_SIZE must be at least 1".into());
+        }
+        if settings.token_ttl_seconds == 0 {
+            return Err("ORETRACE_TOKEN_TTL_SECONDS must be at least 1".into());
+        }
+        if settings.json_body_limit < 1024 || settings.batch_body_limit < settings.json_body_limit {
+            return Err(
+                "ORETRACE_JSON_BODY_LIMIT must be at least 1024 and at most ORETRACE_BATCH_BODY_LIMIT"
+                    .into(),
+            );
+        }
+        Ok(Config {
+            database_url,
+            embedded_default,
+            pool: PoolSettings {
+                max_size: settings.db_pool_size,
+                checkout_timeout: Duration::from_millis(settings.db_checkout_timeout_ms.max(100)),
+                statement_timeout: Duration::from_millis(settings.db_statement_timeout_ms),
+            },
+            bind: settings.bind.clone(),
+            workers: settings.workers.filter(|w| *w > 0),
+            tokens: TokenConfig {
+                issuer: settings.token_issuer.clone(),
+                audience: settings.token_audience.clone(),
+                ttl: Duration::from_secs(settings.token_ttl_seconds),
+                leeway_seconds: settings.token_leeway_seconds,
+                signing,
+                verify_key_files: settings.verify_key_files.clone(),
+                trusted_issuers_file: settings.trusted_issuers_file.clone(),
+            },
+            json_body_limit: settings.json_body_limit,
+            batch_body_limit: settings.batch_body_limit,
+            rate_limit: RateLimitConfig {
+                per_second: settings.rate_limit_per_second,
+                burst: settings.rate_limit_burst.max(1),
+                token_per_minute: settings.token_rate_limit_per_minute,
+            },
+            cors_origins: settings
+                .cors_origins
+                .iter()
+                .map(|o| o.trim().to_owned())
+                .filter(|o| !o.is_empty())
+                .collect(),
+            idempotency_ttl: Duration::from_secs(settings.idempotency_ttl_hours.max(1) * 3600),
+            shutdown_timeout: Duration::from_secs(settings.shutdown_timeout_seconds),
+        })
+    }
+
+    /// The defaults for a database, as if no other variable were set (tests start from this).
+    pub fn defaults_for(database_url: DatabaseUrl) -> Config {
+        let settings = Settings {
+            database_url: None,
+            bind: "127.0.0.1:0".into(),
+            db_pool_size: 10,
+            db_checkout_timeout_ms: 2000,
+            db_statement_timeout_ms: 30000,
+            token_issuer: "urn:oretrace".into(),
+            token_audience: "oretrace-api".into(),
+            token_ttl_seconds: 3600,
+            token_leeway_seconds: 30,
+            json_body_limit: 256 * 1024,
+            batch_body_limit: 64 * 1024 * 1024,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 100,
+            token_rate_limit_per_minute: 60,
+            idempotency_ttl_hours: 24,
+            shutdown_timeout_seconds: 30,
+            ..Settings::default()
+        };
+        let mut config = match Config::from_settings(&settings) {
+            Ok(config) => config,
+            Err(e) => unreachable!("the built-in defaults are valid: {e}"),
+        };
+        config.tokens.signing = SigningConfig::Ed25519 {
+            key_file: default_key_file(&database_url),
+            generate: true,
+        };
+        config.embedded_default = false;
+        config.database_url = database_url;
+        config
+    }
+}
+
+/// Beside the SQLite file, or in the working directory for PostgreSQL.
+fn default_key_file(url: &DatabaseUrl) -> PathBuf {
+    match url.backend {
+        Backend::Sqlite => {
+            let db = PathBuf::from(&url.target);
+            match db.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.join(DEFAULT_KEY_FILE),
+                _ => PathBuf::from(DEFAULT_KEY_FILE),
+            }
+        }
+        Backend::Postgres => PathBuf::from(DEFAULT_KEY_FILE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_lives_beside_the_sqlite_file() {
+        let url = DatabaseUrl::parse("sqlite:///var/lib/oretrace/o.db").unwrap();
+        assert_eq!(
+            default_key_file(&url),
+            PathBuf::from("/var/lib/oretrace/oretrace-signing-key.pem")
+        );
+        assert_eq!(
+            default_key_file(&DatabaseUrl::embedded_default()),
+            PathBuf::from(DEFAULT_KEY_FILE)
+        );
+    }
+
+    #[test]
+    fn short_hs256_secrets_are_refused() {
+        let settings = Settings {
+            jwt_hs256_secret: Some("short".into()),
+            db_pool_size: 1,
+            token_ttl_seconds: 1,
+            json_body_limit: 2048,
+            batch_body_limit: 4096,
+            ..Settings::default()
+        };
+        assert!(Config::from_settings(&settings).is_err());
+    }
+}

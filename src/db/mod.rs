@@ -1,0 +1,162 @@
+//! Connections, the pool, migrations and transactions: one diesel code base over PostgreSQL and
+//! SQLite.
+//!
+//! Most queries are written once against [`DbConn`], diesel's `MultiConnection` over both
+//! backends. What `MultiConnection` cannot express (multi-row inserts, upserts, `RETURNING`) is
+//! written once as a generic expression and dispatched to the concrete connection with
+//! [`db_run!`](crate::db_run).
+//!
+//! Every call into diesel runs on actix's blocking thread pool ([`Db::read`] and [`Db::write`]),
+//! never on the async executor.
+
+mod manager;
+mod migrate;
+pub mod schema;
+mod url;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
+use diesel::result::Error as DieselError;
+
+pub use manager::ConnectionManager;
+pub use migrate::run_migrations;
+pub use url::{Backend, DatabaseUrl};
+
+use crate::error::ApiError;
+
+/// One connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Runs the same diesel expression on the concrete connection behind a [`DbConn`]:
+/// `db_run!(conn => diesel::insert_into(t).values(&rows).execute(conn))`.
+///
+/// Inside the expression `conn` is a `&mut PgConnection` or a `&mut SqliteConnection`; use it for
+/// what `MultiConnection` cannot express (multi-row inserts, `ON CONFLICT`, `RETURNING`).
+#[macro_export]
+macro_rules! db_run {
+    ($conn:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($conn) => $body,
+            $crate::db::DbConn::Sqlite($conn) => $body,
+        }
+    };
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// How the pool is sized and how long a request waits for a connection.
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    /// How long a request waits for a free, working connection before it is answered 503.
+    pub checkout_timeout: Duration,
+    /// PostgreSQL `statement_timeout`: no single statement may run longer.
+    pub statement_timeout: Duration,
+}
+
+/// The database handle shared by every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Builds the pool without connecting: a database that is down at start-up is retried by the
+    /// pool, and requests are answered 503 until it is back.
+    pub fn new(url: &DatabaseUrl, settings: &PoolSettings) -> Db {
+        let manager = ConnectionManager::new(url.clone(), settings.statement_timeout);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(settings.checkout_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(manager);
+        Db {
+            pool,
+            backend: url.backend,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection from the pool, or 503 when none can be had within the checkout timeout.
+    pub fn conn(&self) -> Result<PooledConn, ApiError> {
+        self.pool.get().map_err(ApiError::from)
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(ApiError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| ApiError::unavailable("the server is shutting down"))?
+    }
+
+    /// Runs `f` inside one write transaction on the blocking thread pool: all of it or none.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// Runs `f` in a transaction that is going to write.
+///
+/// On SQLite the transaction starts with `BEGIN IMMEDIATE`, so that it takes the write lock up
+/// front (waiting up to `busy_timeout`) instead of failing with `SQLITE_BUSY` when a read
+/// transaction tries to upgrade while another writer holds the lock.
+pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(_) => <DbConn as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => match <DbConn as Connection>::TransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(commit_error) => {
+                // A failed COMMIT may leave the transaction open (SQLITE_BUSY): roll it back so
+                // that the connection returns to the pool clean.
+                let _ = <DbConn as Connection>::TransactionManager::rollback_transaction(conn);
+                Err(commit_error.into())
+            }
+        },
+        Err(error) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// `SELECT 1` through a pooled connection: the readiness probe.
+pub async fn ping(db: &Db) -> Result<(), ApiError> {
+    use diesel::RunQueryDsl;
+    db.read(|conn| {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(ApiError::from)
+    })
+    .await
+}

@@ -1,0 +1,91 @@
+//! Typed identifiers. Every id is a UUIDv7 (time-ordered, so keyset pagination by id follows
+//! creation order), stored as its canonical lowercase text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Defines a typed id: `typed_id!(FacilityId, "A facility (mine, smelter, …).")`.
+#[macro_export]
+macro_rules! typed_id {
+    ($name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(
+            Clone,
+            Copy,
+            Debug,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+        )]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub uuid::Uuid);
+
+        impl $name {
+            /// A new, time-ordered id.
+            pub fn generate() -> $name {
+                $name(uuid::Uuid::now_v7())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0.hyphenated(), f)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::parse_str(s).map($name)
+            }
+        }
+    };
+}
+
+typed_id!(
+    OrganisationId,
+    "An organisation: a purchaser (tenant) or the operator."
+);
+typed_id!(AuditEventId, "An entry of the audit trail.");
+
+/// A UUID, parsed from any of its textual forms and printed canonically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AnyId(pub Uuid);
+
+impl FromStr for AnyId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(AnyId)
+    }
+}
+
+impl fmt::Display for AnyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.hyphenated(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_canonically_and_sort_by_creation() {
+        let a = OrganisationId::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = OrganisationId::generate();
+        assert!(a.to_string() < b.to_string(), "v7 text sorts by time");
+        let upper = a.to_string().to_uppercase();
+        assert_eq!(upper.parse::<OrganisationId>().unwrap(), a);
+        assert!("not-a-uuid".parse::<OrganisationId>().is_err());
+    }
+}

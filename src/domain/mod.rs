@@ -1,0 +1,4 @@
+//! Pure domain code: types and rules with no actix or diesel in them.
+
+pub mod ids;
+pub mod time;

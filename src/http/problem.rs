@@ -1,0 +1,218 @@
+//! Makes every error response RFC 9457 problem+json, with `instance` and `request_id`.
+//!
+//! Handlers and extractors return [`ApiError`]; this middleware renders it with the request's
+//! path and id and logs 5xx causes. Any other error response (from actix itself) is converted
+//! by status. Unknown paths get 404 and known paths with a wrong method get 405 with `Allow`,
+//! both decided from the OpenAPI document ([`RouteTable`]).
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::ResourceDef;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::request_id;
+use crate::error::{ApiError, PROBLEM_JSON, ProblemType};
+use crate::state::AppState;
+
+pub async fn render(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    // The request must not be cloned before routing (actix needs it unshared), so only what
+    // the Err branch needs is copied out.
+    let path = req.path().to_owned();
+    let id = request_id::of(req.request());
+    match next.call(req).await {
+        Ok(response) if response.status().as_u16() < 400 => Ok(response.map_into_left_body()),
+        Ok(response) => {
+            let api_error = match response.response().error() {
+                Some(error) => match error.as_error::<ApiError>() {
+                    Some(api) => Some(api.clone_for_render()),
+                    None => Some(from_status(response.status(), &error.to_string())),
+                },
+                None if is_problem(&response) => None,
+                None => Some(from_status(response.status(), "")),
+            };
+            match api_error {
+                None => Ok(response.map_into_left_body()),
+                Some(api) => {
+                    let rendered = render_for(response.request(), &api);
+                    let (request, _) = response.into_parts();
+                    Ok(ServiceResponse::new(request, rendered).map_into_right_body())
+                }
+            }
+        }
+        Err(error) => {
+            let api = match error.as_error::<ApiError>() {
+                Some(api) => api.clone_for_render(),
+                None => from_status(error.as_response_error().status_code(), &error.to_string()),
+            };
+            // A middleware failed without a response: hand actix a rendered problem.
+            let rendered = api.render(Some(path), id);
+            Err(actix_web::error::InternalError::from_response(api, rendered).into())
+        }
+    }
+}
+
+fn is_problem(response: &ServiceResponse<impl MessageBody>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON))
+}
+
+/// Renders `error` for `req`, logging the cause of a 5xx under the request id.
+pub fn render_for(req: &HttpRequest, error: &ApiError) -> HttpResponse {
+    let id = request_id::of(req);
+    if error.status.is_server_error() && error.status != StatusCode::SERVICE_UNAVAILABLE {
+        log::error!(
+            "request_id={} {} {}: {}",
+            id.as_deref().unwrap_or("-"),
+            req.method(),
+            req.path(),
+            error
+        );
+    }
+    error.render(Some(req.path().to_owned()), id)
+}
+
+/// An actix error (not an [`ApiError`]) by its status. Client-side details are kept; server-side
+/// ones are hidden.
+fn from_status(status: StatusCode, detail: &str) -> ApiError {
+    let detail = if detail.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        detail.to_owned()
+    };
+    match status.as_u16() {
+        400 => ApiError::malformed(detail),
+        404 => ApiError::not_found(detail),
+        405 => ApiError::new(status, ProblemType::MethodNotAllowed, detail),
+        406 => ApiError::new(status, ProblemType::NotAcceptable, detail),
+        413 => ApiError::new(status, ProblemType::PayloadTooLarge, detail),
+        415 => ApiError::unsupported_media_type(detail),
+        422 => ApiError::new(status, ProblemType::Validation, detail),
+        429 => ApiError::new(status, ProblemType::RateLimited, detail),
+        503 => ApiError::unavailable("the service is temporarily unavailable"),
+        s if s < 500 => ApiError::new(status, ProblemType::MalformedBody, detail),
+        _ => ApiError::internal(detail),
+    }
+}
+
+impl ApiError {
+    fn clone_for_render(&self) -> ApiError {
+        ApiError {
+            status: self.status,
+            problem: self.problem,
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+            retry_after: self.retry_after,
+            allow: self.allow.clone(),
+            www_authenticate: self.www_authenticate.clone(),
+            cause: self.cause.clone(),
+        }
+    }
+}
+
+/// Every path the API serves and its methods, from the OpenAPI document.
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<Method>)>,
+}
+
+impl RouteTable {
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> RouteTable {
+        let mut routes: Vec<(ResourceDef, Vec<Method>)> = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods = Vec::new();
+                let candidates = [
+                    (&item.get, Method::GET),
+                    (&item.put, Method::PUT),
+                    (&item.post, Method::POST),
+                    (&item.delete, Method::DELETE),
+                    (&item.patch, Method::PATCH),
+                ];
+                for (operation, method) in candidates {
+                    if operation.is_some() {
+                        methods.push(method);
+                    }
+                }
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        for path in ["/openapi.json", "/docs", "/docs/{tail}*"] {
+            routes.push((ResourceDef::new(path), vec![Method::GET]));
+        }
+        RouteTable { routes }
+    }
+
+    /// The methods allowed on `path`, or `None` when no route has that path.
+    pub fn methods_for(&self, path: &str) -> Option<Vec<Method>> {
+        let mut found: Option<Vec<Method>> = None;
+        for (def, methods) in &self.routes {
+            if def.is_match(path) {
+                let entry = found.get_or_insert_with(Vec::new);
+                for method in methods {
+                    if !entry.contains(method) {
+                        entry.push(method.clone());
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+/// The default service: 405 with `Allow` for a known path, 404 otherwise.
+pub async fn fallback(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Err(match state.routes.methods_for(req.path()) {
+        Some(methods) if !methods.contains(req.method()) => {
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            ApiError {
+                allow: Some(allow.clone()),
+                ..ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ProblemType::MethodNotAllowed,
+                    format!(
+                        "{} is not allowed on {}; allowed: {allow}",
+                        req.method(),
+                        req.path()
+                    ),
+                )
+            }
+        }
+        _ => ApiError::not_found(format!("no route {} {}", req.method(), req.path())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_table_matches_templates() {
+        let table = RouteTable {
+            routes: vec![
+                (
+                    ResourceDef::new("/v1/things"),
+                    vec![Method::GET, Method::POST],
+                ),
+                (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
+            ],
+        };
+        assert_eq!(table.methods_for("/v1/things/abc"), Some(vec![Method::GET]));
+        assert_eq!(table.methods_for("/v1/things").map(|m| m.len()), Some(2));
+        assert_eq!(table.methods_for("/v1/other"), None);
+        assert_eq!(table.methods_for("/v1/things/abc/def"), None);
+    }
+}

@@ -1,0 +1,28 @@
+//! The HTTP routes, one module per resource. Handlers are thin: extract, authorise, call one
+//! model or domain function inside `Db::read`/`Db::write`, map to a view.
+
+pub mod docs;
+pub mod health;
+pub mod jwks;
+pub mod me;
+pub mod metrics;
+pub mod organisations;
+pub mod token;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Registers every documented route (the OpenAPI document is collected from here).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::live)
+        .service(health::ready)
+        .service(metrics::metrics)
+        .service(jwks::jwks)
+        .service(token::issue_token)
+        .service(me::me)
+        .service(organisations::create_organisation)
+        .service(organisations::list_organisations)
+        .service(organisations::get_organisation)
+        .service(organisations::create_client)
+        .service(organisations::list_clients)
+        .service(organisations::revoke_client);
+}
