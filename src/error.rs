@@ -209,14 +209,23 @@ pub struct Problem {
 }
 
 /// The error every fallible handler returns.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     pub problem: ProblemType,
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Rarely set, so kept out of line to keep `Result<_, ApiError>` small.
+    pub extras: Option<Box<ErrorExtras>>,
+}
+
+/// Headers and log context that only some errors carry.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorExtras {
+    /// `Allow`, on 405.
     pub allow: Option<String>,
+    /// `WWW-Authenticate`, on 401 and 403.
     pub www_authenticate: Option<String>,
     /// The cause, logged (never shown) for 5xx.
     pub cause: Option<String>,
@@ -230,10 +239,40 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
-            allow: None,
-            www_authenticate: None,
-            cause: None,
+            extras: None,
         }
+    }
+
+    fn extras_mut(&mut self) -> &mut ErrorExtras {
+        self.extras.get_or_insert_with(Default::default)
+    }
+
+    /// Adds an `Allow` header (405).
+    pub fn with_allow(mut self, allow: impl Into<String>) -> ApiError {
+        self.extras_mut().allow = Some(allow.into());
+        self
+    }
+
+    /// Adds a `WWW-Authenticate` challenge (401, 403).
+    pub fn with_challenge(mut self, challenge: impl Into<String>) -> ApiError {
+        self.extras_mut().www_authenticate = Some(challenge.into());
+        self
+    }
+
+    /// Records the cause for the logs.
+    pub fn with_cause(mut self, cause: impl fmt::Display) -> ApiError {
+        self.extras_mut().cause = Some(cause.to_string());
+        self
+    }
+
+    /// Adds field or parameter errors.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> ApiError {
+        self.errors = errors;
+        self
+    }
+
+    pub fn cause(&self) -> Option<&str> {
+        self.extras.as_ref().and_then(|e| e.cause.as_deref())
     }
 
     /// 422 with the invalid fields. `errors` must not be empty.
@@ -246,14 +285,12 @@ impl ApiError {
             },
             many => format!("{} fields are invalid; see `errors`", many.len()),
         };
-        ApiError {
-            errors,
-            ..ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ProblemType::Validation,
-                detail,
-            )
-        }
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemType::Validation,
+            detail,
+        )
+        .with_errors(errors)
     }
 
     /// 422 for one field.
@@ -265,14 +302,12 @@ impl ApiError {
     pub fn invalid_parameter(name: impl Into<String>, detail: impl Into<String>) -> ApiError {
         let name = name.into();
         let detail = detail.into();
-        ApiError {
-            errors: vec![FieldError::parameter(name.clone(), detail.clone())],
-            ..ApiError::new(
-                StatusCode::BAD_REQUEST,
-                ProblemType::InvalidParameter,
-                format!("{name}: {detail}"),
-            )
-        }
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ProblemType::InvalidParameter,
+            format!("{name}: {detail}"),
+        )
+        .with_errors(vec![FieldError::parameter(name, detail)])
     }
 
     pub fn malformed(detail: impl Into<String>) -> ApiError {
@@ -301,38 +336,32 @@ impl ApiError {
         } else {
             "Bearer realm=\"oretrace\"".to_owned()
         };
-        ApiError {
-            www_authenticate: Some(challenge),
-            ..ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ProblemType::Unauthenticated,
-                detail,
-            )
-        }
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ProblemType::Unauthenticated,
+            detail,
+        )
+        .with_challenge(challenge)
     }
 
     pub fn insufficient_scope(scope: &str) -> ApiError {
-        ApiError {
-            www_authenticate: Some(format!(
-                "Bearer realm=\"oretrace\", error=\"insufficient_scope\", scope=\"{scope}\""
-            )),
-            ..ApiError::new(
-                StatusCode::FORBIDDEN,
-                ProblemType::InsufficientScope,
-                format!("this operation needs the `{scope}` scope"),
-            )
-        }
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ProblemType::InsufficientScope,
+            format!("this operation needs the `{scope}` scope"),
+        )
+        .with_challenge(format!(
+            "Bearer realm=\"oretrace\", error=\"insufficient_scope\", scope=\"{scope}\""
+        ))
     }
 
     pub fn unavailable(detail: impl Into<String>) -> ApiError {
-        ApiError {
-            retry_after: Some(2),
-            ..ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ProblemType::ServiceUnavailable,
-                detail,
-            )
-        }
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ProblemType::ServiceUnavailable,
+            detail,
+        )
+        .with_retry_after(2)
     }
 
     pub fn payload_too_large(limit: usize) -> ApiError {
@@ -357,14 +386,12 @@ impl ApiError {
 
     /// 500: the cause is logged with the request id and never shown to the caller.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
-        ApiError {
-            cause: Some(cause.to_string()),
-            ..ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ProblemType::Internal,
-                "an unexpected error occurred; the operator can find it in the logs by request id",
-            )
-        }
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ProblemType::Internal,
+            "an unexpected error occurred; the operator can find it in the logs by request id",
+        )
+        .with_cause(cause)
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> ApiError {
@@ -399,15 +426,17 @@ impl ApiError {
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if let Some(allow) = &self.allow
-            && let Ok(value) = HeaderValue::from_str(allow)
-        {
-            response.insert_header((header::ALLOW, value));
-        }
-        if let Some(challenge) = &self.www_authenticate
-            && let Ok(value) = HeaderValue::from_str(challenge)
-        {
-            response.insert_header((header::WWW_AUTHENTICATE, value));
+        if let Some(extras) = &self.extras {
+            if let Some(allow) = &extras.allow
+                && let Ok(value) = HeaderValue::from_str(allow)
+            {
+                response.insert_header((header::ALLOW, value));
+            }
+            if let Some(challenge) = &extras.www_authenticate
+                && let Ok(value) = HeaderValue::from_str(challenge)
+            {
+                response.insert_header((header::WWW_AUTHENTICATE, value));
+            }
         }
         let body = serde_json::to_string(&self.to_problem(instance, request_id))
             .unwrap_or_else(|_| String::from("{}"));
@@ -424,7 +453,7 @@ impl fmt::Display for ApiError {
             self.problem.code(),
             self.detail
         )?;
-        if let Some(cause) = &self.cause {
+        if let Some(cause) = self.cause() {
             write!(f, "; cause: {cause}")?;
         }
         Ok(())

@@ -67,6 +67,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer_of(error.path());
         let inner = error.into_inner();
+        // serde_json reports some type mismatches (a number where an enum is expected) as
+        // syntax errors; when the document itself is valid JSON, it is a bad value.
+        if inner.is_syntax()
+            && std::str::from_utf8(bytes).is_ok()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+        {
+            let message = "has a value of the wrong type or out of range".to_owned();
+            return ApiError::validation(vec![FieldError::at(pointer, message)]);
+        }
         json_error(pointer, &inner)
     })?;
     deserializer

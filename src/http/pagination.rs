@@ -53,17 +53,15 @@ impl PageRequest {
 }
 
 fn invalid_cursor() -> ApiError {
-    ApiError {
-        errors: vec![crate::error::FieldError::parameter(
-            "cursor",
-            "pass back the next_cursor of a previous page unchanged",
-        )],
-        ..ApiError::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            ProblemType::InvalidCursor,
-            "the cursor was not issued by this API or was altered",
-        )
-    }
+    ApiError::new(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        ProblemType::InvalidCursor,
+        "the cursor was not issued by this API or was altered",
+    )
+    .with_errors(vec![crate::error::FieldError::parameter(
+        "cursor",
+        "pass back the next_cursor of a previous page unchanged",
+    )])
 }
 
 pub fn encode_cursor(key: &str) -> String {

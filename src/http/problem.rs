@@ -30,7 +30,7 @@ pub async fn render(
         Ok(response) => {
             let api_error = match response.response().error() {
                 Some(error) => match error.as_error::<ApiError>() {
-                    Some(api) => Some(api.clone_for_render()),
+                    Some(api) => Some(api.clone()),
                     None => Some(from_status(response.status(), &error.to_string())),
                 },
                 None if is_problem(&response) => None,
@@ -47,7 +47,7 @@ pub async fn render(
         }
         Err(error) => {
             let api = match error.as_error::<ApiError>() {
-                Some(api) => api.clone_for_render(),
+                Some(api) => api.clone(),
                 None => from_status(error.as_response_error().status_code(), &error.to_string()),
             };
             // A middleware failed without a response: hand actix a rendered problem.
@@ -100,21 +100,6 @@ fn from_status(status: StatusCode, detail: &str) -> ApiError {
         503 => ApiError::unavailable("the service is temporarily unavailable"),
         s if s < 500 => ApiError::new(status, ProblemType::MalformedBody, detail),
         _ => ApiError::internal(detail),
-    }
-}
-
-impl ApiError {
-    fn clone_for_render(&self) -> ApiError {
-        ApiError {
-            status: self.status,
-            problem: self.problem,
-            detail: self.detail.clone(),
-            errors: self.errors.clone(),
-            retry_after: self.retry_after,
-            allow: self.allow.clone(),
-            www_authenticate: self.www_authenticate.clone(),
-            cause: self.cause.clone(),
-        }
     }
 }
 
@@ -178,18 +163,16 @@ pub async fn fallback(req: HttpRequest, state: Data<AppState>) -> Result<HttpRes
                 .map(Method::as_str)
                 .collect::<Vec<_>>()
                 .join(", ");
-            ApiError {
-                allow: Some(allow.clone()),
-                ..ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    ProblemType::MethodNotAllowed,
-                    format!(
-                        "{} is not allowed on {}; allowed: {allow}",
-                        req.method(),
-                        req.path()
-                    ),
-                )
-            }
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ProblemType::MethodNotAllowed,
+                format!(
+                    "{} is not allowed on {}; allowed: {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            )
+            .with_allow(allow.clone())
         }
         _ => ApiError::not_found(format!("no route {} {}", req.method(), req.path())),
     })

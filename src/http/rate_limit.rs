@@ -93,20 +93,18 @@ impl RateLimiter {
             Err(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                Err(ApiError {
-                    retry_after: Some(seconds.max(1)),
-                    ..ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        ProblemType::RateLimited,
-                        format!(
-                            "the rate limit of {} requests per second (bursts of {}) is exceeded; \
+                Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ProblemType::RateLimited,
+                    format!(
+                        "the rate limit of {} requests per second (bursts of {}) is exceeded; \
                              retry after {} s",
-                            self.per_second,
-                            self.burst,
-                            seconds.max(1)
-                        ),
-                    )
-                })
+                        self.per_second,
+                        self.burst,
+                        seconds.max(1)
+                    ),
+                )
+                .with_retry_after(seconds.max(1)))
             }
         }
     }

@@ -48,10 +48,8 @@ fn oauth(status: StatusCode, error: OAuthError, detail: &str) -> ApiError {
 }
 
 fn invalid_client(detail: &str) -> ApiError {
-    ApiError {
-        www_authenticate: Some("Basic realm=\"oretrace\"".into()),
-        ..oauth(StatusCode::UNAUTHORIZED, OAuthError::InvalidClient, detail)
-    }
+    oauth(StatusCode::UNAUTHORIZED, OAuthError::InvalidClient, detail)
+        .with_challenge("Basic realm=\"oretrace\"")
 }
 
 /// Exchanges client credentials for an access token.
@@ -131,9 +129,7 @@ pub async fn issue_token(
         .transpose()
         .map_err(|e| oauth(StatusCode::BAD_REQUEST, OAuthError::InvalidScope, &e))?;
 
-    if let Err(limited) = state.token_limiter.check(&client_id) {
-        return Err(limited);
-    }
+    state.token_limiter.check(&client_id)?;
 
     let lookup_id = client_id.clone();
     let found = state

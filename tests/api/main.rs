@@ -1,1 +1,12 @@
+//! One integration test binary: the real application over HTTP, on SQLite and PostgreSQL.
 
+mod helpers;
+mod proxy;
+
+mod auth;
+mod cli;
+mod conventions;
+mod health;
+mod openapi;
+mod organisations;
+mod token_attacks;

@@ -1,0 +1,112 @@
+//! The admin commands work directly on DATABASE_URL, and their credentials work on the API.
+
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, TestDb, send, test_config};
+
+fn oretrace(db: &TestDb, args: &[&str]) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .current_dir(db.dir.path())
+        .output()
+        .expect("run oretrace");
+    assert!(
+        output.status.success(),
+        "oretrace {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_commands_create_working_credentials() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        let org = oretrace(&db, &["orgs", "create", "--name", "CLI Buyer"]);
+        let org_id = org["id"].as_str().unwrap().to_owned();
+        assert_eq!(org["kind"], "purchaser");
+        let client = oretrace(
+            &db,
+            &[
+                "clients",
+                "create",
+                "--org",
+                &org_id,
+                "--scopes",
+                "purchases:read catalog:read",
+            ],
+        );
+        assert_eq!(client["scopes"], "catalog:read purchases:read");
+        let client_id = client["client_id"].as_str().unwrap().to_owned();
+        let secret = client["client_secret"].as_str().unwrap().to_owned();
+
+        let config = test_config(&db);
+        let app = TestApp::start(db, config).await;
+        let token = app.token(&client_id, &secret).await;
+        let (status, me) = send(app.http.get(app.url("/v1/me")).bearer_auth(token)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["organisation"]["id"], org_id.as_str());
+        assert_eq!(me["organisation"]["name"], "CLI Buyer");
+    }
+}
+
+#[test]
+fn admin_commands_refuse_bad_input() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_oretrace"))
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let org = run(&["orgs", "create", "--name", "Buyer"]);
+    let org: Value = serde_json::from_slice(&org.stdout).unwrap();
+    let org_id = org["id"].as_str().unwrap();
+    for args in [
+        vec!["clients", "create", "--org", org_id, "--scopes", "admin"],
+        vec!["clients", "create", "--org", org_id, "--scopes", "root"],
+        vec![
+            "clients",
+            "create",
+            "--org",
+            "nope",
+            "--scopes",
+            "catalog:read",
+        ],
+        vec!["orgs", "create", "--name", " "],
+        vec!["orgs", "create", "--name", "X", "--kind", "smelter"],
+    ] {
+        let output = run(&args);
+        assert!(!output.status.success(), "{args:?} should fail");
+        assert!(!output.stderr.is_empty(), "{args:?} should say why");
+    }
+}
+
+#[test]
+fn help_explains_commands_and_variables() {
+    let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "serve",
+        "migrate",
+        "openapi",
+        "orgs",
+        "clients",
+        "DATABASE_URL",
+        "ORETRACE_BIND",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}

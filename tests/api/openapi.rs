@@ -1,0 +1,90 @@
+//! The OpenAPI document is the contract: the committed file must match the code, and every
+//! operation must be documented the way integrators rely on.
+
+use serde_json::Value;
+
+fn generated() -> String {
+    oretrace::openapi::to_json(&oretrace::openapi::document())
+}
+
+#[test]
+fn committed_openapi_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let generated = generated();
+    if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(path, &generated).expect("write openapi.json");
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json` \
+         (or UPDATE_OPENAPI=1 cargo test openapi) and commit it"
+    );
+}
+
+#[test]
+fn every_operation_is_documented_for_integrators() {
+    let doc: Value = serde_json::from_str(&generated()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["license"]["identifier"], "Apache-2.0");
+    let public = [
+        "/health/live",
+        "/health/ready",
+        "/metrics",
+        "/.well-known/jwks.json",
+        "/v1/auth/token",
+    ];
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        assert!(
+            path.starts_with("/v1/") || public.contains(&path.as_str()),
+            "{path} is outside /v1"
+        );
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(
+                operation_ids.insert(id.to_owned()),
+                "duplicate operationId {id}"
+            );
+            assert!(
+                operation["description"].is_string() || operation["summary"].is_string(),
+                "{method} {path} is not described"
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{method} {path}"
+            );
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status} is not problem+json"
+                    );
+                }
+            }
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            if !public.contains(&path.as_str()) {
+                assert!(secured, "{method} {path} has no security requirement");
+                for status in ["401", "403", "429"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            if operation["requestBody"].is_object() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+}
