@@ -26,6 +26,111 @@ diesel::table! {
 }
 
 diesel::table! {
+    certification_history (id) {
+        id -> Text,
+        certification_id -> Text,
+        effective_on -> Date,
+        status -> Text,
+        level -> Nullable<Text>,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        reason -> Nullable<Text>,
+        recorded_by_organisation_id -> Text,
+        recorded_by_client_id -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certification_minerals (certification_id, mineral) {
+        certification_id -> Text,
+        mineral -> Text,
+    }
+}
+
+diesel::table! {
+    certifications (id) {
+        id -> Text,
+        scheme_id -> Text,
+        facility_id -> Nullable<Text>,
+        party_id -> Nullable<Text>,
+        level -> Nullable<Text>,
+        status -> Text,
+        valid_from -> Date,
+        valid_until -> Nullable<Date>,
+        certificate_number -> Nullable<Text>,
+        assurance_body -> Nullable<Text>,
+        evidence_url -> Nullable<Text>,
+        evidence_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custody_event_lots (organisation_id, event_id, direction, lot_id) {
+        organisation_id -> Text,
+        event_id -> Text,
+        lot_id -> Text,
+        direction -> Text,
+        quantity_mg -> Int8,
+    }
+}
+
+diesel::table! {
+    custody_events (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        event_type -> Text,
+        occurred_on -> Date,
+        facility_id -> Nullable<Text>,
+        from_party_id -> Nullable<Text>,
+        to_party_id -> Nullable<Text>,
+        chain_of_custody -> Nullable<Text>,
+        documents -> Text,
+        external_ref -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facilities (id) {
+        id -> Text,
+        name -> Text,
+        search_name -> Text,
+        kind -> Text,
+        mining_scale -> Nullable<Text>,
+        country -> Text,
+        subdivision -> Nullable<Text>,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        operator_party_id -> Nullable<Text>,
+        cahra -> Int2,
+        cahra_basis -> Nullable<Text>,
+        asm_presence -> Nullable<Int2>,
+        coexistence_agreement -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility_identifiers (scheme, value) {
+        scheme -> Text,
+        value -> Text,
+        facility_id -> Text,
+    }
+}
+
+diesel::table! {
+    facility_minerals (facility_id, mineral) {
+        facility_id -> Text,
+        mineral -> Text,
+    }
+}
+
+diesel::table! {
     idempotency_records (organisation_id, idempotency_key) {
         organisation_id -> Text,
         idempotency_key -> Text,
@@ -41,6 +146,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    lots (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        external_ref -> Text,
+        mineral -> Text,
+        form -> Text,
+        quantity_mg -> Int8,
+        quantity_value -> Text,
+        quantity_unit -> Text,
+        holder_party_id -> Nullable<Text>,
+        recycled -> Int2,
+        origin_event_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     organisations (id) {
         id -> Text,
         name -> Text,
@@ -49,12 +171,128 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    parties (id) {
+        id -> Text,
+        name -> Text,
+        search_name -> Text,
+        country -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    party_identifiers (scheme, value) {
+        scheme -> Text,
+        value -> Text,
+        party_id -> Text,
+    }
+}
+
+diesel::table! {
+    party_roles (party_id, role) {
+        party_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    purchase_origins (organisation_id, purchase_id, position) {
+        organisation_id -> Text,
+        purchase_id -> Text,
+        position -> Int4,
+        facility_id -> Nullable<Text>,
+        origin_class -> Text,
+        country -> Nullable<Text>,
+        share_ppb -> Int8,
+        quantity_mg -> Int8,
+        purchased_on -> Date,
+        mineral -> Text,
+        supplier_party_id -> Text,
+    }
+}
+
+diesel::table! {
+    purchases (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        external_ref -> Text,
+        supplier_party_id -> Text,
+        mineral -> Text,
+        quantity_mg -> Int8,
+        quantity_value -> Text,
+        quantity_unit -> Text,
+        purchased_on -> Date,
+        lot_id -> Nullable<Text>,
+        content_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    schemes (id) {
+        id -> Text,
+        name -> Text,
+        owner -> Text,
+        url -> Text,
+        description -> Text,
+        subjects -> Text,
+        levels -> Text,
+        minerals -> Text,
+    }
+}
+
+diesel::table! {
+    sourcing_policies (organisation_id) {
+        organisation_id -> Text,
+        document -> Text,
+        updated_at -> Timestamp,
+        updated_by_client_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(certification_history -> certifications (certification_id));
+diesel::joinable!(certification_minerals -> certifications (certification_id));
+diesel::joinable!(certifications -> facilities (facility_id));
+diesel::joinable!(certifications -> parties (party_id));
+diesel::joinable!(certifications -> schemes (scheme_id));
+diesel::joinable!(custody_events -> facilities (facility_id));
+diesel::joinable!(custody_events -> organisations (organisation_id));
+diesel::joinable!(facilities -> parties (operator_party_id));
+diesel::joinable!(facility_identifiers -> facilities (facility_id));
+diesel::joinable!(facility_minerals -> facilities (facility_id));
 diesel::joinable!(idempotency_records -> organisations (organisation_id));
+diesel::joinable!(lots -> organisations (organisation_id));
+diesel::joinable!(lots -> parties (holder_party_id));
+diesel::joinable!(party_identifiers -> parties (party_id));
+diesel::joinable!(party_roles -> parties (party_id));
+diesel::joinable!(purchase_origins -> facilities (facility_id));
+diesel::joinable!(purchases -> organisations (organisation_id));
+diesel::joinable!(purchases -> parties (supplier_party_id));
+diesel::joinable!(sourcing_policies -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
+    certification_history,
+    certification_minerals,
+    certifications,
+    custody_event_lots,
+    custody_events,
+    facilities,
+    facility_identifiers,
+    facility_minerals,
     idempotency_records,
+    lots,
     organisations,
+    parties,
+    party_identifiers,
+    party_roles,
+    purchase_origins,
+    purchases,
+    schemes,
+    sourcing_policies,
 );

@@ -1,4 +1,9 @@
 //! Pure domain code: types and rules with no actix or diesel in them.
 
+pub mod certification;
+pub mod country;
+pub mod identifiers;
 pub mod ids;
+pub mod quantity;
 pub mod time;
+pub mod vocabulary;

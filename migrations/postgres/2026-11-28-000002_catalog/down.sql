@@ -1,0 +1,10 @@
+DROP TABLE certification_history;
+DROP TABLE certification_minerals;
+DROP TABLE certifications;
+DROP TABLE facility_identifiers;
+DROP TABLE facility_minerals;
+DROP TABLE facilities;
+DROP TABLE party_identifiers;
+DROP TABLE party_roles;
+DROP TABLE parties;
+DROP TABLE schemes;

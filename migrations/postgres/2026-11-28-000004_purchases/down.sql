@@ -1,0 +1,3 @@
+DROP TABLE sourcing_policies;
+DROP TABLE purchase_origins;
+DROP TABLE purchases;

@@ -1,0 +1,3 @@
+DROP TABLE custody_event_lots;
+DROP TABLE custody_events;
+DROP TABLE lots;

@@ -1,0 +1,71 @@
+//! ISO 3166-1 alpha-2 country codes, validated against the real list (the `celes` crate, which
+//! also carries the user-assigned `XK` for Kosovo, as the EU and most supply-chain registries do).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+/// An ISO 3166-1 alpha-2 code in capitals, such as `CD` or `PE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ToSchema)]
+#[schema(value_type = String, pattern = "^[A-Z]{2}$", example = "PE")]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    pub fn as_str(&self) -> &str {
+        // Both bytes are ASCII capitals by construction.
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+}
+
+impl FromStr for CountryCode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bytes = s.as_bytes();
+        if bytes.len() != 2 || !bytes.iter().all(u8::is_ascii_uppercase) {
+            return Err("must be an ISO 3166-1 alpha-2 code in capitals, such as PE".into());
+        }
+        celes::Country::from_alpha2(s)
+            .map(|_| CountryCode([bytes[0], bytes[1]]))
+            .map_err(|_| format!("{s} is not an ISO 3166-1 alpha-2 country code"))
+    }
+}
+
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for CountryCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_codes_only() {
+        for code in ["CD", "PE", "GH", "CN", "AU", "XK", "BO"] {
+            assert_eq!(code.parse::<CountryCode>().unwrap().as_str(), code);
+        }
+        for bad in ["ZZ", "QQ", "cd", "COD", "C", "", "1A", "ÉU"] {
+            assert!(bad.parse::<CountryCode>().is_err(), "{bad}");
+        }
+        let json: CountryCode = serde_json::from_str("\"PE\"").unwrap();
+        assert_eq!(serde_json::to_string(&json).unwrap(), "\"PE\"");
+        assert!(serde_json::from_str::<CountryCode>("\"XX\"").is_err());
+    }
+}

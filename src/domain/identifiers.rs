@@ -1,0 +1,119 @@
+//! Checks for facility and party identifiers.
+
+use super::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
+
+/// Checks (and normalises) a facility identifier's value for its scheme.
+pub fn facility_identifier(
+    scheme: FacilityIdentifierScheme,
+    value: &str,
+) -> Result<String, String> {
+    let value = value.trim();
+    match scheme {
+        FacilityIdentifierScheme::RmiCid => {
+            let digits = value.strip_prefix("CID").unwrap_or("");
+            if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(value.to_owned())
+            } else {
+                Err("an RMI id is CID followed by six digits, such as CID001234".into())
+            }
+        }
+        _ => free_text(value),
+    }
+}
+
+/// Checks (and normalises) a party identifier's value for its scheme.
+pub fn party_identifier(scheme: PartyIdentifierScheme, value: &str) -> Result<String, String> {
+    let value = value.trim();
+    match scheme {
+        PartyIdentifierScheme::Lei => lei(value),
+        PartyIdentifierScheme::Duns => {
+            let digits: String = value.chars().filter(|c| *c != '-').collect();
+            if digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(digits)
+            } else {
+                Err("a D-U-N-S number has nine digits".into())
+            }
+        }
+        _ => free_text(value),
+    }
+}
+
+fn free_text(value: &str) -> Result<String, String> {
+    if value.is_empty() || value.chars().count() > 100 {
+        return Err("must be 1 to 100 characters".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// An ISO 17442 Legal Entity Identifier: 18 alphanumerics and two check digits (ISO 7064
+/// MOD 97-10, as IBANs).
+pub fn lei(value: &str) -> Result<String, String> {
+    let value = value.to_ascii_uppercase();
+    if value.len() != 20 || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err("an LEI has 20 letters and digits".into());
+    }
+    if !value[18..].bytes().all(|b| b.is_ascii_digit()) {
+        return Err("an LEI ends with two check digits".into());
+    }
+    let mut remainder: u32 = 0;
+    for b in value.bytes() {
+        let n = if b.is_ascii_digit() {
+            u32::from(b - b'0')
+        } else {
+            u32::from(b - b'A') + 10
+        };
+        remainder = if n >= 10 {
+            (remainder * 100 + n) % 97
+        } else {
+            (remainder * 10 + n) % 97
+        };
+    }
+    if remainder == 1 {
+        Ok(value)
+    } else {
+        Err("the LEI's check digits do not match (ISO 17442)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lei_check_digits_are_verified() {
+        // Real LEIs (GLEIF, Bloomberg LP).
+        assert!(lei("5493001KJTIIGC8Y1R12").is_ok());
+        assert!(lei("549300GKFG0RYRRQ1414").is_ok());
+        assert!(lei("5493001KJTIIGC8Y1R13").is_err(), "wrong check digits");
+        assert!(lei("5493001KJTIIGC8Y1R1").is_err(), "too short");
+        assert!(
+            lei("5493001KJTIIGC8Y1RAB").is_err(),
+            "letters as check digits"
+        );
+    }
+
+    #[test]
+    fn rmi_ids_have_six_digits() {
+        let scheme = FacilityIdentifierScheme::RmiCid;
+        assert_eq!(
+            facility_identifier(scheme, "CID001234").unwrap(),
+            "CID001234"
+        );
+        for bad in ["CID1234", "cid001234", "CID00123X", "001234", "CID0012345"] {
+            assert!(facility_identifier(scheme, bad).is_err(), "{bad}");
+        }
+        assert!(facility_identifier(FacilityIdentifierScheme::MiningTitle, "").is_err());
+    }
+
+    #[test]
+    fn duns_numbers_are_nine_digits() {
+        assert_eq!(
+            party_identifier(PartyIdentifierScheme::Duns, "15-048-3782").unwrap(),
+            "150483782"
+        );
+        assert!(party_identifier(PartyIdentifierScheme::Duns, "1234").is_err());
+    }
+}

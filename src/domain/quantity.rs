@@ -1,0 +1,371 @@
+//! Quantities of material: a value and a unit (g, kg, t, troy_oz), stored exactly as an integer
+//! number of milligrams so that sums never drift.
+//!
+//! Values are read as decimals, never through binary floating point arithmetic: a JSON number is
+//! taken by its shortest decimal representation (what the sender wrote, for any value with at
+//! most 15 significant digits) and converted with integer arithmetic. Metric units must come to a
+//! whole number of milligrams (at most 3 decimals for g, 6 for kg, 9 for t) or they are refused.
+//! A troy ounce is exactly 31 103.4768 mg, so troy-ounce values are rounded to the nearest
+//! milligram (half away from zero); the answer always shows the milligrams stored.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+crate::text_enum! {
+    /// Unit of a quantity.
+    pub enum MassUnit {
+        /// Gram.
+        G = "g",
+        /// Kilogram.
+        Kg = "kg",
+        /// Metric tonne.
+        T = "t",
+        /// Troy ounce (31.1034768 g).
+        TroyOz = "troy_oz",
+    }
+}
+
+/// The largest quantity of one line or lot: one million tonnes (10^15 mg), so that sums over
+/// millions of lines stay far inside 64-bit integers.
+pub const MAX_MG: i64 = 1_000_000_000_000_000;
+
+/// A quantity as entered: `{"value": 12.5, "unit": "kg"}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityInput {
+    /// A positive amount, with at most 3 decimals for g, 6 for kg, 9 for t (whole milligrams).
+    #[schema(exclusive_minimum = 0, maximum = 1e15)]
+    pub value: f64,
+    pub unit: MassUnit,
+}
+
+/// A validated quantity: what was entered and the exact milligrams stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quantity {
+    pub mg: i64,
+    pub unit: MassUnit,
+    /// The entered value in its unit, as an exact decimal.
+    pub value: Decimal,
+}
+
+/// Why a quantity is refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum QuantityError {
+    NotPositive,
+    NotFinite,
+    TooPrecise { unit: MassUnit, max_decimals: u32 },
+    TooLarge,
+}
+
+impl fmt::Display for QuantityError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QuantityError::NotPositive => f.write_str("must be greater than zero"),
+            QuantityError::NotFinite => f.write_str("must be a finite number"),
+            QuantityError::TooPrecise { unit, max_decimals } => write!(
+                f,
+                "is more precise than a milligram: at most {max_decimals} decimals in {unit}"
+            ),
+            QuantityError::TooLarge => f.write_str("is larger than one million tonnes"),
+        }
+    }
+}
+
+/// An exact decimal `digits × 10^-scale` (what a value was written as).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decimal {
+    pub digits: i128,
+    pub scale: u32,
+}
+
+impl Decimal {
+    /// The shortest decimal that reads back as `value` (Rust prints floats that way).
+    pub fn from_f64(value: f64) -> Option<Decimal> {
+        if !value.is_finite() {
+            return None;
+        }
+        Decimal::parse(&format!("{value:?}"))
+    }
+
+    /// Parses `-12.50`, `3`, `1e-3`, `2.5E6`.
+    pub fn parse(text: &str) -> Option<Decimal> {
+        let text = text.trim();
+        let (mantissa, exponent) = match text.find(['e', 'E']) {
+            Some(at) => (&text[..at], text[at + 1..].parse::<i32>().ok()?),
+            None => (text, 0),
+        };
+        let (negative, mantissa) = match mantissa.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, mantissa.strip_prefix('+').unwrap_or(mantissa)),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if whole.is_empty() && fraction.is_empty()
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let all_digits = format!("{whole}{fraction}");
+        let significant = all_digits.trim_start_matches('0');
+        if significant.len() > 30 {
+            return None;
+        }
+        let mut digits: i128 = if significant.is_empty() {
+            0
+        } else {
+            significant.parse().ok()?
+        };
+        let mut scale = fraction.len() as i64 - i64::from(exponent);
+        while scale < 0 {
+            digits = digits.checked_mul(10)?;
+            scale += 1;
+        }
+        // Drop trailing zeros so that 1.50 and 1.5 are the same decimal.
+        while scale > 0 && digits % 10 == 0 && digits != 0 {
+            digits /= 10;
+            scale -= 1;
+        }
+        if digits == 0 {
+            scale = 0;
+        }
+        if scale > 40 {
+            return None;
+        }
+        Some(Decimal {
+            digits: if negative { -digits } else { digits },
+            scale: scale as u32,
+        })
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let negative = self.digits < 0;
+        let digits = self.digits.unsigned_abs().to_string();
+        let scale = self.scale as usize;
+        let text = if scale == 0 {
+            digits
+        } else if digits.len() > scale {
+            format!(
+                "{}.{}",
+                &digits[..digits.len() - scale],
+                &digits[digits.len() - scale..]
+            )
+        } else {
+            format!("0.{}{}", "0".repeat(scale - digits.len()), digits)
+        };
+        if negative {
+            write!(f, "-{text}")
+        } else {
+            f.write_str(&text)
+        }
+    }
+}
+
+impl MassUnit {
+    /// Milligrams per unit as a fraction `numerator / denominator`.
+    fn milligrams(self) -> (i128, i128) {
+        match self {
+            MassUnit::G => (1_000, 1),
+            MassUnit::Kg => (1_000_000, 1),
+            MassUnit::T => (1_000_000_000, 1),
+            // 31.1034768 g = 311 034 768 / 10 000 mg
+            MassUnit::TroyOz => (311_034_768, 10_000),
+        }
+    }
+
+    fn max_decimals(self) -> u32 {
+        match self {
+            MassUnit::G => 3,
+            MassUnit::Kg => 6,
+            MassUnit::T => 9,
+            MassUnit::TroyOz => 0,
+        }
+    }
+}
+
+impl Quantity {
+    /// Validates `value unit` and converts it to milligrams exactly.
+    pub fn new(value: Decimal, unit: MassUnit) -> Result<Quantity, QuantityError> {
+        if value.digits <= 0 {
+            return Err(QuantityError::NotPositive);
+        }
+        let (numerator, denominator) = unit.milligrams();
+        let scale = 10i128
+            .checked_pow(value.scale)
+            .ok_or(QuantityError::TooLarge)?;
+        let product = value
+            .digits
+            .checked_mul(numerator)
+            .ok_or(QuantityError::TooLarge)?;
+        let divisor = scale
+            .checked_mul(denominator)
+            .ok_or(QuantityError::TooLarge)?;
+        let mg = if unit == MassUnit::TroyOz {
+            // Round half away from zero (values are positive here).
+            (product * 2 + divisor) / (divisor * 2)
+        } else {
+            if product % divisor != 0 {
+                return Err(QuantityError::TooPrecise {
+                    unit,
+                    max_decimals: unit.max_decimals(),
+                });
+            }
+            product / divisor
+        };
+        if mg > i128::from(MAX_MG) {
+            return Err(QuantityError::TooLarge);
+        }
+        if mg == 0 {
+            return Err(QuantityError::NotPositive);
+        }
+        Ok(Quantity {
+            mg: mg as i64,
+            unit,
+            value,
+        })
+    }
+
+    /// Validates a quantity as entered in JSON.
+    pub fn from_input(input: &QuantityInput) -> Result<Quantity, QuantityError> {
+        if !input.value.is_finite() {
+            return Err(QuantityError::NotFinite);
+        }
+        if input.value > 1e18 {
+            return Err(QuantityError::TooLarge);
+        }
+        let value = Decimal::from_f64(input.value).ok_or(QuantityError::NotFinite)?;
+        Quantity::new(value, input.unit)
+    }
+
+    /// Validates a quantity written as text (CSV).
+    pub fn from_text(value: &str, unit: MassUnit) -> Result<Quantity, QuantityError> {
+        let value = Decimal::parse(value).ok_or(QuantityError::NotFinite)?;
+        Quantity::new(value, unit)
+    }
+
+    /// The stored milligrams as kilograms, exactly (`1234567` mg is `"1.234567"`).
+    pub fn kg_text(mg: i64) -> String {
+        Decimal {
+            digits: i128::from(mg),
+            scale: 6,
+        }
+        .normalised()
+        .to_string()
+    }
+}
+
+impl Decimal {
+    fn normalised(mut self) -> Decimal {
+        while self.scale > 0 && self.digits % 10 == 0 && self.digits != 0 {
+            self.digits /= 10;
+            self.scale -= 1;
+        }
+        if self.digits == 0 {
+            self.scale = 0;
+        }
+        self
+    }
+}
+
+/// A stored quantity as answers show it.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
+pub struct QuantityView {
+    /// The value as entered.
+    pub value: f64,
+    pub unit: MassUnit,
+    /// The exact quantity stored, in milligrams.
+    pub mg: i64,
+    /// The stored quantity in kilograms, as an exact decimal string.
+    pub kg: String,
+}
+
+impl QuantityView {
+    /// From the stored milligrams and the entered value (text) and unit.
+    pub fn new(mg: i64, value_text: &str, unit: MassUnit) -> QuantityView {
+        QuantityView {
+            value: value_text.parse().unwrap_or(0.0),
+            unit,
+            mg,
+            kg: Quantity::kg_text(mg),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(value: f64, unit: MassUnit) -> Result<i64, QuantityError> {
+        Quantity::from_input(&QuantityInput { value, unit }).map(|q| q.mg)
+    }
+
+    #[test]
+    fn metric_units_convert_exactly() {
+        assert_eq!(q(1.0, MassUnit::G), Ok(1_000));
+        assert_eq!(q(0.001, MassUnit::G), Ok(1));
+        assert_eq!(q(12.5, MassUnit::Kg), Ok(12_500_000));
+        assert_eq!(q(0.1, MassUnit::Kg), Ok(100_000), "no binary float drift");
+        assert_eq!(q(0.3, MassUnit::T), Ok(300_000_000));
+        assert_eq!(q(1.000001, MassUnit::Kg), Ok(1_000_001));
+        assert_eq!(q(1e6, MassUnit::T), Ok(MAX_MG));
+    }
+
+    #[test]
+    fn troy_ounces_round_to_the_milligram() {
+        assert_eq!(q(1.0, MassUnit::TroyOz), Ok(31_103));
+        assert_eq!(q(2.0, MassUnit::TroyOz), Ok(62_207)); // 62 206.9536
+        assert_eq!(q(1000.0, MassUnit::TroyOz), Ok(31_103_477)); // 31 103 476.8
+        assert_eq!(q(0.5, MassUnit::TroyOz), Ok(15_552)); // 15 551.7384
+    }
+
+    #[test]
+    fn bad_quantities_are_refused() {
+        assert_eq!(q(0.0, MassUnit::Kg), Err(QuantityError::NotPositive));
+        assert_eq!(q(-1.0, MassUnit::Kg), Err(QuantityError::NotPositive));
+        assert_eq!(q(f64::NAN, MassUnit::Kg), Err(QuantityError::NotFinite));
+        assert_eq!(
+            q(f64::INFINITY, MassUnit::Kg),
+            Err(QuantityError::NotFinite)
+        );
+        assert!(matches!(
+            q(0.0001, MassUnit::G),
+            Err(QuantityError::TooPrecise { .. })
+        ));
+        assert_eq!(q(1.1e6, MassUnit::T), Err(QuantityError::TooLarge));
+        assert_eq!(q(1e300, MassUnit::T), Err(QuantityError::TooLarge));
+        assert_eq!(q(1e-10, MassUnit::TroyOz), Err(QuantityError::NotPositive));
+    }
+
+    #[test]
+    fn decimals_parse_and_print_exactly() {
+        let d = Decimal::parse("12.50").unwrap();
+        assert_eq!(
+            d,
+            Decimal {
+                digits: 125,
+                scale: 1
+            }
+        );
+        assert_eq!(d.to_string(), "12.5");
+        assert_eq!(Decimal::parse("1e-3").unwrap().to_string(), "0.001");
+        assert_eq!(Decimal::parse("2.5E6").unwrap().to_string(), "2500000");
+        assert_eq!(Decimal::parse("-0.05").unwrap().to_string(), "-0.05");
+        for bad in ["", ".", "1.2.3", "abc", "1e", "--1", "1e99999"] {
+            assert!(Decimal::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(Quantity::kg_text(1_234_567), "1.234567");
+        assert_eq!(Quantity::kg_text(5_000_000), "5");
+        assert_eq!(Quantity::kg_text(1), "0.000001");
+    }
+
+    #[test]
+    fn shortest_representation_is_what_was_written() {
+        for text in ["0.1", "0.3", "123.456", "1234567.891", "0.000001"] {
+            let value: f64 = text.parse().unwrap();
+            assert_eq!(Decimal::from_f64(value).unwrap().to_string(), text);
+        }
+    }
+}
