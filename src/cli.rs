@@ -54,6 +54,23 @@ pub enum Command {
     /// Manage token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Load data from files, directly into DATABASE_URL.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import purchase lines for an organisation from CSV, NDJSON or a JSON array (by file
+    /// extension: .csv, .ndjson/.jsonl, .json), all or none, with a progress bar. Lines whose
+    /// external_ref exists are updated. See docs/PURCHASES.md for the CSV columns.
+    Purchases {
+        /// The organisation id.
+        #[arg(long)]
+        org: String,
+        /// The file to import.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +204,17 @@ pub fn run(cli: Cli) -> Result<(), String> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Purchases { org, file }) => {
+            let org: OrganisationId = org
+                .parse()
+                .map_err(|_| "--org must be an organisation id")?;
+            let result = crate::import::run::purchases(&config, org, &file)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?
             );
             Ok(())
         }

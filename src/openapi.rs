@@ -50,6 +50,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
     tags(
         (name = "auth", description = "Tokens, keys and the caller"),
         (name = "organisations", description = "Organisations and their API clients (operator)"),
+        (name = "purchases", description = "The organisation's purchase lines from its ERP"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

@@ -205,6 +205,7 @@ diesel::table! {
         facility_id -> Nullable<Text>,
         origin_class -> Text,
         country -> Nullable<Text>,
+        declared -> Int2,
         share_ppb -> Int8,
         quantity_mg -> Int8,
         purchased_on -> Date,

@@ -56,6 +56,21 @@ typed_id!(
     "An organisation: a purchaser (tenant) or the operator."
 );
 typed_id!(AuditEventId, "An entry of the audit trail.");
+typed_id!(PartyId, "A party: a company or an ASM organisation.");
+typed_id!(
+    FacilityId,
+    "A facility: a mine, concentrator, smelter, refiner, recycler…"
+);
+typed_id!(
+    CertificationId,
+    "A certificate of a facility or party under a scheme."
+);
+typed_id!(LotId, "A lot of material, owned by one organisation.");
+typed_id!(
+    CustodyEventId,
+    "A custody event (extraction, transfer, transformation)."
+);
+typed_id!(PurchaseId, "A purchase line, owned by one organisation.");
 
 /// A UUID, parsed from any of its textual forms and printed canonically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,6 +4,7 @@ pub mod certification;
 pub mod country;
 pub mod identifiers;
 pub mod ids;
+pub mod purchase;
 pub mod quantity;
 pub mod time;
 pub mod vocabulary;

@@ -5,3 +5,4 @@ pub mod api_client;
 pub mod audit;
 pub mod idempotency;
 pub mod organisation;
+pub mod purchase;

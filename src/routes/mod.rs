@@ -7,6 +7,7 @@ pub mod jwks;
 pub mod me;
 pub mod metrics;
 pub mod organisations;
+pub mod purchases;
 pub mod token;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,5 +25,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(organisations::get_organisation)
         .service(organisations::create_client)
         .service(organisations::list_clients)
-        .service(organisations::revoke_client);
+        .service(organisations::revoke_client)
+        .service(purchases::create_purchases_batch)
+        .service(purchases::create_purchase)
+        .service(purchases::list_purchases)
+        .service(purchases::get_purchase)
+        .service(purchases::delete_purchase);
 }

@@ -35,6 +35,8 @@ CREATE TABLE purchase_origins (
     facility_id TEXT REFERENCES facilities (id),
     origin_class TEXT NOT NULL CHECK (origin_class IN ('asm', 'lsm', 'recycled', 'unknown')),
     country TEXT,
+    -- 1 for a share the supplier declared; 0 for the implicit `unknown` row of an undeclared purchase.
+    declared SMALLINT NOT NULL,
     share_ppb BIGINT NOT NULL CHECK (share_ppb > 0 AND share_ppb <= 1000000000),
     quantity_mg BIGINT NOT NULL CHECK (quantity_mg >= 0),
     purchased_on DATE NOT NULL,

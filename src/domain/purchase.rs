@@ -1,0 +1,381 @@
+//! A purchase line from the ERP, validated: what the API, the batch import and the command line
+//! all turn their input into before anything is stored.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::country::CountryCode;
+use super::ids::{FacilityId, LotId, PartyId};
+use super::quantity::{Decimal, Quantity, QuantityInput};
+use super::vocabulary::{Mineral, OriginClass};
+use crate::error::FieldError;
+
+/// One part of a declared origin.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredShareInput {
+    /// A mine or recycler in the catalog. Its mining scale (or recycling) gives the origin
+    /// class and its country the country. Give either this or `origin_class`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facility_id: Option<FacilityId>,
+    /// `asm`, `lsm`, `recycled` or `unknown`, when no facility is named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_class: Option<OriginClass>,
+    /// Country of origin of a class share (ISO 3166-1 alpha-2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<CountryCode>,
+    /// Fraction of the purchase: more than 0, at most 1, at most 9 decimals. The shares of a
+    /// purchase add up to exactly 1.
+    #[schema(exclusive_minimum = 0, maximum = 1)]
+    pub share: f64,
+}
+
+/// A purchase line as the ERP sends it.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PurchaseInput {
+    /// The ERP's id for this line (1 to 100 characters), unique within the organisation.
+    /// Sending an `external_ref` again updates that purchase.
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_ref: String,
+    /// The supplier: a party in the catalog.
+    pub supplier_party_id: PartyId,
+    pub mineral: Mineral,
+    pub quantity: QuantityInput,
+    /// The purchase date (ISO 8601), between 1970-01-01 and 2100-12-31.
+    pub purchased_on: NaiveDate,
+    /// The lot delivered, when it is recorded (provenance).
+    #[serde(default)]
+    pub lot_id: Option<LotId>,
+    /// Where the supplier declares the material came from: shares that add up to 1. Omit when
+    /// unknown.
+    #[serde(default)]
+    pub declared_origin: Option<Vec<DeclaredShareInput>>,
+}
+
+/// Where a declared share points.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OriginTarget {
+    Facility(FacilityId),
+    Class {
+        class: OriginClass,
+        country: Option<CountryCode>,
+    },
+}
+
+/// A validated declared share, in parts per billion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredShare {
+    pub target: OriginTarget,
+    pub share_ppb: i64,
+}
+
+/// A validated purchase line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurchaseLine {
+    pub external_ref: String,
+    pub supplier: PartyId,
+    pub mineral: Mineral,
+    pub quantity: Quantity,
+    pub purchased_on: NaiveDate,
+    pub lot: Option<LotId>,
+    /// Empty when no origin is declared.
+    pub origins: Vec<DeclaredShare>,
+}
+
+pub const ONE_PPB: i64 = 1_000_000_000;
+pub const MAX_SHARES: usize = 100;
+
+/// Checks an ERP line reference: 1 to 100 characters, no control characters, trimmed.
+pub fn external_ref(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > 100 {
+        return Err("must be 1 to 100 characters".into());
+    }
+    if value.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// A share as parts per billion, exactly: at most 9 decimals, more than 0, at most 1.
+pub fn share_ppb(share: f64) -> Result<i64, String> {
+    let decimal = Decimal::from_f64(share).ok_or("must be a number")?;
+    if decimal.digits <= 0 {
+        return Err("must be greater than 0".into());
+    }
+    if decimal.scale > 9 {
+        return Err("must have at most 9 decimals".into());
+    }
+    let ppb = decimal
+        .digits
+        .checked_mul(10i128.pow(9 - decimal.scale))
+        .filter(|ppb| *ppb <= i128::from(ONE_PPB))
+        .ok_or("must be at most 1")?;
+    Ok(ppb as i64)
+}
+
+/// Checks a purchase date: a real day between 1970 and 2100.
+pub fn purchase_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if (1970..=2100).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err("must be between 1970-01-01 and 2100-12-31".into())
+    }
+}
+
+impl PurchaseLine {
+    /// Validates an input line; `base` prefixes every pointer (`/17` for row 17 of a batch).
+    pub fn validate(input: &PurchaseInput, base: &str) -> Result<PurchaseLine, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let at = |field: &str| format!("{base}/{field}");
+        let external_ref = external_ref(&input.external_ref)
+            .map_err(|e| errors.push(FieldError::at(at("external_ref"), e)))
+            .ok();
+        let quantity = Quantity::from_input(&input.quantity)
+            .map_err(|e| errors.push(FieldError::at(at("quantity/value"), e.to_string())))
+            .ok();
+        let purchased_on = purchase_date(input.purchased_on)
+            .map_err(|e| errors.push(FieldError::at(at("purchased_on"), e)))
+            .ok();
+        let origins = match &input.declared_origin {
+            None => Some(Vec::new()),
+            Some(shares) => declared_origin(shares, &at("declared_origin"), &mut errors),
+        };
+        match (external_ref, quantity, purchased_on, origins) {
+            (Some(external_ref), Some(quantity), Some(purchased_on), Some(origins))
+                if errors.is_empty() =>
+            {
+                Ok(PurchaseLine {
+                    external_ref,
+                    supplier: input.supplier_party_id,
+                    mineral: input.mineral,
+                    quantity,
+                    purchased_on,
+                    lot: input.lot_id,
+                    origins,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+fn declared_origin(
+    shares: &[DeclaredShareInput],
+    pointer: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Vec<DeclaredShare>> {
+    let before = errors.len();
+    if shares.is_empty() {
+        errors.push(FieldError::at(
+            pointer,
+            "give at least one share, or omit declared_origin when the origin is unknown",
+        ));
+        return None;
+    }
+    if shares.len() > MAX_SHARES {
+        errors.push(FieldError::at(
+            pointer,
+            format!("at most {MAX_SHARES} shares"),
+        ));
+        return None;
+    }
+    let mut validated = Vec::with_capacity(shares.len());
+    for (i, share) in shares.iter().enumerate() {
+        let at = |field: &str| format!("{pointer}/{i}/{field}");
+        let target = match (&share.facility_id, &share.origin_class) {
+            (Some(facility), None) => {
+                if share.country.is_some() {
+                    errors.push(FieldError::at(
+                        at("country"),
+                        "a facility share takes its country from the facility; omit country",
+                    ));
+                }
+                Some(OriginTarget::Facility(*facility))
+            }
+            (None, Some(class)) => Some(OriginTarget::Class {
+                class: *class,
+                country: share.country,
+            }),
+            (Some(_), Some(_)) => {
+                errors.push(FieldError::at(
+                    at("origin_class"),
+                    "give either facility_id or origin_class, not both",
+                ));
+                None
+            }
+            (None, None) => {
+                errors.push(FieldError::at(
+                    format!("{pointer}/{i}"),
+                    "give facility_id or origin_class",
+                ));
+                None
+            }
+        };
+        let ppb = share_ppb(share.share)
+            .map_err(|e| errors.push(FieldError::at(at("share"), e)))
+            .ok();
+        if let (Some(target), Some(share_ppb)) = (target, ppb) {
+            if validated
+                .iter()
+                .any(|existing: &DeclaredShare| existing.target == target)
+            {
+                errors.push(FieldError::at(
+                    format!("{pointer}/{i}"),
+                    "the same origin appears twice; add its shares together",
+                ));
+            }
+            validated.push(DeclaredShare { target, share_ppb });
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    let total: i64 = validated.iter().map(|s| s.share_ppb).sum();
+    if total != ONE_PPB {
+        errors.push(FieldError::at(
+            pointer,
+            format!(
+                "the shares add up to {}, they must add up to exactly 1",
+                Decimal {
+                    digits: i128::from(total),
+                    scale: 9
+                }
+                .to_string()
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+            ),
+        ));
+        return None;
+    }
+    Some(validated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::quantity::MassUnit;
+
+    fn input() -> PurchaseInput {
+        PurchaseInput {
+            external_ref: " SAP-1 ".into(),
+            supplier_party_id: PartyId::generate(),
+            mineral: Mineral::Gold,
+            quantity: QuantityInput {
+                value: 12.5,
+                unit: MassUnit::Kg,
+            },
+            purchased_on: "2026-03-14".parse().unwrap(),
+            lot_id: None,
+            declared_origin: None,
+        }
+    }
+
+    fn share(class: OriginClass, value: f64) -> DeclaredShareInput {
+        DeclaredShareInput {
+            facility_id: None,
+            origin_class: Some(class),
+            country: None,
+            share: value,
+        }
+    }
+
+    fn pointers(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().filter_map(|e| e.pointer).collect()
+    }
+
+    #[test]
+    fn a_good_line_validates() {
+        let mut line = input();
+        line.declared_origin = Some(vec![
+            share(OriginClass::Asm, 0.6),
+            share(OriginClass::Lsm, 0.3),
+            share(OriginClass::Recycled, 0.1),
+        ]);
+        let valid = PurchaseLine::validate(&line, "").unwrap();
+        assert_eq!(valid.external_ref, "SAP-1");
+        assert_eq!(valid.quantity.mg, 12_500_000);
+        let ppb: Vec<i64> = valid.origins.iter().map(|s| s.share_ppb).collect();
+        assert_eq!(ppb, vec![600_000_000, 300_000_000, 100_000_000]);
+    }
+
+    #[test]
+    fn shares_must_add_up_to_exactly_one() {
+        let mut line = input();
+        line.declared_origin = Some(vec![
+            share(OriginClass::Asm, 0.6),
+            share(OriginClass::Lsm, 0.3),
+        ]);
+        let errors = PurchaseLine::validate(&line, "/3").unwrap_err();
+        assert_eq!(errors[0].pointer.as_deref(), Some("/3/declared_origin"));
+        assert!(errors[0].detail.contains("0.9"), "{}", errors[0].detail);
+        // Thirds do not add up to one in nine decimals: refused rather than rounded.
+        line.declared_origin = Some(vec![
+            share(OriginClass::Asm, 0.333333333),
+            share(OriginClass::Lsm, 0.333333333),
+            share(OriginClass::Recycled, 0.333333334),
+        ]);
+        assert!(PurchaseLine::validate(&line, "").is_ok());
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let mut line = input();
+        line.external_ref = "  ".into();
+        line.quantity.value = -1.0;
+        line.purchased_on = "1900-01-01".parse().unwrap();
+        line.declared_origin = Some(vec![
+            DeclaredShareInput {
+                facility_id: None,
+                origin_class: None,
+                country: None,
+                share: 0.5,
+            },
+            share(OriginClass::Asm, 1.5),
+            share(OriginClass::Lsm, 0.0000000001),
+        ]);
+        let got = pointers(PurchaseLine::validate(&line, "").unwrap_err());
+        assert_eq!(
+            got,
+            vec![
+                "/external_ref",
+                "/quantity/value",
+                "/purchased_on",
+                "/declared_origin/0",
+                "/declared_origin/1/share",
+                "/declared_origin/2/share",
+            ]
+        );
+    }
+
+    #[test]
+    fn shares_convert_exactly() {
+        assert_eq!(share_ppb(1.0), Ok(ONE_PPB));
+        assert_eq!(share_ppb(0.1), Ok(100_000_000));
+        assert_eq!(share_ppb(0.000000001), Ok(1));
+        assert!(share_ppb(0.0).is_err());
+        assert!(share_ppb(1.000000001).is_err());
+        assert!(share_ppb(0.0000000001).is_err());
+        assert!(share_ppb(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn empty_and_duplicate_declarations_are_refused() {
+        let mut line = input();
+        line.declared_origin = Some(vec![]);
+        assert_eq!(
+            pointers(PurchaseLine::validate(&line, "").unwrap_err()),
+            vec!["/declared_origin"]
+        );
+        line.declared_origin = Some(vec![
+            share(OriginClass::Asm, 0.5),
+            share(OriginClass::Asm, 0.5),
+        ]);
+        assert_eq!(
+            pointers(PurchaseLine::validate(&line, "").unwrap_err()),
+            vec!["/declared_origin/1"]
+        );
+    }
+}
