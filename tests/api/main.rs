@@ -5,8 +5,10 @@ mod proxy;
 
 mod auth;
 mod cli;
+mod fixtures;
 mod conventions;
 mod health;
 mod openapi;
 mod organisations;
+mod purchases;
 mod token_attacks;

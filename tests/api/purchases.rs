@@ -1,0 +1,326 @@
+//! Purchases from the ERP: single lines, upserts by external_ref, batches, and tenancy.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::fixtures;
+use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+
+fn line(external_ref: &str, supplier: &str, kg: f64) -> Value {
+    json!({
+        "external_ref": external_ref,
+        "supplier_party_id": supplier,
+        "mineral": "gold",
+        "quantity": {"value": kg, "unit": "kg"},
+        "purchased_on": "2026-03-14",
+    })
+}
+
+async fn lines_are_created_updated_and_unchanged(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::party(&app, "Andes Trading SA").await;
+    let mine = fixtures::mine(&app, "Cerro Azul Cooperative", "asm", "PE").await;
+    let mut body = line("SAP-1", &supplier, 12.5);
+    body["declared_origin"] = json!([
+        {"facility_id": mine, "share": 0.6},
+        {"origin_class": "recycled", "share": 0.4}
+    ]);
+
+    let response = send_raw(app.post("/v1/purchases", &buyer, &body)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["result"], "created");
+    let purchase = &created["purchase"];
+    assert_eq!(location, format!("/v1/purchases/{}", purchase["id"].as_str().unwrap()));
+    assert_eq!(purchase["quantity"]["mg"], 12_500_000);
+    assert_eq!(purchase["quantity"]["kg"], "12.5");
+    let origins = purchase["declared_origin"].as_array().unwrap();
+    assert_eq!(origins[0]["origin_class"], "asm", "from the facility's mining scale");
+    assert_eq!(origins[0]["country"], "PE", "from the facility");
+    assert_eq!(origins[0]["quantity_mg"], 7_500_000);
+    assert_eq!(origins[1]["quantity_mg"], 5_000_000);
+
+    let (status, again) = send(app.post("/v1/purchases", &buyer, &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again["result"], "unchanged");
+    assert_eq!(again["purchase"]["id"], purchase["id"]);
+
+    body["quantity"]["value"] = json!(13);
+    let (status, updated) = send(app.post("/v1/purchases", &buyer, &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["result"], "updated");
+    assert_eq!(updated["purchase"]["id"], purchase["id"], "same purchase, same id");
+    assert_eq!(updated["purchase"]["quantity"]["mg"], 13_000_000);
+
+    let (status, read) = send(app.get(&location, &buyer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(read["quantity"]["kg"], "13");
+
+    // Troy ounces are stored to the nearest milligram and shown as stored.
+    let mut troy = line("SAP-2", &supplier, 1.0);
+    troy["quantity"]["unit"] = json!("troy_oz");
+    let (_, troy) = send(app.post("/v1/purchases", &buyer, &troy)).await;
+    assert_eq!(troy["purchase"]["quantity"]["mg"], 31_103);
+    assert!(troy["purchase"]["declared_origin"].is_null());
+
+    let (status, _) = send(app.request(Method::DELETE, &location, &buyer)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_problem(send_raw(app.get(&location, &buyer)).await, 404).await;
+    assert_problem(send_raw(app.request(Method::DELETE, &location, &buyer)).await, 404).await;
+}
+
+async fn bad_lines_are_refused_by_field(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::party(&app, "Supplier").await;
+    let smelter = fixtures::facility(
+        &app,
+        json!({"name": "Smelter", "kind": "smelter", "minerals": ["tin"], "country": "MY", "status": "operating"}),
+    )
+    .await;
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"quantity": {"value": 0, "unit": "kg"}}), "/quantity/value"),
+        (json!({"quantity": {"value": -5, "unit": "kg"}}), "/quantity/value"),
+        (json!({"quantity": {"value": 0.0001, "unit": "g"}}), "/quantity/value"),
+        (json!({"quantity": {"value": 1, "unit": "lb"}}), "/quantity/unit"),
+        (json!({"mineral": "unobtainium"}), "/mineral"),
+        (json!({"purchased_on": "2026-02-30"}), "/purchased_on"),
+        (json!({"purchased_on": "1800-01-01"}), "/purchased_on"),
+        (json!({"supplier_party_id": "0193c3a0-0000-7000-8000-000000000000"}), "/supplier_party_id"),
+        (json!({"supplier_party_id": "nope"}), "/supplier_party_id"),
+        (json!({"external_ref": ""}), "/external_ref"),
+        (json!({"lot_id": "0193c3a0-0000-7000-8000-000000000000"}), "/lot_id"),
+        (json!({"declared_origin": [{"origin_class": "asm", "share": 0.5}, {"origin_class": "lsm", "share": 0.4}]}), "/declared_origin"),
+        (json!({"declared_origin": [{"facility_id": smelter, "share": 1}]}), "/declared_origin/0/facility_id"),
+        (json!({"declared_origin": [{"origin_class": "asm", "country": "ZZ", "share": 1}]}), "/declared_origin/0/country"),
+        (json!({"colour": "gold"}), "/colour"),
+    ];
+    for (change, pointer) in cases {
+        let mut body = line("SAP-X", &supplier, 1.0);
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let response = send_raw(app.post("/v1/purchases", &buyer, &body)).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{change}");
+    }
+    let (_, list) = send(app.get("/v1/purchases", &buyer)).await;
+    assert_eq!(list["items"], json!([]), "nothing was written");
+}
+
+async fn purchases_belong_to_their_organisation(app: TestApp) {
+    let a = app.purchaser("A").await;
+    let b = app.purchaser("B").await;
+    let supplier = fixtures::party(&app, "Supplier").await;
+    let (_, created) = send(app.post("/v1/purchases", &a, &line("SAP-1", &supplier, 5.0))).await;
+    let id = created["purchase"]["id"].as_str().unwrap().to_owned();
+
+    assert_problem(send_raw(app.get(&format!("/v1/purchases/{id}"), &b)).await, 404).await;
+    assert_problem(
+        send_raw(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), &b)).await,
+        404,
+    )
+    .await;
+    let (_, list) = send(app.get("/v1/purchases", &b)).await;
+    assert_eq!(list["items"], json!([]));
+    // B may use the same external_ref: it is a different line of a different organisation.
+    let (status, own) = send(app.post("/v1/purchases", &b, &line("SAP-1", &supplier, 7.0))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(own["purchase"]["id"], created["purchase"]["id"]);
+    let (_, mine) = send(app.get(&format!("/v1/purchases/{id}"), &a)).await;
+    assert_eq!(mine["quantity"]["kg"], "5", "A's line is untouched");
+
+    let reader = app
+        .organisation("Reader", "purchaser", &["purchases:read"])
+        .await;
+    let forbidden = send_raw(app.post("/v1/purchases", &reader, &line("X", &supplier, 1.0))).await;
+    assert_problem(forbidden, 403).await;
+}
+
+async fn purchase_lists_filter(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let s1 = fixtures::party(&app, "S1").await;
+    let s2 = fixtures::party(&app, "S2").await;
+    for (i, (supplier, mineral, date)) in [
+        (&s1, "gold", "2026-01-10"),
+        (&s1, "tin", "2026-02-10"),
+        (&s2, "gold", "2026-03-10"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = line(&format!("L-{i}"), supplier, 1.0);
+        body["mineral"] = json!(mineral);
+        body["purchased_on"] = json!(date);
+        send(app.post("/v1/purchases", &buyer, &body)).await;
+    }
+    let refs = |query: String| {
+        let app = &app;
+        let buyer = &buyer;
+        async move {
+            let (status, list) = send(app.get(&format!("/v1/purchases?{query}"), buyer)).await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["external_ref"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(refs("mineral=gold".into()).await, vec!["L-0", "L-2"]);
+    assert_eq!(refs(format!("supplier_party_id={s1}")).await, vec!["L-0", "L-1"]);
+    assert_eq!(refs("from=2026-02-01&to=2026-02-28".into()).await, vec!["L-1"]);
+    assert_eq!(refs("external_ref=L-2".into()).await, vec!["L-2"]);
+    assert_eq!(refs("limit=2".into()).await.len(), 2);
+    for bad in ["mineral=lead", "from=2026-13-01", "supplier=x"] {
+        assert_problem(send_raw(app.get(&format!("/v1/purchases?{bad}"), &buyer)).await, 400).await;
+    }
+}
+
+fn csv(supplier: &str, rows: usize, start: usize) -> String {
+    let mut text = String::from(
+        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n",
+    );
+    for i in start..start + rows {
+        let month = i % 12 + 1;
+        text.push_str(&format!(
+            "ERP-{i},{supplier},gold,{}.5,kg,2026-{month:02}-15,asm:PE=0.25;lsm=0.5;recycled=0.25\n",
+            i % 7 + 1
+        ));
+    }
+    text
+}
+
+async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::party(&app, "Supplier").await;
+    let post_csv = |body: String| {
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .header("content-type", "text/csv")
+            .body(body)
+    };
+    let first = csv(&supplier, 3_500, 0);
+    let (status, result) = send(post_csv(first.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result, json!({"rows": 3500, "created": 3500, "updated": 0, "unchanged": 0}));
+    let (_, again) = send(post_csv(first.clone())).await;
+    assert_eq!(again, json!({"rows": 3500, "created": 0, "updated": 0, "unchanged": 3500}));
+
+    let changed = first.replacen("ERP-7,", "ERP-7-renamed,", 1).replacen(
+        &format!("ERP-8,{supplier},gold,2.5,"),
+        &format!("ERP-8,{supplier},gold,9.5,"),
+        1,
+    );
+    let (_, result) = send(post_csv(changed)).await;
+    assert_eq!(result["created"], 1);
+    assert_eq!(result["updated"], 1);
+
+    // Row 3,001 is bad: nothing of the batch is written.
+    let mut bad = csv(&supplier, 3_005, 10_000);
+    bad = bad.replacen("ERP-13000,", "ERP-13000,", 1);
+    let bad = bad.replace(
+        &format!("ERP-13000,{supplier},gold,"),
+        &format!("ERP-13000,{supplier},gold,-"),
+    );
+    let response = send_raw(post_csv(bad)).await;
+    let problem = assert_problem(response, 422).await;
+    assert_eq!(pointers(&problem), vec!["/3000/quantity_value"]);
+    assert!(problem["errors"][0]["detail"].as_str().unwrap().starts_with("row 3001:"));
+    let (_, page) = send(app.get("/v1/purchases?external_ref=ERP-10000", &buyer)).await;
+    assert_eq!(page["items"], json!([]), "nothing written");
+
+    let missing_column = "external_ref,mineral\nA,gold\n".to_owned();
+    let problem = assert_problem(send_raw(post_csv(missing_column)).await, 422).await;
+    assert!(pointers(&problem).contains(&"/columns/supplier_party_id".to_owned()));
+
+    let text = send_raw(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .header("content-type", "text/plain")
+            .body("x"),
+    )
+    .await;
+    assert_problem(text, 415).await;
+}
+
+async fn json_and_ndjson_batches(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::party(&app, "Supplier").await;
+    let rows: Vec<Value> = (0..5).map(|i| line(&format!("J-{i}"), &supplier, 1.0)).collect();
+    let (status, result) = send(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .json(&rows)
+            .header("idempotency-key", "batch-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["created"], 5);
+    let replay = send_raw(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .json(&rows)
+            .header("idempotency-key", "batch-1"),
+    )
+    .await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replayed: Value = replay.json().await.unwrap();
+    assert_eq!(replayed["created"], 5, "the first answer, replayed");
+
+    let ndjson: String = (5..8)
+        .map(|i| line(&format!("J-{i}"), &supplier, 2.0).to_string() + "\n")
+        .collect();
+    let (status, result) = send(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .header("content-type", "application/x-ndjson")
+            .body(ndjson),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["created"], 3);
+
+    let mut duplicate = rows.clone();
+    duplicate.push(line("J-0", &supplier, 3.0));
+    let problem = assert_problem(
+        send_raw(app.request(Method::POST, "/v1/purchases/batch", &buyer).json(&duplicate)).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), vec!["/5/external_ref"]);
+    let unknown_supplier = vec![line("J-9", "0193c3a0-0000-7000-8000-000000000000", 1.0)];
+    let problem = assert_problem(
+        send_raw(app.request(Method::POST, "/v1/purchases/batch", &buyer).json(&unknown_supplier)).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), vec!["/0/supplier_party_id"]);
+}
+
+both_backends!(
+    lines_are_created_updated_and_unchanged,
+    bad_lines_are_refused_by_field,
+    purchases_belong_to_their_organisation,
+    purchase_lists_filter,
+    csv_batches_are_all_or_none_and_idempotent,
+    json_and_ndjson_batches,
+);
+
+/// A batch over the row limit is refused before anything is parsed into the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_over_the_row_limit_are_413() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = "0193c3a0-0000-7000-8000-000000000001";
+    let mut body = String::from("external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n");
+    for i in 0..=oretrace::import::purchases::MAX_ROWS {
+        body.push_str(&format!("R{i},{supplier},gold,1,kg,2026-01-01\n"));
+    }
+    let response = send_raw(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .header("content-type", "text/csv")
+            .body(body),
+    )
+    .await;
+    assert_problem(response, 413).await;
+}
