@@ -4,6 +4,8 @@ pub mod certification;
 pub mod country;
 pub mod identifiers;
 pub mod ids;
+pub mod policy;
 pub mod quantity;
+pub mod shares;
 pub mod time;
 pub mod vocabulary;
