@@ -4,6 +4,7 @@ pub mod certification;
 pub mod country;
 pub mod identifiers;
 pub mod ids;
+pub mod mix;
 pub mod policy;
 pub mod quantity;
 pub mod shares;

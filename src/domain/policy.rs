@@ -424,4 +424,4 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
