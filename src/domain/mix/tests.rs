@@ -1,0 +1,551 @@
+use proptest::prelude::*;
+
+use super::*;
+use crate::domain::policy::tests::certificate;
+use crate::domain::policy::{PolicyClass, SourcingPolicy};
+
+const KG: i64 = 1_000_000;
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn line(class: OriginClass, basis: Basis, certified: bool, mg: i64) -> MixLine {
+    MixLine {
+        purchased_on: day("2026-03-10"),
+        mineral: Mineral::Gold,
+        supplier_id: "s-1".into(),
+        country: None,
+        origin_class: class,
+        basis,
+        certified,
+        quantity_mg: mg,
+    }
+}
+
+fn shares(figures: &MixFigures) -> Vec<&str> {
+    figures
+        .classes
+        .iter()
+        .map(|c| c.share.value.as_str())
+        .collect()
+}
+
+fn units(text: &str) -> i64 {
+    let (whole, fraction) = text.split_once('.').unwrap();
+    assert_eq!(fraction.len(), 6, "{text}");
+    whole.parse::<i64>().unwrap() * 1_000_000 + fraction.parse::<i64>().unwrap()
+}
+
+#[test]
+fn the_hand_computed_mix() {
+    // 40 kg ASM certified, 30 kg LSM not certified, 20 kg recycled, 10 kg unknown.
+    let lines = vec![
+        line(OriginClass::Asm, Basis::Declared, true, 40 * KG),
+        line(OriginClass::Lsm, Basis::Declared, false, 30 * KG),
+        line(OriginClass::Recycled, Basis::Traced, false, 20 * KG),
+        line(OriginClass::Unknown, Basis::Unknown, false, 10 * KG),
+    ];
+    let report = compute(
+        &lines,
+        &GroupBy::default(),
+        &SourcingPolicy::default().targets,
+    )
+    .unwrap();
+    let overall = &report.overall;
+    assert_eq!(overall.total_mg, 100 * KG);
+    assert_eq!(
+        shares(overall),
+        ["0.400000", "0.300000", "0.200000", "0.100000"]
+    );
+    let asm = &overall.classes[0];
+    assert_eq!(asm.origin_class, OriginClass::Asm);
+    assert_eq!(asm.certified_mg, 40 * KG);
+    assert_eq!(asm.certified_share.value, "0.400000");
+    assert_eq!(
+        (asm.share.numerator_mg, asm.share.denominator_mg),
+        (40 * KG, 100 * KG)
+    );
+    assert_eq!(
+        asm.basis,
+        BasisBreakdown {
+            traced_mg: 0,
+            declared_mg: 40 * KG,
+            unknown_mg: 0
+        }
+    );
+    assert_eq!(overall.classes[1].certified_share.value, "0.000000");
+    assert_eq!(overall.classes[2].basis.traced_mg, 20 * KG);
+    assert_eq!(overall.certified_mg, 40 * KG);
+    assert_eq!(overall.certified_share.value, "0.400000");
+    assert!(report.groups.is_empty());
+    // gold certified ASM 0.4 >= 0.05; unknown 0.1 <= 0.10 exactly: both met.
+    assert_eq!(report.targets.len(), 2);
+    assert_eq!(report.targets[0].actual.value, "0.400000");
+    assert_eq!(report.targets[0].share, "0.050000");
+    assert!(report.targets[0].met);
+    assert_eq!(report.targets[1].actual.value, "0.100000");
+    assert!(report.targets[1].met, "equal to the limit is within it");
+}
+
+#[test]
+fn thirds_need_the_largest_remainder() {
+    // Rounded on its own, each third is 0.333333 and they add up to 0.999999.
+    let lines = vec![
+        line(OriginClass::Asm, Basis::Declared, true, 1),
+        line(OriginClass::Lsm, Basis::Declared, true, 1),
+        line(OriginClass::Recycled, Basis::Declared, false, 1),
+    ];
+    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
+    assert_eq!(
+        shares(&report.overall),
+        ["0.333334", "0.333333", "0.333333", "0.000000"]
+    );
+    // Certified shares are rounded on their own: 1/3 and 2/3 of the total.
+    assert_eq!(report.overall.classes[0].certified_share.value, "0.333333");
+    assert_eq!(report.overall.certified_share.value, "0.666667");
+
+    // The larger remainder wins over the earlier class: 1/3 and 2/3.
+    let lines = vec![
+        line(OriginClass::Asm, Basis::Declared, false, 1),
+        line(OriginClass::Lsm, Basis::Declared, false, 2),
+    ];
+    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
+    assert_eq!(
+        shares(&report.overall),
+        ["0.333333", "0.666667", "0.000000", "0.000000"]
+    );
+
+    // Sevenths: 1/7, 2/7, 4/7 floor to 0.142857 + 0.285714 + 0.571428 = 0.999999; 4/7 has the
+    // largest remainder (0.571428|571…).
+    let lines = vec![
+        line(OriginClass::Asm, Basis::Declared, false, KG),
+        line(OriginClass::Lsm, Basis::Declared, false, 2 * KG),
+        line(OriginClass::Unknown, Basis::Unknown, false, 4 * KG),
+    ];
+    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
+    assert_eq!(
+        shares(&report.overall),
+        ["0.142857", "0.285714", "0.000000", "0.571429"]
+    );
+}
+
+#[test]
+fn an_empty_mix_is_all_zero_and_targets_over_no_volume_are_met() {
+    let report = compute(
+        &[],
+        &GroupBy::new(&[GroupDimension::Month]).unwrap(),
+        &SourcingPolicy::default().targets,
+    )
+    .unwrap();
+    assert_eq!(report.overall.total_mg, 0);
+    assert_eq!(shares(&report.overall), ["0.000000"; 4]);
+    assert!(report.groups.is_empty());
+    assert!(report.targets.iter().all(|t| t.met));
+    assert_eq!(report.targets[0].actual.denominator_mg, 0);
+}
+
+#[test]
+fn targets_compare_exact_fractions_and_a_mineral_target_sees_only_its_mineral() {
+    // Gold: 49 999 999 mg certified ASM out of 1 000 000 000 mg = 0.049999999 < 0.05, although
+    // the text rounds to 0.050000.
+    let mut gold_asm = line(OriginClass::Asm, Basis::Declared, true, 49_999_999);
+    gold_asm.mineral = Mineral::Gold;
+    let mut gold_lsm = line(
+        OriginClass::Lsm,
+        Basis::Declared,
+        false,
+        1_000_000_000 - 49_999_999,
+    );
+    gold_lsm.mineral = Mineral::Gold;
+    // Tin: lots of certified ASM that must not count for the gold target.
+    let mut tin = line(OriginClass::Asm, Basis::Declared, true, 10_000_000_000);
+    tin.mineral = Mineral::Tin;
+    let targets = SourcingPolicy::default().targets;
+    let report = compute(&[gold_asm, gold_lsm, tin], &GroupBy::default(), &targets).unwrap();
+    let gold = &report.targets[0];
+    assert_eq!(gold.mineral, Some(Mineral::Gold));
+    assert_eq!(gold.actual.value, "0.050000");
+    assert_eq!(
+        (gold.actual.numerator_mg, gold.actual.denominator_mg),
+        (49_999_999, 1_000_000_000)
+    );
+    assert!(
+        !gold.met,
+        "0.049999999 is below 0.05 although it displays as 0.050000"
+    );
+    assert!(report.targets[1].met, "no unknown volume");
+
+    let mut at_most = targets[1].clone();
+    at_most.share = 0.0;
+    at_most.metric = TargetMetric::Certified;
+    let report = compute(
+        &[line(OriginClass::Asm, Basis::Declared, true, 1)],
+        &GroupBy::default(),
+        &[at_most],
+    )
+    .unwrap();
+    assert!(!report.targets[0].met);
+}
+
+#[test]
+fn the_issue_scenario_decided_with_the_policy_on_the_purchase_date() {
+    // ASM mine certified (CRAFT) on the purchase date but suspended a week later; an LSM mine at
+    // IRMA transparency (below the policy's irma_50); a recycled share; unknown origin.
+    let policy = SourcingPolicy::default();
+    let craft = certificate(
+        "c-craft",
+        "craft",
+        None,
+        "2025-01-01",
+        "2027-12-31",
+        Some("2026-03-17"),
+    );
+    let irma = certificate(
+        "c-irma",
+        "irma",
+        Some("transparency"),
+        "2025-01-01",
+        "2027-12-31",
+        None,
+    );
+    let bought = day("2026-03-10");
+    let certified = |class, cert: &crate::domain::policy::CertificateFacts| {
+        policy
+            .accepts(
+                class,
+                std::slice::from_ref(cert),
+                bought,
+                Some(Mineral::Gold),
+            )
+            .is_some()
+    };
+    let lines = vec![
+        line(
+            OriginClass::Asm,
+            Basis::Declared,
+            certified(PolicyClass::Asm, &craft),
+            12_500_000,
+        ),
+        line(
+            OriginClass::Lsm,
+            Basis::Declared,
+            certified(PolicyClass::Lsm, &irma),
+            25_000_000,
+        ),
+        line(OriginClass::Recycled, Basis::Declared, false, 5_000_000),
+        line(OriginClass::Unknown, Basis::Unknown, false, 7_500_000),
+    ];
+    let report = compute(&lines, &GroupBy::default(), &policy.targets).unwrap();
+    let o = &report.overall;
+    assert_eq!(o.total_mg, 50_000_000);
+    assert_eq!(shares(o), ["0.250000", "0.500000", "0.100000", "0.150000"]);
+    assert_eq!(
+        o.classes[0].certified_mg, 12_500_000,
+        "certified on the purchase date"
+    );
+    assert_eq!(
+        o.classes[1].certified_mg, 0,
+        "transparency is below irma_50"
+    );
+    assert_eq!(report.targets[0].actual.value, "0.250000");
+    assert!(report.targets[0].met);
+    assert_eq!(report.targets[1].actual.value, "0.150000");
+    assert!(!report.targets[1].met, "15% unknown is over 10%");
+    // A week later the ASM certificate no longer counts.
+    assert!(
+        !policy
+            .accepts(
+                PolicyClass::Asm,
+                &[craft],
+                day("2026-03-17"),
+                Some(Mineral::Gold)
+            )
+            .is_some()
+    );
+}
+
+#[test]
+fn groups_by_supplier_and_month_are_sorted_and_add_up() {
+    let pe: CountryCode = "PE".parse().unwrap();
+    let mk = |supplier: &str, on: &str, class, mg, country| MixLine {
+        purchased_on: day(on),
+        mineral: Mineral::Gold,
+        supplier_id: supplier.into(),
+        country,
+        origin_class: class,
+        basis: Basis::Declared,
+        certified: false,
+        quantity_mg: mg,
+    };
+    let lines = vec![
+        mk("s-b", "2026-02-01", OriginClass::Asm, 3 * KG, Some(pe)),
+        mk("s-a", "2026-02-28", OriginClass::Lsm, KG, None),
+        mk("s-a", "2026-01-31", OriginClass::Asm, 2 * KG, Some(pe)),
+        mk("s-a", "2026-02-02", OriginClass::Asm, KG, Some(pe)),
+    ];
+    let group_by = GroupBy::parse("supplier, month").unwrap();
+    let report = compute(&lines, &group_by, &[]).unwrap();
+    let keys: Vec<Vec<Option<String>>> = report
+        .groups
+        .iter()
+        .map(|g| g.key.iter().map(|k| k.value.clone()).collect())
+        .collect();
+    let some = |a: &str, b: &str| vec![Some(a.to_owned()), Some(b.to_owned())];
+    assert_eq!(
+        keys,
+        vec![
+            some("s-a", "2026-01"),
+            some("s-a", "2026-02"),
+            some("s-b", "2026-02")
+        ]
+    );
+    assert_eq!(report.groups[0].key[0].dimension, GroupDimension::Supplier);
+    assert_eq!(report.groups[0].key[1].dimension, GroupDimension::Month);
+    assert_eq!(report.groups[1].figures.total_mg, 2 * KG);
+    assert_eq!(
+        shares(&report.groups[1].figures),
+        ["0.500000", "0.500000", "0.000000", "0.000000"]
+    );
+    assert_eq!(report.overall.total_mg, 7 * KG);
+
+    // By country: the unknown country is listed last, as null.
+    let report = compute(&lines, &GroupBy::parse("country").unwrap(), &[]).unwrap();
+    let keys: Vec<Option<String>> = report
+        .groups
+        .iter()
+        .map(|g| g.key[0].value.clone())
+        .collect();
+    assert_eq!(keys, vec![Some("PE".to_owned()), None]);
+    let json = serde_json::to_value(&report.groups[1].key).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([{"dimension": "country", "value": null}])
+    );
+}
+
+#[test]
+fn group_by_takes_one_or_two_distinct_dimensions() {
+    assert_eq!(
+        GroupBy::parse("").unwrap().dimensions(),
+        &[] as &[GroupDimension]
+    );
+    assert!(GroupBy::parse("mineral,month").is_ok());
+    assert!(
+        GroupBy::parse("mineral,mineral")
+            .unwrap_err()
+            .contains("twice")
+    );
+    assert!(GroupBy::parse("mineral,month,country").is_err());
+    assert!(
+        GroupBy::parse("colour")
+            .unwrap_err()
+            .contains("must be one of")
+    );
+}
+
+#[test]
+fn bad_inputs_are_refused() {
+    assert_eq!(
+        compute(
+            &[line(OriginClass::Asm, Basis::Declared, false, -1)],
+            &GroupBy::default(),
+            &[]
+        ),
+        Err(MixError::NegativeQuantity { line: 0 })
+    );
+    let huge = line(OriginClass::Asm, Basis::Declared, false, i64::MAX / 2 + 1);
+    assert_eq!(
+        compute(&[huge.clone(), huge], &GroupBy::default(), &[]),
+        Err(MixError::TooLarge)
+    );
+    let mut target = SourcingPolicy::default().targets[0].clone();
+    target.share = 0.1234567;
+    assert!(matches!(
+        compute(&[], &GroupBy::default(), &[target]),
+        Err(MixError::InvalidTarget { index: 0, .. })
+    ));
+}
+
+#[test]
+fn allocation_splits_exactly() {
+    let third = 333_333_333;
+    assert_eq!(
+        allocate(100, &[third, third, third + 1]),
+        Ok(vec![33, 33, 34])
+    );
+    assert_eq!(
+        allocate(100, &[third + 1, third, third]),
+        Ok(vec![34, 33, 33])
+    );
+    assert_eq!(
+        allocate(10 * KG, &[600_000_000, 400_000_000]),
+        Ok(vec![6 * KG, 4 * KG])
+    );
+    assert_eq!(
+        allocate(1, &[500_000_000, 500_000_000]),
+        Ok(vec![1, 0]),
+        "tie: the earlier share"
+    );
+    assert_eq!(allocate(0, &[PPB]), Ok(vec![0]));
+    assert!(
+        allocate(100, &[500_000_000])
+            .unwrap_err()
+            .contains("add up to 0.5")
+    );
+    assert!(
+        allocate(100, &[600_000_000, 600_000_000])
+            .unwrap_err()
+            .contains("add up to 1.2")
+    );
+    assert!(allocate(100, &[]).is_err());
+    assert!(allocate(100, &[0, PPB]).is_err());
+    assert!(allocate(-1, &[PPB]).is_err());
+}
+
+#[test]
+fn shares_are_read_as_written() {
+    assert_eq!(parse_share(0.1), Ok(100_000_000));
+    assert_eq!(parse_share(0.333333333), Ok(333_333_333));
+    assert_eq!(parse_share(1.0), Ok(PPB));
+    assert_eq!(parse_share(1e-9), Ok(1));
+    assert!(parse_share(0.0).is_err());
+    assert!(parse_share(-0.5).is_err());
+    assert!(parse_share(1.5).is_err());
+    assert!(
+        parse_share(0.3333333333)
+            .unwrap_err()
+            .contains("at most 9 decimals")
+    );
+    assert!(parse_share(f64::NAN).is_err());
+    assert_eq!(parse_share_text("0.25"), Ok(250_000_000));
+    assert_eq!(parse_share_text("1.000"), Ok(PPB));
+    assert!(parse_share_text("abc").is_err());
+    // 0.1 + 0.2 + 0.7 are exactly one in parts per billion, whatever binary floats say.
+    let parts: Vec<i64> = [0.1, 0.2, 0.7]
+        .into_iter()
+        .map(|s| parse_share(s).unwrap())
+        .collect();
+    assert_eq!(parts.iter().sum::<i64>(), PPB);
+}
+
+fn any_line() -> impl Strategy<Value = MixLine> {
+    let countries = ["PE", "CD", "GH"];
+    (
+        0u32..400,
+        0usize..3,
+        0usize..3,
+        proptest::option::of(0usize..3),
+        0usize..4,
+        0usize..3,
+        any::<bool>(),
+        prop_oneof![
+            0i64..1_000,
+            0i64..1_000_000_000_000,
+            Just(crate::domain::quantity::MAX_MG)
+        ],
+    )
+        .prop_map(
+            move |(days, mineral, supplier, country, class, basis, certified, mg)| MixLine {
+                purchased_on: day("2026-01-01") + chrono::Days::new(u64::from(days)),
+                mineral: [Mineral::Gold, Mineral::Tin, Mineral::Cobalt][mineral],
+                supplier_id: format!("s-{supplier}"),
+                country: country.map(|c| countries[c].parse().unwrap()),
+                origin_class: CLASSES[class],
+                basis: Basis::ALL[basis],
+                certified,
+                quantity_mg: mg,
+            },
+        )
+}
+
+fn any_group_by() -> impl Strategy<Value = GroupBy> {
+    proptest::sample::subsequence(GroupDimension::ALL.to_vec(), 0..=2)
+        .prop_shuffle()
+        .prop_map(|d| GroupBy::new(&d).unwrap())
+}
+
+fn check_figures(figures: &MixFigures) -> Result<(), TestCaseError> {
+    let total: i64 = figures.classes.iter().map(|c| c.quantity_mg).sum();
+    prop_assert_eq!(total, figures.total_mg);
+    let share_sum: i64 = figures.classes.iter().map(|c| units(&c.share.value)).sum();
+    if figures.total_mg > 0 {
+        prop_assert_eq!(share_sum, 1_000_000);
+    } else {
+        prop_assert!(figures.classes.iter().all(|c| c.share.value == "0.000000"));
+    }
+    for class in &figures.classes {
+        prop_assert!(class.certified_mg >= 0 && class.certified_mg <= class.quantity_mg);
+        let b = &class.basis;
+        prop_assert_eq!(
+            b.traced_mg + b.declared_mg + b.unknown_mg,
+            class.quantity_mg
+        );
+        prop_assert_eq!(class.share.numerator_mg, class.quantity_mg);
+        prop_assert_eq!(class.share.denominator_mg, figures.total_mg);
+        // Each share is within one millionth of its exact value.
+        let exact = i128::from(class.quantity_mg) * 1_000_000;
+        let shown = i128::from(units(&class.share.value)) * i128::from(figures.total_mg.max(1));
+        prop_assert!((exact - shown).abs() < i128::from(figures.total_mg.max(1)));
+    }
+    prop_assert_eq!(
+        figures.classes.iter().map(|c| c.certified_mg).sum::<i64>(),
+        figures.certified_mg
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn no_quantity_is_lost_and_shares_add_up(
+        lines in proptest::collection::vec(any_line(), 0..40),
+        group_by in any_group_by(),
+    ) {
+        let report = compute(&lines, &group_by, &SourcingPolicy::default().targets).unwrap();
+        let line_total: i64 = lines.iter().map(|l| l.quantity_mg).sum();
+        prop_assert_eq!(report.overall.total_mg, line_total);
+        check_figures(&report.overall)?;
+        if group_by.dimensions().is_empty() {
+            prop_assert!(report.groups.is_empty());
+        } else {
+            prop_assert_eq!(report.groups.iter().map(|g| g.figures.total_mg).sum::<i64>(), line_total);
+            for (index, class) in report.overall.classes.iter().enumerate() {
+                let in_groups: i64 = report.groups.iter().map(|g| g.figures.classes[index].quantity_mg).sum();
+                prop_assert_eq!(in_groups, class.quantity_mg);
+                let certified: i64 = report.groups.iter().map(|g| g.figures.classes[index].certified_mg).sum();
+                prop_assert_eq!(certified, class.certified_mg);
+            }
+            for group in &report.groups {
+                check_figures(&group.figures)?;
+                prop_assert_eq!(group.key.len(), group_by.dimensions().len());
+            }
+        }
+        // Order of the lines does not matter.
+        let mut reversed = lines.clone();
+        reversed.reverse();
+        prop_assert_eq!(compute(&reversed, &group_by, &SourcingPolicy::default().targets).unwrap(), report);
+    }
+
+    #[test]
+    fn allocation_always_adds_up_and_is_never_negative(
+        total in 0i64..=crate::domain::quantity::MAX_MG,
+        cuts in proptest::collection::btree_set(1i64..PPB, 0..8),
+    ) {
+        // Random shares adding up to 10^9: the gaps between sorted cut points.
+        let mut points: Vec<i64> = vec![0];
+        points.extend(cuts);
+        points.push(PPB);
+        let shares: Vec<i64> = points.windows(2).map(|w| w[1] - w[0]).collect();
+        let parts = allocate(total, &shares).unwrap();
+        prop_assert_eq!(parts.iter().sum::<i64>(), total);
+        for (part, share) in parts.iter().zip(&shares) {
+            prop_assert!(*part >= 0);
+            let exact = i128::from(total) * i128::from(*share);
+            let low = exact / i128::from(PPB);
+            prop_assert!(i128::from(*part) == low || i128::from(*part) == low + 1);
+        }
+        prop_assert_eq!(allocate(total, &shares).unwrap(), parts);
+    }
+}
