@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::country::CountryCode;
 use super::ids::{FacilityId, LotId, PartyId};
 use super::quantity::{Decimal, Quantity, QuantityInput};
+use super::shares::PPB as ONE_PPB;
 use super::vocabulary::{Mineral, OriginClass};
 use crate::error::FieldError;
 
@@ -84,7 +85,6 @@ pub struct PurchaseLine {
     pub origins: Vec<DeclaredShare>,
 }
 
-pub const ONE_PPB: i64 = 1_000_000_000;
 pub const MAX_SHARES: usize = 100;
 
 /// Checks an ERP line reference: 1 to 100 characters, no control characters, trimmed.
@@ -97,23 +97,6 @@ pub fn external_ref(value: &str) -> Result<String, String> {
         return Err("must not contain control characters".into());
     }
     Ok(value.to_owned())
-}
-
-/// A share as parts per billion, exactly: at most 9 decimals, more than 0, at most 1.
-pub fn share_ppb(share: f64) -> Result<i64, String> {
-    let decimal = Decimal::from_f64(share).ok_or("must be a number")?;
-    if decimal.digits <= 0 {
-        return Err("must be greater than 0".into());
-    }
-    if decimal.scale > 9 {
-        return Err("must have at most 9 decimals".into());
-    }
-    let ppb = decimal
-        .digits
-        .checked_mul(10i128.pow(9 - decimal.scale))
-        .filter(|ppb| *ppb <= i128::from(ONE_PPB))
-        .ok_or("must be at most 1")?;
-    Ok(ppb as i64)
 }
 
 /// Checks a purchase date: a real day between 1970 and 2100.
@@ -214,7 +197,7 @@ fn declared_origin(
                 None
             }
         };
-        let ppb = share_ppb(share.share)
+        let ppb = super::mix::parse_share(share.share)
             .map_err(|e| errors.push(FieldError::at(at("share"), e)))
             .ok();
         if let (Some(target), Some(share_ppb)) = (target, ppb) {
@@ -348,17 +331,6 @@ mod tests {
                 "/declared_origin/2/share",
             ]
         );
-    }
-
-    #[test]
-    fn shares_convert_exactly() {
-        assert_eq!(share_ppb(1.0), Ok(ONE_PPB));
-        assert_eq!(share_ppb(0.1), Ok(100_000_000));
-        assert_eq!(share_ppb(0.000000001), Ok(1));
-        assert!(share_ppb(0.0).is_err());
-        assert!(share_ppb(1.000000001).is_err());
-        assert!(share_ppb(0.0000000001).is_err());
-        assert!(share_ppb(f64::NAN).is_err());
     }
 
     #[test]

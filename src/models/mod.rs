@@ -3,6 +3,9 @@
 
 pub mod api_client;
 pub mod audit;
+pub mod certificate_facts;
 pub mod idempotency;
+pub mod mix;
 pub mod organisation;
+pub mod policy;
 pub mod purchase;

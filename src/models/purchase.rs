@@ -11,8 +11,9 @@ use crate::db::DbConn;
 use crate::db::schema::{facilities, lots, parties, purchase_origins, purchases};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
-use crate::domain::purchase::{ONE_PPB, OriginTarget, PurchaseLine};
+use crate::domain::purchase::{OriginTarget, PurchaseLine};
 use crate::domain::quantity::MassUnit;
+use crate::domain::shares::{PPB as ONE_PPB, largest_remainder};
 use crate::domain::time;
 use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale, OriginClass};
 use crate::error::{ApiError, FieldError};
@@ -195,28 +196,6 @@ fn check_references(line: &PurchaseLine, refs: &References, base: &str) -> Vec<F
     errors
 }
 
-/// Splits `total` over parts in parts per billion by the largest-remainder method: the parts add
-/// up to `total` exactly; ties go to the earlier part.
-pub fn allocate(total: i64, shares_ppb: &[i64]) -> Vec<i64> {
-    let total = i128::from(total);
-    let one = i128::from(ONE_PPB);
-    let mut parts: Vec<i128> = shares_ppb
-        .iter()
-        .map(|s| total * i128::from(*s) / one)
-        .collect();
-    let mut order: Vec<usize> = (0..shares_ppb.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(total * i128::from(shares_ppb[i]) % one));
-    let mut left = total - parts.iter().sum::<i128>();
-    for i in order {
-        if left <= 0 {
-            break;
-        }
-        parts[i] += 1;
-        left -= 1;
-    }
-    parts.into_iter().map(|p| p as i64).collect()
-}
-
 /// The origin rows of a line: its declared shares with their exact quantities, or one unknown
 /// row for the whole quantity.
 fn resolve_origins(line: &PurchaseLine, refs: &References) -> Vec<OriginRecord> {
@@ -231,7 +210,7 @@ fn resolve_origins(line: &PurchaseLine, refs: &References) -> Vec<OriginRecord> 
         }];
     }
     let shares: Vec<i64> = line.origins.iter().map(|o| o.share_ppb).collect();
-    let quantities = allocate(line.quantity.mg, &shares);
+    let quantities = largest_remainder(line.quantity.mg, &shares);
     line.origins
         .iter()
         .zip(quantities)
@@ -787,21 +766,4 @@ pub fn delete(
     )
     .execute(conn)?;
     Ok(Some(record))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::allocate;
-
-    #[test]
-    fn allocation_adds_up_exactly() {
-        assert_eq!(allocate(100, &[600_000_000, 400_000_000]), vec![60, 40]);
-        assert_eq!(
-            allocate(100, &[333_333_333, 333_333_333, 333_333_334]),
-            vec![33, 33, 34]
-        );
-        assert_eq!(allocate(1, &[500_000_000, 500_000_000]), vec![1, 0]);
-        let parts = allocate(1_000_000_007, &[123_456_789, 876_543_211]);
-        assert_eq!(parts.iter().sum::<i64>(), 1_000_000_007);
-    }
 }

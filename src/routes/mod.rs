@@ -7,7 +7,9 @@ pub mod jwks;
 pub mod me;
 pub mod metrics;
 pub mod organisations;
+pub mod policy;
 pub mod purchases;
+pub mod sourcing_mix;
 pub mod token;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -30,5 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(purchases::create_purchase)
         .service(purchases::list_purchases)
         .service(purchases::get_purchase)
-        .service(purchases::delete_purchase);
+        .service(purchases::delete_purchase)
+        .service(policy::get_policy)
+        .service(policy::put_policy)
+        .service(sourcing_mix::get_sourcing_mix);
 }

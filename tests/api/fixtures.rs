@@ -57,7 +57,12 @@ pub async fn certify(
 }
 
 /// Records a status change of a certificate effective on a date.
-pub async fn change_status(app: &TestApp, certification_id: &str, status: &str, effective_on: &str) {
+pub async fn change_status(
+    app: &TestApp,
+    certification_id: &str,
+    status: &str,
+    effective_on: &str,
+) {
     let (code, body) = send(
         app.request(
             reqwest::Method::PATCH,

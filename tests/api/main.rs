@@ -5,10 +5,11 @@ mod proxy;
 
 mod auth;
 mod cli;
-mod fixtures;
 mod conventions;
+mod fixtures;
 mod health;
 mod openapi;
 mod organisations;
 mod purchases;
+mod sourcing_mix;
 mod token_attacks;

@@ -33,11 +33,17 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["result"], "created");
     let purchase = &created["purchase"];
-    assert_eq!(location, format!("/v1/purchases/{}", purchase["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/v1/purchases/{}", purchase["id"].as_str().unwrap())
+    );
     assert_eq!(purchase["quantity"]["mg"], 12_500_000);
     assert_eq!(purchase["quantity"]["kg"], "12.5");
     let origins = purchase["declared_origin"].as_array().unwrap();
-    assert_eq!(origins[0]["origin_class"], "asm", "from the facility's mining scale");
+    assert_eq!(
+        origins[0]["origin_class"], "asm",
+        "from the facility's mining scale"
+    );
     assert_eq!(origins[0]["country"], "PE", "from the facility");
     assert_eq!(origins[0]["quantity_mg"], 7_500_000);
     assert_eq!(origins[1]["quantity_mg"], 5_000_000);
@@ -51,7 +57,10 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     let (status, updated) = send(app.post("/v1/purchases", &buyer, &body)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(updated["result"], "updated");
-    assert_eq!(updated["purchase"]["id"], purchase["id"], "same purchase, same id");
+    assert_eq!(
+        updated["purchase"]["id"], purchase["id"],
+        "same purchase, same id"
+    );
     assert_eq!(updated["purchase"]["quantity"]["mg"], 13_000_000);
 
     let (status, read) = send(app.get(&location, &buyer)).await;
@@ -68,7 +77,11 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     let (status, _) = send(app.request(Method::DELETE, &location, &buyer)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_problem(send_raw(app.get(&location, &buyer)).await, 404).await;
-    assert_problem(send_raw(app.request(Method::DELETE, &location, &buyer)).await, 404).await;
+    assert_problem(
+        send_raw(app.request(Method::DELETE, &location, &buyer)).await,
+        404,
+    )
+    .await;
 }
 
 async fn bad_lines_are_refused_by_field(app: TestApp) {
@@ -80,20 +93,47 @@ async fn bad_lines_are_refused_by_field(app: TestApp) {
     )
     .await;
     let cases: Vec<(Value, &str)> = vec![
-        (json!({"quantity": {"value": 0, "unit": "kg"}}), "/quantity/value"),
-        (json!({"quantity": {"value": -5, "unit": "kg"}}), "/quantity/value"),
-        (json!({"quantity": {"value": 0.0001, "unit": "g"}}), "/quantity/value"),
-        (json!({"quantity": {"value": 1, "unit": "lb"}}), "/quantity/unit"),
+        (
+            json!({"quantity": {"value": 0, "unit": "kg"}}),
+            "/quantity/value",
+        ),
+        (
+            json!({"quantity": {"value": -5, "unit": "kg"}}),
+            "/quantity/value",
+        ),
+        (
+            json!({"quantity": {"value": 0.0001, "unit": "g"}}),
+            "/quantity/value",
+        ),
+        (
+            json!({"quantity": {"value": 1, "unit": "lb"}}),
+            "/quantity/unit",
+        ),
         (json!({"mineral": "unobtainium"}), "/mineral"),
         (json!({"purchased_on": "2026-02-30"}), "/purchased_on"),
         (json!({"purchased_on": "1800-01-01"}), "/purchased_on"),
-        (json!({"supplier_party_id": "0193c3a0-0000-7000-8000-000000000000"}), "/supplier_party_id"),
+        (
+            json!({"supplier_party_id": "0193c3a0-0000-7000-8000-000000000000"}),
+            "/supplier_party_id",
+        ),
         (json!({"supplier_party_id": "nope"}), "/supplier_party_id"),
         (json!({"external_ref": ""}), "/external_ref"),
-        (json!({"lot_id": "0193c3a0-0000-7000-8000-000000000000"}), "/lot_id"),
-        (json!({"declared_origin": [{"origin_class": "asm", "share": 0.5}, {"origin_class": "lsm", "share": 0.4}]}), "/declared_origin"),
-        (json!({"declared_origin": [{"facility_id": smelter, "share": 1}]}), "/declared_origin/0/facility_id"),
-        (json!({"declared_origin": [{"origin_class": "asm", "country": "ZZ", "share": 1}]}), "/declared_origin/0/country"),
+        (
+            json!({"lot_id": "0193c3a0-0000-7000-8000-000000000000"}),
+            "/lot_id",
+        ),
+        (
+            json!({"declared_origin": [{"origin_class": "asm", "share": 0.5}, {"origin_class": "lsm", "share": 0.4}]}),
+            "/declared_origin",
+        ),
+        (
+            json!({"declared_origin": [{"facility_id": smelter, "share": 1}]}),
+            "/declared_origin/0/facility_id",
+        ),
+        (
+            json!({"declared_origin": [{"origin_class": "asm", "country": "ZZ", "share": 1}]}),
+            "/declared_origin/0/country",
+        ),
         (json!({"colour": "gold"}), "/colour"),
     ];
     for (change, pointer) in cases {
@@ -116,7 +156,11 @@ async fn purchases_belong_to_their_organisation(app: TestApp) {
     let (_, created) = send(app.post("/v1/purchases", &a, &line("SAP-1", &supplier, 5.0))).await;
     let id = created["purchase"]["id"].as_str().unwrap().to_owned();
 
-    assert_problem(send_raw(app.get(&format!("/v1/purchases/{id}"), &b)).await, 404).await;
+    assert_problem(
+        send_raw(app.get(&format!("/v1/purchases/{id}"), &b)).await,
+        404,
+    )
+    .await;
     assert_problem(
         send_raw(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), &b)).await,
         404,
@@ -170,12 +214,22 @@ async fn purchase_lists_filter(app: TestApp) {
         }
     };
     assert_eq!(refs("mineral=gold".into()).await, vec!["L-0", "L-2"]);
-    assert_eq!(refs(format!("supplier_party_id={s1}")).await, vec!["L-0", "L-1"]);
-    assert_eq!(refs("from=2026-02-01&to=2026-02-28".into()).await, vec!["L-1"]);
+    assert_eq!(
+        refs(format!("supplier_party_id={s1}")).await,
+        vec!["L-0", "L-1"]
+    );
+    assert_eq!(
+        refs("from=2026-02-01&to=2026-02-28".into()).await,
+        vec!["L-1"]
+    );
     assert_eq!(refs("external_ref=L-2".into()).await, vec!["L-2"]);
     assert_eq!(refs("limit=2".into()).await.len(), 2);
     for bad in ["mineral=lead", "from=2026-13-01", "supplier=x"] {
-        assert_problem(send_raw(app.get(&format!("/v1/purchases?{bad}"), &buyer)).await, 400).await;
+        assert_problem(
+            send_raw(app.get(&format!("/v1/purchases?{bad}"), &buyer)).await,
+            400,
+        )
+        .await;
     }
 }
 
@@ -204,9 +258,15 @@ async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
     let first = csv(&supplier, 3_500, 0);
     let (status, result) = send(post_csv(first.clone())).await;
     assert_eq!(status, StatusCode::OK, "{result}");
-    assert_eq!(result, json!({"rows": 3500, "created": 3500, "updated": 0, "unchanged": 0}));
+    assert_eq!(
+        result,
+        json!({"rows": 3500, "created": 3500, "updated": 0, "unchanged": 0})
+    );
     let (_, again) = send(post_csv(first.clone())).await;
-    assert_eq!(again, json!({"rows": 3500, "created": 0, "updated": 0, "unchanged": 3500}));
+    assert_eq!(
+        again,
+        json!({"rows": 3500, "created": 0, "updated": 0, "unchanged": 3500})
+    );
 
     let changed = first.replacen("ERP-7,", "ERP-7-renamed,", 1).replacen(
         &format!("ERP-8,{supplier},gold,2.5,"),
@@ -227,7 +287,12 @@ async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
     let response = send_raw(post_csv(bad)).await;
     let problem = assert_problem(response, 422).await;
     assert_eq!(pointers(&problem), vec!["/3000/quantity_value"]);
-    assert!(problem["errors"][0]["detail"].as_str().unwrap().starts_with("row 3001:"));
+    assert!(
+        problem["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("row 3001:")
+    );
     let (_, page) = send(app.get("/v1/purchases?external_ref=ERP-10000", &buyer)).await;
     assert_eq!(page["items"], json!([]), "nothing written");
 
@@ -247,7 +312,9 @@ async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
 async fn json_and_ndjson_batches(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let supplier = fixtures::party(&app, "Supplier").await;
-    let rows: Vec<Value> = (0..5).map(|i| line(&format!("J-{i}"), &supplier, 1.0)).collect();
+    let rows: Vec<Value> = (0..5)
+        .map(|i| line(&format!("J-{i}"), &supplier, 1.0))
+        .collect();
     let (status, result) = send(
         app.request(Method::POST, "/v1/purchases/batch", &buyer)
             .json(&rows)
@@ -281,14 +348,22 @@ async fn json_and_ndjson_batches(app: TestApp) {
     let mut duplicate = rows.clone();
     duplicate.push(line("J-0", &supplier, 3.0));
     let problem = assert_problem(
-        send_raw(app.request(Method::POST, "/v1/purchases/batch", &buyer).json(&duplicate)).await,
+        send_raw(
+            app.request(Method::POST, "/v1/purchases/batch", &buyer)
+                .json(&duplicate),
+        )
+        .await,
         422,
     )
     .await;
     assert_eq!(pointers(&problem), vec!["/5/external_ref"]);
     let unknown_supplier = vec![line("J-9", "0193c3a0-0000-7000-8000-000000000000", 1.0)];
     let problem = assert_problem(
-        send_raw(app.request(Method::POST, "/v1/purchases/batch", &buyer).json(&unknown_supplier)).await,
+        send_raw(
+            app.request(Method::POST, "/v1/purchases/batch", &buyer)
+                .json(&unknown_supplier),
+        )
+        .await,
         422,
     )
     .await;
@@ -312,7 +387,9 @@ async fn batches_over_the_row_limit_are_413() {
     };
     let buyer = app.purchaser("Buyer").await;
     let supplier = "0193c3a0-0000-7000-8000-000000000001";
-    let mut body = String::from("external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n");
+    let mut body = String::from(
+        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n",
+    );
     for i in 0..=oretrace::import::purchases::MAX_ROWS {
         body.push_str(&format!("R{i},{supplier},gold,1,kg,2026-01-01\n"));
     }

@@ -1,0 +1,301 @@
+//! The sourcing mix and the policy behind it, on a scenario worked out by hand.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::fixtures;
+use crate::helpers::{Client, TestApp, assert_problem, pointers, send, send_raw};
+
+/// ASM mine certified (Fairmined) on 2026-03-14 and suspended from 2026-03-21; an LSM mine
+/// certified by IRMA only at `transparency` (the default policy wants irma_50); a recycled share;
+/// an undeclared purchase.
+///
+/// | line | date       | kg | origin                      | class    | certified |
+/// |------|------------|----|-----------------------------|----------|-----------|
+/// | P1   | 2026-03-14 | 40 | ASM mine                    | asm      | yes       |
+/// | P2   | 2026-03-28 | 10 | ASM mine (suspended)        | asm      | no        |
+/// | P3   | 2026-03-14 | 30 | 50% LSM mine, 50% recycled  | lsm 15, recycled 15 | no |
+/// | P4   | 2026-04-02 | 20 | not declared                | unknown  | no        |
+///
+/// Total 100 kg: asm 0.5 (certified 0.4), lsm 0.15, recycled 0.15, unknown 0.2.
+async fn scenario(app: &TestApp) -> Client {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::party(app, "Andes Trading").await;
+    let asm = fixtures::mine(app, "Cooperativa Minera Aurífera", "asm", "PE").await;
+    let lsm = fixtures::mine(app, "Obuasi Deep", "lsm", "GH").await;
+    let fairmined = fixtures::certify(
+        app,
+        &asm,
+        "fairmined",
+        Some("fairmined"),
+        "2025-01-01",
+        "2027-12-31",
+    )
+    .await;
+    fixtures::change_status(app, &fairmined, "suspended", "2026-03-21").await;
+    fixtures::certify(
+        app,
+        &lsm,
+        "irma",
+        Some("transparency"),
+        "2025-01-01",
+        "2027-12-31",
+    )
+    .await;
+    let lines = [
+        json!({"external_ref": "P1", "purchased_on": "2026-03-14", "quantity": {"value": 40, "unit": "kg"},
+               "declared_origin": [{"facility_id": asm, "share": 1}]}),
+        json!({"external_ref": "P2", "purchased_on": "2026-03-28", "quantity": {"value": 10, "unit": "kg"},
+               "declared_origin": [{"facility_id": asm, "share": 1}]}),
+        json!({"external_ref": "P3", "purchased_on": "2026-03-14", "quantity": {"value": 30, "unit": "kg"},
+               "declared_origin": [{"facility_id": lsm, "share": 0.5}, {"origin_class": "recycled", "share": 0.5}]}),
+        json!({"external_ref": "P4", "purchased_on": "2026-04-02", "quantity": {"value": 20000, "unit": "g"}}),
+    ];
+    for mut line in lines {
+        line["supplier_party_id"] = json!(supplier);
+        line["mineral"] = json!("gold");
+        let (status, body) = send(app.post("/v1/purchases", &buyer, &line)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    buyer
+}
+
+fn class<'a>(figures: &'a Value, name: &str) -> &'a Value {
+    figures["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["origin_class"] == name)
+        .unwrap()
+}
+
+async fn mix_matches_the_hand_computation(app: TestApp) {
+    let buyer = scenario(&app).await;
+    let (status, mix) =
+        send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    assert_eq!(status, StatusCode::OK, "{mix}");
+    let overall = &mix["overall"];
+    assert_eq!(overall["total_mg"], 100_000_000);
+    assert_eq!(overall["certified_mg"], 40_000_000);
+    assert_eq!(overall["certified_share"]["value"], "0.400000");
+    let expected = [
+        ("asm", 50_000_000, "0.500000", 40_000_000, "0.400000"),
+        ("lsm", 15_000_000, "0.150000", 0, "0.000000"),
+        ("recycled", 15_000_000, "0.150000", 0, "0.000000"),
+        ("unknown", 20_000_000, "0.200000", 0, "0.000000"),
+    ];
+    for (name, qty, share, certified, certified_share) in expected {
+        let c = class(overall, name);
+        assert_eq!(c["quantity_mg"], qty, "{name}");
+        assert_eq!(c["share"]["value"], share, "{name}");
+        assert_eq!(c["share"]["numerator_mg"], qty, "{name}");
+        assert_eq!(c["share"]["denominator_mg"], 100_000_000, "{name}");
+        assert_eq!(c["certified_mg"], certified, "{name}");
+        assert_eq!(c["certified_share"]["value"], certified_share, "{name}");
+    }
+    assert_eq!(class(overall, "asm")["basis"]["declared_mg"], 50_000_000);
+    assert_eq!(class(overall, "unknown")["basis"]["unknown_mg"], 20_000_000);
+    let targets = mix["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 2, "the default policy's targets");
+    assert_eq!(targets[0]["metric"], "certified_asm");
+    assert_eq!(targets[0]["actual"]["value"], "0.400000");
+    assert_eq!(targets[0]["met"], true);
+    assert_eq!(targets[1]["metric"], "unknown");
+    assert_eq!(targets[1]["actual"]["value"], "0.200000");
+    assert_eq!(targets[1]["met"], false, "at most 10% unknown is not met");
+    assert_eq!(mix["policy_source"], "default");
+
+    let (_, by_month) = send(app.get(
+        "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=month",
+        &buyer,
+    ))
+    .await;
+    let groups = by_month["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["key"][0]["value"], "2026-03");
+    assert_eq!(groups[0]["figures"]["total_mg"], 80_000_000);
+    assert_eq!(
+        class(&groups[0]["figures"], "asm")["share"]["value"],
+        "0.625000"
+    );
+    assert_eq!(groups[1]["key"][0]["value"], "2026-04");
+    assert_eq!(
+        class(&groups[1]["figures"], "unknown")["share"]["value"],
+        "1.000000"
+    );
+
+    // A narrower period excludes P4; another organisation sees nothing of it.
+    let (_, march) = send(app.get("/v1/sourcing-mix?from=2026-03-01&to=2026-03-31", &buyer)).await;
+    assert_eq!(march["overall"]["total_mg"], 80_000_000);
+    let other = app.purchaser("Other").await;
+    let (_, theirs) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &other)).await;
+    assert_eq!(theirs["overall"]["total_mg"], 0);
+    assert_eq!(
+        class(&theirs["overall"], "asm")["share"]["value"],
+        "0.000000"
+    );
+}
+
+async fn mix_as_csv(app: TestApp) {
+    let buyer = scenario(&app).await;
+    let response = send_raw(
+        app.get(
+            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=month",
+            &buyer,
+        )
+        .header("accept", "text/csv"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    let mut rows = csv_rows(&text);
+    let header = rows.remove(0);
+    assert_eq!(
+        &header[..4],
+        ["section", "month", "origin_class", "quantity_mg"]
+    );
+    assert!(rows.contains(&vec_of(&[
+        "overall",
+        "",
+        "asm",
+        "50000000",
+        "0.500000",
+        "40000000",
+        "0.400000",
+        "0",
+        "50000000",
+        "0",
+        "100000000",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ])));
+    assert!(
+        rows.iter().any(|r| r[0] == "group"
+            && r[1] == "2026-04"
+            && r[2] == "unknown"
+            && r[4] == "1.000000")
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "target" && r[12] == "unknown" && r[16] == "false")
+    );
+
+    let xml = send_raw(
+        app.get("/v1/sourcing-mix", &buyer)
+            .header("accept", "application/xml"),
+    )
+    .await;
+    assert_problem(xml, 406).await;
+}
+
+fn vec_of(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+async fn the_policy_decides_what_counts(app: TestApp) {
+    let buyer = scenario(&app).await;
+    let (status, current) = send(app.get("/v1/policy", &buyer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(current["source"], "default");
+    let mut policy = current["policy"].clone();
+    // Accept IRMA from its lowest level: the LSM mine now counts as certified.
+    policy["accepted"]["lsm"] = json!([{"scheme": "irma", "min_level": "transparency"}]);
+    policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.5}]);
+    let (status, stored) = send(app.request(Method::PUT, "/v1/policy", &buyer).json(&policy)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored["source"], "organisation");
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    assert_eq!(mix["policy_source"], "organisation");
+    assert_eq!(mix["overall"]["certified_mg"], 55_000_000);
+    assert_eq!(class(&mix["overall"], "lsm")["certified_mg"], 15_000_000);
+    assert_eq!(mix["targets"][0]["actual"]["value"], "0.550000");
+    assert_eq!(mix["targets"][0]["met"], true);
+
+    // Another organisation still has the default.
+    let other = app.purchaser("Other").await;
+    let (_, theirs) = send(app.get("/v1/policy", &other)).await;
+    assert_eq!(theirs["source"], "default");
+
+    for (change, pointer) in [
+        (
+            json!({"lsm": [{"scheme": "nope"}]}),
+            "/accepted/lsm/0/scheme",
+        ),
+        (
+            json!({"lsm": [{"scheme": "irma", "min_level": "irma_99"}]}),
+            "/accepted/lsm/0/min_level",
+        ),
+        (
+            json!({"asm": [{"scheme": "irma"}]}),
+            "/accepted/asm/0/scheme",
+        ),
+    ] {
+        let mut bad = policy.clone();
+        for (k, v) in change.as_object().unwrap() {
+            bad["accepted"][k] = v.clone();
+        }
+        let response = send_raw(app.request(Method::PUT, "/v1/policy", &buyer).json(&bad)).await;
+        let problem = assert_problem(response, 422).await;
+        assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{change}");
+    }
+    let mut bad = policy.clone();
+    bad["targets"] = json!([{"metric": "unknown", "comparison": "at_most", "share": 1.5}]);
+    let response = send_raw(app.request(Method::PUT, "/v1/policy", &buyer).json(&bad)).await;
+    assert_eq!(
+        pointers(&assert_problem(response, 422).await),
+        vec!["/targets/0/share"]
+    );
+
+    let reader = app
+        .organisation("Reader", "purchaser", &["purchases:read"])
+        .await;
+    let response = send_raw(
+        app.request(Method::PUT, "/v1/policy", &reader)
+            .json(&policy),
+    )
+    .await;
+    assert_problem(response, 403).await;
+}
+
+async fn bad_mix_parameters_are_400(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    for bad in [
+        "from=2026-12-31&to=2026-01-01",
+        "group_by=colour",
+        "group_by=mineral,month,supplier",
+        "group_by=month,month",
+        "mineral=lead",
+        "from=yesterday",
+        "period=2026",
+    ] {
+        let response = send_raw(app.get(&format!("/v1/sourcing-mix?{bad}"), &buyer)).await;
+        assert_problem(response, 400).await;
+    }
+}
+
+both_backends!(
+    mix_matches_the_hand_computation,
+    mix_as_csv,
+    the_policy_decides_what_counts,
+    bad_mix_parameters_are_400,
+);
