@@ -56,6 +56,19 @@ typed_id!(
     "An organisation: a purchaser (tenant) or the operator."
 );
 typed_id!(AuditEventId, "An entry of the audit trail.");
+typed_id!(
+    FacilityId,
+    "A facility of the catalog (mine, concentrator, smelter, refiner…)."
+);
+typed_id!(
+    PartyId,
+    "A party of the catalog: a company, an ASM organisation, a trader…"
+);
+typed_id!(CertificationId, "A certificate of a facility or a party.");
+typed_id!(
+    CertificationEntryId,
+    "One entry of a certificate's history."
+);
 
 /// A UUID, parsed from any of its textual forms and printed canonically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

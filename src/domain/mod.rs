@@ -2,8 +2,10 @@
 
 pub mod certification;
 pub mod country;
+pub mod facility;
 pub mod identifiers;
 pub mod ids;
 pub mod quantity;
+pub mod text;
 pub mod time;
 pub mod vocabulary;

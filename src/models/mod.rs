@@ -3,5 +3,11 @@
 
 pub mod api_client;
 pub mod audit;
+pub mod catalog;
 pub mod idempotency;
 pub mod organisation;
+
+pub mod certification;
+pub mod facility;
+pub mod party;
+pub mod scheme;
