@@ -1,5 +1,6 @@
 //! One integration test binary: the real application over HTTP, on SQLite and PostgreSQL.
 
+mod fixtures;
 mod helpers;
 mod proxy;
 
@@ -9,4 +10,6 @@ mod conventions;
 mod health;
 mod openapi;
 mod organisations;
+mod parties;
+mod schemes;
 mod token_attacks;
