@@ -7,6 +7,7 @@ mod proxy;
 mod auth;
 mod cli;
 mod conventions;
+mod facilities;
 mod health;
 mod openapi;
 mod organisations;

@@ -182,17 +182,24 @@ pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<F
         (false, None) => None,
     };
     let lsm_mine = kind == Some(FacilityKind::Mine) && scale == Some(MiningScale::Lsm);
+    // Whether the kind and scale are known well enough to refuse LSM-only members (a mine
+    // whose scale is missing or invalid has that error reported already).
+    let judged = match kind {
+        Some(FacilityKind::Mine) => scale.is_some(),
+        Some(_) => true,
+        None => false,
+    };
     let lsm_only = |e: &mut FieldErrors, member: &str| {
         e.add(
             member,
             "applies to large-scale (lsm) mines only: it records artisanal miners on or near a concession",
         )
     };
-    if input.asm_presence.is_some() && !lsm_mine && kind.is_some() {
+    if input.asm_presence.is_some() && !lsm_mine && judged {
         lsm_only(&mut e, "/asm_presence");
     }
     let coexistence_agreement = match input.coexistence_agreement {
-        Some(_) if !lsm_mine && kind.is_some() => {
+        Some(_) if !lsm_mine && judged => {
             lsm_only(&mut e, "/coexistence_agreement");
             None
         }
