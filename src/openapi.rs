@@ -50,6 +50,11 @@ another organisation's resource answers 404. The catalog is shared reference dat
     tags(
         (name = "auth", description = "Tokens, keys and the caller"),
         (name = "organisations", description = "Organisations and their API clients (operator)"),
+        (name = "schemes", description = "Certification schemes (standards) and their levels"),
+        (name = "facilities", description = "Mines, smelters, refiners and other facilities of the shared catalog"),
+        (name = "parties", description = "Companies and organisations of the shared catalog"),
+        (name = "certifications", description = "Certificates, their history and their status on any date"),
+        (name = "audit", description = "Who changed what, and when"),
         (name = "purchases", description = "The organisation's purchase lines from its ERP"),
         (name = "health", description = "Probes and metrics"),
     )

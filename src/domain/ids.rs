@@ -56,14 +56,18 @@ typed_id!(
     "An organisation: a purchaser (tenant) or the operator."
 );
 typed_id!(AuditEventId, "An entry of the audit trail.");
-typed_id!(PartyId, "A party: a company or an ASM organisation.");
 typed_id!(
     FacilityId,
-    "A facility: a mine, concentrator, smelter, refiner, recycler…"
+    "A facility of the catalog (mine, concentrator, smelter, refiner…)."
 );
 typed_id!(
-    CertificationId,
-    "A certificate of a facility or party under a scheme."
+    PartyId,
+    "A party of the catalog: a company, an ASM organisation, a trader…"
+);
+typed_id!(CertificationId, "A certificate of a facility or a party.");
+typed_id!(
+    CertificationEntryId,
+    "One entry of a certificate's history."
 );
 typed_id!(LotId, "A lot of material, owned by one organisation.");
 typed_id!(

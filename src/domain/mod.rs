@@ -2,6 +2,7 @@
 
 pub mod certification;
 pub mod country;
+pub mod facility;
 pub mod identifiers;
 pub mod ids;
 pub mod mix;
@@ -9,5 +10,6 @@ pub mod policy;
 pub mod purchase;
 pub mod quantity;
 pub mod shares;
+pub mod text;
 pub mod time;
 pub mod vocabulary;

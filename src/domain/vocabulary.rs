@@ -153,6 +153,14 @@ text_enum! {
 }
 
 text_enum! {
+    /// What a certificate is of: a facility (mine, smelter, refiner) or a party (company).
+    pub enum SubjectType {
+        Facility = "facility",
+        Party = "party",
+    }
+}
+
+text_enum! {
     /// The roles a party plays in supply chains.
     pub enum PartyRole {
         MineOperator = "mine_operator",

@@ -3,8 +3,10 @@
 //! security headers.
 
 pub mod access_log;
+pub mod batch;
 pub mod extract;
 pub mod idempotency;
+pub mod input;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;

@@ -27,6 +27,16 @@ pub struct PageRequest {
 impl PageRequest {
     /// Validates `limit` and decodes `cursor`, whose key must be an id.
     pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+        PageRequest::keyed_by(limit, cursor, |key| uuid::Uuid::parse_str(key).is_ok())
+    }
+
+    /// Like [`PageRequest::new`] for lists keyed by something else than an id (such as the
+    /// text ids of schemes): `valid_key` says whether a decoded key could have been issued.
+    pub fn keyed_by(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        valid_key: impl Fn(&str) -> bool,
+    ) -> Result<PageRequest, ApiError> {
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
@@ -39,7 +49,7 @@ impl PageRequest {
         };
         let after = cursor.map(decode_cursor).transpose()?;
         if let Some(key) = &after
-            && uuid::Uuid::parse_str(key).is_err()
+            && !valid_key(key)
         {
             return Err(invalid_cursor());
         }
@@ -76,6 +86,37 @@ pub fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .and_then(|text| text.strip_prefix(CURSOR_PREFIX).map(str::to_owned))
         .filter(|key| !key.is_empty() && key.len() <= 256)
         .ok_or_else(invalid_cursor)
+}
+
+/// Fills a page when some rows are filtered out after they are read (rules evaluated in Rust,
+/// such as a certificate's status on a date): reads batches in key order after the cursor,
+/// keeps what `keep` keeps, and stops once it holds [`PageRequest::fetch_limit`] rows or the
+/// rows run out. The next cursor is then the key of the last row shown, so a following page
+/// neither skips nor repeats a row.
+pub fn fill<T, E>(
+    page: &PageRequest,
+    mut fetch: impl FnMut(Option<&str>, i64) -> Result<Vec<T>, E>,
+    key: impl Fn(&T) -> String,
+    mut keep: impl FnMut(Vec<T>) -> Result<Vec<T>, E>,
+) -> Result<Vec<T>, E> {
+    let wanted = page.fetch_limit() as usize;
+    let batch = page.fetch_limit().max(200);
+    let mut kept = Vec::new();
+    let mut after = page.after.clone();
+    loop {
+        let rows = fetch(after.as_deref(), batch)?;
+        let exhausted = (rows.len() as i64) < batch;
+        match rows.last() {
+            Some(last) => after = Some(key(last)),
+            None => break,
+        }
+        kept.extend(keep(rows)?);
+        if kept.len() >= wanted || exhausted {
+            break;
+        }
+    }
+    kept.truncate(wanted);
+    Ok(kept)
 }
 
 /// One page of results.
@@ -171,6 +212,33 @@ mod tests {
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(Some(501), None).is_err());
         assert_eq!(PageRequest::new(Some(500), None).unwrap().limit, 500);
+    }
+
+    #[test]
+    fn filled_pages_keep_reading_past_filtered_rows() {
+        let rows: Vec<u32> = (1..=1000).collect();
+        let fetch = |after: Option<&str>, limit: i64| -> Result<Vec<u32>, ()> {
+            let after: u32 = after.map_or(0, |a| a.parse().unwrap());
+            Ok(rows
+                .iter()
+                .copied()
+                .filter(|r| *r > after)
+                .take(limit as usize)
+                .collect())
+        };
+        let multiples_of_300 =
+            |batch: Vec<u32>| Ok(batch.into_iter().filter(|r| r % 300 == 0).collect());
+        let request = PageRequest::new(Some(2), None).unwrap();
+        let kept = fill(&request, fetch, |r| r.to_string(), multiples_of_300).unwrap();
+        assert_eq!(kept, vec![300, 600, 900]);
+        let page = Page::from_rows(kept, &request, |r| r.to_string());
+        assert_eq!(page.items, vec![300, 600]);
+        let next = PageRequest {
+            limit: 2,
+            after: Some("600".into()),
+        };
+        let kept = fill(&next, fetch, |r| r.to_string(), multiples_of_300).unwrap();
+        assert_eq!(kept, vec![900]);
     }
 
     #[test]

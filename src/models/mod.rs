@@ -3,9 +3,14 @@
 
 pub mod api_client;
 pub mod audit;
+pub mod catalog;
 pub mod certificate_facts;
+pub mod certification;
+pub mod facility;
 pub mod idempotency;
 pub mod mix;
 pub mod organisation;
+pub mod party;
 pub mod policy;
 pub mod purchase;
+pub mod scheme;

@@ -1,14 +1,20 @@
 //! The HTTP routes, one module per resource. Handlers are thin: extract, authorise, call one
 //! model or domain function inside `Db::read`/`Db::write`, map to a view.
 
+pub mod audit_events;
+pub mod catalog;
+pub mod certifications;
 pub mod docs;
+pub mod facilities;
 pub mod health;
 pub mod jwks;
 pub mod me;
 pub mod metrics;
 pub mod organisations;
+pub mod parties;
 pub mod policy;
 pub mod purchases;
+pub mod schemes;
 pub mod sourcing_mix;
 pub mod token;
 
@@ -28,6 +34,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(organisations::create_client)
         .service(organisations::list_clients)
         .service(organisations::revoke_client)
+        .service(schemes::list_schemes)
+        .service(schemes::get_scheme)
+        .service(facilities::batch::batch_facilities)
+        .service(facilities::list_facilities)
+        .service(facilities::create_facility)
+        .service(facilities::get_facility)
+        .service(facilities::update_facility)
+        .service(parties::batch::batch_parties)
+        .service(parties::list_parties)
+        .service(parties::create_party)
+        .service(parties::get_party)
+        .service(parties::update_party)
+        .service(certifications::as_of::facility_certifications)
+        .service(certifications::as_of::party_certifications)
+        .service(certifications::batch::batch_certifications)
+        .service(certifications::list_certifications)
+        .service(certifications::create_certification)
+        .service(certifications::get_certification)
+        .service(certifications::update_certification)
+        .service(audit_events::list_audit_events)
         .service(purchases::create_purchases_batch)
         .service(purchases::create_purchase)
         .service(purchases::list_purchases)

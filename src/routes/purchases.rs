@@ -340,6 +340,9 @@ pub fn parse_batch(format: Format, body: &[u8]) -> Result<Vec<(usize, PurchaseLi
     for (index, row) in rows {
         match row.and_then(|input| PurchaseLine::validate(&input, &format!("/{index}"))) {
             Ok(line) => lines.push((index, line)),
+            Err(row_errors) if format == Format::Csv => {
+                errors.extend(row_errors.into_iter().map(csv_column_pointer));
+            }
             Err(row_errors) => errors.extend(row_errors),
         }
     }
@@ -348,6 +351,19 @@ pub fn parse_batch(format: Format, body: &[u8]) -> Result<Vec<(usize, PurchaseLi
     } else {
         Err(batch_errors(errors))
     }
+}
+
+/// A CSV row names its columns, not the JSON members: `/3/quantity/value` is `/3/quantity_value`.
+fn csv_column_pointer(mut error: FieldError) -> FieldError {
+    if let Some(pointer) = &mut error.pointer {
+        *pointer = pointer
+            .replace("/quantity/value", "/quantity_value")
+            .replace("/quantity/unit", "/quantity_unit");
+        if let Some(at) = pointer.find("/declared_origin/") {
+            pointer.truncate(at + "/declared_origin".len());
+        }
+    }
+    error
 }
 
 /// Names each bad row (1-based) in the details, and caps the list.

@@ -19,7 +19,7 @@ fn line(external_ref: &str, supplier: &str, kg: f64) -> Value {
 
 async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    let supplier = fixtures::party(&app, "Andes Trading SA").await;
+    let supplier = fixtures::supplier(&app, "Andes Trading SA").await;
     let mine = fixtures::mine(&app, "Cerro Azul Cooperative", "asm", "PE").await;
     let mut body = line("SAP-1", &supplier, 12.5);
     body["declared_origin"] = json!([
@@ -86,7 +86,7 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
 
 async fn bad_lines_are_refused_by_field(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    let supplier = fixtures::party(&app, "Supplier").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
     let smelter = fixtures::facility(
         &app,
         json!({"name": "Smelter", "kind": "smelter", "minerals": ["tin"], "country": "MY", "status": "operating"}),
@@ -152,7 +152,7 @@ async fn bad_lines_are_refused_by_field(app: TestApp) {
 async fn purchases_belong_to_their_organisation(app: TestApp) {
     let a = app.purchaser("A").await;
     let b = app.purchaser("B").await;
-    let supplier = fixtures::party(&app, "Supplier").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
     let (_, created) = send(app.post("/v1/purchases", &a, &line("SAP-1", &supplier, 5.0))).await;
     let id = created["purchase"]["id"].as_str().unwrap().to_owned();
 
@@ -184,8 +184,8 @@ async fn purchases_belong_to_their_organisation(app: TestApp) {
 
 async fn purchase_lists_filter(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    let s1 = fixtures::party(&app, "S1").await;
-    let s2 = fixtures::party(&app, "S2").await;
+    let s1 = fixtures::supplier(&app, "S1").await;
+    let s2 = fixtures::supplier(&app, "S2").await;
     for (i, (supplier, mineral, date)) in [
         (&s1, "gold", "2026-01-10"),
         (&s1, "tin", "2026-02-10"),
@@ -249,7 +249,7 @@ fn csv(supplier: &str, rows: usize, start: usize) -> String {
 
 async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    let supplier = fixtures::party(&app, "Supplier").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
     let post_csv = |body: String| {
         app.request(Method::POST, "/v1/purchases/batch", &buyer)
             .header("content-type", "text/csv")
@@ -311,7 +311,7 @@ async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
 
 async fn json_and_ndjson_batches(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    let supplier = fixtures::party(&app, "Supplier").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
     let rows: Vec<Value> = (0..5)
         .map(|i| line(&format!("J-{i}"), &supplier, 1.0))
         .collect();

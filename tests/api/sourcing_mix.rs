@@ -21,7 +21,7 @@ use crate::helpers::{Client, TestApp, assert_problem, pointers, send, send_raw};
 /// Total 100 kg: asm 0.5 (certified 0.4), lsm 0.15, recycled 0.15, unknown 0.2.
 async fn scenario(app: &TestApp) -> Client {
     let buyer = app.purchaser("Buyer").await;
-    let supplier = fixtures::party(app, "Andes Trading").await;
+    let supplier = fixtures::supplier(app, "Andes Trading").await;
     let asm = fixtures::mine(app, "Cooperativa Minera Aurífera", "asm", "PE").await;
     let lsm = fixtures::mine(app, "Obuasi Deep", "lsm", "GH").await;
     let fairmined = fixtures::certify(

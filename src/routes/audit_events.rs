@@ -1,0 +1,82 @@
+//! `GET /v1/audit-events`: who changed what, and when.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::{Caller, Scope};
+use crate::error::ApiError;
+use crate::http::extract::ApiQuery;
+use crate::http::pagination::{self, Page, PageRequest};
+use crate::models::audit::{self, AuditEvent, AuditFilter, EntityType};
+use crate::state::AppState;
+
+crate::page_type!(AuditEventList, AuditEvent);
+
+/// Filters and paging of the audit trail.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditEventQuery {
+    /// Only events of this kind of entity: `facility`, `party`, `certification`,
+    /// `organisation` or `api_client`.
+    pub entity_type: Option<EntityType>,
+    /// Only events of this entity (its id).
+    #[param(max_length = 100)]
+    pub entity_id: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Lists audit events, oldest first (scope `catalog:write` or `admin`).
+///
+/// The trail shows every change to the shared catalog (facilities, parties, certifications)
+/// and the changes made by the caller's own organisation. Events about another organisation's
+/// own data are never shown.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "list_audit_events",
+    params(AuditEventQuery),
+    responses((status = 200, description = "A page of audit events", body = AuditEventList)),
+    security(
+        ("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]),
+        ("bearer" = ["admin"]), ("oauth2" = ["admin"])
+    )
+)]
+#[get("/v1/audit-events")]
+pub async fn list_audit_events(
+    req: HttpRequest,
+    caller: Caller,
+    query: ApiQuery<AuditEventQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.has(Scope::CatalogWrite) && !caller.has(Scope::Admin) {
+        return Err(ApiError::insufficient_scope("catalog:write"));
+    }
+    let q = query.0;
+    let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
+    if q.entity_id
+        .as_deref()
+        .is_some_and(|id| id.is_empty() || id.len() > 100)
+    {
+        return Err(ApiError::invalid_parameter(
+            "entity_id",
+            "must be 1 to 100 characters",
+        ));
+    }
+    let filter = AuditFilter {
+        viewer: caller.organisation_id,
+        entity_type: q.entity_type,
+        entity_id: q.entity_id,
+    };
+    let request = page.clone();
+    let rows = state
+        .db
+        .read(move |conn| audit::list(conn, &filter, &request))
+        .await?;
+    let page = Page::from_rows(rows, &page, |e| e.id.to_string());
+    Ok(pagination::respond(&req, &page))
+}

@@ -1,0 +1,196 @@
+//! `POST /v1/facilities/batch` and `oretrace import catalog --kind facilities`: many facilities
+//! in one transaction; a row whose identifier is already known updates that facility.
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::{HttpResponse, post, web};
+
+use crate::auth::{Caller, Scope};
+use crate::db::DbConn;
+use crate::domain::ids::{FacilityId, PartyId};
+use crate::error::{ApiError, FieldError};
+use crate::http::batch::{BatchResult, BatchRows, RowOutcome};
+use crate::models::audit::{self, Actor, EntityType};
+use crate::models::facility::{self, FacilityIdentifier, NewFacility};
+use crate::models::party;
+use crate::routes::catalog::batch_errors;
+use crate::state::AppState;
+
+/// Creates or updates many facilities at once, all or none (scope `catalog:write`).
+///
+/// The body is a JSON array of facilities (as `POST /v1/facilities`), at most 10,000 rows. A
+/// row with an identifier that is already known (such as `rmi_cid:CID001234`) updates that
+/// facility: every field is replaced by the row's, except identifiers, which are added to the
+/// known ones (none is removed). Any invalid row fails the whole batch with 422, listing every
+/// error with the row index first in its pointer (`/17/country`); nothing is written.
+#[utoipa::path(
+    tag = "facilities",
+    operation_id = "batch_facilities",
+    request_body(content = Vec<super::FacilityInput>, description = "The facilities, at most 10,000"),
+    responses((status = 200, description = "Every row applied", body = BatchResult)),
+    security(("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]))
+)]
+#[post("/v1/facilities/batch")]
+pub async fn batch_facilities(
+    caller: Caller,
+    rows: BatchRows,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::CatalogWrite)?;
+    let parsed = parse_rows(rows.0)?;
+    let actor = Actor::from(&caller);
+    let result = state
+        .db
+        .write(move |conn| apply(conn, &actor, parsed, &mut |_| {}))
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Checks every row, reporting all errors at once.
+pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewFacility>, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        match super::input::parse(&format!("/{i}"), row) {
+            Ok(f) => parsed.push(f),
+            Err(e) => errors.extend(e),
+        }
+    }
+    let mut first_row: HashMap<&FacilityIdentifier, usize> = HashMap::new();
+    for (i, f) in parsed.iter().enumerate() {
+        for (j, identifier) in f.identifiers.iter().enumerate() {
+            match first_row.get(identifier) {
+                Some(first) if *first != i => errors.push(FieldError::at(
+                    format!("/{i}/identifiers/{j}"),
+                    format!("{identifier} is also the identifier of row {first}"),
+                )),
+                _ => {
+                    first_row.insert(identifier, i);
+                }
+            }
+        }
+    }
+    batch_errors(errors)?;
+    Ok(parsed)
+}
+
+/// Applies checked rows inside the caller's transaction: one query for every identifier
+/// involved, one for every party referred to, multi-row inserts for new facilities. `progress`
+/// is told how many rows are done.
+pub fn apply(
+    conn: &mut DbConn,
+    actor: &Actor,
+    rows: Vec<NewFacility>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<BatchResult, ApiError> {
+    let party_ids: Vec<PartyId> = rows.iter().flat_map(NewFacility::party_ids).collect();
+    let known_parties = party::existing(conn, &party_ids)?;
+    let all: Vec<FacilityIdentifier> = rows.iter().flat_map(|f| f.identifiers.clone()).collect();
+    let owners = facility::owners_of(conn, &all)?;
+    let mut errors = Vec::new();
+    let mut targets: Vec<Option<FacilityId>> = Vec::with_capacity(rows.len());
+    let mut claimed: HashMap<FacilityId, usize> = HashMap::new();
+    for (i, f) in rows.iter().enumerate() {
+        errors.extend(super::input::missing_parties(
+            &format!("/{i}"),
+            f,
+            &known_parties,
+        ));
+        let known: BTreeSet<FacilityId> = f
+            .identifiers
+            .iter()
+            .filter_map(|id| owners.get(id).copied())
+            .collect();
+        let target = match known.len() {
+            0 => None,
+            1 => known.first().copied(),
+            _ => {
+                let ids: Vec<String> = known.iter().map(ToString::to_string).collect();
+                errors.push(FieldError::at(
+                    format!("/{i}/identifiers"),
+                    format!(
+                        "these identifiers belong to different facilities: {}",
+                        ids.join(", ")
+                    ),
+                ));
+                None
+            }
+        };
+        if let Some(id) = target {
+            match claimed.get(&id) {
+                Some(first) => errors.push(FieldError::at(
+                    format!("/{i}/identifiers"),
+                    format!("names facility {id}, as row {first} does"),
+                )),
+                None => {
+                    claimed.insert(id, i);
+                }
+            }
+        }
+        targets.push(target);
+    }
+    batch_errors(errors)?;
+
+    let known_ids: Vec<FacilityId> = targets.iter().flatten().copied().collect();
+    let existing: HashMap<FacilityId, facility::Facility> = facility::find_many(conn, &known_ids)?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let mut result = BatchResult::default();
+    let mut creates = Vec::new();
+    let mut changes = Vec::new();
+    for (i, (mut row, target)) in rows.into_iter().zip(targets).enumerate() {
+        match target.and_then(|id| existing.get(&id)) {
+            Some(current) => {
+                row.identifiers.extend(current.identifiers.iter().cloned());
+                let row = row.normalised();
+                if row.matches(current) {
+                    result.push(i, current.id.0, RowOutcome::Unchanged);
+                } else {
+                    facility::replace(conn, current.id, &row)?;
+                    let after = facility::find(conn, current.id)?
+                        .ok_or_else(|| ApiError::internal("facility vanished"))?;
+                    changes.push(audit::Change {
+                        action: "update",
+                        entity_type: EntityType::Facility,
+                        entity_id: current.id.to_string(),
+                        changes: audit::diff(
+                            &serde_json::to_value(current).map_err(ApiError::internal)?,
+                            &serde_json::to_value(&after).map_err(ApiError::internal)?,
+                            &["updated_at"],
+                        ),
+                    });
+                    result.push(i, current.id.0, RowOutcome::Updated);
+                }
+                progress(1);
+            }
+            None => {
+                let id = FacilityId::generate();
+                result.push(i, id.0, RowOutcome::Created);
+                creates.push((id, row));
+            }
+        }
+    }
+    for chunk in creates.chunks(1000) {
+        facility::insert_many(conn, chunk)?;
+        for (id, f) in chunk {
+            changes.push(audit::Change {
+                action: "create",
+                entity_type: EntityType::Facility,
+                entity_id: id.to_string(),
+                changes: serde_json::json!({
+                    "name": f.name,
+                    "kind": f.kind,
+                    "mining_scale": f.mining_scale,
+                    "country": f.country,
+                    "minerals": f.minerals,
+                    "identifiers": f.identifiers,
+                    "via": "batch",
+                }),
+            });
+        }
+        progress(chunk.len());
+    }
+    audit::record_many(conn, actor, &changes)?;
+    Ok(result.finish())
+}
