@@ -1,0 +1,464 @@
+//! Benchmark: batch ingestion and sourcing-mix latency at scale, through the real HTTP stack,
+//! beside the plain database baselines (PostgreSQL `COPY`, a plain SQL `GROUP BY`).
+//!
+//! `cargo bench --bench sourcing_mix` — see bench/README.md for the knobs and
+//! docs/PERFORMANCE.md for recorded results.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use oretrace::auth::scopes::{Scope, ScopeSet};
+use oretrace::config::{Config, SigningConfig};
+use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
+use oretrace::models::organisation::OrganisationKind;
+use oretrace::models::{api_client, organisation};
+use oretrace::startup::{Application, migrate_with_retry};
+use serde_json::{Value, json};
+
+const SUPPLIERS: usize = 50;
+const FACILITIES_PER_SUPPLIER: usize = 4;
+const BATCH_ROWS: usize = 50_000;
+
+struct Env {
+    purchases: usize,
+    backends: Vec<Backend>,
+    runs: usize,
+}
+
+fn env() -> Env {
+    let purchases = std::env::var("BENCH_PURCHASES")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let backends = match std::env::var("BENCH_BACKEND").as_deref() {
+        Ok("sqlite") => vec![Backend::Sqlite],
+        Ok("postgres") => vec![Backend::Postgres],
+        _ => vec![Backend::Postgres, Backend::Sqlite],
+    };
+    let runs = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    Env {
+        purchases,
+        backends,
+        runs,
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A small deterministic generator (xorshift), so that runs are comparable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Bench {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+    buyer_token: String,
+    buyer_org: String,
+    database_url: String,
+}
+
+impl Bench {
+    async fn post(&self, token: &str, path: &str, body: &Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+}
+
+async fn start(backend: Backend, dir: &std::path::Path) -> (Bench, actix_web::dev::ServerHandle) {
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("bench.db").display()),
+        Backend::Postgres => {
+            let admin = admin_url();
+            let name = format!("oretrace_bench_{}", std::process::id());
+            let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
+            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .expect("drop an old bench database");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create bench database");
+            format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin)
+            )
+        }
+    };
+    let mut config = Config::defaults_for(DatabaseUrl::parse(&url).expect("url"));
+    config.bind = "127.0.0.1:0".into();
+    config.rate_limit.per_second = 0;
+    config.rate_limit.token_per_minute = 0;
+    config.tokens.signing = SigningConfig::Ed25519 {
+        key_file: dir.join("key.pem"),
+        generate: true,
+    };
+    migrate_with_retry(&config, Duration::from_secs(5)).expect("migrate");
+    let manager =
+        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
+    let mut conn = manager.establish().expect("connect");
+    let operator =
+        organisation::insert(&mut conn, "Bench operator", OrganisationKind::Operator).unwrap();
+    let all: ScopeSet = Scope::ALL.into_iter().collect();
+    let (op_client, op_secret) = api_client::insert(&mut conn, operator.id, "bench", &all).unwrap();
+    let buyer =
+        organisation::insert(&mut conn, "Bench buyer", OrganisationKind::Purchaser).unwrap();
+    let scopes = ScopeSet::parse("catalog:read purchases:read purchases:write").unwrap();
+    let (buyer_client, buyer_secret) =
+        api_client::insert(&mut conn, buyer.id, "bench", &scopes).unwrap();
+    drop(conn);
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = Application::build_with_listener(config, listener).expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = app.into_server();
+    let handle = server.handle();
+    tokio::spawn(server);
+    let http = reqwest::Client::new();
+    let token = |id: String, secret: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let body: Value = http
+                .post(format!("{base}/v1/auth/token"))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &id),
+                    ("client_secret", &secret),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let bench = Bench {
+        token: token(op_client.client_id, op_secret).await,
+        buyer_token: token(buyer_client.client_id, buyer_secret).await,
+        buyer_org: buyer.id.to_string(),
+        base,
+        http,
+        database_url: url,
+    };
+    (bench, handle)
+}
+
+/// Suppliers, each sourcing from a few mines (ASM and LSM, certified or not) and a recycler.
+async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
+    let countries = ["PE", "CO", "GH", "CD", "BO", "ID", "AU", "CL"];
+    let mut suppliers = Vec::new();
+    for s in 0..SUPPLIERS {
+        let party = bench
+            .post(
+                &bench.token,
+                "/v1/parties",
+                &json!({"name": format!("Supplier {s}"), "roles": ["supplier"], "country": "CH"}),
+            )
+            .await;
+        let mut facilities = Vec::new();
+        for f in 0..FACILITIES_PER_SUPPLIER {
+            let scale = if f % 2 == 0 { "asm" } else { "lsm" };
+            let facility = bench
+                .post(&bench.token, "/v1/facilities", &json!({
+                    "name": format!("Mine {s}-{f}"), "kind": "mine", "mining_scale": scale,
+                    "minerals": ["gold", "tin"], "country": countries[rng.below(countries.len())],
+                }))
+                .await;
+            let id = facility["id"].as_str().unwrap().to_owned();
+            if rng.below(3) > 0 {
+                let (scheme, level) = if scale == "asm" {
+                    ("fairmined", "fairmined")
+                } else {
+                    (
+                        ["irma", "irma", "irma"][0],
+                        ["transparency", "irma_50", "irma_75"][rng.below(3)],
+                    )
+                };
+                let cert = bench
+                    .post(&bench.token, "/v1/certifications", &json!({
+                        "subject": {"type": "facility", "id": id}, "scheme": scheme, "level": level,
+                        "status": "active", "valid_from": "2024-01-01", "valid_until": "2027-12-31",
+                        "minerals": ["gold"],
+                    }))
+                    .await;
+                if rng.below(4) == 0 {
+                    let cert_id = cert["id"].as_str().unwrap();
+                    let response = bench
+                        .http
+                        .patch(format!("{}/v1/certifications/{cert_id}", bench.base))
+                        .bearer_auth(&bench.token)
+                        .json(&json!({"status": "suspended", "effective_on": format!("2026-{:02}-01", 1 + rng.below(12)), "reason": "bench"}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(response.status().is_success());
+                }
+            }
+            facilities.push(id);
+        }
+        suppliers.push((party["id"].as_str().unwrap().to_owned(), facilities));
+    }
+    suppliers
+}
+
+fn csv_batch(
+    suppliers: &[(String, Vec<String>)],
+    rng: &mut Rng,
+    start: usize,
+    rows: usize,
+) -> String {
+    let mut out = String::with_capacity(rows * 180);
+    out.push_str("external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n");
+    for i in start..start + rows {
+        let (supplier, facilities) = &suppliers[rng.below(suppliers.len())];
+        let day = 1 + rng.below(28);
+        let month = 1 + rng.below(12);
+        let kg = 1 + rng.below(500);
+        let origin = match rng.below(5) {
+            0 => String::new(),
+            1 => format!("facility:{}=1", facilities[rng.below(facilities.len())]),
+            2 => format!(
+                "facility:{}=0.6;recycled=0.4",
+                facilities[rng.below(facilities.len())]
+            ),
+            3 => format!(
+                "facility:{}=0.5;facility:{}=0.25;asm:PE=0.25",
+                facilities[0], facilities[1]
+            ),
+            _ => "lsm:AU=0.7;recycled=0.3".to_owned(),
+        };
+        let mineral = if rng.below(4) == 0 { "tin" } else { "gold" };
+        let _ = writeln!(
+            out,
+            "BENCH-{i},{supplier},{mineral},{kg}.25,kg,2026-{month:02}-{day:02},{origin}"
+        );
+    }
+    out
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn timed_get(bench: &Bench, path: &str, runs: usize) -> Duration {
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let response = bench
+            .http
+            .get(format!("{}{path}", bench.base))
+            .bearer_auth(&bench.buyer_token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        let _ = response.bytes().await.unwrap();
+        samples.push(started.elapsed());
+    }
+    median(samples)
+}
+
+/// The plain SQL the mix rests on, timed in the database: a GROUP BY over the same rows.
+fn plain_group_by(bench: &Bench, runs: usize) -> Duration {
+    let manager = ConnectionManager::new(
+        DatabaseUrl::parse(&bench.database_url).unwrap(),
+        Duration::from_secs(60),
+    );
+    let mut conn = manager.establish().unwrap();
+    let sql = format!(
+        "SELECT origin_class, CAST(SUM(quantity_mg) AS BIGINT) FROM purchase_origins \
+         WHERE organisation_id = '{}' AND purchased_on >= '2026-01-01' AND purchased_on <= '2026-12-31' \
+         GROUP BY origin_class",
+        bench.buyer_org
+    );
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        diesel::sql_query(&sql).execute(&mut conn).unwrap();
+        samples.push(started.elapsed());
+    }
+    median(samples)
+}
+
+/// PostgreSQL `COPY` of the same number of purchase rows into a table shaped like `purchases`
+/// (same primary key, unique key and indexes), through psql.
+fn postgres_copy(bench: &Bench, rows: usize) -> Option<Duration> {
+    let dir = tempfile::tempdir().ok()?;
+    let file = dir.path().join("copy.csv");
+    let mut text = String::with_capacity(rows * 160);
+    for i in 0..rows {
+        let _ = writeln!(
+            text,
+            "{},{},COPY-{i},{},gold,1250000,1.25,kg,2026-03-14,,hash,2026-11-28 00:00:00,2026-11-28 00:00:00",
+            bench.buyer_org,
+            uuid::Uuid::now_v7(),
+            uuid::Uuid::nil()
+        );
+    }
+    std::fs::write(&file, text).ok()?;
+    let url = &bench.database_url;
+    let setup = "DROP TABLE IF EXISTS copy_target; CREATE TABLE copy_target (LIKE purchases INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);";
+    let status = std::process::Command::new("psql")
+        .args([url.as_str(), "-qc", setup])
+        .status()
+        .ok()?;
+    if !status.success() {
+        return None;
+    }
+    let started = Instant::now();
+    let status = std::process::Command::new("psql")
+        .args([
+            url.as_str(),
+            "-qc",
+            &format!(
+                "\\copy copy_target FROM '{}' WITH (FORMAT csv)",
+                file.display()
+            ),
+        ])
+        .status()
+        .ok()?;
+    let elapsed = started.elapsed();
+    status.success().then_some(elapsed)
+}
+
+#[tokio::main]
+async fn main() {
+    let env = env();
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "\n| backend | purchase lines | ingestion (HTTP batch, CSV) | PostgreSQL COPY, same rows | mix, year | mix, by month | mix, by supplier and month | plain SQL GROUP BY |"
+    );
+    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
+    for backend in env.backends {
+        let dir = tempfile::tempdir().unwrap();
+        let (bench, handle) = start(backend, dir.path()).await;
+        let mut rng = Rng(0x5eed_0f_0e7a_ce);
+        eprintln!("[{backend}] catalog…");
+        let suppliers = catalog(&bench, &mut rng).await;
+        eprintln!("[{backend}] ingesting {} lines…", env.purchases);
+        let mut ingest = Duration::ZERO;
+        let mut done = 0;
+        while done < env.purchases {
+            let rows = BATCH_ROWS.min(env.purchases - done);
+            let body = csv_batch(&suppliers, &mut rng, done, rows);
+            let started = Instant::now();
+            let response = bench
+                .http
+                .post(format!("{}/v1/purchases/batch", bench.base))
+                .bearer_auth(&bench.buyer_token)
+                .header("content-type", "text/csv")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let text = response.text().await.unwrap();
+            assert!(status.is_success(), "batch: {status} {text}");
+            ingest += started.elapsed();
+            done += rows;
+            eprintln!(
+                "  {done} lines, {:.0} lines/s",
+                done as f64 / ingest.as_secs_f64()
+            );
+        }
+        if backend == Backend::Postgres {
+            // Fresh statistics, as autovacuum would give a table this size soon after loading.
+            let mut conn = PgConnection::establish(&bench.database_url).unwrap();
+            conn.batch_execute("ANALYZE").unwrap();
+        }
+        let copy = if backend == Backend::Postgres {
+            postgres_copy(&bench, env.purchases.min(BATCH_ROWS * 4))
+                .map(|d| {
+                    format!(
+                        "{:.0} rows/s",
+                        env.purchases.min(BATCH_ROWS * 4) as f64 / d.as_secs_f64()
+                    )
+                })
+                .unwrap_or_else(|| "psql unavailable".into())
+        } else {
+            "n/a".into()
+        };
+        eprintln!("[{backend}] timing the mix…");
+        let year = timed_get(
+            &bench,
+            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31",
+            env.runs,
+        )
+        .await;
+        let by_month = timed_get(
+            &bench,
+            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=month",
+            env.runs,
+        )
+        .await;
+        let by_supplier_month = timed_get(
+            &bench,
+            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=supplier,month",
+            env.runs,
+        )
+        .await;
+        let plain = plain_group_by(&bench, env.runs);
+        let _ = writeln!(
+            report,
+            "| {backend} | {} | {:.0} lines/s | {copy} | {} | {} | {} | {} |",
+            env.purchases,
+            env.purchases as f64 / ingest.as_secs_f64(),
+            ms(year),
+            ms(by_month),
+            ms(by_supplier_month),
+            ms(plain),
+        );
+        drop(handle.stop(false));
+        if backend == Backend::Postgres {
+            let name = bench
+                .database_url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+    println!("{report}");
+}
