@@ -6,6 +6,7 @@ pub mod identifiers;
 pub mod ids;
 pub mod mix;
 pub mod policy;
+pub mod provenance;
 pub mod quantity;
 pub mod shares;
 pub mod time;
