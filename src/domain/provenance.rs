@@ -8,14 +8,14 @@
 //! docs/DOMAIN-ARITHMETIC.md states the attribution and rounding rules for auditors.
 
 pub mod attribution;
-pub mod fraction;
 pub mod graph;
+mod walk;
 
 pub use attribution::{
-    Attribution, EdgeKind, ExactShare, GraphEdge, GraphNode, NodeKind, ProvenanceGraph, Source,
-    SourceTotal, Trace, TraceError, TraceSummary, UntracedReason, VisitedLot, trace, trace_many,
+    Arithmetic, Attribution, EXACT_FRACTION_BITS, EdgeKind, ExactShare, GraphEdge, GraphNode,
+    HIGH_UNTRACED_SHARE, NodeKind, ProvenanceGraph, Source, SourceTotal, Trace, TraceError,
+    TraceSummary, UntracedReason, VisitedLot, trace, trace_many,
 };
-pub use fraction::Fraction;
 pub use graph::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, TransferOverdraw,
     Transformation, YieldExcess, YieldTolerance, consumed_before_exists, consumed_beyond_quantity,

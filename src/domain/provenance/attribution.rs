@@ -2,25 +2,41 @@
 //!
 //! Every lot produced by a transformation is made of that transformation's inputs in proportion
 //! to the quantities consumed (normalised by the event's total consumption, so independent of
-//! yield). The weight of each lot in the traced material is pushed down the graph from the root
-//! in topological order (Kahn's algorithm): an expanded lot hands its weight to its
-//! transformation, which splits it over its inputs by `consumed / total consumed`. Each lot and
-//! event is handled once, however many paths reach it, so the work is linear in the edges
-//! reached and no path is ever enumerated. Leaves keep what reaches them: mines (through their
-//! extraction), recycled lots, and untraced lots. The weights are exact fractions adding up to
-//! exactly 1; milligrams and 6-decimal shares are then apportioned by largest remainder.
+//! yield). The weight of each lot in the traced material is pushed from the traced lot towards
+//! the leaves in topological order ([`super::walk`]): an expanded lot hands its weight to its
+//! transformation, which splits it over its inputs by `consumed / total consumed`. Each lot's
+//! weight is computed once however many paths reach it (a diamond's shared ancestor gets the sum
+//! of its path weights), so the work is linear in the edges reached. Leaves keep what reaches
+//! them: mines (through their extraction), recycled lots, and untraced lots.
+//!
+//! The exact weights are fractions adding up to exactly 1. Milligrams and 6-decimal shares are
+//! apportioned from them by largest remainder. Exact fractions of a long, well-mixed ancestry
+//! have tens of thousands of digits, so the answer is obtained one of two ways, always equal to
+//! the exact apportionment: exact integer arithmetic when the common denominator is small, or
+//! fixed-point arithmetic with a proven error bound when every rounding decision can be
+//! certified from the bounds (otherwise exact arithmetic again). docs/DOMAIN-ARITHMETIC.md says
+//! more.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use num_bigint::BigUint;
-use num_traits::ToPrimitive;
+use num_integer::Integer;
+use num_traits::{CheckedSub, ToPrimitive, Zero};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::fraction::Fraction;
 use super::graph::{Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation};
+use super::walk::{Mode, State, Walk, Weights};
 use crate::domain::shares::{SHARE_UNITS, format_units};
+
+/// Exact fractions are shown when their common denominator has at most this many bits (about
+/// 1 233 decimal digits); beyond, only their roundings are (still exact roundings).
+pub const EXACT_FRACTION_BITS: u64 = 4096;
+
+/// An untraced share at or above this fraction (`1/10`) is a high-severity red flag; the trace
+/// decides it exactly ([`Trace::untraced_is_high`]).
+pub const HIGH_UNTRACED_SHARE: (u32, u32) = (1, 10);
 
 crate::text_enum! {
     /// Why part of the traced material could not be followed to a mine or recycled material.
@@ -61,7 +77,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn rank(&self) -> u8 {
+    /// Mines first, then recycled, then untraced.
+    pub(super) fn rank(&self) -> u8 {
         match self {
             Source::Mine { .. } => 0,
             Source::Recycled => 1,
@@ -77,12 +94,16 @@ pub struct ExactShare {
     /// one list add up to exactly `1.000000`.
     #[schema(example = "0.600000")]
     pub value: String,
-    /// The exact share's numerator, in lowest terms (a decimal integer of any length).
+    /// The exact share's numerator in lowest terms, as a decimal integer; absent when the
+    /// trace's common denominator exceeds 4096 bits (the rounding above is still exact).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "3")]
-    pub numerator: String,
-    /// The exact share's denominator, in lowest terms (a decimal integer of any length).
+    pub numerator: Option<String>,
+    /// The exact share's denominator in lowest terms, as a decimal integer; absent with the
+    /// numerator.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "5")]
-    pub denominator: String,
+    pub denominator: Option<String>,
 }
 
 /// The part of the traced quantity attributed to one leaf lot.
@@ -96,15 +117,6 @@ pub struct Attribution {
     pub quantity_mg: i64,
     /// Share of the traced material.
     pub share: ExactShare,
-    #[serde(skip)]
-    weight: Fraction,
-}
-
-impl Attribution {
-    /// The exact share of the traced material.
-    pub fn weight(&self) -> &Fraction {
-        &self.weight
-    }
 }
 
 /// Quantity and share of one kind of source.
@@ -114,15 +126,6 @@ pub struct SourceTotal {
     pub quantity_mg: i64,
     /// Share of the traced material (largest remainder over mines, recycled and untraced).
     pub share: ExactShare,
-    #[serde(skip)]
-    weight: Fraction,
-}
-
-impl SourceTotal {
-    /// The exact share of the traced material.
-    pub fn weight(&self) -> &Fraction {
-        &self.weight
-    }
 }
 
 /// The traced quantity split into mined, recycled and untraced material.
@@ -211,6 +214,16 @@ pub struct VisitedLot {
     pub level: u32,
 }
 
+crate::text_enum! {
+    /// How the exact apportionment was obtained (the figures are the same either way).
+    pub enum Arithmetic {
+        /// Exact integer arithmetic over the common denominator of every weight.
+        Exact = "exact",
+        /// Fixed-point arithmetic whose proven error bound settles every rounding decision.
+        CertifiedBounds = "certified_bounds",
+    }
+}
+
 /// The outcome of a trace: the attribution, the graph, and every lot and event reached.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Trace {
@@ -235,6 +248,25 @@ pub struct Trace {
     pub transformations: Vec<Transformation>,
     /// The transfers of the lots reached, by date, event and lot.
     pub transfers: Vec<TransferEdge>,
+    /// How the exact apportionment was obtained.
+    pub arithmetic: Arithmetic,
+    #[serde(skip)]
+    untraced_high: bool,
+}
+
+impl Trace {
+    /// Whether the exact untraced share is at least [`HIGH_UNTRACED_SHARE`] (decided exactly,
+    /// never from the rounded text).
+    pub fn untraced_is_high(&self) -> bool {
+        self.untraced_high
+    }
+
+    /// Whether any of the material is untraced (an exact share above zero).
+    pub fn has_untraced(&self) -> bool {
+        self.attributions
+            .iter()
+            .any(|a| matches!(a.source, Source::Untraced { .. }))
+    }
 }
 
 /// Why a trace cannot be computed.
@@ -251,354 +283,259 @@ pub enum TraceError {
     TooLarge,
 }
 
-enum State {
-    Leaf(Source),
-    Expanded(usize),
-}
 
-struct LotEntry<'a> {
-    id: &'a str,
-    node: Option<&'a LotNode>,
-    level: u32,
-    state: State,
-    weight: Fraction,
-    pending: usize,
-    longest: u32,
-    done: bool,
-}
-
-struct EventEntry<'a> {
-    transformation: &'a Transformation,
-    inputs: Vec<(usize, u128)>,
-    total: u128,
-    outputs: Vec<usize>,
-    weight: Fraction,
-    pending: usize,
-    longest: u32,
-    done: bool,
-}
-
-#[derive(Default)]
-struct Walk<'a> {
-    lots: Vec<LotEntry<'a>>,
-    lot_index: HashMap<&'a str, usize>,
-    events: Vec<EventEntry<'a>>,
-    event_index: HashMap<&'a str, usize>,
-}
-
-impl<'a> Walk<'a> {
-    /// The lot's index, adding it (and queueing it) when new.
-    fn reach(&mut self, graph: &'a LotGraph, id: &'a str, level: u32, queue: &mut VecDeque<usize>) -> usize {
-        if let Some(index) = self.lot_index.get(id) {
-            return *index;
-        }
-        let index = self.lots.len();
-        self.lots.push(LotEntry {
-            id,
-            node: graph.lot(id),
-            level,
-            state: State::Leaf(Source::Untraced {
-                reason: UntracedReason::NotLoaded,
-            }),
-            weight: Fraction::zero(),
-            pending: 0,
-            longest: 0,
-            done: false,
-        });
-        self.lot_index.insert(id, index);
-        queue.push_back(index);
-        index
-    }
-
-    /// Breadth-first over the ancestry: decides what each lot is, expanding transformations
-    /// up to `max_depth`. Each lot and event is entered once.
-    fn explore(&mut self, graph: &'a LotGraph, roots: &'a [LotQuantity], max_depth: u32) {
-        let mut queue = VecDeque::new();
-        for root in roots {
-            self.reach(graph, &root.lot_id, 0, &mut queue);
-        }
-        while let Some(index) = queue.pop_front() {
-            let level = self.lots[index].level;
-            let state = match self.lots[index].node {
-                None => State::Leaf(Source::Untraced {
-                    reason: UntracedReason::NotLoaded,
-                }),
-                Some(node) if node.recycled => State::Leaf(Source::Recycled),
-                Some(LotNode { origin: None, .. }) => State::Leaf(Source::Untraced {
-                    reason: UntracedReason::NoOrigin,
-                }),
-                Some(LotNode {
-                    origin: Some(Origin::Extraction(e)),
-                    ..
-                }) => State::Leaf(Source::Mine {
-                    facility_id: e.facility_id.clone(),
-                    event_id: e.event_id.clone(),
-                    extracted_on: e.occurred_on,
-                }),
-                Some(LotNode {
-                    origin: Some(Origin::Transformation(t)),
-                    ..
-                }) => self.expand(graph, t, level, max_depth, &mut queue),
-            };
-            if let State::Expanded(event) = state {
-                self.events[event].outputs.push(index);
-            }
-            self.lots[index].state = state;
-        }
-    }
-
-    fn expand(
-        &mut self,
-        graph: &'a LotGraph,
-        t: &'a Transformation,
-        level: u32,
-        max_depth: u32,
-        queue: &mut VecDeque<usize>,
-    ) -> State {
-        if let Some(event) = self.event_index.get(t.event_id.as_str()) {
-            return State::Expanded(*event);
-        }
-        if level >= max_depth {
-            return State::Leaf(Source::Untraced {
-                reason: UntracedReason::DepthLimit,
+fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferEdge>) {
+    let node = |kind, id: &str| GraphNode {
+        kind,
+        id: id.to_owned(),
+    };
+    let mut nodes: BTreeSet<GraphNode> = BTreeSet::new();
+    let mut edges: BTreeSet<GraphEdge> = BTreeSet::new();
+    let mut transfers: Vec<TransferEdge> = Vec::new();
+    for lot in &walk.lots {
+        nodes.insert(node(NodeKind::Lot, lot.id));
+        if let (State::Leaf(Source::Mine { .. }), Some(LotNode { origin: Some(Origin::Extraction(e)), .. })) =
+            (&lot.state, lot.node)
+        {
+            nodes.insert(node(NodeKind::Facility, &e.facility_id));
+            edges.insert(GraphEdge {
+                kind: EdgeKind::ExtractedAt,
+                from: node(NodeKind::Lot, lot.id),
+                to: node(NodeKind::Facility, &e.facility_id),
+                event_id: e.event_id.clone(),
+                occurred_on: e.occurred_on,
+                lot_id: None,
+                quantity_mg: None,
             });
         }
-        // The same lot listed twice counts once with both quantities; nothing counts for less
-        // than a milligram.
-        let mut consumed: BTreeMap<&'a str, u128> = BTreeMap::new();
-        for input in &t.inputs {
-            if let Ok(mg) = u128::try_from(input.quantity_mg)
-                && mg > 0
-            {
-                *consumed.entry(input.lot_id.as_str()).or_default() += mg;
-            }
-        }
-        if consumed.is_empty() {
-            return State::Leaf(Source::Untraced {
-                reason: UntracedReason::NoInputs,
+        for t in graph.transfers_of(lot.id) {
+            nodes.insert(node(NodeKind::Party, &t.from_party));
+            nodes.insert(node(NodeKind::Party, &t.to_party));
+            edges.insert(GraphEdge {
+                kind: EdgeKind::Transferred,
+                from: node(NodeKind::Party, &t.from_party),
+                to: node(NodeKind::Party, &t.to_party),
+                event_id: t.event_id.clone(),
+                occurred_on: t.occurred_on,
+                lot_id: Some(t.lot_id.clone()),
+                quantity_mg: Some(t.quantity_mg),
             });
-        }
-        let event = self.events.len();
-        self.event_index.insert(t.event_id.as_str(), event);
-        let total = consumed.values().sum();
-        let inputs = consumed
-            .into_iter()
-            .map(|(id, mg)| (self.reach(graph, id, level + 1, queue), mg))
-            .collect();
-        self.events.push(EventEntry {
-            transformation: t,
-            inputs,
-            total,
-            outputs: Vec::new(),
-            weight: Fraction::zero(),
-            pending: 0,
-            longest: 0,
-            done: false,
-        });
-        State::Expanded(event)
-    }
-
-    /// Pushes the weights from the roots to the leaves in topological order.
-    fn propagate(&mut self) {
-        for event in &mut self.events {
-            event.pending = event.outputs.len();
-        }
-        for e in 0..self.events.len() {
-            for (lot, _) in &self.events[e].inputs {
-                self.lots[*lot].pending += 1;
-            }
-        }
-        enum Node {
-            Lot(usize),
-            Event(usize),
-        }
-        let mut ready: VecDeque<Node> = (0..self.lots.len())
-            .filter(|i| self.lots[*i].pending == 0)
-            .map(Node::Lot)
-            .collect();
-        while let Some(node) = ready.pop_front() {
-            match node {
-                Node::Lot(i) => {
-                    let lot = &mut self.lots[i];
-                    lot.done = true;
-                    lot.weight.reduce();
-                    if let State::Expanded(e) = lot.state {
-                        let weight = std::mem::replace(&mut lot.weight, Fraction::zero());
-                        let longest = lot.longest;
-                        let event = &mut self.events[e];
-                        event.weight.add_assign(&weight);
-                        event.longest = event.longest.max(longest);
-                        event.pending -= 1;
-                        if event.pending == 0 {
-                            ready.push_back(Node::Event(e));
-                        }
-                    }
-                }
-                Node::Event(e) => {
-                    let event = &mut self.events[e];
-                    event.done = true;
-                    event.weight.reduce();
-                    let weight = std::mem::replace(&mut event.weight, Fraction::zero());
-                    let (total, longest) = (event.total, event.longest + 1);
-                    for (lot, mg) in &self.events[e].inputs {
-                        let entry = &mut self.lots[*lot];
-                        entry.weight.add_assign(&weight.times_ratio(*mg, total));
-                        entry.longest = entry.longest.max(longest);
-                        entry.pending -= 1;
-                        if entry.pending == 0 {
-                            ready.push_back(Node::Lot(*lot));
-                        }
-                    }
-                }
-            }
+            transfers.push(t.clone());
         }
     }
-
-    /// The exact weight of every leaf. Weight stuck in a cycle (never released because the
-    /// cycle never becomes ready) is reported as untraced on the lot holding it.
-    fn leaves(&self) -> BTreeMap<(u8, Source, &'a str), Fraction> {
-        let mut leaves: BTreeMap<(u8, Source, &'a str), Fraction> = BTreeMap::new();
-        let cycle = Source::Untraced {
-            reason: UntracedReason::Cycle,
-        };
-        let mut add = |source: &Source, id: &'a str, weight: &Fraction| {
-            if !weight.is_zero() {
-                leaves
-                    .entry((source.rank(), source.clone(), id))
-                    .or_insert_with(Fraction::zero)
-                    .add_assign(weight);
-            }
-        };
-        for lot in &self.lots {
-            match &lot.state {
-                State::Leaf(source) => add(source, lot.id, &lot.weight),
-                State::Expanded(_) => add(&cycle, lot.id, &lot.weight),
-            }
-        }
-        for event in self.events.iter().filter(|e| !e.done) {
-            if let Some(first) = event.outputs.iter().map(|o| self.lots[*o].id).min() {
-                add(&cycle, first, &event.weight);
-            }
-        }
-        for weight in leaves.values_mut() {
-            weight.reduce();
-        }
-        leaves
-    }
-
-    fn graph(&self, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferEdge>) {
-        let node = |kind, id: &str| GraphNode {
-            kind,
-            id: id.to_owned(),
-        };
-        let mut nodes: BTreeSet<GraphNode> = BTreeSet::new();
-        let mut edges: BTreeSet<GraphEdge> = BTreeSet::new();
-        let mut transfers: Vec<TransferEdge> = Vec::new();
-        for lot in &self.lots {
-            nodes.insert(node(NodeKind::Lot, lot.id));
-            if let (State::Leaf(Source::Mine { .. }), Some(LotNode { origin: Some(Origin::Extraction(e)), .. })) =
-                (&lot.state, lot.node)
-            {
-                nodes.insert(node(NodeKind::Facility, &e.facility_id));
+    for event in &walk.events {
+        let t = event.transformation;
+        nodes.insert(node(NodeKind::Facility, &t.facility_id));
+        for output in &event.outputs {
+            let output = walk.lots[*output].id;
+            edges.insert(GraphEdge {
+                kind: EdgeKind::TransformedAt,
+                from: node(NodeKind::Lot, output),
+                to: node(NodeKind::Facility, &t.facility_id),
+                event_id: t.event_id.clone(),
+                occurred_on: t.occurred_on,
+                lot_id: None,
+                quantity_mg: None,
+            });
+            for (input, mg) in &event.inputs {
                 edges.insert(GraphEdge {
-                    kind: EdgeKind::ExtractedAt,
-                    from: node(NodeKind::Lot, lot.id),
-                    to: node(NodeKind::Facility, &e.facility_id),
-                    event_id: e.event_id.clone(),
-                    occurred_on: e.occurred_on,
-                    lot_id: None,
-                    quantity_mg: None,
-                });
-            }
-            for t in graph.transfers_of(lot.id) {
-                nodes.insert(node(NodeKind::Party, &t.from_party));
-                nodes.insert(node(NodeKind::Party, &t.to_party));
-                edges.insert(GraphEdge {
-                    kind: EdgeKind::Transferred,
-                    from: node(NodeKind::Party, &t.from_party),
-                    to: node(NodeKind::Party, &t.to_party),
-                    event_id: t.event_id.clone(),
-                    occurred_on: t.occurred_on,
-                    lot_id: Some(t.lot_id.clone()),
-                    quantity_mg: Some(t.quantity_mg),
-                });
-                transfers.push(t.clone());
-            }
-        }
-        for event in &self.events {
-            let t = event.transformation;
-            nodes.insert(node(NodeKind::Facility, &t.facility_id));
-            for output in &event.outputs {
-                let output = self.lots[*output].id;
-                edges.insert(GraphEdge {
-                    kind: EdgeKind::TransformedAt,
-                    from: node(NodeKind::Lot, output),
-                    to: node(NodeKind::Facility, &t.facility_id),
+                    kind: EdgeKind::ConsumedInto,
+                    from: node(NodeKind::Lot, walk.lots[*input].id),
+                    to: node(NodeKind::Lot, output),
                     event_id: t.event_id.clone(),
                     occurred_on: t.occurred_on,
                     lot_id: None,
-                    quantity_mg: None,
+                    quantity_mg: i64::try_from(*mg).ok(),
                 });
-                for (input, mg) in &event.inputs {
-                    edges.insert(GraphEdge {
-                        kind: EdgeKind::ConsumedInto,
-                        from: node(NodeKind::Lot, self.lots[*input].id),
-                        to: node(NodeKind::Lot, output),
-                        event_id: t.event_id.clone(),
-                        occurred_on: t.occurred_on,
-                        lot_id: None,
-                        quantity_mg: i64::try_from(*mg).ok(),
-                    });
-                }
             }
         }
-        transfers.sort_by(|a, b| {
-            (a.occurred_on, &a.event_id, &a.lot_id, &a.from_party)
-                .cmp(&(b.occurred_on, &b.event_id, &b.lot_id, &b.from_party))
-        });
-        (
-            ProvenanceGraph {
-                nodes: nodes.into_iter().collect(),
-                edges: edges.into_iter().collect(),
-            },
-            transfers,
-        )
     }
+    transfers.sort_by(|a, b| {
+        (a.occurred_on, &a.event_id, &a.lot_id, &a.from_party)
+            .cmp(&(b.occurred_on, &b.event_id, &b.lot_id, &b.from_party))
+    });
+    (
+        ProvenanceGraph {
+            nodes: nodes.into_iter().collect(),
+            edges: edges.into_iter().collect(),
+        },
+        transfers,
+    )
 }
 
-/// Splits `total` over exact `weights` that add up to 1, by largest remainder: each gets the
-/// floor of `total × weight`, and the units still missing go one each to the largest
-/// remainders (ties: the earlier weight). The parts add up to `total` and are never negative.
-fn apportion(total: u128, weights: &[&Fraction]) -> Vec<u128> {
-    let mut parts = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(BigUint, usize)> = Vec::with_capacity(weights.len());
-    for (index, weight) in weights.iter().enumerate() {
-        let (floor, remainder) = weight.times_floor(total);
+/// Largest remainder over exact numerators known within bounds: item `i` is `(N_i, E_i)` and its
+/// exact numerator lies in `[N_i, N_i + E_i]` (`E_i = 0` when exact). Each part is the floor of
+/// `total × N_i / scale`, and the units still missing go one each to the largest remainders
+/// (ties: the earlier item). Also says whether the bounds prove that the exact numerators give
+/// the same parts: every floor is the same anywhere in its interval, and every remainder chosen
+/// is above every remainder left out.
+fn apportion(total: u128, items: &[(BigUint, BigUint)], scale: &BigUint) -> (Vec<u128>, bool) {
+    let total_big = BigUint::from(total);
+    let exact = items.iter().all(|(_, error)| error.is_zero());
+    let mut certified = true;
+    let mut parts = Vec::with_capacity(items.len());
+    // (remainder, remainder + total × error, index)
+    let mut remainders: Vec<(BigUint, BigUint, usize)> = Vec::with_capacity(items.len());
+    for (index, (numerator, error)) in items.iter().enumerate() {
+        let (floor, remainder) = (&total_big * numerator).div_rem(scale);
+        let highest = &remainder + &total_big * error;
+        if highest >= *scale {
+            certified = false;
+        }
         parts.push(floor.to_u128().unwrap_or(total));
-        remainders.push((remainder, index));
+        remainders.push((remainder, highest, index));
     }
     let given: u128 = parts.iter().sum();
-    let missing = usize::try_from(total.saturating_sub(given)).unwrap_or(usize::MAX);
-    remainders.sort_by(|(ra, a), (rb, b)| {
-        Fraction::compare(rb, weights[*b].denominator(), ra, weights[*a].denominator()).then(a.cmp(b))
-    });
-    for (_, index) in remainders.iter().take(missing) {
+    let missing = total.checked_sub(given).and_then(|m| usize::try_from(m).ok());
+    let Some(missing) = missing.filter(|m| *m <= parts.len()) else {
+        return (parts, false);
+    };
+    remainders.sort_by(|(ra, _, a), (rb, _, b)| rb.cmp(ra).then(a.cmp(b)));
+    if !exact && missing > 0 && missing < remainders.len() {
+        let lowest_in = remainders[..missing].iter().map(|(r, _, _)| r).min();
+        let highest_out = remainders[missing..].iter().map(|(_, h, _)| h).max();
+        if let (Some(lowest_in), Some(highest_out)) = (lowest_in, highest_out)
+            && lowest_in <= highest_out
+        {
+            certified = false;
+        }
+    }
+    for (_, _, index) in remainders.iter().take(missing) {
         parts[*index] += 1;
     }
-    parts
+    (parts, certified)
 }
 
-fn exact_shares(weights: &[&Fraction]) -> Vec<ExactShare> {
-    let units = apportion(SHARE_UNITS.unsigned_abs().into(), weights);
-    weights
-        .iter()
-        .zip(units)
-        .map(|(weight, units)| ExactShare {
+/// `N / scale` in lowest terms, as decimal text.
+fn lowest_terms(numerator: &BigUint, scale: &BigUint) -> (String, String) {
+    let g = numerator.gcd(scale);
+    if g.is_zero() {
+        return ("0".to_owned(), "1".to_owned());
+    }
+    ((numerator / &g).to_string(), (scale / &g).to_string())
+}
+
+struct Finished {
+    attributions: Vec<Attribution>,
+    summary: TraceSummary,
+    untraced_high: bool,
+    certified: bool,
+}
+
+fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
+    let scale = &weights.scale;
+    let show = weights.mode == Mode::Exact && scale.bits() <= EXACT_FRACTION_BITS;
+    let share = |units: u128, numerator: &BigUint| {
+        let (numerator, denominator) = if show {
+            let (n, d) = lowest_terms(numerator, scale);
+            (Some(n), Some(d))
+        } else {
+            (None, None)
+        };
+        ExactShare {
             value: format_units(i64::try_from(units).unwrap_or(i64::MAX)),
-            numerator: weight.numerator().to_string(),
-            denominator: weight.denominator().to_string(),
+            numerator,
+            denominator,
+        }
+    };
+    // Rounding only loses and the exact numerators add up to the scale, so what was lost, all
+    // leaves together, is known exactly; it bounds each leaf's error. A sole leaf (or a sole
+    // kind of source) is exactly the whole; an absent kind is exactly nothing.
+    let sum: BigUint = weights.leaves.values().sum();
+    let Some(lost) = scale.checked_sub(&sum) else {
+        return Finished::uncertified();
+    };
+    let bounded = |numerators: Vec<&BigUint>| -> Vec<(BigUint, BigUint)> {
+        let present = numerators.iter().filter(|n| !n.is_zero()).count();
+        numerators
+            .into_iter()
+            .map(|n| {
+                if n.is_zero() {
+                    (BigUint::zero(), BigUint::zero())
+                } else if present == 1 {
+                    (scale.clone(), BigUint::zero())
+                } else {
+                    (n.clone(), lost.clone())
+                }
+            })
+            .collect()
+    };
+
+    let leaves = bounded(weights.leaves.values().collect());
+    let (mg, mg_ok) = apportion(quantity, &leaves, scale);
+    let units_total = u128::from(SHARE_UNITS.unsigned_abs());
+    let (units, units_ok) = apportion(units_total, &leaves, scale);
+    let attributions: Vec<Attribution> = weights
+        .leaves
+        .keys()
+        .zip(&leaves)
+        .zip(mg.iter().zip(&units))
+        .map(|(((_, source, id), (numerator, _)), (mg, units))| Attribution {
+            lot_id: (*id).to_owned(),
+            source: source.clone(),
+            quantity_mg: i64::try_from(*mg).unwrap_or(i64::MAX),
+            share: share(*units, numerator),
         })
-        .collect()
+        .collect();
+
+    let mut kinds = [BigUint::zero(), BigUint::zero(), BigUint::zero()];
+    let mut kind_mg = [0i64; 3];
+    for ((rank, _, _), numerator) in &weights.leaves {
+        kinds[usize::from(*rank)] += numerator;
+    }
+    for a in &attributions {
+        kind_mg[usize::from(a.source.rank())] += a.quantity_mg;
+    }
+    let kinds = bounded(kinds.iter().collect());
+    let (kind_units, kinds_ok) = apportion(units_total, &kinds, scale);
+    let total = |rank: usize| SourceTotal {
+        quantity_mg: kind_mg[rank],
+        share: share(kind_units[rank], &kinds[rank].0),
+    };
+
+    // untraced >= p / q, exactly, or from the bounds when they settle it.
+    let (p, q) = HIGH_UNTRACED_SHARE;
+    let (untraced, untraced_error) = &kinds[2];
+    let threshold = scale * p;
+    let (untraced_high, high_ok) = if untraced * q >= threshold {
+        (true, true)
+    } else {
+        (false, (untraced + untraced_error) * q < threshold)
+    };
+
+    Finished {
+        attributions,
+        summary: TraceSummary {
+            mines: total(0),
+            recycled: total(1),
+            untraced: total(2),
+        },
+        untraced_high,
+        certified: mg_ok && units_ok && kinds_ok && high_ok,
+    }
+}
+
+impl Finished {
+    fn uncertified() -> Finished {
+        let none = || SourceTotal {
+            quantity_mg: 0,
+            share: ExactShare {
+                value: format_units(0),
+                numerator: None,
+                denominator: None,
+            },
+        };
+        Finished {
+            attributions: Vec::new(),
+            summary: TraceSummary {
+                mines: none(),
+                recycled: none(),
+                untraced: none(),
+            },
+            untraced_high: false,
+            certified: false,
+        }
+    }
 }
 
 /// Traces `quantity_mg` of one lot (a purchase's quantity, or the lot's own) back to its
@@ -616,17 +553,18 @@ pub fn trace(
         lot_id: root_lot.to_owned(),
         quantity_mg,
     }];
-    run(graph, &roots, max_depth, |_| Fraction::one())
+    run(graph, &roots, true, max_depth, None)
 }
 
 /// Traces several lots at once (all purchases from a supplier), each weighing its quantity.
 ///
 /// Guarantees: the attributed milligrams add up exactly to the traced quantity and are never
-/// negative; the attribution shares (and the summary shares) add up to exactly `1.000000`, and
-/// their exact fractions to exactly 1; a lot reached by several paths is one leaf carrying the
-/// sum of its path weights; the answer depends only on the graph and the roots, not on the order
-/// of hash maps; the work is linear in the lots and consumption edges reached (no recursion, no
-/// path enumeration), and it ends on any input, cycles included.
+/// negative; the attribution shares (and the summary shares) add up to exactly `1.000000`; a
+/// lot reached by several paths is one leaf carrying the sum of its path weights; every figure
+/// is the largest-remainder rounding of the exact fractions, whichever [`Arithmetic`] obtained
+/// it; the answer depends only on the graph and the roots; the work is linear in the lots and
+/// consumption edges reached (no recursion, no path enumeration), and it ends on any input,
+/// cycles included.
 pub fn trace_many(
     graph: &LotGraph,
     roots: &[LotQuantity],
@@ -635,79 +573,59 @@ pub fn trace_many(
     if roots.iter().any(|r| r.quantity_mg < 0) {
         return Err(TraceError::NegativeQuantity);
     }
-    let total: u128 = roots.iter().map(|r| u128::from(r.quantity_mg.unsigned_abs())).sum();
-    if total == 0 {
+    if roots.iter().all(|r| r.quantity_mg == 0) {
         return Err(TraceError::NothingToTrace);
     }
-    run(graph, roots, max_depth, |mg| {
-        Fraction::new(mg, total).unwrap_or_else(Fraction::zero)
-    })
+    run(graph, roots, false, max_depth, None)
 }
 
-fn run(
+/// The trace, computed in `mode` when given (tests), else exactly when the common denominator
+/// is small and with certified bounds otherwise.
+pub(super) fn run(
     graph: &LotGraph,
     roots: &[LotQuantity],
+    whole_root: bool,
     max_depth: u32,
-    root_weight: impl Fn(u128) -> Fraction,
+    mode: Option<Mode>,
 ) -> Result<Trace, TraceError> {
     let quantity: i128 = roots.iter().map(|r| i128::from(r.quantity_mg)).sum();
     let quantity_mg = i64::try_from(quantity).map_err(|_| TraceError::TooLarge)?;
+    let quantity = quantity_mg.unsigned_abs().into();
 
-    let mut walk = Walk::default();
-    walk.explore(graph, roots, max_depth);
-    for root in roots {
-        if let Some(index) = walk.lot_index.get(root.lot_id.as_str()) {
-            let weight = root_weight(root.quantity_mg.unsigned_abs().into());
-            walk.lots[*index].weight.add_assign(&weight);
-        }
-    }
-    walk.propagate();
-
-    let leaves = walk.leaves();
-    let weights: Vec<&Fraction> = leaves.values().collect();
-    let quantities = apportion(quantity_mg.unsigned_abs().into(), &weights);
-    let shares = exact_shares(&weights);
-    let attributions: Vec<Attribution> = leaves
-        .iter()
-        .zip(quantities)
-        .zip(shares)
-        .map(|((((_, source, id), weight), mg), share)| Attribution {
-            lot_id: (*id).to_owned(),
-            source: source.clone(),
-            quantity_mg: i64::try_from(mg).unwrap_or(i64::MAX),
-            share,
-            weight: weight.clone(),
-        })
-        .collect();
-
-    let mut kinds = [Fraction::zero(), Fraction::zero(), Fraction::zero()];
-    let mut kind_mg = [0i64; 3];
-    for a in &attributions {
-        let rank = usize::from(a.source.rank());
-        kinds[rank].add_assign(&a.weight);
-        kind_mg[rank] += a.quantity_mg;
-    }
-    for weight in &mut kinds {
-        weight.reduce();
-    }
-    let kind_shares = exact_shares(&kinds.iter().collect::<Vec<_>>());
-    let total = |rank: usize| SourceTotal {
-        quantity_mg: kind_mg[rank],
-        share: kind_shares[rank].clone(),
-        weight: kinds[rank].clone(),
+    let mut walk = Walk::explore(graph, roots, max_depth);
+    // One lot traced weighs 1 whatever its quantity (even 0); several weigh their quantities.
+    let (parts, parts_total): (Vec<(usize, u128)>, u128) = if whole_root {
+        (walk_roots(&walk, roots, |_| 1), 1)
+    } else {
+        (walk_roots(&walk, roots, |r| r.quantity_mg.unsigned_abs().into()), quantity)
     };
-    let summary = TraceSummary {
-        mines: total(0),
-        recycled: total(1),
-        untraced: total(2),
+    let mode = mode.unwrap_or(if walk.exact_bits(parts_total) <= EXACT_FRACTION_BITS {
+        Mode::Exact
+    } else {
+        Mode::Fixed
+    });
+    let mut weights = walk.propagate(&parts, parts_total, mode);
+    let mut finished = finish(&weights, quantity);
+    if !finished.certified {
+        weights = walk.propagate(&parts, parts_total, Mode::Exact);
+        finished = finish(&weights, quantity);
+    }
+    let arithmetic = match weights.mode {
+        Mode::Exact => Arithmetic::Exact,
+        Mode::Fixed => Arithmetic::CertifiedBounds,
     };
 
-    let (drawing, transfers) = walk.graph(graph);
+    let (drawing, transfers) = drawing(&walk, graph);
     let mut extractions: BTreeMap<(NaiveDate, &str), Extraction> = BTreeMap::new();
     let mut lots = Vec::with_capacity(walk.lots.len());
     for lot in &walk.lots {
-        if let (State::Leaf(Source::Mine { .. }), Some(LotNode { origin: Some(Origin::Extraction(e)), .. })) =
-            (&lot.state, lot.node)
+        if let (
+            State::Leaf(Source::Mine { .. }),
+            Some(LotNode {
+                origin: Some(Origin::Extraction(e)),
+                ..
+            }),
+        ) = (&lot.state, lot.node)
         {
             extractions.insert((e.occurred_on, &e.event_id), e.clone());
         }
@@ -719,20 +637,33 @@ fn run(
         });
     }
     lots.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
-    let mut transformations: Vec<Transformation> =
-        walk.events.iter().map(|e| e.transformation.clone()).collect();
-    transformations.sort_by(|a, b| (a.occurred_on, &a.event_id).cmp(&(b.occurred_on, &b.event_id)));
+    let mut transformations: Vec<Transformation> = walk
+        .events
+        .iter()
+        .map(|e| e.transformation.clone())
+        .collect();
+    transformations
+        .sort_by(|a, b| (a.occurred_on, &a.event_id).cmp(&(b.occurred_on, &b.event_id)));
 
     Ok(Trace {
         roots: roots.to_vec(),
         quantity_mg,
-        attributions,
-        summary,
+        attributions: finished.attributions,
+        summary: finished.summary,
         depth: walk.lots.iter().map(|l| l.longest).max().unwrap_or(0),
         graph: drawing,
         lots,
         extractions: extractions.into_values().collect(),
         transformations,
         transfers,
+        arithmetic,
+        untraced_high: finished.untraced_high,
     })
+}
+
+fn walk_roots(walk: &Walk<'_>, roots: &[LotQuantity], part: impl Fn(&LotQuantity) -> u128) -> Vec<(usize, u128)> {
+    roots
+        .iter()
+        .filter_map(|r| walk.index_of(&r.lot_id).map(|i| (i, part(r))))
+        .collect()
 }

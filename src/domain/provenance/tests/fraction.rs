@@ -1,14 +1,11 @@
-//! Exact non-negative fractions of unbounded size, for attribution weights.
-//!
-//! A weight is a product of ratios `consumed / total consumed` along a chain of transformations,
-//! summed over every chain: its denominator is a product of up to `max_depth` totals of up to
-//! 10^18 mg each, which outgrows i128 after two or three tiers. Hence big integers.
+//! Exact non-negative fractions reduced at every step: the slow, obvious arithmetic the tests
+//! check the attribution against.
 
 use std::cmp::Ordering;
 
 use num_bigint::BigUint;
 use num_integer::Integer;
-use num_traits::{One, ToPrimitive, Zero};
+use num_traits::{One, Zero};
 
 /// A fraction `numerator / denominator` with `denominator > 0`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,16 +47,6 @@ impl Fraction {
     /// Whether this is 0.
     pub fn is_zero(&self) -> bool {
         self.numerator.is_zero()
-    }
-
-    /// The numerator in lowest terms (after [`Fraction::reduce`]).
-    pub fn numerator(&self) -> &BigUint {
-        &self.numerator
-    }
-
-    /// The denominator in lowest terms (after [`Fraction::reduce`]).
-    pub fn denominator(&self) -> &BigUint {
-        &self.denominator
     }
 
     /// Brings the fraction to lowest terms.
@@ -126,11 +113,14 @@ impl Fraction {
         )
     }
 
-    /// The value as a float, for logs and sanity checks only (never for decisions).
-    pub fn approx(&self) -> f64 {
-        let n = self.numerator.to_f64().unwrap_or(f64::NAN);
-        let d = self.denominator.to_f64().unwrap_or(f64::NAN);
-        n / d
+    /// Reads `numerator` and `denominator` decimal strings.
+    pub fn parse(numerator: &str, denominator: &str) -> Fraction {
+        let mut f = Fraction {
+            numerator: numerator.parse().unwrap(),
+            denominator: denominator.parse().unwrap(),
+        };
+        f.reduce();
+        f
     }
 }
 
@@ -154,6 +144,6 @@ mod tests {
         z.add_assign(&Fraction::new(2, 4).unwrap());
         assert_eq!(z.cmp_ratio(1, 2), Ordering::Equal);
         assert_eq!(Fraction::new(1, 3).unwrap().cmp_ratio(1, 2), Ordering::Less);
-        assert!((Fraction::new(1, 4).unwrap().approx() - 0.25).abs() < 1e-12);
+        assert_eq!(Fraction::parse("2", "8"), Fraction::new(1, 4).unwrap());
     }
 }
