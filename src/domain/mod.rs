@@ -8,6 +8,7 @@ pub mod mix;
 pub mod policy;
 pub mod provenance;
 pub mod quantity;
+pub mod red_flags;
 pub mod shares;
 pub mod time;
 pub mod vocabulary;

@@ -23,4 +23,4 @@ pub use graph::{
 };
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

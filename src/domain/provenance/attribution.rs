@@ -26,7 +26,9 @@ use num_traits::{CheckedSub, ToPrimitive, Zero};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::graph::{Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation};
+use super::graph::{
+    Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation,
+};
 use super::walk::{Mode, State, Walk, Weights};
 use crate::domain::shares::{SHARE_UNITS, format_units};
 
@@ -283,7 +285,6 @@ pub enum TraceError {
     TooLarge,
 }
 
-
 fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferEdge>) {
     let node = |kind, id: &str| GraphNode {
         kind,
@@ -294,8 +295,13 @@ fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferE
     let mut transfers: Vec<TransferEdge> = Vec::new();
     for lot in &walk.lots {
         nodes.insert(node(NodeKind::Lot, lot.id));
-        if let (State::Leaf(Source::Mine { .. }), Some(LotNode { origin: Some(Origin::Extraction(e)), .. })) =
-            (&lot.state, lot.node)
+        if let (
+            State::Leaf(Source::Mine { .. }),
+            Some(LotNode {
+                origin: Some(Origin::Extraction(e)),
+                ..
+            }),
+        ) = (&lot.state, lot.node)
         {
             nodes.insert(node(NodeKind::Facility, &e.facility_id));
             edges.insert(GraphEdge {
@@ -351,8 +357,12 @@ fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferE
         }
     }
     transfers.sort_by(|a, b| {
-        (a.occurred_on, &a.event_id, &a.lot_id, &a.from_party)
-            .cmp(&(b.occurred_on, &b.event_id, &b.lot_id, &b.from_party))
+        (a.occurred_on, &a.event_id, &a.lot_id, &a.from_party).cmp(&(
+            b.occurred_on,
+            &b.event_id,
+            &b.lot_id,
+            &b.from_party,
+        ))
     });
     (
         ProvenanceGraph {
@@ -386,7 +396,9 @@ fn apportion(total: u128, items: &[(BigUint, BigUint)], scale: &BigUint) -> (Vec
         remainders.push((remainder, highest, index));
     }
     let given: u128 = parts.iter().sum();
-    let missing = total.checked_sub(given).and_then(|m| usize::try_from(m).ok());
+    let missing = total
+        .checked_sub(given)
+        .and_then(|m| usize::try_from(m).ok());
     let Some(missing) = missing.filter(|m| *m <= parts.len()) else {
         return (parts, false);
     };
@@ -470,12 +482,14 @@ fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
         .keys()
         .zip(&leaves)
         .zip(mg.iter().zip(&units))
-        .map(|(((_, source, id), (numerator, _)), (mg, units))| Attribution {
-            lot_id: (*id).to_owned(),
-            source: source.clone(),
-            quantity_mg: i64::try_from(*mg).unwrap_or(i64::MAX),
-            share: share(*units, numerator),
-        })
+        .map(
+            |(((_, source, id), (numerator, _)), (mg, units))| Attribution {
+                lot_id: (*id).to_owned(),
+                source: source.clone(),
+                quantity_mg: i64::try_from(*mg).unwrap_or(i64::MAX),
+                share: share(*units, numerator),
+            },
+        )
         .collect();
 
     let mut kinds = [BigUint::zero(), BigUint::zero(), BigUint::zero()];
@@ -597,7 +611,10 @@ pub(super) fn run(
     let (parts, parts_total): (Vec<(usize, u128)>, u128) = if whole_root {
         (walk_roots(&walk, roots, |_| 1), 1)
     } else {
-        (walk_roots(&walk, roots, |r| r.quantity_mg.unsigned_abs().into()), quantity)
+        (
+            walk_roots(&walk, roots, |r| r.quantity_mg.unsigned_abs().into()),
+            quantity,
+        )
     };
     let mode = mode.unwrap_or(if walk.exact_bits(parts_total) <= EXACT_FRACTION_BITS {
         Mode::Exact
@@ -642,8 +659,7 @@ pub(super) fn run(
         .iter()
         .map(|e| e.transformation.clone())
         .collect();
-    transformations
-        .sort_by(|a, b| (a.occurred_on, &a.event_id).cmp(&(b.occurred_on, &b.event_id)));
+    transformations.sort_by(|a, b| (a.occurred_on, &a.event_id).cmp(&(b.occurred_on, &b.event_id)));
 
     Ok(Trace {
         roots: roots.to_vec(),
@@ -661,7 +677,11 @@ pub(super) fn run(
     })
 }
 
-fn walk_roots(walk: &Walk<'_>, roots: &[LotQuantity], part: impl Fn(&LotQuantity) -> u128) -> Vec<(usize, u128)> {
+fn walk_roots(
+    walk: &Walk<'_>,
+    roots: &[LotQuantity],
+    part: impl Fn(&LotQuantity) -> u128,
+) -> Vec<(usize, u128)> {
     roots
         .iter()
         .filter_map(|r| walk.index_of(&r.lot_id).map(|i| (i, part(r))))

@@ -234,8 +234,8 @@ impl YieldTolerance {
 
     /// A tolerance written as a decimal (`0.02` is 2%), with at most 6 decimals.
     pub fn from_decimal(text: &str) -> Result<YieldTolerance, String> {
-        let decimal = Decimal::parse(text)
-            .ok_or_else(|| format!("{text} is not a decimal number"))?;
+        let decimal =
+            Decimal::parse(text).ok_or_else(|| format!("{text} is not a decimal number"))?;
         if decimal.scale > 6 {
             return Err("the yield tolerance takes at most 6 decimals".to_owned());
         }

@@ -76,7 +76,14 @@ pub(crate) fn transformed(
         .collect()
 }
 
-pub(crate) fn transfer(event: &str, lot: &str, from: &str, to: &str, mg: i64, on: &str) -> TransferEdge {
+pub(crate) fn transfer(
+    event: &str,
+    lot: &str,
+    from: &str,
+    to: &str,
+    mg: i64,
+    on: &str,
+) -> TransferEdge {
     TransferEdge {
         event_id: event.into(),
         lot_id: lot.into(),
@@ -120,10 +127,19 @@ fn refined_from_600_g_asm_and_400_g_lsm_attributes_six_and_four_tenths() {
     let trace = super::trace(&graph, "gold", KG, 6).unwrap();
     assert_eq!(
         summary(&trace),
-        vec![row("ore-asm", 600 * G, "0.600000"), row("ore-lsm", 400 * G, "0.400000")]
+        vec![
+            row("ore-asm", 600 * G, "0.600000"),
+            row("ore-lsm", 400 * G, "0.400000")
+        ]
     );
     let first = &trace.attributions[0];
-    assert_eq!((first.share.numerator.as_deref(), first.share.denominator.as_deref()), (Some("3"), Some("5")));
+    assert_eq!(
+        (
+            first.share.numerator.as_deref(),
+            first.share.denominator.as_deref()
+        ),
+        (Some("3"), Some("5"))
+    );
     assert_eq!(trace.arithmetic, Arithmetic::Exact);
     assert_eq!(
         first.source,
@@ -154,39 +170,98 @@ fn two_mines_smelter_refiner_trader_chain_by_hand() {
         mined("o1", 3 * KG, "m1", "x-1", "2026-01-10"),
         mined("o2", 7 * KG, "m2", "x-2", "2026-01-12"),
     ];
-    lots.extend(transformed("t-smelt", "smelter", "2026-02-01", &[("o1", 3 * KG), ("o2", 4 * KG)], &[("dore", 5 * KG)]));
-    lots.extend(transformed("t-refine", "refiner", "2026-03-01", &[("dore", 5 * KG)], &[("gold", 4_900 * G)]));
+    lots.extend(transformed(
+        "t-smelt",
+        "smelter",
+        "2026-02-01",
+        &[("o1", 3 * KG), ("o2", 4 * KG)],
+        &[("dore", 5 * KG)],
+    ));
+    lots.extend(transformed(
+        "t-refine",
+        "refiner",
+        "2026-03-01",
+        &[("dore", 5 * KG)],
+        &[("gold", 4_900 * G)],
+    ));
     let transfers = vec![
         transfer("tr-2", "gold", "trader", "purchaser", KG, "2026-03-20"),
-        transfer("tr-1", "gold", "refiner-co", "trader", 4_900 * G, "2026-03-10"),
+        transfer(
+            "tr-1",
+            "gold",
+            "refiner-co",
+            "trader",
+            4_900 * G,
+            "2026-03-10",
+        ),
     ];
     let graph = LotGraph::new(lots, transfers);
     let trace = super::trace(&graph, "gold", KG, 6).unwrap();
-    assert_eq!(summary(&trace), vec![row("o1", 428_571, "0.428571"), row("o2", 571_429, "0.571429")]);
+    assert_eq!(
+        summary(&trace),
+        vec![
+            row("o1", 428_571, "0.428571"),
+            row("o2", 571_429, "0.571429")
+        ]
+    );
     assert_eq!(trace.attributions[0].share.numerator.as_deref(), Some("3"));
-    assert_eq!(trace.attributions[0].share.denominator.as_deref(), Some("7"));
+    assert_eq!(
+        trace.attributions[0].share.denominator.as_deref(),
+        Some("7")
+    );
     assert_eq!(trace.depth, 2);
-    let events: Vec<&str> = trace.transformations.iter().map(|t| t.event_id.as_str()).collect();
+    let events: Vec<&str> = trace
+        .transformations
+        .iter()
+        .map(|t| t.event_id.as_str())
+        .collect();
     assert_eq!(events, ["t-smelt", "t-refine"]);
-    let transfers: Vec<&str> = trace.transfers.iter().map(|t| t.event_id.as_str()).collect();
+    let transfers: Vec<&str> = trace
+        .transfers
+        .iter()
+        .map(|t| t.event_id.as_str())
+        .collect();
     assert_eq!(transfers, ["tr-1", "tr-2"], "by date");
-    let levels: Vec<(&str, u32)> = trace.lots.iter().map(|l| (l.lot_id.as_str(), l.level)).collect();
+    let levels: Vec<(&str, u32)> = trace
+        .lots
+        .iter()
+        .map(|l| (l.lot_id.as_str(), l.level))
+        .collect();
     assert_eq!(levels, [("dore", 1), ("gold", 0), ("o1", 2), ("o2", 2)]);
 
     // The graph to draw.
-    let nodes: Vec<String> = trace.graph.nodes.iter().map(|n| format!("{}:{}", n.kind, n.id)).collect();
+    let nodes: Vec<String> = trace
+        .graph
+        .nodes
+        .iter()
+        .map(|n| format!("{}:{}", n.kind, n.id))
+        .collect();
     assert_eq!(
         nodes,
         [
-            "lot:dore", "lot:gold", "lot:o1", "lot:o2", "facility:m1", "facility:m2", "facility:refiner",
-            "facility:smelter", "party:purchaser", "party:refiner-co", "party:trader"
+            "lot:dore",
+            "lot:gold",
+            "lot:o1",
+            "lot:o2",
+            "facility:m1",
+            "facility:m2",
+            "facility:refiner",
+            "facility:smelter",
+            "party:purchaser",
+            "party:refiner-co",
+            "party:trader"
         ]
     );
     let edges: Vec<String> = trace
         .graph
         .edges
         .iter()
-        .map(|e| format!("{} {}:{} -> {}:{} {}", e.kind, e.from.kind, e.from.id, e.to.kind, e.to.id, e.event_id))
+        .map(|e| {
+            format!(
+                "{} {}:{} -> {}:{} {}",
+                e.kind, e.from.kind, e.from.id, e.to.kind, e.to.id, e.event_id
+            )
+        })
         .collect();
     assert_eq!(
         edges,
@@ -202,7 +277,12 @@ fn two_mines_smelter_refiner_trader_chain_by_hand() {
             "transferred party:trader -> party:purchaser tr-2",
         ]
     );
-    let o2 = trace.graph.edges.iter().find(|e| e.from.id == "o2").unwrap();
+    let o2 = trace
+        .graph
+        .edges
+        .iter()
+        .find(|e| e.from.id == "o2")
+        .unwrap();
     assert_eq!(o2.quantity_mg, Some(4 * KG));
 }
 
@@ -210,13 +290,31 @@ fn two_mines_smelter_refiner_trader_chain_by_hand() {
 fn a_recycled_input_is_a_leaf_and_its_history_is_not_followed() {
     let mut lots = vec![mined("ore", 10 * KG, "mine", "x-1", "2026-01-01")];
     // The scrap came out of a recycler's transformation of unknown inputs: not followed.
-    let mut scrap = transformed("t-recycle", "recycler", "2026-01-02", &[("e-waste", KG)], &[("scrap", 250 * G)]);
+    let mut scrap = transformed(
+        "t-recycle",
+        "recycler",
+        "2026-01-02",
+        &[("e-waste", KG)],
+        &[("scrap", 250 * G)],
+    );
     scrap[0].recycled = true;
     lots.extend(scrap);
-    lots.extend(transformed("t-refine", "refiner", "2026-02-01", &[("ore", 750 * G), ("scrap", 250 * G)], &[("bar", KG)]));
+    lots.extend(transformed(
+        "t-refine",
+        "refiner",
+        "2026-02-01",
+        &[("ore", 750 * G), ("scrap", 250 * G)],
+        &[("bar", KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let trace = super::trace(&graph, "bar", 2 * KG, 6).unwrap();
-    assert_eq!(summary(&trace), vec![row("ore", 1_500 * G, "0.750000"), row("scrap", 500 * G, "0.250000")]);
+    assert_eq!(
+        summary(&trace),
+        vec![
+            row("ore", 1_500 * G, "0.750000"),
+            row("scrap", 500 * G, "0.250000")
+        ]
+    );
     assert_eq!(trace.attributions[1].source, Source::Recycled);
     assert_eq!(trace.summary.recycled.quantity_mg, 500 * G);
     assert_eq!(trace.summary.recycled.share.value, "0.250000");
@@ -226,7 +324,10 @@ fn a_recycled_input_is_a_leaf_and_its_history_is_not_followed() {
 
 #[test]
 fn untraced_inputs_are_named_with_their_reason() {
-    let mut lots = vec![mined("ore", KG, "mine", "x-1", "2026-01-01"), bare("mystery", KG, false)];
+    let mut lots = vec![
+        mined("ore", KG, "mine", "x-1", "2026-01-01"),
+        bare("mystery", KG, false),
+    ];
     lots.extend(transformed(
         "t-1",
         "smelter",
@@ -238,10 +339,24 @@ fn untraced_inputs_are_named_with_their_reason() {
     let trace = super::trace(&graph, "metal", 1_000, 6).unwrap();
     assert_eq!(
         summary(&trace),
-        vec![row("ore", 500, "0.500000"), row("mystery", 250, "0.250000"), row("foreign", 250, "0.250000")]
+        vec![
+            row("ore", 500, "0.500000"),
+            row("mystery", 250, "0.250000"),
+            row("foreign", 250, "0.250000")
+        ]
     );
-    assert_eq!(trace.attributions[1].source, Source::Untraced { reason: UntracedReason::NoOrigin });
-    assert_eq!(trace.attributions[2].source, Source::Untraced { reason: UntracedReason::NotLoaded });
+    assert_eq!(
+        trace.attributions[1].source,
+        Source::Untraced {
+            reason: UntracedReason::NoOrigin
+        }
+    );
+    assert_eq!(
+        trace.attributions[2].source,
+        Source::Untraced {
+            reason: UntracedReason::NotLoaded
+        }
+    );
     assert_eq!(trace.summary.untraced.quantity_mg, 500);
     assert_eq!(trace.summary.untraced.share.value, "0.500000");
     let foreign = trace.lots.iter().find(|l| l.lot_id == "foreign").unwrap();
@@ -261,12 +376,31 @@ fn a_diamond_counts_the_shared_ancestor_once_per_path_weight() {
         mined("a", 10 * KG, "mine-a", "x-a", "2026-01-01"),
         mined("z", 10 * KG, "mine-z", "x-z", "2026-01-01"),
     ];
-    lots.extend(transformed("c-1", "concentrator", "2026-01-10", &[("a", 10 * KG)], &[("b1", 4 * KG), ("b2", 6 * KG)]));
-    lots.extend(transformed("s-1", "smelter", "2026-02-01", &[("b1", 4 * KG), ("b2", 6 * KG), ("z", 10 * KG)], &[("metal", 18 * KG)]));
+    lots.extend(transformed(
+        "c-1",
+        "concentrator",
+        "2026-01-10",
+        &[("a", 10 * KG)],
+        &[("b1", 4 * KG), ("b2", 6 * KG)],
+    ));
+    lots.extend(transformed(
+        "s-1",
+        "smelter",
+        "2026-02-01",
+        &[("b1", 4 * KG), ("b2", 6 * KG), ("z", 10 * KG)],
+        &[("metal", 18 * KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let trace = super::trace(&graph, "metal", 18 * KG, 6).unwrap();
-    assert_eq!(summary(&trace), vec![row("a", 9 * KG, "0.500000"), row("z", 9 * KG, "0.500000")]);
-    assert_eq!(trace.transformations.len(), 2, "the concentrator event is followed once");
+    assert_eq!(
+        summary(&trace),
+        vec![row("a", 9 * KG, "0.500000"), row("z", 9 * KG, "0.500000")]
+    );
+    assert_eq!(
+        trace.transformations.len(),
+        2,
+        "the concentrator event is followed once"
+    );
     assert_eq!(trace.depth, 2);
 
     // Two separate events consuming parts of the same ore, both feeding the smelter; the ore
@@ -275,15 +409,39 @@ fn a_diamond_counts_the_shared_ancestor_once_per_path_weight() {
         mined("a", 10 * KG, "mine-a", "x-a", "2026-01-01"),
         mined("z", 10 * KG, "mine-z", "x-z", "2026-01-01"),
     ];
-    lots.extend(transformed("e-1", "concentrator", "2026-01-10", &[("a", 2 * KG)], &[("b1", KG)]));
-    lots.extend(transformed("e-2", "concentrator", "2026-01-11", &[("a", 3 * KG), ("z", 3 * KG)], &[("b2", 5 * KG)]));
-    lots.extend(transformed("s-1", "smelter", "2026-02-01", &[("b1", KG), ("b2", 2 * KG), ("a", KG)], &[("metal", 4 * KG)]));
+    lots.extend(transformed(
+        "e-1",
+        "concentrator",
+        "2026-01-10",
+        &[("a", 2 * KG)],
+        &[("b1", KG)],
+    ));
+    lots.extend(transformed(
+        "e-2",
+        "concentrator",
+        "2026-01-11",
+        &[("a", 3 * KG), ("z", 3 * KG)],
+        &[("b2", 5 * KG)],
+    ));
+    lots.extend(transformed(
+        "s-1",
+        "smelter",
+        "2026-02-01",
+        &[("b1", KG), ("b2", 2 * KG), ("a", KG)],
+        &[("metal", 4 * KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let trace = super::trace(&graph, "metal", 4 * KG, 6).unwrap();
     // b1: 1/4 all from a; b2: 2/4, half a half z; a direct: 1/4. a = 1/4 + 1/4 + 1/4 = 3/4.
-    assert_eq!(summary(&trace), vec![row("a", 3 * KG, "0.750000"), row("z", KG, "0.250000")]);
+    assert_eq!(
+        summary(&trace),
+        vec![row("a", 3 * KG, "0.750000"), row("z", KG, "0.250000")]
+    );
     assert_eq!(trace.attributions[0].share.numerator.as_deref(), Some("3"));
-    assert_eq!(trace.attributions[0].share.denominator.as_deref(), Some("4"));
+    assert_eq!(
+        trace.attributions[0].share.denominator.as_deref(),
+        Some("4")
+    );
     assert_eq!(trace.depth, 2, "the longest chain: metal ← b2 ← a");
 }
 
@@ -294,16 +452,33 @@ fn thirds_are_apportioned_by_largest_remainder() {
         mined("b", KG, "m-b", "x-b", "2026-01-01"),
         mined("c", KG, "m-c", "x-c", "2026-01-01"),
     ];
-    lots.extend(transformed("t", "smelter", "2026-02-01", &[("a", KG), ("b", KG), ("c", KG)], &[("m", 3 * KG)]));
+    lots.extend(transformed(
+        "t",
+        "smelter",
+        "2026-02-01",
+        &[("a", KG), ("b", KG), ("c", KG)],
+        &[("m", 3 * KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let trace = super::trace(&graph, "m", 100, 6).unwrap();
     assert_eq!(
         summary(&trace),
-        vec![row("a", 34, "0.333334"), row("b", 33, "0.333333"), row("c", 33, "0.333333")]
+        vec![
+            row("a", 34, "0.333334"),
+            row("b", 33, "0.333333"),
+            row("c", 33, "0.333333")
+        ]
     );
     // A zero quantity still has a composition.
     let trace = super::trace(&graph, "m", 0, 6).unwrap();
-    assert_eq!(summary(&trace), vec![row("a", 0, "0.333334"), row("b", 0, "0.333333"), row("c", 0, "0.333333")]);
+    assert_eq!(
+        summary(&trace),
+        vec![
+            row("a", 0, "0.333334"),
+            row("b", 0, "0.333333"),
+            row("c", 0, "0.333333")
+        ]
+    );
 }
 
 fn chain(length: usize) -> LotGraph {
@@ -325,7 +500,12 @@ fn the_depth_limit_leaves_the_rest_untraced() {
     let graph = chain(5);
     let trace = super::trace(&graph, "lot-5", KG, 3).unwrap();
     assert_eq!(summary(&trace), vec![row("lot-2", KG, "1.000000")]);
-    assert_eq!(trace.attributions[0].source, Source::Untraced { reason: UntracedReason::DepthLimit });
+    assert_eq!(
+        trace.attributions[0].source,
+        Source::Untraced {
+            reason: UntracedReason::DepthLimit
+        }
+    );
     assert_eq!(trace.depth, 3);
     let trace = super::trace(&graph, "lot-5", KG, 5).unwrap();
     assert_eq!(summary(&trace), vec![row("lot-0", KG, "1.000000")]);
@@ -347,32 +527,73 @@ fn a_very_long_chain_neither_loops_nor_overflows_the_stack() {
 fn cycles_end_and_their_weight_is_untraced() {
     // l1 is made from l2 and l2 from l1 (refused on write, but the trace must still end).
     let mut lots = transformed("e-1", "plant", "2026-01-01", &[("l2", KG)], &[("l1", KG)]);
-    lots.extend(transformed("e-2", "plant", "2026-01-02", &[("l1", KG)], &[("l2", KG)]));
+    lots.extend(transformed(
+        "e-2",
+        "plant",
+        "2026-01-02",
+        &[("l1", KG)],
+        &[("l2", KG)],
+    ));
     lots.push(mined("ore", KG, "mine", "x", "2026-01-01"));
-    lots.extend(transformed("e-0", "plant", "2026-01-03", &[("ore", KG), ("l1", KG)], &[("root", 2 * KG)]));
+    lots.extend(transformed(
+        "e-0",
+        "plant",
+        "2026-01-03",
+        &[("ore", KG), ("l1", KG)],
+        &[("root", 2 * KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let trace = super::trace(&graph, "root", 2 * KG, 50).unwrap();
-    assert_eq!(summary(&trace), vec![row("ore", KG, "0.500000"), row("l1", KG, "0.500000")]);
-    assert_eq!(trace.attributions[1].source, Source::Untraced { reason: UntracedReason::Cycle });
+    assert_eq!(
+        summary(&trace),
+        vec![row("ore", KG, "0.500000"), row("l1", KG, "0.500000")]
+    );
+    assert_eq!(
+        trace.attributions[1].source,
+        Source::Untraced {
+            reason: UntracedReason::Cycle
+        }
+    );
     let trace = super::trace(&graph, "l1", KG, 50).unwrap();
     assert_eq!(summary(&trace), vec![row("l1", KG, "1.000000")]);
     // A lot consuming itself.
-    let graph = LotGraph::new(transformed("e", "plant", "2026-01-01", &[("s", KG)], &[("s", KG)]), vec![]);
-    assert_eq!(summary(&super::trace(&graph, "s", 7, 50).unwrap()), vec![row("s", 7, "1.000000")]);
+    let graph = LotGraph::new(
+        transformed("e", "plant", "2026-01-01", &[("s", KG)], &[("s", KG)]),
+        vec![],
+    );
+    assert_eq!(
+        summary(&super::trace(&graph, "s", 7, 50).unwrap()),
+        vec![row("s", 7, "1.000000")]
+    );
 }
 
 #[test]
 fn several_lots_are_traced_by_their_quantities() {
-    let lots = vec![mined("a", KG, "m-a", "x-a", "2026-01-01"), mined("b", KG, "m-b", "x-b", "2026-01-01")];
+    let lots = vec![
+        mined("a", KG, "m-a", "x-a", "2026-01-01"),
+        mined("b", KG, "m-b", "x-b", "2026-01-01"),
+    ];
     let graph = LotGraph::new(lots, vec![]);
     let roots = quantities(&[("a", 3 * KG), ("b", KG), ("a", 0)]);
     let trace = trace_many(&graph, &roots, 6).unwrap();
-    assert_eq!(summary(&trace), vec![row("a", 3 * KG, "0.750000"), row("b", KG, "0.250000")]);
+    assert_eq!(
+        summary(&trace),
+        vec![row("a", 3 * KG, "0.750000"), row("b", KG, "0.250000")]
+    );
     assert_eq!(trace.quantity_mg, 4 * KG);
     assert_eq!(trace_many(&graph, &[], 6), Err(TraceError::NothingToTrace));
-    assert_eq!(trace_many(&graph, &quantities(&[("a", 0)]), 6), Err(TraceError::NothingToTrace));
-    assert_eq!(trace_many(&graph, &quantities(&[("a", -1)]), 6), Err(TraceError::NegativeQuantity));
-    assert_eq!(super::trace(&graph, "a", -1, 6), Err(TraceError::NegativeQuantity));
+    assert_eq!(
+        trace_many(&graph, &quantities(&[("a", 0)]), 6),
+        Err(TraceError::NothingToTrace)
+    );
+    assert_eq!(
+        trace_many(&graph, &quantities(&[("a", -1)]), 6),
+        Err(TraceError::NegativeQuantity)
+    );
+    assert_eq!(
+        super::trace(&graph, "a", -1, 6),
+        Err(TraceError::NegativeQuantity)
+    );
     assert_eq!(
         trace_many(&graph, &quantities(&[("a", i64::MAX), ("b", 1)]), 6),
         Err(TraceError::TooLarge)
@@ -382,29 +603,74 @@ fn several_lots_are_traced_by_their_quantities() {
 #[test]
 fn write_time_checks() {
     let mut lots = vec![mined("ore", 10 * KG, "mine", "x", "2026-01-10")];
-    lots.extend(transformed("t-1", "smelter", "2026-02-01", &[("ore", 5 * KG)], &[("dore", 4 * KG)]));
-    lots.extend(transformed("t-2", "refiner", "2026-03-01", &[("dore", 4 * KG)], &[("bar", 3 * KG)]));
+    lots.extend(transformed(
+        "t-1",
+        "smelter",
+        "2026-02-01",
+        &[("ore", 5 * KG)],
+        &[("dore", 4 * KG)],
+    ));
+    lots.extend(transformed(
+        "t-2",
+        "refiner",
+        "2026-03-01",
+        &[("dore", 4 * KG)],
+        &[("bar", 3 * KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
 
-    assert!(would_create_cycle(&graph, &ids(&["bar"]), &ids(&["ore"])), "ore is an ancestor of bar");
-    assert!(would_create_cycle(&graph, &ids(&["bar"]), &ids(&["bar"])), "consuming itself");
+    assert!(
+        would_create_cycle(&graph, &ids(&["bar"]), &ids(&["ore"])),
+        "ore is an ancestor of bar"
+    );
+    assert!(
+        would_create_cycle(&graph, &ids(&["bar"]), &ids(&["bar"])),
+        "consuming itself"
+    );
     assert!(!would_create_cycle(&graph, &ids(&["bar"]), &ids(&["coin"])));
-    assert!(!would_create_cycle(&graph, &ids(&["ore"]), &ids(&["bar"])), "bar descends from ore: fine");
+    assert!(
+        !would_create_cycle(&graph, &ids(&["ore"]), &ids(&["bar"])),
+        "bar descends from ore: fine"
+    );
 
-    assert_eq!(consumed_before_exists(&graph, &ids(&["dore", "ore", "unknown"]), day("2026-01-31")), ids(&["dore"]));
-    assert_eq!(consumed_before_exists(&graph, &ids(&["ore", "ore"]), day("2026-01-09")), ids(&["ore"]));
-    assert!(consumed_before_exists(&graph, &ids(&["dore"]), day("2026-02-01")).is_empty(), "same day is fine");
+    assert_eq!(
+        consumed_before_exists(&graph, &ids(&["dore", "ore", "unknown"]), day("2026-01-31")),
+        ids(&["dore"])
+    );
+    assert_eq!(
+        consumed_before_exists(&graph, &ids(&["ore", "ore"]), day("2026-01-09")),
+        ids(&["ore"])
+    );
+    assert!(
+        consumed_before_exists(&graph, &ids(&["dore"]), day("2026-02-01")).is_empty(),
+        "same day is fine"
+    );
 
     let q = |list: &[(&str, i64)]| quantities(list);
     let two_percent = YieldTolerance::from_decimal("0.02").unwrap();
     assert_eq!(two_percent.ppm(), 20_000);
-    assert_eq!(yield_excess(&q(&[("a", 1_000)]), &q(&[("b", 1_020)]), two_percent), None, "exactly at the limit");
+    assert_eq!(
+        yield_excess(&q(&[("a", 1_000)]), &q(&[("b", 1_020)]), two_percent),
+        None,
+        "exactly at the limit"
+    );
     assert_eq!(
         yield_excess(&q(&[("a", 1_000)]), &q(&[("b", 1_021)]), two_percent),
-        Some(YieldExcess { input_mg: 1_000, output_mg: 1_021, tolerance_ppm: 20_000 })
+        Some(YieldExcess {
+            input_mg: 1_000,
+            output_mg: 1_021,
+            tolerance_ppm: 20_000
+        })
     );
-    assert!(yield_excess(&q(&[("a", 1_000)]), &q(&[("b", 1_001)]), YieldTolerance::NONE).is_some());
+    assert!(
+        yield_excess(
+            &q(&[("a", 1_000)]),
+            &q(&[("b", 1_001)]),
+            YieldTolerance::NONE
+        )
+        .is_some()
+    );
     assert!(YieldTolerance::from_decimal("-0.1").is_err());
     assert!(YieldTolerance::from_decimal("0.0000001").is_err());
     assert!(YieldTolerance::from_decimal("x").is_err());
@@ -416,12 +682,26 @@ fn write_time_checks() {
         transfer("t1", "bar", "refiner", "trader", 3 * KG, "2026-03-02"),
         transfer("t2", "bar", "trader", "buyer", 3 * KG, "2026-03-03"),
     ];
-    assert!(transferred_beyond_quantity(3 * KG, &chain).is_empty(), "passing a lot down a chain");
+    assert!(
+        transferred_beyond_quantity(3 * KG, &chain).is_empty(),
+        "passing a lot down a chain"
+    );
     let mut double = chain.clone();
-    double.push(transfer("t3", "bar", "trader", "other-buyer", KG, "2026-03-04"));
+    double.push(transfer(
+        "t3",
+        "bar",
+        "trader",
+        "other-buyer",
+        KG,
+        "2026-03-04",
+    ));
     assert_eq!(
         transferred_beyond_quantity(3 * KG, &double),
-        vec![TransferOverdraw { from_party: "trader".into(), transferred_mg: 4 * KG, event_ids: vec!["t2".into(), "t3".into()] }]
+        vec![TransferOverdraw {
+            from_party: "trader".into(),
+            transferred_mg: 4 * KG,
+            event_ids: vec!["t2".into(), "t3".into()]
+        }]
     );
 }
 
@@ -462,7 +742,13 @@ fn random_dag(seed: u64, tiers: usize, width: usize) -> (LotGraph, Vec<LotNode>,
         lots.push(match rng.below(6) {
             0 => bare(&id, mg, true),
             1 => bare(&id, mg, false),
-            _ => mined(&id, mg, &format!("mine-{}", rng.below(4)), &format!("x-{i}"), "2026-01-01"),
+            _ => mined(
+                &id,
+                mg,
+                &format!("mine-{}", rng.below(4)),
+                &format!("x-{i}"),
+                "2026-01-01",
+            ),
         });
         earlier.push(id);
     }
@@ -471,14 +757,26 @@ fn random_dag(seed: u64, tiers: usize, width: usize) -> (LotGraph, Vec<LotNode>,
         let mut this_tier = Vec::new();
         for e in 0..1 + rng.below(width as u64) as usize {
             let inputs: Vec<(String, i64)> = (0..1 + rng.below(4))
-                .map(|_| (earlier[rng.below(earlier.len() as u64) as usize].clone(), quantity(&mut rng)))
+                .map(|_| {
+                    (
+                        earlier[rng.below(earlier.len() as u64) as usize].clone(),
+                        quantity(&mut rng),
+                    )
+                })
                 .collect();
             let outputs: Vec<(String, i64)> = (0..1 + rng.below(3))
                 .map(|o| (format!("l{tier}-{e}-{o}"), quantity(&mut rng)))
                 .collect();
             let inputs: Vec<(&str, i64)> = inputs.iter().map(|(l, q)| (l.as_str(), *q)).collect();
-            let outputs_ref: Vec<(&str, i64)> = outputs.iter().map(|(l, q)| (l.as_str(), *q)).collect();
-            lots.extend(transformed(&format!("t{tier}-{e}"), "plant", "2026-02-01", &inputs, &outputs_ref));
+            let outputs_ref: Vec<(&str, i64)> =
+                outputs.iter().map(|(l, q)| (l.as_str(), *q)).collect();
+            lots.extend(transformed(
+                &format!("t{tier}-{e}"),
+                "plant",
+                "2026-02-01",
+                &inputs,
+                &outputs_ref,
+            ));
             this_tier.extend(outputs.into_iter().map(|(l, _)| l));
         }
         earlier.extend(this_tier.iter().cloned());
@@ -490,18 +788,28 @@ fn random_dag(seed: u64, tiers: usize, width: usize) -> (LotGraph, Vec<LotNode>,
 
 /// The composition of a lot by the textbook recursion (bottom-up, memoised on lots): a second,
 /// independent computation to check the attribution against.
-fn reference(graph: &LotGraph, lot: &str, memo: &mut BTreeMap<String, BTreeMap<String, Fraction>>) -> BTreeMap<String, Fraction> {
+fn reference(
+    graph: &LotGraph,
+    lot: &str,
+    memo: &mut BTreeMap<String, BTreeMap<String, Fraction>>,
+) -> BTreeMap<String, Fraction> {
     if let Some(known) = memo.get(lot) {
         return known.clone();
     }
     let leaf = || BTreeMap::from([(lot.to_owned(), Fraction::one())]);
     let composition = match graph.lot(lot) {
-        Some(LotNode { recycled: false, origin: Some(Origin::Transformation(t)), .. }) => {
+        Some(LotNode {
+            recycled: false,
+            origin: Some(Origin::Transformation(t)),
+            ..
+        }) => {
             let total: u128 = t.inputs.iter().map(|i| i.quantity_mg as u128).sum();
             let mut mix: BTreeMap<String, Fraction> = BTreeMap::new();
             for input in &t.inputs {
                 for (leaf, weight) in reference(graph, &input.lot_id, memo) {
-                    mix.entry(leaf).or_insert_with(Fraction::zero).add_assign(&weight.times_ratio(input.quantity_mg as u128, total));
+                    mix.entry(leaf)
+                        .or_insert_with(Fraction::zero)
+                        .add_assign(&weight.times_ratio(input.quantity_mg as u128, total));
                 }
             }
             for weight in mix.values_mut() {
@@ -520,7 +828,10 @@ fn units(text: &str) -> u64 {
 }
 
 fn weight(a: &Attribution) -> Fraction {
-    Fraction::parse(a.share.numerator.as_deref().unwrap(), a.share.denominator.as_deref().unwrap())
+    Fraction::parse(
+        a.share.numerator.as_deref().unwrap(),
+        a.share.denominator.as_deref().unwrap(),
+    )
 }
 
 /// What must not depend on the arithmetic: every rounded figure, leaf by leaf.
@@ -528,15 +839,38 @@ fn figures(trace: &Trace) -> Vec<(String, Source, i64, String)> {
     trace
         .attributions
         .iter()
-        .map(|a| (a.lot_id.clone(), a.source.clone(), a.quantity_mg, a.share.value.clone()))
-        .chain([&trace.summary.mines, &trace.summary.recycled, &trace.summary.untraced].into_iter().map(|t| {
-            (String::new(), Source::Recycled, t.quantity_mg, t.share.value.clone())
-        }))
+        .map(|a| {
+            (
+                a.lot_id.clone(),
+                a.source.clone(),
+                a.quantity_mg,
+                a.share.value.clone(),
+            )
+        })
+        .chain(
+            [
+                &trace.summary.mines,
+                &trace.summary.recycled,
+                &trace.summary.untraced,
+            ]
+            .into_iter()
+            .map(|t| {
+                (
+                    String::new(),
+                    Source::Recycled,
+                    t.quantity_mg,
+                    t.share.value.clone(),
+                )
+            }),
+        )
         .collect()
 }
 
 fn one_root(root: &str, quantity: i64) -> Vec<LotQuantity> {
-    vec![LotQuantity { lot_id: root.to_owned(), quantity_mg: quantity }]
+    vec![LotQuantity {
+        lot_id: root.to_owned(),
+        quantity_mg: quantity,
+    }]
 }
 
 proptest! {
@@ -610,23 +944,49 @@ fn layered(width: u64, seed: u64) -> LotGraph {
     let mut lots = Vec::new();
     let mut below: Vec<String> = (0..width).map(|i| format!("l0-{i}")).collect();
     for (i, id) in below.iter().enumerate() {
-        lots.push(mined(id, KG, &format!("mine-{}", i % 300), &format!("x-{i}"), "2026-01-01"));
+        lots.push(mined(
+            id,
+            KG,
+            &format!("mine-{}", i % 300),
+            &format!("x-{i}"),
+            "2026-01-01",
+        ));
     }
     for tier in 1..=6 {
         let mut this_tier = Vec::new();
         for e in 0..width {
             let inputs: Vec<(String, i64)> = (0..4)
-                .map(|_| (below[rng.below(below.len() as u64) as usize].clone(), 1 + rng.below(1_000_000_000_000) as i64))
+                .map(|_| {
+                    (
+                        below[rng.below(below.len() as u64) as usize].clone(),
+                        1 + rng.below(1_000_000_000_000) as i64,
+                    )
+                })
                 .collect();
             let inputs: Vec<(&str, i64)> = inputs.iter().map(|(l, q)| (l.as_str(), *q)).collect();
             let out = format!("l{tier}-{e}");
-            lots.extend(transformed(&format!("t{tier}-{e}"), "plant", "2026-02-01", &inputs, &[(&out, KG)]));
+            lots.extend(transformed(
+                &format!("t{tier}-{e}"),
+                "plant",
+                "2026-02-01",
+                &inputs,
+                &[(&out, KG)],
+            ));
             this_tier.push(out);
         }
         below = this_tier;
     }
-    let inputs: Vec<(&str, i64)> = below.iter().map(|l| (l.as_str(), 1 + rng.below(1_000_000_000) as i64)).collect();
-    lots.extend(transformed("root", "plant", "2026-03-01", &inputs, &[("root", KG)]));
+    let inputs: Vec<(&str, i64)> = below
+        .iter()
+        .map(|l| (l.as_str(), 1 + rng.below(1_000_000_000) as i64))
+        .collect();
+    lots.extend(transformed(
+        "root",
+        "plant",
+        "2026-03-01",
+        &inputs,
+        &[("root", KG)],
+    ));
     LotGraph::new(lots, vec![])
 }
 
@@ -638,11 +998,26 @@ fn certified_bounds_agree_with_exact_arithmetic_on_large_ancestries() {
         let graph = layered(30, seed);
         let auto = trace(&graph, "root", 123_456_789_012, 7).unwrap();
         assert_eq!(auto.arithmetic, Arithmetic::CertifiedBounds, "seed {seed}");
-        assert!(auto.attributions.iter().all(|a| a.share.numerator.is_none()), "too long to show");
-        let exact = run(&graph, &one_root("root", 123_456_789_012), true, 7, Some(Mode::Exact)).unwrap();
+        assert!(
+            auto.attributions
+                .iter()
+                .all(|a| a.share.numerator.is_none()),
+            "too long to show"
+        );
+        let exact = run(
+            &graph,
+            &one_root("root", 123_456_789_012),
+            true,
+            7,
+            Some(Mode::Exact),
+        )
+        .unwrap();
         assert_eq!(figures(&auto), figures(&exact), "seed {seed}");
         assert_eq!(auto.untraced_is_high(), exact.untraced_is_high());
-        assert_eq!(auto.attributions.iter().map(|a| a.quantity_mg).sum::<i64>(), 123_456_789_012);
+        assert_eq!(
+            auto.attributions.iter().map(|a| a.quantity_mg).sum::<i64>(),
+            123_456_789_012
+        );
         assert_eq!(auto.depth, 7);
     }
     // Smaller random ancestries, forced onto the bounds: settled nearly always, always agreeing.
@@ -657,7 +1032,10 @@ fn certified_bounds_agree_with_exact_arithmetic_on_large_ancestries() {
             settled += 1;
         }
     }
-    assert!(settled >= 8, "only {settled} of 12 were settled by the bounds");
+    assert!(
+        settled >= 8,
+        "only {settled} of 12 were settled by the bounds"
+    );
 }
 
 /// Two leaves with exactly equal weights: their remainders tie, which no bound can settle, so
@@ -668,9 +1046,21 @@ fn exact_ties_fall_back_to_exact_arithmetic() {
         mined("twin-a", KG, "mine-a", "x-ta", "2026-01-01"),
         mined("twin-b", KG, "mine-b", "x-tb", "2026-01-01"),
     ];
-    lots.extend(transformed("t-twins", "plant", "2026-02-01", &[("twin-a", 7), ("twin-b", 7)], &[("twins", 14)]));
+    lots.extend(transformed(
+        "t-twins",
+        "plant",
+        "2026-02-01",
+        &[("twin-a", 7), ("twin-b", 7)],
+        &[("twins", 14)],
+    ));
     lots.push(mined("other", KG, "mine-c", "x-o", "2026-01-01"));
-    lots.extend(transformed("t-top", "plant", "2026-03-01", &[("twins", 987_654_321), ("other", 2)], &[("top", KG)]));
+    lots.extend(transformed(
+        "t-top",
+        "plant",
+        "2026-03-01",
+        &[("twins", 987_654_321), ("other", 2)],
+        &[("top", KG)],
+    ));
     let graph = LotGraph::new(lots, vec![]);
     let roots = one_root("top", 1_000_000_007);
     let bounded = run(&graph, &roots, true, 7, Some(Mode::Fixed)).unwrap();
@@ -679,9 +1069,16 @@ fn exact_ties_fall_back_to_exact_arithmetic() {
     // milligram is missing and the tie goes to the earlier twin.
     assert_eq!(
         summary(&bounded),
-        vec![row("twin-a", 500_000_003, "0.500000"), row("twin-b", 500_000_002, "0.500000"), row("other", 2, "0.000000")]
+        vec![
+            row("twin-a", 500_000_003, "0.500000"),
+            row("twin-b", 500_000_002, "0.500000"),
+            row("other", 2, "0.000000")
+        ]
     );
-    assert_eq!(figures(&bounded), figures(&trace(&graph, "top", 1_000_000_007, 7).unwrap()));
+    assert_eq!(
+        figures(&bounded),
+        figures(&trace(&graph, "top", 1_000_000_007, 7).unwrap())
+    );
 }
 
 /// Six tiers of up to 1 400 lots each with heavy sharing: the shape the benchmark asks
@@ -701,6 +1098,27 @@ fn heavy_sharing_stays_linear() {
             trace.arithmetic,
             started.elapsed()
         );
-        assert_eq!(trace.attributions.iter().map(|a| a.quantity_mg).sum::<i64>(), 1_000 * KG);
+        assert_eq!(
+            trace
+                .attributions
+                .iter()
+                .map(|a| a.quantity_mg)
+                .sum::<i64>(),
+            1_000 * KG
+        );
+        let started = std::time::Instant::now();
+        let exact = run(
+            &graph,
+            &one_root("root", 1_000 * KG),
+            true,
+            7,
+            Some(Mode::Exact),
+        )
+        .unwrap();
+        println!(
+            "  the same in exact arithmetic (the fallback): {:?}",
+            started.elapsed()
+        );
+        assert_eq!(figures(&exact), figures(&trace));
     }
 }

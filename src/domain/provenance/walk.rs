@@ -212,7 +212,12 @@ impl<'a> Walk<'a> {
 
     /// Pushes the weights of the roots (`(lot index, part)`, each root weighing
     /// `part / roots_total`) down to the leaves.
-    pub fn propagate(&mut self, roots: &[(usize, u128)], roots_total: u128, mode: Mode) -> Weights<'a> {
+    pub fn propagate(
+        &mut self,
+        roots: &[(usize, u128)],
+        roots_total: u128,
+        mode: Mode,
+    ) -> Weights<'a> {
         let mut pending_lots: Vec<usize> = self.lots.iter().map(|l| l.pending).collect();
         for lot in &mut self.lots {
             lot.weight = BigUint::zero();
@@ -281,7 +286,8 @@ impl<'a> Walk<'a> {
                     let event = &mut self.events[e];
                     event.done = true;
                     let weight = std::mem::take(&mut event.weight);
-                    let (total, positive, longest) = (event.total, event.positive, event.longest + 1);
+                    let (total, positive, longest) =
+                        (event.total, event.positive, event.longest + 1);
                     event.positive = false;
                     let exact_part = match mode {
                         // Exact division: the numerator is a multiple of this event's total.
