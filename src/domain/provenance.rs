@@ -8,7 +8,9 @@
 //! docs/DOMAIN-ARITHMETIC.md states the attribution and rounding rules for auditors.
 
 pub mod attribution;
+mod drawing;
 pub mod graph;
+mod rounding;
 mod walk;
 
 pub use attribution::{

@@ -27,10 +27,15 @@ use super::vocabulary::{
 crate::text_enum! {
     /// What a piece of evidence is.
     pub enum EvidenceKind {
+        /// A mine, smelter, refiner or other facility.
         Facility = "facility",
+        /// A custody event (extraction, transformation or transfer).
         Event = "event",
+        /// A lot of material.
         Lot = "lot",
+        /// A company.
         Party = "party",
+        /// A certificate.
         Certificate = "certificate",
     }
 }

@@ -17,20 +17,18 @@
 //! certified from the bounds (otherwise exact arithmetic again). docs/DOMAIN-ARITHMETIC.md says
 //! more.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use num_bigint::BigUint;
-use num_integer::Integer;
-use num_traits::{CheckedSub, ToPrimitive, Zero};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::drawing::drawing;
 use super::graph::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation,
 };
-use super::walk::{Mode, State, Walk, Weights};
-use crate::domain::shares::{SHARE_UNITS, format_units};
+use super::rounding::finish;
+use super::walk::{Mode, State, Walk};
 
 /// Exact fractions are shown when their common denominator has at most this many bits (about
 /// 1 233 decimal digits); beyond, only their roundings are (still exact roundings).
@@ -144,8 +142,11 @@ pub struct TraceSummary {
 crate::text_enum! {
     /// What a node of the provenance graph is.
     pub enum NodeKind {
+        /// A lot of material.
         Lot = "lot",
+        /// A mine or processing facility.
         Facility = "facility",
+        /// A company handing lots over.
         Party = "party",
     }
 }
@@ -285,273 +286,6 @@ pub enum TraceError {
     TooLarge,
 }
 
-fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferEdge>) {
-    let node = |kind, id: &str| GraphNode {
-        kind,
-        id: id.to_owned(),
-    };
-    let mut nodes: BTreeSet<GraphNode> = BTreeSet::new();
-    let mut edges: BTreeSet<GraphEdge> = BTreeSet::new();
-    let mut transfers: Vec<TransferEdge> = Vec::new();
-    for lot in &walk.lots {
-        nodes.insert(node(NodeKind::Lot, lot.id));
-        if let (
-            State::Leaf(Source::Mine { .. }),
-            Some(LotNode {
-                origin: Some(Origin::Extraction(e)),
-                ..
-            }),
-        ) = (&lot.state, lot.node)
-        {
-            nodes.insert(node(NodeKind::Facility, &e.facility_id));
-            edges.insert(GraphEdge {
-                kind: EdgeKind::ExtractedAt,
-                from: node(NodeKind::Lot, lot.id),
-                to: node(NodeKind::Facility, &e.facility_id),
-                event_id: e.event_id.clone(),
-                occurred_on: e.occurred_on,
-                lot_id: None,
-                quantity_mg: None,
-            });
-        }
-        for t in graph.transfers_of(lot.id) {
-            nodes.insert(node(NodeKind::Party, &t.from_party));
-            nodes.insert(node(NodeKind::Party, &t.to_party));
-            edges.insert(GraphEdge {
-                kind: EdgeKind::Transferred,
-                from: node(NodeKind::Party, &t.from_party),
-                to: node(NodeKind::Party, &t.to_party),
-                event_id: t.event_id.clone(),
-                occurred_on: t.occurred_on,
-                lot_id: Some(t.lot_id.clone()),
-                quantity_mg: Some(t.quantity_mg),
-            });
-            transfers.push(t.clone());
-        }
-    }
-    for event in &walk.events {
-        let t = event.transformation;
-        nodes.insert(node(NodeKind::Facility, &t.facility_id));
-        for output in &event.outputs {
-            let output = walk.lots[*output].id;
-            edges.insert(GraphEdge {
-                kind: EdgeKind::TransformedAt,
-                from: node(NodeKind::Lot, output),
-                to: node(NodeKind::Facility, &t.facility_id),
-                event_id: t.event_id.clone(),
-                occurred_on: t.occurred_on,
-                lot_id: None,
-                quantity_mg: None,
-            });
-            for (input, mg) in &event.inputs {
-                edges.insert(GraphEdge {
-                    kind: EdgeKind::ConsumedInto,
-                    from: node(NodeKind::Lot, walk.lots[*input].id),
-                    to: node(NodeKind::Lot, output),
-                    event_id: t.event_id.clone(),
-                    occurred_on: t.occurred_on,
-                    lot_id: None,
-                    quantity_mg: i64::try_from(*mg).ok(),
-                });
-            }
-        }
-    }
-    transfers.sort_by(|a, b| {
-        (a.occurred_on, &a.event_id, &a.lot_id, &a.from_party).cmp(&(
-            b.occurred_on,
-            &b.event_id,
-            &b.lot_id,
-            &b.from_party,
-        ))
-    });
-    (
-        ProvenanceGraph {
-            nodes: nodes.into_iter().collect(),
-            edges: edges.into_iter().collect(),
-        },
-        transfers,
-    )
-}
-
-/// Largest remainder over exact numerators known within bounds: item `i` is `(N_i, E_i)` and its
-/// exact numerator lies in `[N_i, N_i + E_i]` (`E_i = 0` when exact). Each part is the floor of
-/// `total × N_i / scale`, and the units still missing go one each to the largest remainders
-/// (ties: the earlier item). Also says whether the bounds prove that the exact numerators give
-/// the same parts: every floor is the same anywhere in its interval, and every remainder chosen
-/// is above every remainder left out.
-fn apportion(total: u128, items: &[(BigUint, BigUint)], scale: &BigUint) -> (Vec<u128>, bool) {
-    let total_big = BigUint::from(total);
-    let exact = items.iter().all(|(_, error)| error.is_zero());
-    let mut certified = true;
-    let mut parts = Vec::with_capacity(items.len());
-    // (remainder, remainder + total × error, index)
-    let mut remainders: Vec<(BigUint, BigUint, usize)> = Vec::with_capacity(items.len());
-    for (index, (numerator, error)) in items.iter().enumerate() {
-        let (floor, remainder) = (&total_big * numerator).div_rem(scale);
-        let highest = &remainder + &total_big * error;
-        if highest >= *scale {
-            certified = false;
-        }
-        parts.push(floor.to_u128().unwrap_or(total));
-        remainders.push((remainder, highest, index));
-    }
-    let given: u128 = parts.iter().sum();
-    let missing = total
-        .checked_sub(given)
-        .and_then(|m| usize::try_from(m).ok());
-    let Some(missing) = missing.filter(|m| *m <= parts.len()) else {
-        return (parts, false);
-    };
-    remainders.sort_by(|(ra, _, a), (rb, _, b)| rb.cmp(ra).then(a.cmp(b)));
-    if !exact && missing > 0 && missing < remainders.len() {
-        let lowest_in = remainders[..missing].iter().map(|(r, _, _)| r).min();
-        let highest_out = remainders[missing..].iter().map(|(_, h, _)| h).max();
-        if let (Some(lowest_in), Some(highest_out)) = (lowest_in, highest_out)
-            && lowest_in <= highest_out
-        {
-            certified = false;
-        }
-    }
-    for (_, _, index) in remainders.iter().take(missing) {
-        parts[*index] += 1;
-    }
-    (parts, certified)
-}
-
-/// `N / scale` in lowest terms, as decimal text.
-fn lowest_terms(numerator: &BigUint, scale: &BigUint) -> (String, String) {
-    let g = numerator.gcd(scale);
-    if g.is_zero() {
-        return ("0".to_owned(), "1".to_owned());
-    }
-    ((numerator / &g).to_string(), (scale / &g).to_string())
-}
-
-struct Finished {
-    attributions: Vec<Attribution>,
-    summary: TraceSummary,
-    untraced_high: bool,
-    certified: bool,
-}
-
-fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
-    let scale = &weights.scale;
-    let show = weights.mode == Mode::Exact && scale.bits() <= EXACT_FRACTION_BITS;
-    let share = |units: u128, numerator: &BigUint| {
-        let (numerator, denominator) = if show {
-            let (n, d) = lowest_terms(numerator, scale);
-            (Some(n), Some(d))
-        } else {
-            (None, None)
-        };
-        ExactShare {
-            value: format_units(i64::try_from(units).unwrap_or(i64::MAX)),
-            numerator,
-            denominator,
-        }
-    };
-    // Rounding only loses and the exact numerators add up to the scale, so what was lost, all
-    // leaves together, is known exactly; it bounds each leaf's error. A sole leaf (or a sole
-    // kind of source) is exactly the whole; an absent kind is exactly nothing.
-    let sum: BigUint = weights.leaves.values().sum();
-    let Some(lost) = scale.checked_sub(&sum) else {
-        return Finished::uncertified();
-    };
-    let bounded = |numerators: Vec<&BigUint>| -> Vec<(BigUint, BigUint)> {
-        let present = numerators.iter().filter(|n| !n.is_zero()).count();
-        numerators
-            .into_iter()
-            .map(|n| {
-                if n.is_zero() {
-                    (BigUint::zero(), BigUint::zero())
-                } else if present == 1 {
-                    (scale.clone(), BigUint::zero())
-                } else {
-                    (n.clone(), lost.clone())
-                }
-            })
-            .collect()
-    };
-
-    let leaves = bounded(weights.leaves.values().collect());
-    let (mg, mg_ok) = apportion(quantity, &leaves, scale);
-    let units_total = u128::from(SHARE_UNITS.unsigned_abs());
-    let (units, units_ok) = apportion(units_total, &leaves, scale);
-    let attributions: Vec<Attribution> = weights
-        .leaves
-        .keys()
-        .zip(&leaves)
-        .zip(mg.iter().zip(&units))
-        .map(
-            |(((_, source, id), (numerator, _)), (mg, units))| Attribution {
-                lot_id: (*id).to_owned(),
-                source: source.clone(),
-                quantity_mg: i64::try_from(*mg).unwrap_or(i64::MAX),
-                share: share(*units, numerator),
-            },
-        )
-        .collect();
-
-    let mut kinds = [BigUint::zero(), BigUint::zero(), BigUint::zero()];
-    let mut kind_mg = [0i64; 3];
-    for ((rank, _, _), numerator) in &weights.leaves {
-        kinds[usize::from(*rank)] += numerator;
-    }
-    for a in &attributions {
-        kind_mg[usize::from(a.source.rank())] += a.quantity_mg;
-    }
-    let kinds = bounded(kinds.iter().collect());
-    let (kind_units, kinds_ok) = apportion(units_total, &kinds, scale);
-    let total = |rank: usize| SourceTotal {
-        quantity_mg: kind_mg[rank],
-        share: share(kind_units[rank], &kinds[rank].0),
-    };
-
-    // untraced >= p / q, exactly, or from the bounds when they settle it.
-    let (p, q) = HIGH_UNTRACED_SHARE;
-    let (untraced, untraced_error) = &kinds[2];
-    let threshold = scale * p;
-    let (untraced_high, high_ok) = if untraced * q >= threshold {
-        (true, true)
-    } else {
-        (false, (untraced + untraced_error) * q < threshold)
-    };
-
-    Finished {
-        attributions,
-        summary: TraceSummary {
-            mines: total(0),
-            recycled: total(1),
-            untraced: total(2),
-        },
-        untraced_high,
-        certified: mg_ok && units_ok && kinds_ok && high_ok,
-    }
-}
-
-impl Finished {
-    fn uncertified() -> Finished {
-        let none = || SourceTotal {
-            quantity_mg: 0,
-            share: ExactShare {
-                value: format_units(0),
-                numerator: None,
-                denominator: None,
-            },
-        };
-        Finished {
-            attributions: Vec::new(),
-            summary: TraceSummary {
-                mines: none(),
-                recycled: none(),
-                untraced: none(),
-            },
-            untraced_high: false,
-            certified: false,
-        }
-    }
-}
-
 /// Traces `quantity_mg` of one lot (a purchase's quantity, or the lot's own) back to its
 /// sources, following at most `max_depth` transformations. See [`trace_many`].
 pub fn trace(
@@ -626,6 +360,8 @@ pub(super) fn run(
     if !finished.certified {
         weights = walk.propagate(&parts, parts_total, Mode::Exact);
         finished = finish(&weights, quantity);
+        // Exact weights add up to the scale and carry no error: nothing is left to certify.
+        debug_assert!(finished.certified, "exact arithmetic settles everything");
     }
     let arithmetic = match weights.mode {
         Mode::Exact => Arithmetic::Exact,
