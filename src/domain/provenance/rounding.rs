@@ -96,12 +96,14 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
     let Some(lost) = scale.checked_sub(&sum) else {
         return Finished::uncertified();
     };
-    let bounded = |numerators: Vec<&BigUint>| -> Vec<(BigUint, BigUint)> {
-        let present = numerators.iter().filter(|n| !n.is_zero()).count();
+    // Presence is structural (a leaf reached through positive consumption has a positive exact
+    // weight even when its rounded numerator is 0), never read from the numerators.
+    let bounded = |numerators: Vec<(&BigUint, bool)>| -> Vec<(BigUint, BigUint)> {
+        let present = numerators.iter().filter(|(_, present)| *present).count();
         numerators
             .into_iter()
-            .map(|n| {
-                if n.is_zero() {
+            .map(|(n, is_present)| {
+                if !is_present {
                     (BigUint::zero(), BigUint::zero())
                 } else if present == 1 {
                     (scale.clone(), BigUint::zero())
@@ -112,7 +114,7 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
             .collect()
     };
 
-    let leaves = bounded(weights.leaves.values().collect());
+    let leaves = bounded(weights.leaves.values().map(|n| (n, true)).collect());
     let (mg, mg_ok) = apportion(quantity, &leaves, scale);
     let units_total = u128::from(SHARE_UNITS.unsigned_abs());
     let (units, units_ok) = apportion(units_total, &leaves, scale);
@@ -132,14 +134,16 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
         .collect();
 
     let mut kinds = [BigUint::zero(), BigUint::zero(), BigUint::zero()];
+    let mut kind_present = [false; 3];
     let mut kind_mg = [0i64; 3];
     for ((rank, _, _), numerator) in &weights.leaves {
         kinds[usize::from(*rank)] += numerator;
+        kind_present[usize::from(*rank)] = true;
     }
     for a in &attributions {
         kind_mg[usize::from(a.source.rank())] += a.quantity_mg;
     }
-    let kinds = bounded(kinds.iter().collect());
+    let kinds = bounded(kinds.iter().zip(kind_present).collect());
     let (kind_units, kinds_ok) = apportion(units_total, &kinds, scale);
     let total = |rank: usize| SourceTotal {
         quantity_mg: kind_mg[rank],

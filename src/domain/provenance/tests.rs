@@ -1122,3 +1122,57 @@ fn heavy_sharing_stays_linear() {
         assert_eq!(figures(&exact), figures(&trace));
     }
 }
+
+/// A leaf whose weight is far below the fixed-point resolution (1 mg in 10^15 mg, six times
+/// over) still counts as present: the bounds cannot pretend it is exactly nothing.
+#[test]
+fn vanishing_weights_stay_present() {
+    let mut lots = vec![
+        mined("tiny", KG, "mine-t", "x-t", "2026-01-01"),
+        mined("bulk-0", KG, "mine-b", "x-b", "2026-01-01"),
+    ];
+    let big = crate::domain::quantity::MAX_MG;
+    let mut below = "tiny".to_owned();
+    for tier in 1..=6 {
+        let bulk = format!("bulk-{}", tier - 1);
+        let out = format!("mix-{tier}");
+        lots.push(mined(
+            &bulk,
+            big,
+            "mine-b",
+            &format!("x-b{tier}"),
+            "2026-01-01",
+        ));
+        lots.extend(transformed(
+            &format!("t-{tier}"),
+            "plant",
+            "2026-02-01",
+            &[(below.as_str(), 1), (bulk.as_str(), big)],
+            &[(&out, big)],
+        ));
+        below = out;
+    }
+    let graph = LotGraph::new(lots, vec![]);
+    let roots = one_root(&below, big);
+    for mode in [Mode::Fixed, Mode::Exact] {
+        let t = run(&graph, &roots, true, 6, Some(mode)).unwrap();
+        let tiny = t.attributions.iter().find(|a| a.lot_id == "tiny").unwrap();
+        assert_eq!(tiny.quantity_mg, 0);
+        assert_eq!(
+            t.attributions.iter().map(|a| a.quantity_mg).sum::<i64>(),
+            big
+        );
+        assert_eq!(t.summary.mines.share.value, "1.000000");
+    }
+    let exact = run(&graph, &roots, true, 6, Some(Mode::Exact)).unwrap();
+    assert_eq!(
+        figures(&run(&graph, &roots, true, 6, Some(Mode::Fixed)).unwrap()),
+        figures(&exact)
+    );
+    let tiny = exact
+        .attributions
+        .iter()
+        .find(|a| a.lot_id == "tiny")
+        .unwrap();
+    assert_eq!(tiny.share.numerator.as_deref(), Some("1"));
+}
