@@ -371,7 +371,7 @@ async fn main() {
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
         let (bench, handle) = start(backend, dir.path()).await;
-        let mut rng = Rng(0x5eed_0f_0e7a_ce);
+        let mut rng = Rng(0x5eed_0f0e_7ace);
         eprintln!("[{backend}] catalog…");
         let suppliers = catalog(&bench, &mut rng).await;
         eprintln!("[{backend}] ingesting {} lines…", env.purchases);

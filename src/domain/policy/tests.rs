@@ -239,7 +239,7 @@ fn acceptance_follows_status_level_and_date() {
     let accepted = policy
         .accepts(
             PolicyClass::Lsm,
-            &[irma_75.clone()],
+            std::slice::from_ref(&irma_75),
             day("2026-03-14"),
             None,
         )
@@ -251,7 +251,7 @@ fn acceptance_follows_status_level_and_date() {
         policy
             .accepts(
                 PolicyClass::Lsm,
-                &[irma_75.clone()],
+                std::slice::from_ref(&irma_75),
                 day("2026-03-15"),
                 None
             )
@@ -262,7 +262,7 @@ fn acceptance_follows_status_level_and_date() {
         policy
             .accepts(
                 PolicyClass::Lsm,
-                &[irma_75.clone()],
+                std::slice::from_ref(&irma_75),
                 day("2024-12-31"),
                 None
             )
@@ -292,7 +292,7 @@ fn acceptance_follows_status_level_and_date() {
         policy
             .accepts(
                 PolicyClass::Asm,
-                &[expired.clone()],
+                std::slice::from_ref(&expired),
                 day("2025-01-01"),
                 None
             )

@@ -1,0 +1,28 @@
+//! Supplier provenance: where a lot's material came from, through which transformations and
+//! hands, with what share from each mine, recycled source or untraced remainder.
+//!
+//! - [`graph`]: the lot graph the caller loads and the checks a custody event must pass on write
+//!   (no cycles, nothing used before it exists, mass balance).
+//! - [`attribution`]: proportional mass-balance attribution, exact, linear in the edges reached.
+//!
+//! docs/DOMAIN-ARITHMETIC.md states the attribution and rounding rules for auditors.
+
+pub mod attribution;
+mod drawing;
+pub mod graph;
+mod rounding;
+mod walk;
+
+pub use attribution::{
+    Arithmetic, Attribution, EXACT_FRACTION_BITS, EdgeKind, ExactShare, GraphEdge, GraphNode,
+    HIGH_UNTRACED_SHARE, NodeKind, ProvenanceGraph, Source, SourceTotal, Trace, TraceError,
+    TraceSummary, UntracedReason, VisitedLot, trace, trace_many,
+};
+pub use graph::{
+    Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, TransferOverdraw,
+    Transformation, YieldExcess, YieldTolerance, consumed_before_exists, consumed_beyond_quantity,
+    transferred_beyond_quantity, would_create_cycle, yield_excess,
+};
+
+#[cfg(test)]
+pub(crate) mod tests;
