@@ -147,10 +147,12 @@ pub struct NewCertification {
 }
 
 impl NewCertification {
-    pub fn normalised(mut self) -> NewCertification {
-        self.minerals.sort();
-        self.minerals.dedup();
-        self
+    /// The minerals in vocabulary order, as stored.
+    pub fn sorted_minerals(&self) -> Vec<Mineral> {
+        let mut minerals = self.minerals.clone();
+        minerals.sort();
+        minerals.dedup();
+        minerals
     }
 
     /// Whether the status, level or validity differ from `c`'s latest recorded state: such a
@@ -171,7 +173,7 @@ impl NewCertification {
             && self.assurance_body == c.assurance_body
             && self.evidence_url == c.evidence_url
             && self.evidence_sha256 == c.evidence_sha256
-            && self.minerals == c.minerals
+            && self.sorted_minerals() == c.minerals
     }
 }
 
@@ -392,7 +394,7 @@ pub fn update(
             certifications::updated_at.eq(now),
         ))
         .execute(conn)?;
-    if c.minerals != current.minerals {
+    if c.sorted_minerals() != current.minerals {
         diesel::delete(
             certification_minerals::table.filter(certification_minerals::certification_id.eq(&key)),
         )

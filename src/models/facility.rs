@@ -118,20 +118,21 @@ impl NewFacility {
 
     /// Whether `facility` already holds exactly this content.
     pub fn matches(&self, f: &Facility) -> bool {
-        self.name == f.name
-            && self.kind == f.kind
-            && self.mining_scale == f.mining_scale
-            && self.minerals == f.minerals
-            && self.country == f.country
-            && self.subdivision == f.subdivision
-            && self.location == f.location
-            && self.operator_party_id == f.operator_party_id
-            && self.identifiers == f.identifiers
-            && self.cahra == f.cahra
-            && self.cahra_basis == f.cahra_basis
-            && self.asm_presence == f.asm_presence
-            && self.coexistence_agreement == f.coexistence_agreement
-            && self.status == f.status
+        let this = self.clone().normalised();
+        this.name == f.name
+            && this.kind == f.kind
+            && this.mining_scale == f.mining_scale
+            && this.minerals == f.minerals
+            && this.country == f.country
+            && this.subdivision == f.subdivision
+            && this.location == f.location
+            && this.operator_party_id == f.operator_party_id
+            && this.identifiers == f.identifiers
+            && this.cahra == f.cahra
+            && this.cahra_basis == f.cahra_basis
+            && this.asm_presence == f.asm_presence
+            && this.coexistence_agreement == f.coexistence_agreement
+            && this.status == f.status
     }
 
     /// Every party id it refers to.

@@ -73,10 +73,11 @@ impl NewParty {
 
     /// Whether `party` already holds exactly this content.
     pub fn matches(&self, party: &Party) -> bool {
-        self.name == party.name
-            && self.roles == party.roles
-            && self.country == party.country
-            && self.identifiers == party.identifiers
+        let this = self.clone().normalised();
+        this.name == party.name
+            && this.roles == party.roles
+            && this.country == party.country
+            && this.identifiers == party.identifiers
     }
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod proxy;
 
 mod auth;
+mod certifications;
 mod cli;
 mod conventions;
 mod facilities;

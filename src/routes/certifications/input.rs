@@ -148,8 +148,7 @@ pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<F
                 evidence_url,
                 evidence_sha256,
                 minerals: minerals.into_iter().flatten().collect(),
-            }
-            .normalised(),
+            },
             reason,
             effective_on,
         }),
