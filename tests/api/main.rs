@@ -4,7 +4,9 @@ mod fixtures;
 mod helpers;
 mod proxy;
 
+mod audit_events;
 mod auth;
+mod catalog_batch;
 mod certifications;
 mod cli;
 mod conventions;

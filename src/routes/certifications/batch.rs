@@ -58,12 +58,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match input::parse(&format!("/{i}"), row) {
-            Ok(p) => parsed.push(p),
+            Ok(p) => parsed.push((i, p)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<(String, String), usize> = HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
+    for (i, p) in &parsed {
+        let i = *i;
         if let Some(number) = &p.certification.certificate_number {
             let key = (p.certification.scheme.clone(), number.clone());
             match first_row.get(&key) {
@@ -78,7 +79,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction: one query each for the schemes, the

@@ -52,12 +52,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewFacility>, ApiE
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match super::input::parse(&format!("/{i}"), row) {
-            Ok(f) => parsed.push(f),
+            Ok(f) => parsed.push((i, f)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<&FacilityIdentifier, usize> = HashMap::new();
-    for (i, f) in parsed.iter().enumerate() {
+    for (i, f) in &parsed {
+        let i = *i;
         for (j, identifier) in f.identifiers.iter().enumerate() {
             match first_row.get(identifier) {
                 Some(first) if *first != i => errors.push(FieldError::at(
@@ -71,7 +72,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewFacility>, ApiE
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction: one query for every identifier

@@ -51,12 +51,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewParty>, ApiErro
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match super::input::parse(&format!("/{i}"), row) {
-            Ok(p) => parsed.push(p),
+            Ok(p) => parsed.push((i, p)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<&PartyIdentifier, usize> = HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
+    for (i, p) in &parsed {
+        let i = *i;
         for (j, identifier) in p.identifiers.iter().enumerate() {
             if let Some(first) = first_row.get(identifier)
                 && *first != i
@@ -71,7 +72,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewParty>, ApiErro
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction. `progress` is told how many rows are
