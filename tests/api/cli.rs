@@ -110,3 +110,70 @@ fn help_explains_commands_and_variables() {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_files_are_imported_all_or_nothing() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        let org = oretrace(&db, &["orgs", "create", "--name", "Operator", "--kind", "operator"]);
+        assert_eq!(org["kind"], "operator");
+        let parties = db.dir.path().join("parties.json");
+        std::fs::write(
+            &parties,
+            r#"[{"name": "Coop Alfa", "roles": ["asm_organisation"], "country": "PE",
+                 "identifiers": [{"scheme": "national_registry", "value": "PE-R-1"}]}]"#,
+        )
+        .unwrap();
+        let result = oretrace(
+            &db,
+            &["import", "catalog", "--kind", "parties", parties.to_str().unwrap()],
+        );
+        assert_eq!(result["created"], 1);
+        let mut csv = String::from(
+            "name,kind,mining_scale,minerals,country,lat,lon,identifiers,cahra,cahra_basis\n",
+        );
+        for i in 0..250 {
+            csv.push_str(&format!(
+                "Smelter {i},smelter,,tin;tungsten,ID,-2.1,106.1,rmi_cid:CID{i:06},,\n"
+            ));
+        }
+        csv.push_str("Mina Norte,mine,asm,gold,PE,-13.5,-70.9,mining_title:T-9,true,EU list\n");
+        let facilities = db.dir.path().join("facilities.csv");
+        std::fs::write(&facilities, &csv).unwrap();
+        let args = ["import", "catalog", "--kind", "facilities", facilities.to_str().unwrap()];
+        let result = oretrace(&db, &args);
+        assert_eq!(result["created"], 251);
+        let again = oretrace(&db, &args);
+        assert_eq!(again["unchanged"], 251, "a second import matches every row");
+
+        // One bad row: the whole file is refused, with the row and line named.
+        let bad = db.dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "name,kind,minerals,country\nGood,smelter,tin,ID\nBad,smelter,tin,XX\n",
+        )
+        .unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+            .args(["import", "catalog", "--kind", "facilities", bad.to_str().unwrap()])
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "off")
+            .current_dir(db.dir.path())
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("row 1 (line 3): /1/country"), "{stderr}");
+
+        let config = test_config(&db);
+        let app = TestApp::start(db, config).await;
+        let (status, page) = send(app.get("/v1/facilities?limit=500", &app.operator)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page["items"].as_array().unwrap().len(), 251, "nothing of bad.csv");
+        let (_, found) = send(app.get("/v1/facilities?identifier=rmi_cid:CID000249", &app.operator)).await;
+        assert_eq!(found["items"][0]["minerals"], serde_json::json!(["tin", "tungsten"]));
+        let (_, events) = send(app.get("/v1/audit-events?entity_type=party", &app.operator)).await;
+        assert!(events["items"][0]["client_id"].is_null(), "imported from the command line");
+    }
+}
