@@ -190,7 +190,11 @@ fn shape(kind: CatalogKind, mut cells: Map<String, Value>) -> Value {
                 take("roles").map_or(Value::Array(vec![]), |c| list(&c)),
             );
             put(&mut row, "country", take("country").map(Value::String));
-            put(&mut row, "identifiers", take("identifiers").map(|c| identifiers(&c)));
+            put(
+                &mut row,
+                "identifiers",
+                take("identifiers").map(|c| identifiers(&c)),
+            );
         }
         CatalogKind::Facilities => {
             for name in ["name", "kind", "mining_scale", "country", "subdivision"] {
@@ -214,9 +218,17 @@ fn shape(kind: CatalogKind, mut cells: Map<String, Value>) -> Value {
                 let value = take(name).map(Value::String);
                 put(&mut row, name, value);
             }
-            put(&mut row, "identifiers", take("identifiers").map(|c| identifiers(&c)));
+            put(
+                &mut row,
+                "identifiers",
+                take("identifiers").map(|c| identifiers(&c)),
+            );
             put(&mut row, "cahra", take("cahra").map(|c| typed(&c)));
-            put(&mut row, "asm_presence", take("asm_presence").map(|c| typed(&c)));
+            put(
+                &mut row,
+                "asm_presence",
+                take("asm_presence").map(|c| typed(&c)),
+            );
             let status = take("coexistence_status");
             let signed_on = take("coexistence_signed_on");
             let parties = take("coexistence_asm_party_ids");
@@ -300,7 +312,10 @@ pub fn describe(error: &ApiError, csv: bool) -> String {
     let mut lines = vec![error.detail.clone()];
     for e in error.errors.iter().take(200) {
         let pointer = e.pointer.clone().unwrap_or_default();
-        let row = pointer.split('/').nth(1).and_then(|r| r.parse::<usize>().ok());
+        let row = pointer
+            .split('/')
+            .nth(1)
+            .and_then(|r| r.parse::<usize>().ok());
         let place = match (row, csv) {
             (Some(row), true) => format!("row {row} (line {})", row + 2),
             (Some(row), false) => format!("row {row}"),
@@ -364,10 +379,7 @@ pub fn run(
         }
         Err(error) => {
             bar.abandon_with_message("refused");
-            Err(format!(
-                "nothing was imported: {}",
-                describe(&error, csv)
-            ))
+            Err(format!("nothing was imported: {}", describe(&error, csv)))
         }
     }
 }

@@ -602,3 +602,16 @@ fn assemble(conn: &mut DbConn, rows: Vec<FacilityRow>) -> Result<Vec<Facility>, 
         })
         .collect()
 }
+
+/// The id of the facility with exactly this name (the oldest, if several share it).
+pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, ApiError> {
+    facilities::table
+        .filter(facilities::search_name.eq(text::search_key(name)))
+        .filter(facilities::name.eq(name))
+        .select(facilities::id)
+        .order(facilities::id.asc())
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse_stored("facility id", &id))
+        .transpose()
+}

@@ -411,3 +411,16 @@ fn assemble(conn: &mut DbConn, rows: Vec<PartyRow>) -> Result<Vec<Party>, ApiErr
         })
         .collect()
 }
+
+/// The id of the party with exactly this name (the oldest, if several share it).
+pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError> {
+    parties::table
+        .filter(parties::search_name.eq(text::search_key(name)))
+        .filter(parties::name.eq(name))
+        .select(parties::id)
+        .order(parties::id.asc())
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse_stored("party id", &id))
+        .transpose()
+}

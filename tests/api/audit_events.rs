@@ -11,15 +11,23 @@ use crate::helpers::{TestApp, assert_problem, send, send_raw};
 async fn catalog_writes_are_audited(app: TestApp) {
     let mine = lsm_mine(&app, "Audited mine").await;
     let (status, _) = send(
-        app.request(Method::PATCH, &format!("/v1/facilities/{}", id(&mine)), &app.operator)
-            .json(&json!({"name": "Audited mine, renamed"})),
+        app.request(
+            Method::PATCH,
+            &format!("/v1/facilities/{}", id(&mine)),
+            &app.operator,
+        )
+        .json(&json!({"name": "Audited mine, renamed"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
     let cert = irma(&app, &id(&mine), "IRMA-A").await;
     let (status, _) = send(
-        app.request(Method::PATCH, &format!("/v1/certifications/{}", id(&cert)), &app.operator)
-            .json(&json!({"status": "suspended", "effective_on": "2026-01-01", "reason": "audit"})),
+        app.request(
+            Method::PATCH,
+            &format!("/v1/certifications/{}", id(&cert)),
+            &app.operator,
+        )
+        .json(&json!({"status": "suspended", "effective_on": "2026-01-01", "reason": "audit"})),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -27,7 +35,10 @@ async fn catalog_writes_are_audited(app: TestApp) {
 
     let events = all_items(
         &app,
-        &format!("/v1/audit-events?entity_type=facility&entity_id={}", id(&mine)),
+        &format!(
+            "/v1/audit-events?entity_type=facility&entity_id={}",
+            id(&mine)
+        ),
     )
     .await;
     assert_eq!(events.len(), 2);
@@ -41,16 +52,27 @@ async fn catalog_writes_are_audited(app: TestApp) {
     );
     let cert_events = all_items(
         &app,
-        &format!("/v1/audit-events?entity_type=certification&entity_id={}", id(&cert)),
+        &format!(
+            "/v1/audit-events?entity_type=certification&entity_id={}",
+            id(&cert)
+        ),
     )
     .await;
     assert_eq!(cert_events.len(), 2);
-    assert_eq!(cert_events[1]["changes"]["status"], json!({"from": "active", "to": "suspended"}));
+    assert_eq!(
+        cert_events[1]["changes"]["status"],
+        json!({"from": "active", "to": "suspended"})
+    );
     assert_eq!(
         cert_events[1]["changes"]["history_entry"],
         json!({"effective_on": "2026-01-01", "reason": "audit"})
     );
-    assert_eq!(all_items(&app, "/v1/audit-events?entity_type=party").await.len(), 1);
+    assert_eq!(
+        all_items(&app, "/v1/audit-events?entity_type=party")
+            .await
+            .len(),
+        1
+    );
     for bad in ["entity_type=lot", "entity_id=", "limit=0"] {
         assert_problem(
             send_raw(app.get(&format!("/v1/audit-events?{bad}"), &app.operator)).await,
@@ -70,13 +92,21 @@ async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
     let mine = lsm_mine(&app, "Shared mine").await;
     // The first operator's own events (registering organisations and clients) stay its own.
     let mine_for_curator = all_items(&app, "/v1/audit-events").await;
-    assert!(mine_for_curator.iter().any(|e| e["entity_type"] == "organisation"));
+    assert!(
+        mine_for_curator
+            .iter()
+            .any(|e| e["entity_type"] == "organisation")
+    );
     let (status, seen) = send(app.get("/v1/audit-events?limit=500", &curator)).await;
     assert_eq!(status, StatusCode::OK);
     let seen = seen["items"].as_array().unwrap();
-    assert!(seen.iter().any(|e| e["entity_id"] == id(&mine).as_str()), "catalog is shared");
     assert!(
-        seen.iter().all(|e| e["entity_type"] != "organisation" && e["entity_type"] != "api_client"),
+        seen.iter().any(|e| e["entity_id"] == id(&mine).as_str()),
+        "catalog is shared"
+    );
+    assert!(
+        seen.iter()
+            .all(|e| e["entity_type"] != "organisation" && e["entity_type"] != "api_client"),
         "another organisation's own events never show: {seen:?}"
     );
     let (_, filtered) = send(app.get("/v1/audit-events?entity_type=organisation", &curator)).await;

@@ -15,7 +15,8 @@ fn smelter_row(i: usize) -> Value {
 
 async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
     let rows: Vec<Value> = (0..1200).map(smelter_row).collect();
-    let (status, result) = send(app.post("/v1/facilities/batch", &app.operator, &json!(rows))).await;
+    let (status, result) =
+        send(app.post("/v1/facilities/batch", &app.operator, &json!(rows))).await;
     assert_eq!(status, StatusCode::OK, "{result}");
     assert_eq!(result["created"], 1200);
     assert_eq!(result["updated"], 0);
@@ -23,7 +24,8 @@ async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
     assert_eq!(result["rows"][17]["index"], 17);
     assert_eq!(result["rows"][17]["outcome"], "created");
     assert_eq!(ids(&app, "/v1/facilities").await.len(), 1200);
-    let (_, found) = send(app.get("/v1/facilities?identifier=rmi_cid:CID000000", &app.operator)).await;
+    let (_, found) =
+        send(app.get("/v1/facilities?identifier=rmi_cid:CID000000", &app.operator)).await;
     assert_eq!(found["items"][0]["id"], first_id.as_str());
 
     // Again, with one row changed and one new identifier added: upserts, no duplicates.
@@ -33,10 +35,15 @@ async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
         .as_array_mut()
         .unwrap()
         .push(json!({"scheme": "os_id", "value": "OS-2"}));
-    let (status, result) = send(app.post("/v1/facilities/batch", &app.operator, &json!(again))).await;
+    let (status, result) =
+        send(app.post("/v1/facilities/batch", &app.operator, &json!(again))).await;
     assert_eq!(status, StatusCode::OK, "{result}");
     assert_eq!(
-        (result["created"].as_u64(), result["updated"].as_u64(), result["unchanged"].as_u64()),
+        (
+            result["created"].as_u64(),
+            result["updated"].as_u64(),
+            result["unchanged"].as_u64()
+        ),
         (Some(0), Some(2), Some(1))
     );
     let outcomes: Vec<&str> = result["rows"]
@@ -81,7 +88,11 @@ async fn a_bad_row_late_in_the_batch_writes_nothing(app: TestApp) {
         422,
     )
     .await;
-    assert_eq!(pointers(&problem), vec!["/598/operator_party_id"], "then references");
+    assert_eq!(
+        pointers(&problem),
+        vec!["/598/operator_party_id"],
+        "then references"
+    );
     assert_eq!(ids(&app, "/v1/facilities").await.len(), 0, "all or none");
     let (_, audit) = send(app.get("/v1/audit-events?entity_type=facility", &app.operator)).await;
     assert_eq!(audit["items"].as_array().unwrap().len(), 0);
@@ -90,9 +101,15 @@ async fn a_bad_row_late_in_the_batch_writes_nothing(app: TestApp) {
     // existing facility through different identifiers.
     let mine = lsm_mine(&app, "Known mine").await;
     let (status, _) = send(
-        app.request(reqwest::Method::PATCH, &format!("/v1/facilities/{}", id(&mine)), &app.operator)
-            .json(&json!({"identifiers": [{"scheme": "irma_site", "value": "S-1"},
-                                          {"scheme": "mining_title", "value": "T-1"}]})),
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/v1/facilities/{}", id(&mine)),
+            &app.operator,
+        )
+        .json(
+            &json!({"identifiers": [{"scheme": "irma_site", "value": "S-1"},
+                                          {"scheme": "mining_title", "value": "T-1"}]}),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -103,7 +120,12 @@ async fn a_bad_row_late_in_the_batch_writes_nothing(app: TestApp) {
     let mut b = a.clone();
     b["identifiers"] = json!([{"scheme": "mining_title", "value": "T-1"}]);
     let problem = assert_problem(
-        send_raw(app.post("/v1/facilities/batch", &app.operator, &json!([smelter_row(5), a, b]))).await,
+        send_raw(app.post(
+            "/v1/facilities/batch",
+            &app.operator,
+            &json!([smelter_row(5), a, b]),
+        ))
+        .await,
         422,
     )
     .await;
@@ -159,7 +181,11 @@ async fn parties_upsert_by_identifier(app: TestApp) {
     let (status, second) = send(app.post("/v1/parties/batch", &app.operator, &rows)).await;
     assert_eq!(status, StatusCode::OK, "{second}");
     assert_eq!(
-        (second["created"].as_u64(), second["updated"].as_u64(), second["unchanged"].as_u64()),
+        (
+            second["created"].as_u64(),
+            second["updated"].as_u64(),
+            second["unchanged"].as_u64()
+        ),
         (Some(1), Some(1), Some(1)),
         "rows without identifiers always create"
     );
@@ -206,7 +232,10 @@ async fn certifications_upsert_by_scheme_and_number_with_history(app: TestApp) {
     ))
     .await;
     assert_eq!(status, StatusCode::OK, "{second}");
-    assert_eq!((second["updated"].as_u64(), second["unchanged"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (second["updated"].as_u64(), second["unchanged"].as_u64()),
+        (Some(1), Some(1))
+    );
     let b1 = &all_items(&app, "/v1/certifications?scheme=irma&status=suspended").await[0];
     assert_eq!(b1["id"], first["rows"][0]["id"]);
     assert_eq!(b1["history"][1]["effective_on"], "2026-02-01");
@@ -248,7 +277,11 @@ async fn certifications_upsert_by_scheme_and_number_with_history(app: TestApp) {
     )
     .await;
     assert_eq!(pointers(&problem), vec!["/1/subject", "/2/effective_on"]);
-    assert_eq!(ids(&app, "/v1/certifications").await.len(), 2, "all or none");
+    assert_eq!(
+        ids(&app, "/v1/certifications").await.len(),
+        2,
+        "all or none"
+    );
 }
 
 both_backends!(

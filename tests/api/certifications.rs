@@ -52,7 +52,10 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     let cert = irma(&app, &id(&mine), "IRMA-1").await;
     assert_eq!(cert["history"].as_array().unwrap().len(), 1);
     assert_eq!(cert["history"][0]["effective_on"], "2025-01-01");
-    assert_eq!(cert["history"][0]["recorded_by"]["client_id"], app.operator.client_id.as_str());
+    assert_eq!(
+        cert["history"][0]["recorded_by"]["client_id"],
+        app.operator.client_id.as_str()
+    );
     for (day, expected) in [
         ("2024-12-31", "not_yet_valid"),
         ("2025-01-01", "active"),
@@ -98,7 +101,10 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     )
     .await;
     let (status, page) = send(app.get(
-        &format!("/v1/parties/{}/certifications?as_of=2027-06-01", id(&company)),
+        &format!(
+            "/v1/parties/{}/certifications?as_of=2027-06-01",
+            id(&company)
+        ),
         &app.operator,
     ))
     .await;
@@ -108,7 +114,10 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     assert!(page["items"][0]["level"].is_null());
     let missing = "/v1/facilities/0193c3a0-0000-7000-8000-000000000000/certifications";
     assert_problem(send_raw(app.get(missing, &app.operator)).await, 404).await;
-    let bad = format!("/v1/facilities/{}/certifications?as_of=31-12-2026", id(&mine));
+    let bad = format!(
+        "/v1/facilities/{}/certifications?as_of=31-12-2026",
+        id(&mine)
+    );
     assert_problem(send_raw(app.get(&bad, &app.operator)).await, 400).await;
 }
 
@@ -116,7 +125,12 @@ async fn each_kind_of_change_is_history(app: TestApp) {
     let mine = lsm_mine(&app, "Mina Dos").await;
     let cert = irma(&app, &id(&mine), "IRMA-2").await;
     // Level up from 2025-07-01.
-    let (status, c) = patch(&app, &cert, json!({"level": "irma_75", "effective_on": "2025-07-01"})).await;
+    let (status, c) = patch(
+        &app,
+        &cert,
+        json!({"level": "irma_75", "effective_on": "2025-07-01"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{c}");
     assert_eq!(c["level"], "irma_75");
     // Renewed (validity extended) from 2026-12-01.
@@ -163,10 +177,19 @@ async fn each_kind_of_change_is_history(app: TestApp) {
         ("2030-01-01", "expired", "irma_75"),
     ] {
         let s = &standing(&app, &mine, day).await[0];
-        assert_eq!((s.1.as_str(), s.2.as_str().unwrap()), (status, level), "{day}");
+        assert_eq!(
+            (s.1.as_str(), s.2.as_str().unwrap()),
+            (status, level),
+            "{day}"
+        );
     }
     // A change cannot be slipped in before a later one; a no-op records nothing.
-    let (status, problem) = patch(&app, &cert, json!({"status": "withdrawn", "effective_on": "2026-01-01"})).await;
+    let (status, problem) = patch(
+        &app,
+        &cert,
+        json!({"status": "withdrawn", "effective_on": "2026-01-01"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(pointers(&problem), vec!["/effective_on"]);
     let (status, same) = patch(&app, &cert, json!({"level": "irma_75"})).await;
@@ -184,17 +207,27 @@ async fn each_kind_of_change_is_history(app: TestApp) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(pointers(&problem), vec!["/scheme", "/subject"]);
     for (body, pointer) in [
-        (json!({"effective_on": "soon", "status": "active"}), "/effective_on"),
+        (
+            json!({"effective_on": "soon", "status": "active"}),
+            "/effective_on",
+        ),
         (json!({"reason": 5}), "/reason"),
         (json!({"history": []}), "/history"),
         (json!({"effective_status": "active"}), "/effective_status"),
         (json!({"valid_until": "2024-01-01"}), "/valid_until"),
         (json!({"status": "dormant"}), "/status"),
-        (json!({"certificate_number": null, "minerals": []}), "/minerals"),
+        (
+            json!({"certificate_number": null, "minerals": []}),
+            "/minerals",
+        ),
         (json!({"minerals": ["gold", "kryptonite"]}), "/minerals/1"),
     ] {
         let (status, problem) = patch(&app, &cert, body.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {problem}"
+        );
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{body}");
     }
 }
@@ -229,12 +262,36 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
     let nobody = "0193c3a0-0000-7000-8000-000000000000";
     let m = id(&mine);
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        ("subject", json!({"type": "mine", "id": m}), vec!["/subject"]),
-        ("subject", json!({"type": "facility", "id": nobody}), vec!["/subject/id"]),
-        ("subject", json!({"type": "party", "id": m}), vec!["/subject/id"]),
-        ("subject", json!({"type": "facility", "id": id(&asm)}), vec!["/subject"]),
-        ("subject", json!({"type": "facility", "id": id(&tin)}), vec!["/subject"]),
-        ("subject", json!({"type": "facility", "id": id(&depot)}), vec!["/subject"]),
+        (
+            "subject",
+            json!({"type": "mine", "id": m}),
+            vec!["/subject"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "id": nobody}),
+            vec!["/subject/id"],
+        ),
+        (
+            "subject",
+            json!({"type": "party", "id": m}),
+            vec!["/subject/id"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "id": id(&asm)}),
+            vec!["/subject"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "id": id(&tin)}),
+            vec!["/subject"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "id": id(&depot)}),
+            vec!["/subject"],
+        ),
         ("scheme", json!("iso9001"), vec!["/scheme"]),
         ("level", json!("irma_99"), vec!["/level"]),
         ("level", Value::Null, vec!["/level"]),
@@ -244,7 +301,11 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
         ("valid_until", json!("2024-12-31"), vec!["/valid_until"]),
         ("certificate_number", json!(""), vec!["/certificate_number"]),
         ("assurance_body", json!(" "), vec!["/assurance_body"]),
-        ("evidence_url", json!("ftp://example.org/x"), vec!["/evidence_url"]),
+        (
+            "evidence_url",
+            json!("ftp://example.org/x"),
+            vec!["/evidence_url"],
+        ),
         ("evidence_url", json!("not a url"), vec!["/evidence_url"]),
         ("evidence_sha256", json!("abc"), vec!["/evidence_sha256"]),
         ("minerals", json!([]), vec!["/minerals"]),
@@ -282,7 +343,11 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
         422,
     )
     .await;
-    assert_eq!(pointers(&problem), vec!["/minerals/0"], "fairmined covers no copper");
+    assert_eq!(
+        pointers(&problem),
+        vec!["/minerals/0"],
+        "fairmined covers no copper"
+    );
     assert_eq!(ids(&app, "/v1/certifications").await.len(), 0);
     // Evidence digests need the evidence.
     let mut digest_only = valid_for(&m);
@@ -330,19 +395,29 @@ async fn certifications_are_filtered(app: TestApp) {
         ("subject_type=party".into(), vec![&party_cert]),
         ("subject_type=facility".into(), vec![&lsm_cert, &asm_cert]),
         (format!("subject_id={}", id(&asm)), vec![&asm_cert]),
-        (format!("subject_type=party&subject_id={}", id(&asm)), vec![]),
+        (
+            format!("subject_type=party&subject_id={}", id(&asm)),
+            vec![],
+        ),
         ("mineral=silver".into(), vec![&asm_cert]),
         ("mineral=gold".into(), vec![&asm_cert, &party_cert]),
         ("expiring_before=2027-01-01".into(), vec![&lsm_cert]),
         ("expiring_before=2026-12-31".into(), vec![]),
-        ("expiring_before=2100-01-01&scheme=fairmined".into(), vec![&asm_cert]),
+        (
+            "expiring_before=2100-01-01&scheme=fairmined".into(),
+            vec![&asm_cert],
+        ),
         ("effective_status=active".into(), vec![&asm_cert]),
         ("effective_status=expired".into(), vec![&lsm_cert]),
         ("effective_status=in_assessment".into(), vec![&party_cert]),
     ];
     // The IRMA certificate ended 2026-12-31: today (2026-11-28 or later) it may still be
     // active; compute what the rules say instead of assuming.
-    let (_, fresh) = send(app.get(&format!("/v1/certifications/{}", id(&lsm_cert)), &app.operator)).await;
+    let (_, fresh) = send(app.get(
+        &format!("/v1/certifications/{}", id(&lsm_cert)),
+        &app.operator,
+    ))
+    .await;
     let irma_today = fresh["effective_status"].as_str().unwrap().to_owned();
     for (query, expected) in cases {
         let mut expected: Vec<String> = expected.into_iter().map(id).collect();

@@ -117,7 +117,10 @@ async fn catalog_files_are_imported_all_or_nothing() {
         let Some(db) = TestDb::create(backend) else {
             continue;
         };
-        let org = oretrace(&db, &["orgs", "create", "--name", "Operator", "--kind", "operator"]);
+        let org = oretrace(
+            &db,
+            &["orgs", "create", "--name", "Operator", "--kind", "operator"],
+        );
         assert_eq!(org["kind"], "operator");
         let parties = db.dir.path().join("parties.json");
         std::fs::write(
@@ -128,7 +131,13 @@ async fn catalog_files_are_imported_all_or_nothing() {
         .unwrap();
         let result = oretrace(
             &db,
-            &["import", "catalog", "--kind", "parties", parties.to_str().unwrap()],
+            &[
+                "import",
+                "catalog",
+                "--kind",
+                "parties",
+                parties.to_str().unwrap(),
+            ],
         );
         assert_eq!(result["created"], 1);
         let mut csv = String::from(
@@ -142,7 +151,13 @@ async fn catalog_files_are_imported_all_or_nothing() {
         csv.push_str("Mina Norte,mine,asm,gold,PE,-13.5,-70.9,mining_title:T-9,true,EU list\n");
         let facilities = db.dir.path().join("facilities.csv");
         std::fs::write(&facilities, &csv).unwrap();
-        let args = ["import", "catalog", "--kind", "facilities", facilities.to_str().unwrap()];
+        let args = [
+            "import",
+            "catalog",
+            "--kind",
+            "facilities",
+            facilities.to_str().unwrap(),
+        ];
         let result = oretrace(&db, &args);
         assert_eq!(result["created"], 251);
         let again = oretrace(&db, &args);
@@ -156,7 +171,13 @@ async fn catalog_files_are_imported_all_or_nothing() {
         )
         .unwrap();
         let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
-            .args(["import", "catalog", "--kind", "facilities", bad.to_str().unwrap()])
+            .args([
+                "import",
+                "catalog",
+                "--kind",
+                "facilities",
+                bad.to_str().unwrap(),
+            ])
             .env("DATABASE_URL", &db.url)
             .env("RUST_LOG", "off")
             .current_dir(db.dir.path())
@@ -170,10 +191,21 @@ async fn catalog_files_are_imported_all_or_nothing() {
         let app = TestApp::start(db, config).await;
         let (status, page) = send(app.get("/v1/facilities?limit=500", &app.operator)).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(page["items"].as_array().unwrap().len(), 251, "nothing of bad.csv");
-        let (_, found) = send(app.get("/v1/facilities?identifier=rmi_cid:CID000249", &app.operator)).await;
-        assert_eq!(found["items"][0]["minerals"], serde_json::json!(["tin", "tungsten"]));
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            251,
+            "nothing of bad.csv"
+        );
+        let (_, found) =
+            send(app.get("/v1/facilities?identifier=rmi_cid:CID000249", &app.operator)).await;
+        assert_eq!(
+            found["items"][0]["minerals"],
+            serde_json::json!(["tin", "tungsten"])
+        );
         let (_, events) = send(app.get("/v1/audit-events?entity_type=party", &app.operator)).await;
-        assert!(events["items"][0]["client_id"].is_null(), "imported from the command line");
+        assert!(
+            events["items"][0]["client_id"].is_null(),
+            "imported from the command line"
+        );
     }
 }

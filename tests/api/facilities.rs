@@ -37,8 +37,15 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let mine: Value = response.json().await.unwrap();
-    assert_eq!(mine["minerals"], json!(["gold", "copper"]), "vocabulary order");
-    assert_eq!(mine["coexistence_agreement"]["asm_party_ids"], json!([id(&coop)]));
+    assert_eq!(
+        mine["minerals"],
+        json!(["gold", "copper"]),
+        "vocabulary order"
+    );
+    assert_eq!(
+        mine["coexistence_agreement"]["asm_party_ids"],
+        json!([id(&coop)])
+    );
     assert_eq!(mine["cahra"], true);
     let buyer = app.purchaser("Buyer").await;
     let (status, read) = send(app.get(&location, &buyer)).await;
@@ -46,13 +53,13 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     assert_eq!(read, mine);
 
     // Nested objects merge; null clears.
-    let (status, patched) = send(
-        app.request(Method::PATCH, &location, &app.operator).json(&json!({
+    let (status, patched) = send(app.request(Method::PATCH, &location, &app.operator).json(
+        &json!({
             "coexistence_agreement": {"status": "suspended"},
             "location": {"lat": -16.4},
             "subdivision": null,
-        })),
-    )
+        }),
+    ))
     .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["coexistence_agreement"]["status"], "suspended");
@@ -71,12 +78,12 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
         pointers(&problem),
         vec!["/mining_scale", "/asm_presence", "/coexistence_agreement"]
     );
-    let (status, smelter) = send(
-        app.request(Method::PATCH, &location, &app.operator).json(&json!({
+    let (status, smelter) = send(app.request(Method::PATCH, &location, &app.operator).json(
+        &json!({
             "kind": "smelter", "mining_scale": null, "asm_presence": null,
             "coexistence_agreement": null
-        })),
-    )
+        }),
+    ))
     .await;
     assert_eq!(status, StatusCode::OK, "{smelter}");
     assert!(smelter["mining_scale"].is_null());
@@ -101,15 +108,31 @@ async fn every_bad_facility_field_is_named(app: TestApp) {
         ("mining_scale", json!("medium"), vec!["/mining_scale"]),
         ("mining_scale", Value::Null, vec!["/mining_scale"]),
         ("minerals", json!([]), vec!["/minerals"]),
-        ("minerals", json!(["gold", "unobtainium"]), vec!["/minerals/1"]),
+        (
+            "minerals",
+            json!(["gold", "unobtainium"]),
+            vec!["/minerals/1"],
+        ),
         ("minerals", json!(["gold", "gold"]), vec!["/minerals/1"]),
         ("country", json!("XX"), vec!["/country"]),
         ("subdivision", json!("CD-SK"), vec!["/subdivision"]),
         ("subdivision", json!(""), vec!["/subdivision"]),
-        ("location", json!({"lat": 91, "lon": -181}), vec!["/location/lat", "/location/lon"]),
+        (
+            "location",
+            json!({"lat": 91, "lon": -181}),
+            vec!["/location/lat", "/location/lon"],
+        ),
         ("location", json!({"lat": 1}), vec!["/location/lon"]),
-        ("operator_party_id", json!(nobody), vec!["/operator_party_id"]),
-        ("operator_party_id", json!("not-an-id"), vec!["/operator_party_id"]),
+        (
+            "operator_party_id",
+            json!(nobody),
+            vec!["/operator_party_id"],
+        ),
+        (
+            "operator_party_id",
+            json!("not-an-id"),
+            vec!["/operator_party_id"],
+        ),
         (
             "identifiers",
             json!([{"scheme": "rmi_cid", "value": "CID12"}]),
@@ -192,7 +215,11 @@ async fn every_bad_facility_field_is_named(app: TestApp) {
     )
     .await;
     assert_eq!(pointers(&problem), vec!["/coexistence_agreement"]);
-    assert_eq!(ids(&app, "/v1/facilities").await.len(), 0, "nothing written");
+    assert_eq!(
+        ids(&app, "/v1/facilities").await.len(),
+        0,
+        "nothing written"
+    );
 }
 
 async fn facility_identifiers_are_unique(app: TestApp) {
@@ -209,7 +236,12 @@ async fn facility_identifiers_are_unique(app: TestApp) {
     )
     .await;
     assert!(problem["detail"].as_str().unwrap().contains(&id(&first)));
-    assert!(problem["detail"].as_str().unwrap().contains("rmi_cid:CID000123"));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("rmi_cid:CID000123")
+    );
     // The same value under another scheme is another identifier.
     create(
         &app,
@@ -316,7 +348,8 @@ async fn facilities_are_filtered_by_certification_on_a_date(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let expect = |indices: &[usize]| -> Vec<String> { indices.iter().map(|i| id(&mines[*i])).collect() };
+    let expect =
+        |indices: &[usize]| -> Vec<String> { indices.iter().map(|i| id(&mines[*i])).collect() };
     let cases = [
         ("2024-12-31", expect(&[])),
         ("2025-01-01", expect(&[1, 3, 5])),
@@ -361,7 +394,10 @@ async fn facilities_page_without_skipping_or_repeating(app: TestApp) {
     loop {
         let response = send_raw(app.get(&path, &app.operator)).await;
         assert_eq!(response.status(), StatusCode::OK);
-        let link = response.headers().get("link").map(|v| v.to_str().unwrap().to_owned());
+        let link = response
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_owned());
         let page: Value = response.json().await.unwrap();
         seen.extend(page["items"].as_array().unwrap().iter().map(id));
         pages += 1;
@@ -371,7 +407,10 @@ async fn facilities_page_without_skipping_or_repeating(app: TestApp) {
         }
         match page["next_cursor"].as_str() {
             Some(cursor) => {
-                assert!(link.unwrap().contains("kind=mine"), "the Link keeps the filters");
+                assert!(
+                    link.unwrap().contains("kind=mine"),
+                    "the Link keeps the filters"
+                );
                 path = format!("/v1/facilities?kind=mine&limit=2&cursor={cursor}");
             }
             None => break,

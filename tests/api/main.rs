@@ -10,6 +10,7 @@ mod catalog_batch;
 mod certifications;
 mod cli;
 mod conventions;
+mod demo;
 mod facilities;
 mod health;
 mod openapi;

@@ -16,8 +16,17 @@ async fn schemes_are_listed_with_ordered_levels(app: TestApp) {
         .map(|s| s["id"].as_str().unwrap())
         .collect();
     for expected in [
-        "irma", "fairmined", "craft", "fairtrade_gold", "rmi_rmap", "lbma_rgg", "rjc_cop",
-        "rjc_coc", "copper_mark", "asi_performance", "asi_coc",
+        "irma",
+        "fairmined",
+        "craft",
+        "fairtrade_gold",
+        "rmi_rmap",
+        "lbma_rgg",
+        "rjc_cop",
+        "rjc_coc",
+        "copper_mark",
+        "asi_performance",
+        "asi_coc",
     ] {
         assert!(ids.contains(&expected), "{expected} in {ids:?}");
     }
@@ -29,7 +38,10 @@ async fn schemes_are_listed_with_ordered_levels(app: TestApp) {
     );
     assert_eq!(irma["subjects"], serde_json::json!(["lsm_mine"]));
     for field in ["name", "owner", "url", "description"] {
-        assert!(irma[field].as_str().is_some_and(|s| !s.is_empty()), "{field}");
+        assert!(
+            irma[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}"
+        );
     }
     let (_, rmap) = send(app.get("/v1/schemes/rmi_rmap", &buyer)).await;
     assert_eq!(rmap["levels"], serde_json::json!(["active", "conformant"]));
