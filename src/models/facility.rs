@@ -135,6 +135,35 @@ impl NewFacility {
             && this.status == f.status
     }
 
+    /// The facility this content makes, as the API shows it.
+    pub fn into_view(
+        self,
+        id: FacilityId,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Facility {
+        let f = self.normalised();
+        Facility {
+            id,
+            name: f.name,
+            kind: f.kind,
+            mining_scale: f.mining_scale,
+            minerals: f.minerals,
+            country: f.country,
+            subdivision: f.subdivision,
+            location: f.location,
+            operator_party_id: f.operator_party_id,
+            identifiers: f.identifiers,
+            cahra: f.cahra,
+            cahra_basis: f.cahra_basis,
+            asm_presence: f.asm_presence,
+            coexistence_agreement: f.coexistence_agreement,
+            status: f.status,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// Every party id it refers to.
     pub fn party_ids(&self) -> Vec<PartyId> {
         let mut ids: Vec<PartyId> = self.operator_party_id.into_iter().collect();
@@ -323,33 +352,59 @@ pub fn update(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<Faci
 
 /// Replaces a facility's row and children, without checks.
 pub fn replace(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<(), ApiError> {
-    let key = id.to_string();
-    let row = row_of(id, f, now_db(), now_db())?;
-    diesel::update(facilities::table.find(&key))
-        .set((
-            facilities::name.eq(row.name),
-            facilities::search_name.eq(row.search_name),
-            facilities::kind.eq(row.kind),
-            facilities::mining_scale.eq(row.mining_scale),
-            facilities::country.eq(row.country),
-            facilities::subdivision.eq(row.subdivision),
-            facilities::latitude.eq(row.latitude),
-            facilities::longitude.eq(row.longitude),
-            facilities::operator_party_id.eq(row.operator_party_id),
-            facilities::cahra.eq(row.cahra),
-            facilities::cahra_basis.eq(row.cahra_basis),
-            facilities::asm_presence.eq(row.asm_presence),
-            facilities::coexistence_agreement.eq(row.coexistence_agreement),
-            facilities::status.eq(row.status),
-            facilities::updated_at.eq(row.updated_at),
-        ))
+    replace_many(conn, &[(id, f.clone())]).map(|_| ())
+}
+
+/// Replaces many facilities' rows and children, without checks: one UPDATE per facility, then
+/// one DELETE and one multi-row INSERT per child table and chunk. Returns the `updated_at`
+/// written.
+pub fn replace_many(
+    conn: &mut DbConn,
+    rows: &[(FacilityId, NewFacility)],
+) -> Result<DateTime<Utc>, ApiError> {
+    let now = time::now();
+    for (id, f) in rows {
+        let row = row_of(*id, f, time::to_db(now), time::to_db(now))?;
+        diesel::update(facilities::table.find(row.id))
+            .set((
+                facilities::name.eq(row.name),
+                facilities::search_name.eq(row.search_name),
+                facilities::kind.eq(row.kind),
+                facilities::mining_scale.eq(row.mining_scale),
+                facilities::country.eq(row.country),
+                facilities::subdivision.eq(row.subdivision),
+                facilities::latitude.eq(row.latitude),
+                facilities::longitude.eq(row.longitude),
+                facilities::operator_party_id.eq(row.operator_party_id),
+                facilities::cahra.eq(row.cahra),
+                facilities::cahra_basis.eq(row.cahra_basis),
+                facilities::asm_presence.eq(row.asm_presence),
+                facilities::coexistence_agreement.eq(row.coexistence_agreement),
+                facilities::status.eq(row.status),
+                facilities::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    let keys: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
+    for chunk in keys.chunks(CHUNK) {
+        diesel::delete(
+            facility_minerals::table.filter(facility_minerals::facility_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(facility_minerals::table.filter(facility_minerals::facility_id.eq(&key)))
+        diesel::delete(
+            facility_identifiers::table.filter(facility_identifiers::facility_id.eq_any(chunk)),
+        )
         .execute(conn)?;
-    diesel::delete(facility_identifiers::table.filter(facility_identifiers::facility_id.eq(&key)))
-        .execute(conn)?;
-    let (minerals, identifiers) = children_of(id, f);
-    insert_children(conn, &minerals, &identifiers)
+    }
+    let mut minerals = Vec::new();
+    let mut identifiers = Vec::new();
+    for (id, f) in rows {
+        let (m, i) = children_of(*id, f);
+        minerals.extend(m);
+        identifiers.extend(i);
+    }
+    insert_children(conn, &minerals, &identifiers)?;
+    Ok(now)
 }
 
 pub fn find(conn: &mut DbConn, id: FacilityId) -> Result<Option<Facility>, ApiError> {

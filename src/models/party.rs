@@ -71,6 +71,25 @@ impl NewParty {
         self
     }
 
+    /// The party this content makes, as the API shows it.
+    pub fn into_view(
+        self,
+        id: PartyId,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Party {
+        let p = self.normalised();
+        Party {
+            id,
+            name: p.name,
+            roles: p.roles,
+            country: p.country,
+            identifiers: p.identifiers,
+            created_at,
+            updated_at,
+        }
+    }
+
     /// Whether `party` already holds exactly this content.
     pub fn matches(&self, party: &Party) -> bool {
         let this = self.clone().normalised();
@@ -216,20 +235,42 @@ pub fn update(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<Party,
 
 /// Replaces a party's row and children, without checks.
 pub fn replace(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<(), ApiError> {
-    let key = id.to_string();
-    diesel::update(parties::table.find(&key))
-        .set((
-            parties::name.eq(&party.name),
-            parties::search_name.eq(text::search_key(&party.name)),
-            parties::country.eq(party.country.map(|c| c.to_string())),
-            parties::updated_at.eq(now_db()),
-        ))
-        .execute(conn)?;
-    diesel::delete(party_roles::table.filter(party_roles::party_id.eq(&key))).execute(conn)?;
-    diesel::delete(party_identifiers::table.filter(party_identifiers::party_id.eq(&key)))
-        .execute(conn)?;
-    let (roles, identifiers) = children_of(id, party);
-    insert_children(conn, &roles, &identifiers)
+    replace_many(conn, &[(id, party.clone())]).map(|_| ())
+}
+
+/// Replaces many parties' rows and children, without checks: one UPDATE per party, then one
+/// DELETE and one multi-row INSERT per child table and chunk. Returns the `updated_at` written.
+pub fn replace_many(
+    conn: &mut DbConn,
+    rows: &[(PartyId, NewParty)],
+) -> Result<DateTime<Utc>, ApiError> {
+    let now = time::now();
+    for (id, party) in rows {
+        diesel::update(parties::table.find(id.to_string()))
+            .set((
+                parties::name.eq(&party.name),
+                parties::search_name.eq(text::search_key(&party.name)),
+                parties::country.eq(party.country.map(|c| c.to_string())),
+                parties::updated_at.eq(time::to_db(now)),
+            ))
+            .execute(conn)?;
+    }
+    let keys: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
+    for chunk in keys.chunks(CHUNK) {
+        diesel::delete(party_roles::table.filter(party_roles::party_id.eq_any(chunk)))
+            .execute(conn)?;
+        diesel::delete(party_identifiers::table.filter(party_identifiers::party_id.eq_any(chunk)))
+            .execute(conn)?;
+    }
+    let mut roles = Vec::new();
+    let mut identifiers = Vec::new();
+    for (id, party) in rows {
+        let (r, i) = children_of(*id, party);
+        roles.extend(r);
+        identifiers.extend(i);
+    }
+    insert_children(conn, &roles, &identifiers)?;
+    Ok(now)
 }
 
 pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, ApiError> {

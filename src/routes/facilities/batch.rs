@@ -139,6 +139,7 @@ pub fn apply(
         .collect();
     let mut result = BatchResult::default();
     let mut creates = Vec::new();
+    let mut updates = Vec::new();
     let mut changes = Vec::new();
     for (i, (mut row, target)) in rows.into_iter().zip(targets).enumerate() {
         match target.and_then(|id| existing.get(&id)) {
@@ -147,23 +148,11 @@ pub fn apply(
                 let row = row.normalised();
                 if row.matches(current) {
                     result.push(i, current.id.0, RowOutcome::Unchanged);
+                    progress(1);
                 } else {
-                    facility::replace(conn, current.id, &row)?;
-                    let after = facility::find(conn, current.id)?
-                        .ok_or_else(|| ApiError::internal("facility vanished"))?;
-                    changes.push(audit::Change {
-                        action: "update",
-                        entity_type: EntityType::Facility,
-                        entity_id: current.id.to_string(),
-                        changes: audit::diff(
-                            &serde_json::to_value(current).map_err(ApiError::internal)?,
-                            &serde_json::to_value(&after).map_err(ApiError::internal)?,
-                            &["updated_at"],
-                        ),
-                    });
                     result.push(i, current.id.0, RowOutcome::Updated);
+                    updates.push((current.id, row));
                 }
-                progress(1);
             }
             None => {
                 let id = FacilityId::generate();
@@ -171,6 +160,26 @@ pub fn apply(
                 creates.push((id, row));
             }
         }
+    }
+    for chunk in updates.chunks(1000) {
+        let updated_at = facility::replace_many(conn, chunk)?;
+        for (id, row) in chunk {
+            let Some(current) = existing.get(id) else {
+                continue;
+            };
+            let after = row.clone().into_view(*id, current.created_at, updated_at);
+            changes.push(audit::Change {
+                action: "update",
+                entity_type: EntityType::Facility,
+                entity_id: id.to_string(),
+                changes: audit::diff(
+                    &serde_json::to_value(current).map_err(ApiError::internal)?,
+                    &serde_json::to_value(&after).map_err(ApiError::internal)?,
+                    &["updated_at"],
+                ),
+            });
+        }
+        progress(chunk.len());
     }
     for chunk in creates.chunks(1000) {
         facility::insert_many(conn, chunk)?;
