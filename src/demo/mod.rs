@@ -120,8 +120,12 @@ Demo data is loaded (fictional organisations). Get a token for the demo purchase
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   curl -s {base_url}/v1/me -H "Authorization: Bearer $TOKEN"
 
+The demo catalog (fictional mines, smelters, refiners and certificates) is shared reference data:
+  curl -s "{base_url}/v1/facilities?identifier=rmi_cid:CID009901" -H "Authorization: Bearer $TOKEN"
+  curl -s "{base_url}/v1/certifications?effective_status=active" -H "Authorization: Bearer $TOKEN"
+
 Demo operator (admin, catalog:write): client_id={oid} client_secret={osecret}
-Interactive docs: {base_url}/docs
+Interactive docs: {base_url}/docs   Catalog walkthrough: README.md, "Catalog"
 "#,
         pid = credentials.purchaser_client_id,
         psecret = credentials.purchaser_client_secret,
