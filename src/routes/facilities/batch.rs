@@ -141,6 +141,7 @@ pub fn apply(
     let mut creates = Vec::new();
     let mut updates = Vec::new();
     let mut changes = Vec::new();
+    let mut left_behind = Vec::new();
     for (i, (mut row, target)) in rows.into_iter().zip(targets).enumerate() {
         match target.and_then(|id| existing.get(&id)) {
             Some(current) => {
@@ -150,6 +151,9 @@ pub fn apply(
                     result.push(i, current.id.0, RowOutcome::Unchanged);
                     progress(1);
                 } else {
+                    for reason in super::certificates_left_behind(conn, current, &row)? {
+                        left_behind.push(FieldError::at(format!("/{i}/kind"), reason));
+                    }
                     result.push(i, current.id.0, RowOutcome::Updated);
                     updates.push((current.id, row));
                 }
@@ -161,6 +165,7 @@ pub fn apply(
             }
         }
     }
+    batch_errors(left_behind)?;
     for chunk in updates.chunks(1000) {
         let updated_at = facility::replace_many(conn, chunk)?;
         for (id, row) in chunk {
