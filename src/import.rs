@@ -10,7 +10,8 @@
 //!   operator_party_id, identifiers, cahra, cahra_basis, asm_presence, coexistence_status,
 //!   coexistence_signed_on, coexistence_asm_party_ids, coexistence_reference_url, status`
 //! - parties: `name, roles, country, identifiers`
-//! - certifications: `subject_type, subject_id, scheme, level, status, valid_from,
+//! - certifications: `subject_type, subject_id` or `subject_identifier` (`scheme:value`),
+//!   `scheme, level, status, valid_from,
 //!   valid_until, certificate_number, assurance_body, evidence_url, evidence_sha256, minerals,
 //!   reason, effective_on`
 
@@ -58,6 +59,7 @@ pub const PARTY_COLUMNS: &[&str] = &["name", "roles", "country", "identifiers"];
 pub const CERTIFICATION_COLUMNS: &[&str] = &[
     "subject_type",
     "subject_id",
+    "subject_identifier",
     "scheme",
     "level",
     "status",
@@ -245,10 +247,16 @@ fn shape(kind: CatalogKind, mut cells: Map<String, Value>) -> Value {
         CatalogKind::Certifications => {
             let subject_type = take("subject_type");
             let subject_id = take("subject_id");
-            if subject_type.is_some() || subject_id.is_some() {
+            let subject_identifier = take("subject_identifier");
+            if subject_type.is_some() || subject_id.is_some() || subject_identifier.is_some() {
                 let mut subject = Map::new();
                 put(&mut subject, "type", subject_type.map(Value::String));
                 put(&mut subject, "id", subject_id.map(Value::String));
+                put(
+                    &mut subject,
+                    "identifier",
+                    subject_identifier.map(Value::String),
+                );
                 row.insert("subject".into(), Value::Object(subject));
             }
             for name in [

@@ -218,7 +218,19 @@ async fn certifications_upsert_by_scheme_and_number_with_history(app: TestApp) {
                "level": "irma_75", "status": status, "valid_from": "2025-01-01",
                "valid_until": "2027-12-31", "certificate_number": number, "minerals": ["copper"]})
     };
-    let rows = json!([row("IRMA-B1", "active"), row("IRMA-B2", "in_assessment")]);
+    let (status, _) = send(
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/v1/facilities/{}", id(&mine)),
+            &app.operator,
+        )
+        .json(&json!({"identifiers": [{"scheme": "irma_site", "value": "IRMA-SITE-9"}]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut by_identifier = row("IRMA-B2", "in_assessment");
+    by_identifier["subject"] = json!({"type": "facility", "identifier": "irma_site:IRMA-SITE-9"});
+    let rows = json!([row("IRMA-B1", "active"), by_identifier]);
     let (status, first) = send(app.post("/v1/certifications/batch", &app.operator, &rows)).await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["created"], 2);
@@ -277,6 +289,19 @@ async fn certifications_upsert_by_scheme_and_number_with_history(app: TestApp) {
     )
     .await;
     assert_eq!(pointers(&problem), vec!["/1/subject", "/2/effective_on"]);
+    let mut unknown = row("IRMA-B6", "active");
+    unknown["subject"] = json!({"type": "facility", "identifier": "irma_site:NOPE"});
+    let problem = assert_problem(
+        send_raw(app.post(
+            "/v1/certifications/batch",
+            &app.operator,
+            &json!([row("IRMA-B7", "active"), unknown]),
+        ))
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), vec!["/1/subject/identifier"]);
     assert_eq!(
         ids(&app, "/v1/certifications").await.len(),
         2,

@@ -292,6 +292,27 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
             json!({"type": "facility", "id": id(&depot)}),
             vec!["/subject"],
         ),
+        ("subject", json!({"type": "facility"}), vec!["/subject"]),
+        (
+            "subject",
+            json!({"type": "facility", "id": m, "identifier": "irma_site:X"}),
+            vec!["/subject"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "identifier": "rmi_cid:CID999999"}),
+            vec!["/subject/identifier"],
+        ),
+        (
+            "subject",
+            json!({"type": "facility", "identifier": "lei:5493001KJTIIGC8Y1R12"}),
+            vec!["/subject/identifier"],
+        ),
+        (
+            "subject",
+            json!({"type": "party", "identifier": "lei:5493001KJTIIGC8Y1R13"}),
+            vec!["/subject/identifier"],
+        ),
         ("scheme", json!("iso9001"), vec!["/scheme"]),
         ("level", json!("irma_99"), vec!["/level"]),
         ("level", Value::Null, vec!["/level"]),
@@ -358,6 +379,19 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
     )
     .await;
     assert_eq!(pointers(&problem), vec!["/evidence_sha256"]);
+    // A subject may be named by one of its identifiers.
+    let by_cid = create(
+        &app,
+        "/v1/certifications",
+        json!({"subject": {"type": "facility", "identifier": "rmi_cid:CID000001"},
+               "scheme": "rmi_rmap", "level": "conformant", "status": "active",
+               "valid_from": "2025-01-01", "minerals": ["tin"]}),
+    )
+    .await;
+    assert_eq!(
+        by_cid["subject"],
+        json!({"type": "facility", "id": id(&tin)})
+    );
     // Numbers are unique per scheme.
     create(&app, "/v1/certifications", valid_for(&m)).await;
     let problem = assert_problem(

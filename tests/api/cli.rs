@@ -163,6 +163,26 @@ async fn catalog_files_are_imported_all_or_nothing() {
         let again = oretrace(&db, &args);
         assert_eq!(again["unchanged"], 251, "a second import matches every row");
 
+        let certificates = db.dir.path().join("rmap.csv");
+        std::fs::write(
+            &certificates,
+            "subject_type,subject_identifier,scheme,level,status,valid_from,valid_until,certificate_number,minerals\n\
+             facility,rmi_cid:CID000001,rmi_rmap,conformant,active,2025-01-01,2027-12-31,RMAP-1,tin\n\
+             facility,rmi_cid:CID000002,rmi_rmap,active,in_assessment,2026-01-01,,RMAP-2,tin;tungsten\n",
+        )
+        .unwrap();
+        let result = oretrace(
+            &db,
+            &[
+                "import",
+                "catalog",
+                "--kind",
+                "certifications",
+                certificates.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(result["created"], 2);
+
         // One bad row: the whole file is refused, with the row and line named.
         let bad = db.dir.path().join("bad.csv");
         std::fs::write(
@@ -202,6 +222,12 @@ async fn catalog_files_are_imported_all_or_nothing() {
             found["items"][0]["minerals"],
             serde_json::json!(["tin", "tungsten"])
         );
+        let (_, rmap) = send(app.get(
+            "/v1/facilities?certified_scheme=rmi_rmap&certified_on=2026-06-01",
+            &app.operator,
+        ))
+        .await;
+        assert_eq!(rmap["items"].as_array().unwrap().len(), 1, "CID000001 only");
         let (_, events) = send(app.get("/v1/audit-events?entity_type=party", &app.operator)).await;
         assert!(
             events["items"][0]["client_id"].is_null(),

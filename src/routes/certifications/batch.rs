@@ -87,9 +87,12 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
 pub fn apply(
     conn: &mut DbConn,
     actor: &Actor,
-    rows: Vec<Parsed>,
+    mut rows: Vec<Parsed>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<BatchResult, ApiError> {
+    batch_errors(input::resolve_subjects(conn, &mut rows, |i| {
+        format!("/{i}")
+    })?)?;
     let schemes = super::schemes_by_id(conn)?;
     let facility_ids: Vec<FacilityId> = rows
         .iter()

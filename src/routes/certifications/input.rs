@@ -9,14 +9,18 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::domain::facility::scheme_subject;
+use crate::domain::identifiers;
 use crate::domain::ids::FacilityId;
 use crate::domain::text;
 use crate::domain::vocabulary::{
-    CertificationStatus, FacilityKind, Mineral, MiningScale, SchemeSubject, SubjectType,
+    CertificationStatus, FacilityIdentifierScheme, FacilityKind, Mineral, MiningScale,
+    PartyIdentifierScheme, SchemeSubject, SubjectType,
 };
 use crate::error::FieldError;
 use crate::http::input::{Checked, FieldErrors};
 use crate::models::certification::{Certification, CertificationSubject, Change, NewCertification};
+use crate::models::facility::FacilityIdentifier;
+use crate::models::party::PartyIdentifier;
 use crate::models::scheme::Scheme;
 use crate::routes::catalog::duplicates;
 
@@ -26,10 +30,11 @@ use crate::routes::catalog::duplicates;
 pub struct CertificationInput {
     /// What it certifies: `{"type": "facility", "id": …}` for an ASM mine (schemes for
     /// `asm_mine`), an LSM mine (`lsm_mine`) or a smelter or refiner (`smelter_refiner`);
-    /// `{"type": "party", "id": …}` for a company (`company`). It must exist, and the scheme
-    /// must apply to it.
-    #[schema(value_type = CertificationSubject)]
-    pub subject: Checked<CertificationSubject>,
+    /// `{"type": "party", "id": …}` for a company (`company`). Instead of its `id`, the subject
+    /// may be named by one of its identifiers: `{"type": "facility", "identifier":
+    /// "rmi_cid:CID001234"}`. It must exist, and the scheme must apply to it.
+    #[schema(value_type = SubjectInput)]
+    pub subject: Checked<SubjectInput>,
     /// The scheme's id (see `GET /v1/schemes`), such as `irma`, `fairmined` or `rmi_rmap`.
     #[schema(example = "irma")]
     pub scheme: String,
@@ -78,17 +83,150 @@ pub struct CertificationInput {
     pub effective_on: Option<Checked<NaiveDate>>,
 }
 
+/// The subject of a certificate, by id or by identifier.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectInput {
+    /// `facility` or `party`.
+    #[serde(rename = "type")]
+    pub subject_type: SubjectType,
+    /// The facility's or party's id; give this or `identifier`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub id: Option<uuid::Uuid>,
+    /// One of its identifiers as `scheme:value`, such as `rmi_cid:CID001234` or
+    /// `lei:5493001KJTIIGC8Y1R12`; give this or `id`.
+    #[serde(default)]
+    pub identifier: Option<String>,
+}
+
+/// A subject named by an identifier, to be looked up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectKey {
+    Facility(FacilityIdentifier),
+    Party(PartyIdentifier),
+}
+
 /// A certificate checked field by field, before its scheme and subject are looked at.
 pub struct Parsed {
     pub certification: NewCertification,
     pub reason: Option<String>,
     pub effective_on: Option<NaiveDate>,
+    /// Set when the subject was named by identifier: [`resolve_subjects`] fills its id.
+    pub subject_key: Option<SubjectKey>,
+}
+
+fn subject_of(
+    input: SubjectInput,
+) -> Result<(CertificationSubject, Option<SubjectKey>), (String, String)> {
+    let at_subject = |m: &str| ("/subject".to_owned(), m.to_owned());
+    match (input.id, input.identifier) {
+        (Some(id), None) => Ok((
+            CertificationSubject {
+                subject_type: input.subject_type,
+                id,
+            },
+            None,
+        )),
+        (None, Some(text)) => {
+            let at = |m: String| ("/subject/identifier".to_owned(), m);
+            let (scheme, value) = text
+                .split_once(':')
+                .ok_or_else(|| at("must be scheme:value, such as rmi_cid:CID001234".into()))?;
+            let key = match input.subject_type {
+                SubjectType::Facility => {
+                    let scheme = FacilityIdentifierScheme::parse(scheme).ok_or_else(|| {
+                        at(format!(
+                            "a facility identifier scheme is one of {}",
+                            FacilityIdentifierScheme::expected()
+                        ))
+                    })?;
+                    let value = identifiers::facility_identifier(scheme, value).map_err(at)?;
+                    SubjectKey::Facility(FacilityIdentifier { scheme, value })
+                }
+                SubjectType::Party => {
+                    let scheme = PartyIdentifierScheme::parse(scheme).ok_or_else(|| {
+                        at(format!(
+                            "a party identifier scheme is one of {}",
+                            PartyIdentifierScheme::expected()
+                        ))
+                    })?;
+                    let value = identifiers::party_identifier(scheme, value).map_err(at)?;
+                    SubjectKey::Party(PartyIdentifier { scheme, value })
+                }
+            };
+            Ok((
+                CertificationSubject {
+                    subject_type: input.subject_type,
+                    id: uuid::Uuid::nil(),
+                },
+                Some(key),
+            ))
+        }
+        (Some(_), Some(_)) => Err(at_subject("give its id or an identifier, not both")),
+        (None, None) => Err(at_subject("give its id, or an identifier as scheme:value")),
+    }
+}
+
+/// Looks up the subjects named by identifier (one query per kind of subject) and fills their
+/// ids; the errors name each unknown identifier under `prefix(row)`.
+pub fn resolve_subjects(
+    conn: &mut crate::db::DbConn,
+    rows: &mut [Parsed],
+    prefix: impl Fn(usize) -> String,
+) -> Result<Vec<FieldError>, crate::error::ApiError> {
+    let facility_keys: Vec<FacilityIdentifier> = rows
+        .iter()
+        .filter_map(|p| match &p.subject_key {
+            Some(SubjectKey::Facility(k)) => Some(k.clone()),
+            _ => None,
+        })
+        .collect();
+    let party_keys: Vec<PartyIdentifier> = rows
+        .iter()
+        .filter_map(|p| match &p.subject_key {
+            Some(SubjectKey::Party(k)) => Some(k.clone()),
+            _ => None,
+        })
+        .collect();
+    let facilities = crate::models::facility::owners_of(conn, &facility_keys)?;
+    let parties = crate::models::party::owners_of(conn, &party_keys)?;
+    let mut errors = Vec::new();
+    for (i, p) in rows.iter_mut().enumerate() {
+        let found = match &p.subject_key {
+            None => continue,
+            Some(SubjectKey::Facility(k)) => facilities
+                .get(k)
+                .map(|id| id.0)
+                .ok_or_else(|| format!("no facility has the identifier {k}")),
+            Some(SubjectKey::Party(k)) => parties
+                .get(k)
+                .map(|id| id.0)
+                .ok_or_else(|| format!("no party has the identifier {k}")),
+        };
+        match found {
+            Ok(id) => p.certification.subject.id = id,
+            Err(detail) => errors.push(FieldError::at(
+                format!("{}/subject/identifier", prefix(i)),
+                detail,
+            )),
+        }
+    }
+    Ok(errors)
 }
 
 /// Checks every field that needs no database, naming each bad one under `prefix`.
 pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<FieldError>> {
     let mut e = FieldErrors::with_prefix(prefix);
-    let subject = e.take("/subject", input.subject);
+    let subject = e
+        .take("/subject", input.subject)
+        .and_then(|s| match subject_of(s) {
+            Ok(subject) => Some(subject),
+            Err((pointer, detail)) => {
+                e.add(pointer, detail);
+                None
+            }
+        });
     let scheme = e.check("/scheme", text::short_text(&input.scheme, 100));
     let level = input
         .level
@@ -135,23 +273,26 @@ pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<F
         .and_then(|r| e.check("/reason", text::explanation(&r)));
     let effective_on = input.effective_on.and_then(|d| e.take("/effective_on", d));
     match (subject, scheme, status, valid_from, e.is_empty()) {
-        (Some(subject), Some(scheme), Some(status), Some(valid_from), true) => Ok(Parsed {
-            certification: NewCertification {
-                subject,
-                scheme,
-                level,
-                status,
-                valid_from,
-                valid_until,
-                certificate_number,
-                assurance_body,
-                evidence_url,
-                evidence_sha256,
-                minerals: minerals.into_iter().flatten().collect(),
-            },
-            reason,
-            effective_on,
-        }),
+        (Some((subject, subject_key)), Some(scheme), Some(status), Some(valid_from), true) => {
+            Ok(Parsed {
+                subject_key,
+                certification: NewCertification {
+                    subject,
+                    scheme,
+                    level,
+                    status,
+                    valid_from,
+                    valid_until,
+                    certificate_number,
+                    assurance_body,
+                    evidence_url,
+                    evidence_sha256,
+                    minerals: minerals.into_iter().flatten().collect(),
+                },
+                reason,
+                effective_on,
+            })
+        }
         _ => Err(e.into_vec()),
     }
 }
@@ -312,9 +453,4 @@ pub fn facility_info(
         Some((kind, scale)) => SubjectInfo::Facility(*kind, *scale),
         None => SubjectInfo::Missing,
     }
-}
-
-/// The subject's type as stored.
-pub fn is_facility(subject: &CertificationSubject) -> bool {
-    subject.subject_type == SubjectType::Facility
 }
