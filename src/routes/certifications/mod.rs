@@ -4,6 +4,7 @@
 pub mod as_of;
 pub mod batch;
 pub mod input;
+pub mod subject;
 
 use std::collections::HashMap;
 
