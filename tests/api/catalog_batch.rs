@@ -28,6 +28,16 @@ async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
         send(app.get("/v1/facilities?identifier=rmi_cid:CID000000", &app.operator)).await;
     assert_eq!(found["items"][0]["id"], first_id.as_str());
 
+    let (_, audit) = send(app.get(
+        &format!("/v1/audit-events?entity_type=facility&entity_id={first_id}"),
+        &app.operator,
+    ))
+    .await;
+    let created = &audit["items"][0]["changes"];
+    assert_eq!(created["via"], "batch");
+    assert_eq!(created["location"], json!({"lat": -2.0, "lon": 106.0}), "the whole record");
+    assert_eq!(created["identifiers"][0]["value"], "CID000000");
+
     // Again, with one row changed and one new identifier added: upserts, no duplicates.
     let mut again: Vec<Value> = (0..3).map(smelter_row).collect();
     again[1]["name"] = json!("Batch Smelter 1, renamed");

@@ -192,7 +192,7 @@ pub fn apply(
     let mut changes = Vec::new();
     for chunk in creates.chunks(1000) {
         certification::insert_many(conn, actor, chunk)?;
-        for (id, c, _) in chunk {
+        for (id, c, reason) in chunk {
             changes.push(audit::Change {
                 action: "create",
                 entity_type: EntityType::Certification,
@@ -205,6 +205,11 @@ pub fn apply(
                     "valid_from": c.valid_from,
                     "valid_until": c.valid_until,
                     "certificate_number": c.certificate_number,
+                    "assurance_body": c.assurance_body,
+                    "evidence_url": c.evidence_url,
+                    "evidence_sha256": c.evidence_sha256,
+                    "minerals": c.sorted_minerals(),
+                    "history_entry": {"effective_on": c.valid_from, "reason": reason},
                     "via": "batch",
                 }),
             });

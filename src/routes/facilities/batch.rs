@@ -13,7 +13,7 @@ use crate::http::batch::{BatchResult, BatchRows, RowOutcome};
 use crate::models::audit::{self, Actor, EntityType};
 use crate::models::facility::{self, FacilityIdentifier, NewFacility};
 use crate::models::party;
-use crate::routes::catalog::batch_errors;
+use crate::routes::catalog::{batch_errors, batch_view, editable};
 use crate::state::AppState;
 
 /// Creates or updates many facilities at once, all or none (scope `catalog:write`).
@@ -186,6 +186,7 @@ pub fn apply(
         }
         progress(chunk.len());
     }
+    let created_at = crate::domain::time::now();
     for chunk in creates.chunks(1000) {
         facility::insert_many(conn, chunk)?;
         for (id, f) in chunk {
@@ -193,15 +194,10 @@ pub fn apply(
                 action: "create",
                 entity_type: EntityType::Facility,
                 entity_id: id.to_string(),
-                changes: serde_json::json!({
-                    "name": f.name,
-                    "kind": f.kind,
-                    "mining_scale": f.mining_scale,
-                    "country": f.country,
-                    "minerals": f.minerals,
-                    "identifiers": f.identifiers,
-                    "via": "batch",
-                }),
+                changes: batch_view(editable(
+                    &f.clone().into_view(*id, created_at, created_at),
+                    &["id", "created_at", "updated_at"],
+                )?),
             });
         }
         progress(chunk.len());

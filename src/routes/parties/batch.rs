@@ -12,7 +12,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::batch::{BatchResult, BatchRows, RowOutcome};
 use crate::models::audit::{self, Actor, EntityType};
 use crate::models::party::{self, NewParty, PartyIdentifier};
-use crate::routes::catalog::batch_errors;
+use crate::routes::catalog::{batch_errors, batch_view, editable};
 use crate::state::AppState;
 
 /// Creates or updates many parties at once, all or none (scope `catalog:write`).
@@ -172,6 +172,7 @@ pub fn apply(
         }
         progress(chunk.len());
     }
+    let created_at = crate::domain::time::now();
     for chunk in creates.chunks(1000) {
         party::insert_many(conn, chunk)?;
         for (id, p) in chunk {
@@ -179,13 +180,10 @@ pub fn apply(
                 action: "create",
                 entity_type: EntityType::Party,
                 entity_id: id.to_string(),
-                changes: serde_json::json!({
-                    "name": p.name,
-                    "roles": p.roles,
-                    "country": p.country,
-                    "identifiers": p.identifiers,
-                    "via": "batch",
-                }),
+                changes: batch_view(editable(
+                    &p.clone().into_view(*id, created_at, created_at),
+                    &["id", "created_at", "updated_at"],
+                )?),
             });
         }
         progress(chunk.len());
