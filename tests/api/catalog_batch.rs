@@ -35,7 +35,11 @@ async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
     .await;
     let created = &audit["items"][0]["changes"];
     assert_eq!(created["via"], "batch");
-    assert_eq!(created["location"], json!({"lat": -2.0, "lon": 106.0}), "the whole record");
+    assert_eq!(
+        created["location"],
+        json!({"lat": -2.0, "lon": 106.0}),
+        "the whole record"
+    );
     assert_eq!(created["identifiers"][0]["value"], "CID000000");
 
     // Again, with one row changed and one new identifier added: upserts, no duplicates.
