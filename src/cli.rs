@@ -71,6 +71,19 @@ pub enum ImportCommand {
         /// The file to import.
         file: PathBuf,
     },
+    /// Load facilities, parties or certifications from a JSON array or a CSV file into
+    /// DATABASE_URL: the same checks and upserts as the batch routes, all or nothing. CSV
+    /// columns: see docs/DATA-MODEL.md ("Importing").
+    Catalog {
+        /// What the file holds.
+        #[arg(long, value_enum)]
+        kind: crate::import::CatalogKind,
+        /// The operator organisation recorded as the author (default: the only operator).
+        #[arg(long)]
+        org: Option<String>,
+        /// A .json file (an array of rows, as the batch routes take) or a .csv file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,10 +224,33 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let org: OrganisationId = org
                 .parse()
                 .map_err(|_| "--org must be an organisation id")?;
-            let result = crate::import::run::purchases(&config, org, &file)?;
+            let result = crate::import::purchases_command::import(&config, org, &file)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Catalog { kind, org, file }) => {
+            let org: Option<OrganisationId> = org
+                .map(|o| o.parse().map_err(|_| "--org must be an organisation id"))
+                .transpose()?;
+            let rows = crate::import::read_rows(kind, &file)?;
+            let csv = file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let mut conn = admin_connection(&config)?;
+            let org = crate::import::importing_organisation(&mut conn, org)?;
+            let result = crate::import::run(&mut conn, kind, &Actor::cli(org), rows, csv)?;
+            let out = serde_json::json!({
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "rows": result.rows,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
             );
             Ok(())
         }

@@ -1,5 +1,9 @@
-//! Parsing batches of outside input (JSON arrays, NDJSON, CSV), shared by the batch routes and
-//! the `oretrace import` commands. Nothing here touches the database.
+//! Loading outside data: parsing batches (JSON arrays, NDJSON, CSV) for the batch routes, and the
+//! `oretrace import` commands that load files straight into `DATABASE_URL`.
 
+pub mod catalog;
+pub mod csv_file;
 pub mod purchases;
-pub mod run;
+pub mod purchases_command;
+
+pub use catalog::{CatalogKind, describe, importing_organisation, read_rows, run};

@@ -129,3 +129,15 @@ pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, 
 pub fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
     Ok(organisations::table.count().get_result(conn)?)
 }
+
+/// Every operator organisation, oldest first.
+pub fn operators(conn: &mut DbConn) -> Result<Vec<Organisation>, ApiError> {
+    organisations::table
+        .filter(organisations::kind.eq(OrganisationKind::Operator.as_str()))
+        .select(OrganisationRow::as_select())
+        .order(organisations::id.asc())
+        .load(conn)?
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect()
+}

@@ -91,3 +91,11 @@ pub fn batch_errors(errors: Vec<FieldError>) -> Result<(), ApiError> {
 pub fn today() -> chrono::NaiveDate {
     crate::domain::time::now().date_naive()
 }
+
+/// The audit record of a row a batch created: the record, marked as coming from a batch.
+pub fn batch_view(mut record: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = record.as_object_mut() {
+        object.insert("via".to_owned(), serde_json::Value::from("batch"));
+    }
+    record
+}

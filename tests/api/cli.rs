@@ -110,3 +110,128 @@ fn help_explains_commands_and_variables() {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_files_are_imported_all_or_nothing() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        let org = oretrace(
+            &db,
+            &["orgs", "create", "--name", "Operator", "--kind", "operator"],
+        );
+        assert_eq!(org["kind"], "operator");
+        let parties = db.dir.path().join("parties.json");
+        std::fs::write(
+            &parties,
+            r#"[{"name": "Coop Alfa", "roles": ["asm_organisation"], "country": "PE",
+                 "identifiers": [{"scheme": "national_registry", "value": "PE-R-1"}]}]"#,
+        )
+        .unwrap();
+        let result = oretrace(
+            &db,
+            &[
+                "import",
+                "catalog",
+                "--kind",
+                "parties",
+                parties.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(result["created"], 1);
+        let mut csv = String::from(
+            "name,kind,mining_scale,minerals,country,lat,lon,identifiers,cahra,cahra_basis\n",
+        );
+        for i in 0..250 {
+            csv.push_str(&format!(
+                "Smelter {i},smelter,,tin;tungsten,ID,-2.1,106.1,rmi_cid:CID{i:06},,\n"
+            ));
+        }
+        csv.push_str("Mina Norte,mine,asm,gold,PE,-13.5,-70.9,mining_title:T-9,true,EU list\n");
+        let facilities = db.dir.path().join("facilities.csv");
+        std::fs::write(&facilities, &csv).unwrap();
+        let args = [
+            "import",
+            "catalog",
+            "--kind",
+            "facilities",
+            facilities.to_str().unwrap(),
+        ];
+        let result = oretrace(&db, &args);
+        assert_eq!(result["created"], 251);
+        let again = oretrace(&db, &args);
+        assert_eq!(again["unchanged"], 251, "a second import matches every row");
+
+        let certificates = db.dir.path().join("rmap.csv");
+        std::fs::write(
+            &certificates,
+            "subject_type,subject_identifier,scheme,level,status,valid_from,valid_until,certificate_number,minerals\n\
+             facility,rmi_cid:CID000001,rmi_rmap,conformant,active,2025-01-01,2027-12-31,RMAP-1,tin\n\
+             facility,rmi_cid:CID000002,rmi_rmap,active,in_assessment,2026-01-01,,RMAP-2,tin;tungsten\n",
+        )
+        .unwrap();
+        let result = oretrace(
+            &db,
+            &[
+                "import",
+                "catalog",
+                "--kind",
+                "certifications",
+                certificates.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(result["created"], 2);
+
+        // One bad row: the whole file is refused, with the row and line named.
+        let bad = db.dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "name,kind,minerals,country\nGood,smelter,tin,ID\nBad,smelter,tin,XX\n",
+        )
+        .unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+            .args([
+                "import",
+                "catalog",
+                "--kind",
+                "facilities",
+                bad.to_str().unwrap(),
+            ])
+            .env("DATABASE_URL", &db.url)
+            .env("RUST_LOG", "off")
+            .current_dir(db.dir.path())
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("row 1 (line 3): /1/country"), "{stderr}");
+
+        let config = test_config(&db);
+        let app = TestApp::start(db, config).await;
+        let (status, page) = send(app.get("/v1/facilities?limit=500", &app.operator)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            page["items"].as_array().unwrap().len(),
+            251,
+            "nothing of bad.csv"
+        );
+        let (_, found) =
+            send(app.get("/v1/facilities?identifier=rmi_cid:CID000249", &app.operator)).await;
+        assert_eq!(
+            found["items"][0]["minerals"],
+            serde_json::json!(["tin", "tungsten"])
+        );
+        let (_, rmap) = send(app.get(
+            "/v1/facilities?certified_scheme=rmi_rmap&certified_on=2026-06-01",
+            &app.operator,
+        ))
+        .await;
+        assert_eq!(rmap["items"].as_array().unwrap().len(), 1, "CID000001 only");
+        let (_, events) = send(app.get("/v1/audit-events?entity_type=party", &app.operator)).await;
+        assert!(
+            events["items"][0]["client_id"].is_null(),
+            "imported from the command line"
+        );
+    }
+}

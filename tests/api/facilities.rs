@@ -445,7 +445,51 @@ async fn purchasers_cannot_write_facilities(app: TestApp) {
     assert_eq!(ids(&app, "/v1/facilities").await, vec![id(&mine)]);
 }
 
+async fn a_certified_mine_keeps_a_kind_its_certificates_apply_to(app: TestApp) {
+    let mine = create(
+        &app,
+        "/v1/facilities",
+        json!({"name": "Certified LSM", "kind": "mine", "mining_scale": "lsm",
+               "minerals": ["copper"], "country": "CL",
+               "identifiers": [{"scheme": "irma_site", "value": "IRMA-K-1"}]}),
+    )
+    .await;
+    let cert = crate::fixtures::irma(&app, &id(&mine), "IRMA-K").await;
+    let path = format!("/v1/facilities/{}", id(&mine));
+    let problem = assert_problem(
+        send_raw(
+            app.request(Method::PATCH, &path, &app.operator)
+                .json(&json!({"mining_scale": "asm"})),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains(&id(&cert)),
+        "{problem}"
+    );
+    let row = json!({"name": "Certified LSM", "kind": "smelter", "minerals": ["copper"],
+                     "country": "CL", "identifiers": [{"scheme": "irma_site", "value": "IRMA-K-1"}]});
+    let problem = assert_problem(
+        send_raw(app.post("/v1/facilities/batch", &app.operator, &json!([row]))).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), vec!["/0/kind"]);
+    let (_, still) = send(app.get(&path, &app.operator)).await;
+    assert_eq!(still["mining_scale"], "lsm");
+    // Other changes go through.
+    let (status, _) = send(
+        app.request(Method::PATCH, &path, &app.operator)
+            .json(&json!({"status": "closed"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 both_backends!(
+    a_certified_mine_keeps_a_kind_its_certificates_apply_to,
     facilities_are_created_read_and_patched,
     every_bad_facility_field_is_named,
     facility_identifiers_are_unique,

@@ -4,9 +4,13 @@ mod fixtures;
 mod helpers;
 mod proxy;
 
+mod audit_events;
 mod auth;
+mod catalog_batch;
+mod certifications;
 mod cli;
 mod conventions;
+mod demo;
 mod facilities;
 mod health;
 mod openapi;

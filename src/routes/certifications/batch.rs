@@ -58,12 +58,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match input::parse(&format!("/{i}"), row) {
-            Ok(p) => parsed.push(p),
+            Ok(p) => parsed.push((i, p)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<(String, String), usize> = HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
+    for (i, p) in &parsed {
+        let i = *i;
         if let Some(number) = &p.certification.certificate_number {
             let key = (p.certification.scheme.clone(), number.clone());
             match first_row.get(&key) {
@@ -78,7 +79,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction: one query each for the schemes, the
@@ -86,9 +87,12 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<Parsed>, ApiError>
 pub fn apply(
     conn: &mut DbConn,
     actor: &Actor,
-    rows: Vec<Parsed>,
+    mut rows: Vec<Parsed>,
     progress: &mut dyn FnMut(usize),
 ) -> Result<BatchResult, ApiError> {
+    batch_errors(input::resolve_subjects(conn, &mut rows, |i| {
+        format!("/{i}")
+    })?)?;
     let schemes = super::schemes_by_id(conn)?;
     let facility_ids: Vec<FacilityId> = rows
         .iter()
@@ -188,7 +192,7 @@ pub fn apply(
     let mut changes = Vec::new();
     for chunk in creates.chunks(1000) {
         certification::insert_many(conn, actor, chunk)?;
-        for (id, c, _) in chunk {
+        for (id, c, reason) in chunk {
             changes.push(audit::Change {
                 action: "create",
                 entity_type: EntityType::Certification,
@@ -201,6 +205,11 @@ pub fn apply(
                     "valid_from": c.valid_from,
                     "valid_until": c.valid_until,
                     "certificate_number": c.certificate_number,
+                    "assurance_body": c.assurance_body,
+                    "evidence_url": c.evidence_url,
+                    "evidence_sha256": c.evidence_sha256,
+                    "minerals": c.sorted_minerals(),
+                    "history_entry": {"effective_on": c.valid_from, "reason": reason},
                     "via": "batch",
                 }),
             });

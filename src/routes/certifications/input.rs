@@ -8,15 +8,14 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::subject::subject_of;
+pub use super::subject::{SubjectInfo, SubjectInput, SubjectKey, facility_info, resolve_subjects};
 use crate::domain::facility::scheme_subject;
-use crate::domain::ids::FacilityId;
 use crate::domain::text;
-use crate::domain::vocabulary::{
-    CertificationStatus, FacilityKind, Mineral, MiningScale, SchemeSubject, SubjectType,
-};
+use crate::domain::vocabulary::{CertificationStatus, Mineral, SchemeSubject};
 use crate::error::FieldError;
 use crate::http::input::{Checked, FieldErrors};
-use crate::models::certification::{Certification, CertificationSubject, Change, NewCertification};
+use crate::models::certification::{Certification, Change, NewCertification};
 use crate::models::scheme::Scheme;
 use crate::routes::catalog::duplicates;
 
@@ -26,10 +25,11 @@ use crate::routes::catalog::duplicates;
 pub struct CertificationInput {
     /// What it certifies: `{"type": "facility", "id": …}` for an ASM mine (schemes for
     /// `asm_mine`), an LSM mine (`lsm_mine`) or a smelter or refiner (`smelter_refiner`);
-    /// `{"type": "party", "id": …}` for a company (`company`). It must exist, and the scheme
-    /// must apply to it.
-    #[schema(value_type = CertificationSubject)]
-    pub subject: Checked<CertificationSubject>,
+    /// `{"type": "party", "id": …}` for a company (`company`). Instead of its `id`, the subject
+    /// may be named by one of its identifiers: `{"type": "facility", "identifier":
+    /// "rmi_cid:CID001234"}`. It must exist, and the scheme must apply to it.
+    #[schema(value_type = SubjectInput)]
+    pub subject: Checked<SubjectInput>,
     /// The scheme's id (see `GET /v1/schemes`), such as `irma`, `fairmined` or `rmi_rmap`.
     #[schema(example = "irma")]
     pub scheme: String,
@@ -83,12 +83,22 @@ pub struct Parsed {
     pub certification: NewCertification,
     pub reason: Option<String>,
     pub effective_on: Option<NaiveDate>,
+    /// Set when the subject was named by identifier: [`resolve_subjects`] fills its id.
+    pub subject_key: Option<SubjectKey>,
 }
 
 /// Checks every field that needs no database, naming each bad one under `prefix`.
 pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<FieldError>> {
     let mut e = FieldErrors::with_prefix(prefix);
-    let subject = e.take("/subject", input.subject);
+    let subject = e
+        .take("/subject", input.subject)
+        .and_then(|s| match subject_of(s) {
+            Ok(subject) => Some(subject),
+            Err((pointer, detail)) => {
+                e.add(pointer, detail);
+                None
+            }
+        });
     let scheme = e.check("/scheme", text::short_text(&input.scheme, 100));
     let level = input
         .level
@@ -135,24 +145,26 @@ pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<F
         .and_then(|r| e.check("/reason", text::explanation(&r)));
     let effective_on = input.effective_on.and_then(|d| e.take("/effective_on", d));
     match (subject, scheme, status, valid_from, e.is_empty()) {
-        (Some(subject), Some(scheme), Some(status), Some(valid_from), true) => Ok(Parsed {
-            certification: NewCertification {
-                subject,
-                scheme,
-                level,
-                status,
-                valid_from,
-                valid_until,
-                certificate_number,
-                assurance_body,
-                evidence_url,
-                evidence_sha256,
-                minerals: minerals.into_iter().flatten().collect(),
-            }
-            .normalised(),
-            reason,
-            effective_on,
-        }),
+        (Some((subject, subject_key)), Some(scheme), Some(status), Some(valid_from), true) => {
+            Ok(Parsed {
+                subject_key,
+                certification: NewCertification {
+                    subject,
+                    scheme,
+                    level,
+                    status,
+                    valid_from,
+                    valid_until,
+                    certificate_number,
+                    assurance_body,
+                    evidence_url,
+                    evidence_sha256,
+                    minerals: minerals.into_iter().flatten().collect(),
+                },
+                reason,
+                effective_on,
+            })
+        }
         _ => Err(e.into_vec()),
     }
 }
@@ -162,14 +174,6 @@ pub fn parse(prefix: &str, value: serde_json::Value) -> Result<Parsed, Vec<Field
     let input: CertificationInput =
         crate::http::input::from_value(prefix, value).map_err(|e| vec![e])?;
     validate(prefix, input)
-}
-
-/// What is known of a subject: whether it exists and, for a facility, what scheme subject it
-/// is.
-pub enum SubjectInfo {
-    Missing,
-    Facility(FacilityKind, Option<MiningScale>),
-    Party,
 }
 
 /// The checks that need the scheme and the subject: the scheme exists and applies to the
@@ -302,20 +306,4 @@ pub fn check_change(
         );
     }
     e.into_vec()
-}
-
-/// Which subject kind a facility id refers to, from a lookup of the facilities' kinds.
-pub fn facility_info(
-    kinds: &HashMap<FacilityId, (FacilityKind, Option<MiningScale>)>,
-    id: uuid::Uuid,
-) -> SubjectInfo {
-    match kinds.get(&FacilityId(id)) {
-        Some((kind, scale)) => SubjectInfo::Facility(*kind, *scale),
-        None => SubjectInfo::Missing,
-    }
-}
-
-/// The subject's type as stored.
-pub fn is_facility(subject: &CertificationSubject) -> bool {
-    subject.subject_type == SubjectType::Facility
 }

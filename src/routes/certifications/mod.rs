@@ -4,6 +4,7 @@
 pub mod as_of;
 pub mod batch;
 pub mod input;
+pub mod subject;
 
 use std::collections::HashMap;
 
@@ -226,6 +227,12 @@ pub async fn create_certification(
     let created = state
         .db
         .write(move |conn| {
+            let mut rows = [parsed];
+            let unknown = input::resolve_subjects(conn, &mut rows, |_| String::new())?;
+            if !unknown.is_empty() {
+                return Err(ApiError::validation(unknown));
+            }
+            let [parsed] = rows;
             let c = parsed.certification;
             let schemes = schemes_by_id(conn)?;
             let info = subject_info(conn, &c.subject)?;
@@ -343,9 +350,13 @@ pub async fn update_certification(
         .write(move |conn| {
             let current = certification::find(conn, id)?.ok_or_else(|| not_found(id))?;
             let merged = patched(editable(&current, &READ_ONLY)?, &patch, &READ_ONLY)?;
-            let new: NewCertification = input::parse("", merged)
-                .map_err(ApiError::validation)?
-                .certification;
+            let mut rows = [input::parse("", merged).map_err(ApiError::validation)?];
+            let unknown = input::resolve_subjects(conn, &mut rows, |_| String::new())?;
+            if !unknown.is_empty() {
+                return Err(ApiError::validation(unknown));
+            }
+            let [parsed] = rows;
+            let new: NewCertification = parsed.certification;
             if new.matches(&current) {
                 return Ok(current);
             }

@@ -13,7 +13,7 @@ use crate::http::batch::{BatchResult, BatchRows, RowOutcome};
 use crate::models::audit::{self, Actor, EntityType};
 use crate::models::facility::{self, FacilityIdentifier, NewFacility};
 use crate::models::party;
-use crate::routes::catalog::batch_errors;
+use crate::routes::catalog::{batch_errors, batch_view, editable};
 use crate::state::AppState;
 
 /// Creates or updates many facilities at once, all or none (scope `catalog:write`).
@@ -52,12 +52,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewFacility>, ApiE
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match super::input::parse(&format!("/{i}"), row) {
-            Ok(f) => parsed.push(f),
+            Ok(f) => parsed.push((i, f)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<&FacilityIdentifier, usize> = HashMap::new();
-    for (i, f) in parsed.iter().enumerate() {
+    for (i, f) in &parsed {
+        let i = *i;
         for (j, identifier) in f.identifiers.iter().enumerate() {
             match first_row.get(identifier) {
                 Some(first) if *first != i => errors.push(FieldError::at(
@@ -71,7 +72,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewFacility>, ApiE
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction: one query for every identifier
@@ -138,7 +139,9 @@ pub fn apply(
         .collect();
     let mut result = BatchResult::default();
     let mut creates = Vec::new();
+    let mut updates = Vec::new();
     let mut changes = Vec::new();
+    let mut left_behind = Vec::new();
     for (i, (mut row, target)) in rows.into_iter().zip(targets).enumerate() {
         match target.and_then(|id| existing.get(&id)) {
             Some(current) => {
@@ -146,23 +149,14 @@ pub fn apply(
                 let row = row.normalised();
                 if row.matches(current) {
                     result.push(i, current.id.0, RowOutcome::Unchanged);
+                    progress(1);
                 } else {
-                    facility::replace(conn, current.id, &row)?;
-                    let after = facility::find(conn, current.id)?
-                        .ok_or_else(|| ApiError::internal("facility vanished"))?;
-                    changes.push(audit::Change {
-                        action: "update",
-                        entity_type: EntityType::Facility,
-                        entity_id: current.id.to_string(),
-                        changes: audit::diff(
-                            &serde_json::to_value(current).map_err(ApiError::internal)?,
-                            &serde_json::to_value(&after).map_err(ApiError::internal)?,
-                            &["updated_at"],
-                        ),
-                    });
+                    for reason in super::certificates_left_behind(conn, current, &row)? {
+                        left_behind.push(FieldError::at(format!("/{i}/kind"), reason));
+                    }
                     result.push(i, current.id.0, RowOutcome::Updated);
+                    updates.push((current.id, row));
                 }
-                progress(1);
             }
             None => {
                 let id = FacilityId::generate();
@@ -171,6 +165,28 @@ pub fn apply(
             }
         }
     }
+    batch_errors(left_behind)?;
+    for chunk in updates.chunks(1000) {
+        let updated_at = facility::replace_many(conn, chunk)?;
+        for (id, row) in chunk {
+            let Some(current) = existing.get(id) else {
+                continue;
+            };
+            let after = row.clone().into_view(*id, current.created_at, updated_at);
+            changes.push(audit::Change {
+                action: "update",
+                entity_type: EntityType::Facility,
+                entity_id: id.to_string(),
+                changes: audit::diff(
+                    &serde_json::to_value(current).map_err(ApiError::internal)?,
+                    &serde_json::to_value(&after).map_err(ApiError::internal)?,
+                    &["updated_at"],
+                ),
+            });
+        }
+        progress(chunk.len());
+    }
+    let created_at = crate::domain::time::now();
     for chunk in creates.chunks(1000) {
         facility::insert_many(conn, chunk)?;
         for (id, f) in chunk {
@@ -178,15 +194,10 @@ pub fn apply(
                 action: "create",
                 entity_type: EntityType::Facility,
                 entity_id: id.to_string(),
-                changes: serde_json::json!({
-                    "name": f.name,
-                    "kind": f.kind,
-                    "mining_scale": f.mining_scale,
-                    "country": f.country,
-                    "minerals": f.minerals,
-                    "identifiers": f.identifiers,
-                    "via": "batch",
-                }),
+                changes: batch_view(editable(
+                    &f.clone().into_view(*id, created_at, created_at),
+                    &["id", "created_at", "updated_at"],
+                )?),
             });
         }
         progress(chunk.len());

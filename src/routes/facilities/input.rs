@@ -226,8 +226,7 @@ pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<F
             asm_presence: input.asm_presence,
             coexistence_agreement,
             status,
-        }
-        .normalised()),
+        }),
         _ => Err(e.into_vec()),
     }
 }

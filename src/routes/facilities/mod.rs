@@ -86,6 +86,47 @@ fn check_parties(conn: &mut DbConn, f: &NewFacility) -> Result<(), ApiError> {
     }
 }
 
+/// Why the certificates of `current` would no longer apply if it became `new` (another kind or
+/// scale), one message per certificate; empty when the kind and scale stay or all still apply.
+pub(crate) fn certificates_left_behind(
+    conn: &mut DbConn,
+    current: &Facility,
+    new: &NewFacility,
+) -> Result<Vec<String>, ApiError> {
+    if current.kind == new.kind && current.mining_scale == new.mining_scale {
+        return Ok(Vec::new());
+    }
+    let subject = crate::domain::facility::scheme_subject(new.kind, new.mining_scale);
+    let schemes = crate::routes::certifications::schemes_by_id(conn)?;
+    let filter = crate::models::certification::CertificationFilter {
+        subject_type: Some(crate::domain::vocabulary::SubjectType::Facility),
+        subject_id: Some(current.id.0),
+        ..Default::default()
+    };
+    let held = certification::list(conn, &filter, None, i64::from(u16::MAX))?;
+    Ok(held
+        .iter()
+        .filter(|c| {
+            !subject.is_some_and(|s| {
+                schemes
+                    .get(&c.scheme)
+                    .is_some_and(|scheme| scheme.applies_to(s))
+            })
+        })
+        .map(|c| {
+            format!(
+                "certification {} ({}) would no longer apply to a {}{}",
+                c.id,
+                c.scheme,
+                new.mining_scale
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default(),
+                new.kind
+            )
+        })
+        .collect())
+}
+
 /// Lists facilities, oldest first (scope `catalog:read`).
 ///
 /// `certified_scheme` (with `certified_on`, default today) keeps the facilities that hold a
@@ -230,7 +271,8 @@ pub async fn get_facility(
     request_body(content = FacilityPatch, content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The changed facility", body = Facility),
-        (status = 409, description = "An identifier is already used by another facility",
+        (status = 409, description = "An identifier is already used by another facility, or a \
+         new kind or scale would leave certificates it cannot hold",
          body = crate::error::Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]))
@@ -256,6 +298,14 @@ pub async fn update_facility(
                 return Ok(current);
             }
             check_parties(conn, &new)?;
+            let left_behind = certificates_left_behind(conn, &current, &new)?;
+            if !left_behind.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "the facility's kind or mining scale cannot change while it holds certificates \
+                     its new kind cannot hold: {}",
+                    left_behind.join("; ")
+                )));
+            }
             let updated = facility::update(conn, id, &new)?;
             audit::record(
                 conn,

@@ -12,7 +12,7 @@ use crate::error::{ApiError, FieldError};
 use crate::http::batch::{BatchResult, BatchRows, RowOutcome};
 use crate::models::audit::{self, Actor, EntityType};
 use crate::models::party::{self, NewParty, PartyIdentifier};
-use crate::routes::catalog::batch_errors;
+use crate::routes::catalog::{batch_errors, batch_view, editable};
 use crate::state::AppState;
 
 /// Creates or updates many parties at once, all or none (scope `catalog:write`).
@@ -51,12 +51,13 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewParty>, ApiErro
     let mut parsed = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
         match super::input::parse(&format!("/{i}"), row) {
-            Ok(p) => parsed.push(p),
+            Ok(p) => parsed.push((i, p)),
             Err(e) => errors.extend(e),
         }
     }
     let mut first_row: HashMap<&PartyIdentifier, usize> = HashMap::new();
-    for (i, p) in parsed.iter().enumerate() {
+    for (i, p) in &parsed {
+        let i = *i;
         for (j, identifier) in p.identifiers.iter().enumerate() {
             if let Some(first) = first_row.get(identifier)
                 && *first != i
@@ -71,7 +72,7 @@ pub fn parse_rows(rows: Vec<serde_json::Value>) -> Result<Vec<NewParty>, ApiErro
         }
     }
     batch_errors(errors)?;
-    Ok(parsed)
+    Ok(parsed.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Applies checked rows inside the caller's transaction. `progress` is told how many rows are
@@ -129,6 +130,7 @@ pub fn apply(
         .collect();
     let mut result = BatchResult::default();
     let mut creates = Vec::new();
+    let mut updates = Vec::new();
     let mut changes = Vec::new();
     for (i, (mut row, target)) in rows.into_iter().zip(targets).enumerate() {
         match target.and_then(|id| existing.get(&id)) {
@@ -137,23 +139,11 @@ pub fn apply(
                 let row = row.normalised();
                 if row.matches(current) {
                     result.push(i, current.id.0, RowOutcome::Unchanged);
+                    progress(1);
                 } else {
-                    party::replace(conn, current.id, &row)?;
-                    let after = party::find(conn, current.id)?
-                        .ok_or_else(|| ApiError::internal("party vanished"))?;
-                    changes.push(audit::Change {
-                        action: "update",
-                        entity_type: EntityType::Party,
-                        entity_id: current.id.to_string(),
-                        changes: audit::diff(
-                            &serde_json::to_value(current).map_err(ApiError::internal)?,
-                            &serde_json::to_value(&after).map_err(ApiError::internal)?,
-                            &["updated_at"],
-                        ),
-                    });
                     result.push(i, current.id.0, RowOutcome::Updated);
+                    updates.push((current.id, row));
                 }
-                progress(1);
             }
             None => {
                 let id = PartyId::generate();
@@ -162,6 +152,27 @@ pub fn apply(
             }
         }
     }
+    for chunk in updates.chunks(1000) {
+        let updated_at = party::replace_many(conn, chunk)?;
+        for (id, row) in chunk {
+            let Some(current) = existing.get(id) else {
+                continue;
+            };
+            let after = row.clone().into_view(*id, current.created_at, updated_at);
+            changes.push(audit::Change {
+                action: "update",
+                entity_type: EntityType::Party,
+                entity_id: id.to_string(),
+                changes: audit::diff(
+                    &serde_json::to_value(current).map_err(ApiError::internal)?,
+                    &serde_json::to_value(&after).map_err(ApiError::internal)?,
+                    &["updated_at"],
+                ),
+            });
+        }
+        progress(chunk.len());
+    }
+    let created_at = crate::domain::time::now();
     for chunk in creates.chunks(1000) {
         party::insert_many(conn, chunk)?;
         for (id, p) in chunk {
@@ -169,13 +180,10 @@ pub fn apply(
                 action: "create",
                 entity_type: EntityType::Party,
                 entity_id: id.to_string(),
-                changes: serde_json::json!({
-                    "name": p.name,
-                    "roles": p.roles,
-                    "country": p.country,
-                    "identifiers": p.identifiers,
-                    "via": "batch",
-                }),
+                changes: batch_view(editable(
+                    &p.clone().into_view(*id, created_at, created_at),
+                    &["id", "created_at", "updated_at"],
+                )?),
             });
         }
         progress(chunk.len());

@@ -85,8 +85,7 @@ pub fn validate(prefix: &str, input: PartyInput) -> Result<NewParty, Vec<FieldEr
             roles: roles.into_iter().flatten().collect(),
             country,
             identifiers: identifiers.into_iter().flatten().collect(),
-        }
-        .normalised()),
+        }),
         _ => Err(errors.into_vec()),
     }
 }

@@ -1,6 +1,8 @@
-//! Demo data: a fictional operator and purchaser with API clients, so that a first run can be
-//! tried with curl at once. Seeded only into an empty database, and only for the embedded
-//! default or with `--demo`.
+//! Demo data: a fictional operator and purchaser with API clients, and a small fictional
+//! catalog ([`catalog`]), so that a first run can be tried with curl at once. Seeded only into
+//! an empty database, and only for the embedded default or with `--demo`.
+
+pub mod catalog;
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::db::DbConn;
 use crate::error::ApiError;
+use crate::models::audit::Actor;
 use crate::models::organisation::OrganisationKind;
 use crate::models::{api_client, organisation};
 
@@ -54,6 +57,14 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<Option<DemoCredentials>, ApiEr
             purchaser.id,
             "Demo ERP integration",
             &purchaser_scopes,
+        )?;
+        catalog::seed(
+            conn,
+            &Actor {
+                organisation_id: operator.id,
+                client_id: Some(operator_client.client_id.clone()),
+            },
+            crate::domain::time::now().date_naive(),
         )?;
         Ok(Some(DemoCredentials {
             operator_organisation_id: operator.id.to_string(),
@@ -109,8 +120,12 @@ Demo data is loaded (fictional organisations). Get a token for the demo purchase
     | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   curl -s {base_url}/v1/me -H "Authorization: Bearer $TOKEN"
 
+The demo catalog (fictional mines, smelters, refiners and certificates) is shared reference data:
+  curl -s "{base_url}/v1/facilities?identifier=rmi_cid:CID009901" -H "Authorization: Bearer $TOKEN"
+  curl -s "{base_url}/v1/certifications?effective_status=active" -H "Authorization: Bearer $TOKEN"
+
 Demo operator (admin, catalog:write): client_id={oid} client_secret={osecret}
-Interactive docs: {base_url}/docs
+Interactive docs: {base_url}/docs   Catalog walkthrough: README.md, "Catalog"
 "#,
         pid = credentials.purchaser_client_id,
         psecret = credentials.purchaser_client_secret,

@@ -1,4 +1,4 @@
-//! The `oretrace import` commands: the same parsing, validation and all-or-none write as the
+//! `oretrace import purchases`: the same parsing, validation and all-or-none write as the
 //! batch routes, from a file, with a progress bar on the terminal.
 
 use std::path::Path;
@@ -25,7 +25,7 @@ pub struct ImportResult {
 }
 
 /// Describes a refused import: the problem's detail and each named field.
-pub fn describe(error: &ApiError) -> String {
+fn describe(error: &ApiError) -> String {
     let mut text = error.detail.clone();
     for field in &error.errors {
         let place = field
@@ -50,11 +50,7 @@ fn bar(len: u64, message: &'static str) -> ProgressBar {
 }
 
 /// `oretrace import purchases --org ID FILE`.
-pub fn purchases(
-    config: &Config,
-    org: OrganisationId,
-    file: &Path,
-) -> Result<ImportResult, String> {
+pub fn import(config: &Config, org: OrganisationId, file: &Path) -> Result<ImportResult, String> {
     let format = Format::from_path(file).ok_or_else(|| {
         format!(
             "{}: use a .csv, .ndjson, .jsonl or .json file",

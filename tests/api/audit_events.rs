@@ -1,0 +1,122 @@
+//! The audit trail: every catalog write, readable by operators, never another organisation's
+//! own events.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::fixtures::{all_items, id, irma, lsm_mine, party};
+use crate::helpers::{TestApp, assert_problem, send, send_raw};
+
+async fn catalog_writes_are_audited(app: TestApp) {
+    let mine = lsm_mine(&app, "Audited mine").await;
+    let (status, _) = send(
+        app.request(
+            Method::PATCH,
+            &format!("/v1/facilities/{}", id(&mine)),
+            &app.operator,
+        )
+        .json(&json!({"name": "Audited mine, renamed"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let cert = irma(&app, &id(&mine), "IRMA-A").await;
+    let (status, _) = send(
+        app.request(
+            Method::PATCH,
+            &format!("/v1/certifications/{}", id(&cert)),
+            &app.operator,
+        )
+        .json(&json!({"status": "suspended", "effective_on": "2026-01-01", "reason": "audit"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    party(&app, "Audited party", &["trader"]).await;
+
+    let events = all_items(
+        &app,
+        &format!(
+            "/v1/audit-events?entity_type=facility&entity_id={}",
+            id(&mine)
+        ),
+    )
+    .await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["action"], "create");
+    assert_eq!(events[0]["client_id"], app.operator.client_id.as_str());
+    assert_eq!(events[0]["organisation_id"], app.operator.org_id.as_str());
+    assert_eq!(events[1]["action"], "update");
+    assert_eq!(
+        events[1]["changes"],
+        json!({"name": {"from": "Audited mine", "to": "Audited mine, renamed"}})
+    );
+    let cert_events = all_items(
+        &app,
+        &format!(
+            "/v1/audit-events?entity_type=certification&entity_id={}",
+            id(&cert)
+        ),
+    )
+    .await;
+    assert_eq!(cert_events.len(), 2);
+    assert_eq!(
+        cert_events[1]["changes"]["status"],
+        json!({"from": "active", "to": "suspended"})
+    );
+    assert_eq!(
+        cert_events[1]["changes"]["history_entry"],
+        json!({"effective_on": "2026-01-01", "reason": "audit"})
+    );
+    assert_eq!(
+        all_items(&app, "/v1/audit-events?entity_type=party")
+            .await
+            .len(),
+        1
+    );
+    for bad in ["entity_type=lot", "entity_id=", "limit=0"] {
+        assert_problem(
+            send_raw(app.get(&format!("/v1/audit-events?{bad}"), &app.operator)).await,
+            400,
+        )
+        .await;
+    }
+}
+
+async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    assert_problem(send_raw(app.get("/v1/audit-events", &buyer)).await, 403).await;
+    // A second operator keeps the catalog with only catalog:write.
+    let curator = app
+        .organisation("Curator", "operator", &["catalog:read", "catalog:write"])
+        .await;
+    let mine = lsm_mine(&app, "Shared mine").await;
+    // The first operator's own events (registering organisations and clients) stay its own.
+    let mine_for_curator = all_items(&app, "/v1/audit-events").await;
+    assert!(
+        mine_for_curator
+            .iter()
+            .any(|e| e["entity_type"] == "organisation")
+    );
+    let (status, seen) = send(app.get("/v1/audit-events?limit=500", &curator)).await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = seen["items"].as_array().unwrap();
+    assert!(
+        seen.iter().any(|e| e["entity_id"] == id(&mine).as_str()),
+        "catalog is shared"
+    );
+    assert!(
+        seen.iter()
+            .all(|e| e["entity_type"] != "organisation" && e["entity_type"] != "api_client"),
+        "another organisation's own events never show: {seen:?}"
+    );
+    let (_, filtered) = send(app.get("/v1/audit-events?entity_type=organisation", &curator)).await;
+    assert_eq!(filtered["items"], json!([]));
+    let admin_only = app.organisation("Admins", "operator", &["admin"]).await;
+    let (status, _) = send(app.get("/v1/audit-events", &admin_only)).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+both_backends!(
+    catalog_writes_are_audited,
+    the_trail_never_shows_another_organisations_own_events,
+);

@@ -1,0 +1,136 @@
+//! The demo catalog: seeded into an empty database, realistic enough to try every question.
+
+use oretrace::db::ConnectionManager;
+use oretrace::demo::catalog::{self, names};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{Backend, Client, TestApp, TestDb, send, test_config};
+
+async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
+    let db = TestDb::create(backend)?;
+    let config = test_config(&db);
+    let seeded = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            oretrace::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5))
+                .expect("migrations");
+            let mut conn =
+                ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout)
+                    .establish()
+                    .expect("connect");
+            let credentials = oretrace::demo::seed_if_empty(&mut conn)
+                .expect("seed")
+                .expect("an empty database is seeded");
+            let kalimbi = catalog::facility(&mut conn, names::KALIMBI_MINE).expect("lookup");
+            assert!(kalimbi.is_some(), "demo ids are found by name");
+            let none = catalog::party(&mut conn, "Nobody (fictional)").expect("lookup");
+            assert!(none.is_none());
+            assert!(
+                oretrace::demo::seed_if_empty(&mut conn)
+                    .expect("seed")
+                    .is_none()
+            );
+            credentials
+        })
+        .await
+        .expect("seeding")
+    };
+    let app = TestApp::start(db, config).await;
+    let token = app
+        .token(&seeded.purchaser_client_id, &seeded.purchaser_client_secret)
+        .await;
+    let buyer = Client {
+        org_id: seeded.purchaser_organisation_id,
+        client_id: seeded.purchaser_client_id,
+        secret: seeded.purchaser_client_secret,
+        token,
+    };
+    Some((app, buyer))
+}
+
+async fn items(app: &TestApp, buyer: &Client, path: &str) -> Vec<Value> {
+    let (status, page) = send(app.get(path, buyer)).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_catalog_answers_the_first_question() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((app, buyer)) = seeded_app(backend).await else {
+            continue;
+        };
+        let today = chrono::Utc::now().date_naive();
+        let smelter = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009901").await[0];
+        assert_eq!(smelter["name"], names::STRAITS_TIN_SMELTER);
+        let id = smelter["id"].as_str().unwrap();
+        let standing = items(&app, &buyer, &format!("/v1/facilities/{id}/certifications")).await;
+        assert_eq!(standing[0]["effective_status"], "active");
+        assert_eq!(standing[0]["level"], "conformant");
+
+        let bangka = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009902").await[0];
+        let id = bangka["id"].as_str().unwrap();
+        let now = items(&app, &buyer, &format!("/v1/facilities/{id}/certifications")).await;
+        assert_eq!(now[0]["effective_status"], "suspended");
+        let before = items(
+            &app,
+            &buyer,
+            &format!(
+                "/v1/facilities/{id}/certifications?as_of={}-01-01",
+                chrono::Datelike::year(&today) - 1
+            ),
+        )
+        .await;
+        assert_eq!(before[0]["effective_status"], "active");
+
+        let gulf = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009903").await[0];
+        let id = gulf["id"].as_str().unwrap();
+        assert!(
+            items(&app, &buyer, &format!("/v1/facilities/{id}/certifications"))
+                .await
+                .is_empty()
+        );
+
+        let lsm = items(&app, &buyer, "/v1/facilities?mining_scale=lsm").await;
+        assert_eq!(lsm.len(), 3);
+        let with_asm: Vec<&Value> = lsm.iter().filter(|m| m["asm_presence"] == true).collect();
+        assert_eq!(with_asm.len(), 2);
+        assert!(
+            with_asm
+                .iter()
+                .any(|m| m["coexistence_agreement"]["status"] == "signed")
+        );
+        assert!(
+            with_asm
+                .iter()
+                .any(|m| m["coexistence_agreement"].is_null())
+        );
+
+        let irma_today = items(&app, &buyer, "/v1/facilities?certified_scheme=irma").await;
+        assert_eq!(irma_today.len(), 3);
+        let asm_certified = items(&app, &buyer, "/v1/facilities?certified_scheme=fairmined").await;
+        assert_eq!(asm_certified[0]["name"], names::SOL_NACIENTE_MINE);
+        let horizon = today + chrono::Days::new(60);
+        let expiring = items(
+            &app,
+            &buyer,
+            &format!("/v1/certifications?expiring_before={horizon}&effective_status=active"),
+        )
+        .await;
+        let schemes: Vec<&str> = expiring
+            .iter()
+            .map(|c| c["scheme"].as_str().unwrap())
+            .collect();
+        assert_eq!(schemes, vec!["craft", "irma", "lbma_rgg"]);
+        let countries: std::collections::BTreeSet<String> =
+            items(&app, &buyer, "/v1/facilities?limit=500")
+                .await
+                .iter()
+                .map(|f| f["country"].as_str().unwrap().to_owned())
+                .collect();
+        assert!(countries.len() >= 8, "{countries:?}");
+        let traders = items(&app, &buyer, "/v1/parties?role=trader").await;
+        assert!(traders.len() >= 3);
+    }
+}
