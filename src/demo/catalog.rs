@@ -96,17 +96,18 @@ impl Seeder<'_> {
         let mut body = body;
         body["name"] = json!(name);
         let new = crate::routes::parties::input::parse("", body).map_err(|e| invalid(name, e))?;
-        let created = party::insert(self.conn, &new)?;
+        let id = PartyId(demo_id(name));
+        party::insert_many(self.conn, &[(id, new)])?;
         audit::record(
             self.conn,
             self.actor,
             "create",
             "party",
-            &created.id.to_string(),
+            &id.to_string(),
             &json!({"name": name, "via": "demo"}),
         )?;
-        self.ids.parties.insert(name, created.id);
-        Ok(created.id)
+        self.ids.parties.insert(name, id);
+        Ok(id)
     }
 
     fn facility(&mut self, name: &'static str, body: Value) -> Result<FacilityId, ApiError> {
@@ -114,17 +115,18 @@ impl Seeder<'_> {
         body["name"] = json!(name);
         let new =
             crate::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
-        let created = facility::insert(self.conn, &new)?;
+        let id = FacilityId(demo_id(name));
+        facility::insert_many(self.conn, &[(id, new)])?;
         audit::record(
             self.conn,
             self.actor,
             "create",
             "facility",
-            &created.id.to_string(),
+            &id.to_string(),
             &json!({"name": name, "via": "demo"}),
         )?;
-        self.ids.facilities.insert(name, created.id);
-        Ok(created.id)
+        self.ids.facilities.insert(name, id);
+        Ok(id)
     }
 
     fn certificate(
@@ -203,6 +205,15 @@ impl Seeder<'_> {
         )?;
         Ok(())
     }
+}
+
+/// The namespace of the demo's name-based ids.
+const DEMO_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x0f3e_7a1c_5b2d_4e60_9a8b_c0ff_ee00_d3e0);
+
+/// The demo's parties and facilities have fixed ids (UUIDv5 of their names), so that the README,
+/// docs/PURCHASES.md and examples/purchases.csv can name them in every demo database.
+pub fn demo_id(name: &str) -> uuid::Uuid {
+    uuid::Uuid::new_v5(&DEMO_NAMESPACE, name.as_bytes())
 }
 
 fn days_after(day: NaiveDate, n: u64) -> NaiveDate {

@@ -3,6 +3,7 @@
 //! an empty database, and only for the embedded default or with `--demo`.
 
 pub mod catalog;
+pub mod purchases;
 
 use std::path::{Path, PathBuf};
 
@@ -58,14 +59,16 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<Option<DemoCredentials>, ApiEr
             "Demo ERP integration",
             &purchaser_scopes,
         )?;
-        catalog::seed(
+        let today = crate::domain::time::now().date_naive();
+        let catalog = catalog::seed(
             conn,
             &Actor {
                 organisation_id: operator.id,
                 client_id: Some(operator_client.client_id.clone()),
             },
-            crate::domain::time::now().date_naive(),
+            today,
         )?;
+        purchases::seed(conn, purchaser.id, &catalog, today)?;
         Ok(Some(DemoCredentials {
             operator_organisation_id: operator.id.to_string(),
             operator_client_id: operator_client.client_id,

@@ -134,3 +134,53 @@ async fn the_demo_catalog_answers_the_first_question() {
         assert!(traders.len() >= 3);
     }
 }
+
+/// The demo purchaser has a year of purchases, its mix is meaningful, and the shipped example
+/// CSV (which names the demo's fixed ids) loads into any demo database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_purchases_and_the_example_csv() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((app, buyer)) = seeded_app(backend).await else {
+            continue;
+        };
+        let (status, page) = send(app.get("/v1/purchases?limit=500", &buyer)).await;
+        assert_eq!(status, StatusCode::OK);
+        let demo_lines = page["items"].as_array().unwrap().len();
+        assert!(demo_lines > 150, "a year of purchases: {demo_lines}");
+        let today = chrono::Utc::now().date_naive();
+        let from = today - chrono::Days::new(366);
+        let (status, mix) = send(app.get(
+            &format!("/v1/sourcing-mix?from={from}&to={today}&group_by=mineral"),
+            &buyer,
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{mix}");
+        let classes = mix["overall"]["classes"].as_array().unwrap();
+        for class in ["asm", "lsm", "recycled", "unknown"] {
+            let figures = classes.iter().find(|c| c["origin_class"] == class).unwrap();
+            assert!(
+                figures["quantity_mg"].as_i64().unwrap() > 0,
+                "{class} is present"
+            );
+        }
+        assert!(mix["overall"]["certified_mg"].as_i64().unwrap() > 0);
+        assert!(
+            mix["groups"].as_array().unwrap().len() >= 4,
+            "several minerals"
+        );
+
+        let csv = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/purchases.csv"
+        ))
+        .unwrap();
+        let (status, result) = send(
+            app.request(reqwest::Method::POST, "/v1/purchases/batch", &buyer)
+                .header("content-type", "text/csv")
+                .body(csv),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+        assert_eq!(result["created"], 15);
+    }
+}
