@@ -77,15 +77,24 @@ pub enum EntityType {
     Certification,
     Organisation,
     ApiClient,
+    /// A purchase line (updates, ERP reversals with the deleted line).
+    Purchase,
+    /// A batch of purchase lines (its counts).
+    PurchaseBatch,
+    /// The organisation's sourcing policy.
+    SourcingPolicy,
 }
 
 impl EntityType {
-    pub const ALL: [EntityType; 5] = [
+    pub const ALL: [EntityType; 8] = [
         EntityType::Facility,
         EntityType::Party,
         EntityType::Certification,
         EntityType::Organisation,
         EntityType::ApiClient,
+        EntityType::Purchase,
+        EntityType::PurchaseBatch,
+        EntityType::SourcingPolicy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +104,9 @@ impl EntityType {
             EntityType::Certification => "certification",
             EntityType::Organisation => "organisation",
             EntityType::ApiClient => "api_client",
+            EntityType::Purchase => "purchase",
+            EntityType::PurchaseBatch => "purchase_batch",
+            EntityType::SourcingPolicy => "sourcing_policy",
         }
     }
 
@@ -103,7 +115,11 @@ impl EntityType {
     pub fn is_shared(self) -> bool {
         match self {
             EntityType::Facility | EntityType::Party | EntityType::Certification => true,
-            EntityType::Organisation | EntityType::ApiClient => false,
+            EntityType::Organisation
+            | EntityType::ApiClient
+            | EntityType::Purchase
+            | EntityType::PurchaseBatch
+            | EntityType::SourcingPolicy => false,
         }
     }
 
@@ -210,6 +226,9 @@ pub fn diff(
 #[derive(Clone, Debug)]
 pub struct AuditFilter {
     pub viewer: OrganisationId,
+    /// Whether the viewer may read the shared catalog's events (`catalog:write` or `admin`);
+    /// otherwise only its own organisation's.
+    pub include_shared: bool,
     pub entity_type: Option<EntityType>,
     pub entity_id: Option<String>,
 }
@@ -231,15 +250,18 @@ pub fn list(
     }
     // Visibility first, whatever else is asked: an owned kind is always the viewer's own.
     query = match filter.entity_type {
-        Some(t) if t.is_shared() => query.filter(audit_events::entity_type.eq(t.as_str())),
+        Some(t) if t.is_shared() && filter.include_shared => {
+            query.filter(audit_events::entity_type.eq(t.as_str()))
+        }
         Some(t) => query
             .filter(audit_events::entity_type.eq(t.as_str()))
             .filter(audit_events::organisation_id.eq(viewer)),
-        None => query.filter(
+        None if filter.include_shared => query.filter(
             audit_events::entity_type
                 .eq_any(EntityType::shared())
                 .or(audit_events::organisation_id.eq(viewer)),
         ),
+        None => query.filter(audit_events::organisation_id.eq(viewer)),
     };
     if let Some(entity_id) = &filter.entity_id {
         query = query.filter(audit_events::entity_id.eq(entity_id.clone()));

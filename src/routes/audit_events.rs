@@ -31,11 +31,14 @@ pub struct AuditEventQuery {
     pub cursor: Option<String>,
 }
 
-/// Lists audit events, oldest first (scope `catalog:write` or `admin`).
+/// Lists audit events, oldest first.
 ///
-/// The trail shows every change to the shared catalog (facilities, parties, certifications)
-/// and the changes made by the caller's own organisation. Events about another organisation's
-/// own data are never shown.
+/// With `catalog:write` or `admin`, the trail shows every change to the shared catalog
+/// (facilities, parties, certifications) and the changes made by the caller's own organisation.
+/// With only `purchases:read` or `provenance:read`, it shows the caller's own organisation's
+/// changes (purchase updates, ERP reversals with the deleted line, batches, policy changes);
+/// asking for a catalog entity type then is 403. Events about another organisation's own data
+/// are never shown.
 #[utoipa::path(
     tag = "audit",
     operation_id = "list_audit_events",
@@ -43,7 +46,9 @@ pub struct AuditEventQuery {
     responses((status = 200, description = "A page of audit events", body = AuditEventList)),
     security(
         ("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]),
-        ("bearer" = ["admin"]), ("oauth2" = ["admin"])
+        ("bearer" = ["admin"]), ("oauth2" = ["admin"]),
+        ("bearer" = ["purchases:read"]), ("oauth2" = ["purchases:read"]),
+        ("bearer" = ["provenance:read"]), ("oauth2" = ["provenance:read"])
     )
 )]
 #[get("/v1/audit-events")]
@@ -53,7 +58,12 @@ pub async fn list_audit_events(
     query: ApiQuery<AuditEventQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    if !caller.has(Scope::CatalogWrite) && !caller.has(Scope::Admin) {
+    let include_shared = caller.has(Scope::CatalogWrite) || caller.has(Scope::Admin);
+    let own_only = caller.has(Scope::PurchasesRead) || caller.has(Scope::ProvenanceRead);
+    if !include_shared && !own_only {
+        return Err(ApiError::insufficient_scope("catalog:write"));
+    }
+    if !include_shared && query.0.entity_type.is_some_and(EntityType::is_shared) {
         return Err(ApiError::insufficient_scope("catalog:write"));
     }
     let q = query.0;
@@ -69,6 +79,7 @@ pub async fn list_audit_events(
     }
     let filter = AuditFilter {
         viewer: caller.organisation_id,
+        include_shared,
         entity_type: q.entity_type,
         entity_id: q.entity_id,
     };

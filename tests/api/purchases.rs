@@ -376,6 +376,7 @@ both_backends!(
     purchase_lists_filter,
     csv_batches_are_all_or_none_and_idempotent,
     json_and_ndjson_batches,
+    reversals_are_kept_in_the_organisations_audit_trail,
 );
 
 /// A batch over the row limit is refused before anything is parsed into the database.
@@ -399,4 +400,40 @@ async fn batches_over_the_row_limit_are_413() {
     )
     .await;
     assert_problem(response, 413).await;
+}
+
+async fn reversals_are_kept_in_the_organisations_audit_trail(app: TestApp) {
+    let a = app.purchaser("A").await;
+    let b = app.purchaser("B").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
+    let (_, created) = send(app.post("/v1/purchases", &a, &line("SAP-9", &supplier, 2.0))).await;
+    let id = created["purchase"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = send(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), &a)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, trail) = send(app.get(
+        &format!("/v1/audit-events?entity_type=purchase&entity_id={id}"),
+        &a,
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let events = trail["items"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{trail}");
+    assert_eq!(events[0]["action"], "delete");
+    assert_eq!(
+        events[0]["changes"]["external_ref"], "SAP-9",
+        "the deleted line is kept whole"
+    );
+    assert_eq!(events[0]["changes"]["quantity"]["mg"], 2_000_000);
+
+    let (_, theirs) = send(app.get("/v1/audit-events", &b)).await;
+    assert!(
+        !theirs.to_string().contains(&id),
+        "another organisation never sees it: {theirs}"
+    );
+    assert_problem(
+        send_raw(app.get("/v1/audit-events?entity_type=facility", &a)).await,
+        403,
+    )
+    .await;
 }
