@@ -448,6 +448,11 @@ async fn main() {
             ms(plain),
         );
         drop(handle.stop(false));
+        if std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
+            eprintln!("[{backend}] kept: {}", bench.database_url);
+            std::mem::forget(dir);
+            continue;
+        }
         if backend == Backend::Postgres {
             let name = bench
                 .database_url

@@ -220,5 +220,8 @@ async fn housekeeping(state: Data<AppState>) {
             Ok(n) => log::info!("purged {n} expired idempotency records"),
             Err(e) => log::warn!("idempotency purge: {e}"),
         }
+        if let Err(e) = state.db.write(crate::models::mix_rollup::purge_empty).await {
+            log::warn!("sourcing-mix rollup purge: {e}");
+        }
     }
 }

@@ -198,6 +198,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    purchase_mix_daily (organisation_id, purchased_on, mineral, supplier_party_id, facility_key, origin_class, country_key, declared, has_lot) {
+        organisation_id -> Text,
+        purchased_on -> Date,
+        mineral -> Text,
+        supplier_party_id -> Text,
+        facility_key -> Text,
+        origin_class -> Text,
+        country_key -> Text,
+        declared -> Int2,
+        has_lot -> Int2,
+        quantity_mg -> Int8,
+    }
+}
+
+diesel::table! {
     purchase_origins (organisation_id, purchase_id, position) {
         organisation_id -> Text,
         purchase_id -> Text,
@@ -292,6 +307,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     parties,
     party_identifiers,
     party_roles,
+    purchase_mix_daily,
     purchase_origins,
     purchases,
     schemes,

@@ -1,46 +1,46 @@
-//! The one aggregate query behind the sourcing mix: the organisation's purchase origin rows in a
-//! period, summed per day, mineral, supplier, origin facility, class, country and basis. It
-//! reads only `purchase_origins` through its (organisation, date, mineral) index.
+//! What the sourcing mix reads: the organisation's daily rollup (`purchase_mix_daily`, kept
+//! current on every purchase write by `models::mix_rollup`) for a period — one row per day,
+//! mineral, supplier, origin facility, class, country, basis and lot presence, read by its
+//! primary key's (organisation, date) prefix, however many purchase lines there are.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text};
 
 use crate::db::DbConn;
+use crate::db::schema::purchase_mix_daily as daily;
 use crate::domain::ids::OrganisationId;
 use crate::domain::vocabulary::Mineral;
 use crate::error::ApiError;
 
 /// One aggregated slice of purchases.
-#[derive(QueryableByName, Debug)]
+#[derive(Debug)]
 pub struct OriginAggregate {
-    #[diesel(sql_type = Date)]
     pub purchased_on: NaiveDate,
-    #[diesel(sql_type = Text)]
     pub mineral: String,
-    #[diesel(sql_type = Text)]
     pub supplier_party_id: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub facility_id: Option<String>,
-    #[diesel(sql_type = Text)]
     pub origin_class: String,
-    #[diesel(sql_type = Nullable<Text>)]
     pub country: Option<String>,
-    #[diesel(sql_type = SmallInt)]
     pub declared: i16,
-    #[diesel(sql_type = BigInt)]
+    /// Whether these purchases name a lot (they may be traced through custody events).
+    pub has_lot: bool,
     pub quantity_mg: i64,
 }
 
-const AGGREGATE: &str = "\
-SELECT purchased_on, mineral, supplier_party_id, facility_id, origin_class, country, declared,
-       CAST(SUM(quantity_mg) AS BIGINT) AS quantity_mg
-FROM purchase_origins
-WHERE organisation_id = $1 AND purchased_on >= $2 AND purchased_on <= $3
-  AND ($4 IS NULL OR mineral = $4)
-GROUP BY purchased_on, mineral, supplier_party_id, facility_id, origin_class, country, declared";
+type RollupRow = (
+    NaiveDate,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i16,
+    i16,
+    i64,
+);
 
-/// The organisation's origin rows between `from` and `to` (inclusive), aggregated.
+/// The organisation's rollup rows between `from` and `to` (inclusive). Rows are read by
+/// position (not by name), which matters at hundreds of thousands of rows.
 pub fn aggregate(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -48,10 +48,93 @@ pub fn aggregate(
     to: NaiveDate,
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, ApiError> {
-    Ok(diesel::sql_query(AGGREGATE)
-        .bind::<Text, _>(organisation.to_string())
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .bind::<Nullable<Text>, _>(mineral.map(|m| m.as_str()))
+    let mut query = daily::table
+        .filter(daily::organisation_id.eq(organisation.to_string()))
+        .filter(daily::purchased_on.ge(from))
+        .filter(daily::purchased_on.le(to))
+        .filter(daily::quantity_mg.ne(0))
+        .select((
+            daily::purchased_on,
+            daily::mineral,
+            daily::supplier_party_id,
+            daily::facility_key,
+            daily::origin_class,
+            daily::country_key,
+            daily::declared,
+            daily::has_lot,
+            daily::quantity_mg,
+        ))
+        .into_boxed();
+    if let Some(mineral) = mineral {
+        query = query.filter(daily::mineral.eq(mineral.as_str()));
+    }
+    let rows: Vec<RollupRow> = query.load(conn)?;
+    let non_empty = |s: String| (!s.is_empty()).then_some(s);
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                purchased_on,
+                mineral,
+                supplier,
+                facility,
+                class,
+                country,
+                declared,
+                has_lot,
+                quantity_mg,
+            )| {
+                OriginAggregate {
+                    purchased_on,
+                    mineral,
+                    supplier_party_id: supplier,
+                    facility_id: non_empty(facility),
+                    origin_class: class,
+                    country: non_empty(country),
+                    declared,
+                    has_lot: has_lot != 0,
+                    quantity_mg,
+                }
+            },
+        )
+        .collect())
+}
+
+/// One (day, mineral, supplier, facility, class) sum of purchase lines.
+pub type LineSum = (NaiveDate, String, String, Option<String>, String, i64);
+
+/// The same figures summed straight from `purchase_origins` (slow: every line), to check the
+/// rollup against in tests.
+pub fn aggregate_from_lines(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+) -> Result<Vec<LineSum>, ApiError> {
+    use crate::db::schema::purchase_origins as po;
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    Ok(po::table
+        .filter(po::organisation_id.eq(organisation.to_string()))
+        .group_by((
+            po::purchased_on,
+            po::mineral,
+            po::supplier_party_id,
+            po::facility_id,
+            po::origin_class,
+        ))
+        .select((
+            po::purchased_on,
+            po::mineral,
+            po::supplier_party_id,
+            po::facility_id,
+            po::origin_class,
+            sql::<BigInt>("CAST(SUM(quantity_mg) AS BIGINT)"),
+        ))
+        .order((
+            po::purchased_on,
+            po::mineral,
+            po::supplier_party_id,
+            po::facility_id,
+            po::origin_class,
+        ))
         .load(conn)?)
 }

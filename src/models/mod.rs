@@ -9,6 +9,7 @@ pub mod certification;
 pub mod facility;
 pub mod idempotency;
 pub mod mix;
+pub mod mix_rollup;
 pub mod organisation;
 pub mod party;
 pub mod policy;

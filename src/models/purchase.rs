@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::mix_rollup::{Deltas, RollupKey};
 use crate::db::DbConn;
 use crate::db::schema::{facilities, lots, parties, purchase_origins, purchases};
 use crate::domain::country::CountryCode;
@@ -350,11 +351,17 @@ fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), ApiErr
 }
 
 /// The id and content hash of the organisation's purchases with these external refs.
+/// A stored purchase a line of a batch names by its external_ref.
+struct Existing {
+    id: String,
+    content_hash: String,
+}
+
 fn existing_by_ref(
     conn: &mut DbConn,
     organisation: &str,
     refs: &[&str],
-) -> Result<HashMap<String, (String, String)>, ApiError> {
+) -> Result<HashMap<String, Existing>, ApiError> {
     let mut found = HashMap::new();
     for chunk in refs.chunks(CHUNK) {
         let rows: Vec<(String, String, String)> = purchases::table
@@ -366,11 +373,84 @@ fn existing_by_ref(
                 purchases::content_hash,
             ))
             .load(conn)?;
-        for (external_ref, id, hash) in rows {
-            found.insert(external_ref, (id, hash));
+        for (external_ref, id, content_hash) in rows {
+            found.insert(external_ref, Existing { id, content_hash });
         }
     }
     Ok(found)
+}
+
+fn rollup_key(row: &NewOriginRow, has_lot: bool) -> RollupKey {
+    RollupKey {
+        purchased_on: row.purchased_on,
+        mineral: row.mineral.clone(),
+        supplier_party_id: row.supplier_party_id.clone(),
+        facility_key: row.facility_id.clone().unwrap_or_default(),
+        origin_class: row.origin_class.clone(),
+        country_key: row.country.clone().unwrap_or_default(),
+        declared: row.declared,
+        has_lot: i16::from(has_lot),
+    }
+}
+
+/// Subtracts the stored origin rows of `purchase_ids` from the rollup.
+fn subtract_stored(
+    conn: &mut DbConn,
+    organisation: &str,
+    purchase_ids: &[String],
+    deltas: &mut Deltas,
+) -> Result<(), ApiError> {
+    type Stored = (
+        NaiveDate,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        i16,
+        i64,
+        Option<String>,
+    );
+    for chunk in purchase_ids.chunks(CHUNK) {
+        let rows: Vec<Stored> = purchase_origins::table
+            .inner_join(
+                purchases::table.on(purchases::organisation_id
+                    .eq(purchase_origins::organisation_id)
+                    .and(purchases::id.eq(purchase_origins::purchase_id))),
+            )
+            .filter(purchase_origins::organisation_id.eq(organisation))
+            .filter(purchase_origins::purchase_id.eq_any(chunk))
+            .select((
+                purchase_origins::purchased_on,
+                purchase_origins::mineral,
+                purchase_origins::supplier_party_id,
+                purchase_origins::facility_id,
+                purchase_origins::origin_class,
+                purchase_origins::country,
+                purchase_origins::declared,
+                purchase_origins::quantity_mg,
+                purchases::lot_id,
+            ))
+            .load(conn)?;
+        for (purchased_on, mineral, supplier, facility, class, country, declared, quantity, lot) in
+            rows
+        {
+            deltas.add(
+                RollupKey {
+                    purchased_on,
+                    mineral,
+                    supplier_party_id: supplier,
+                    facility_key: facility.unwrap_or_default(),
+                    origin_class: class,
+                    country_key: country.unwrap_or_default(),
+                    declared,
+                    has_lot: i16::from(lot.is_some()),
+                },
+                -quantity,
+            );
+        }
+    }
+    Ok(())
 }
 
 fn update_purchase(
@@ -446,18 +526,42 @@ pub fn apply_batch(
     let mut counts = BatchCounts::default();
     let mut new_purchases = Vec::new();
     let mut new_origins = Vec::new();
-    for (done, (_, line)) in lines.iter().enumerate() {
-        let origins = resolve_origins(line, &refs);
-        let hash = content_hash(line, &origins);
+    let mut deltas = Deltas::default();
+    // Lines that change a stored purchase: what they said before leaves the rollup first.
+    let mut changed = Vec::new();
+    let resolved: Vec<(Vec<OriginRecord>, String)> = lines
+        .iter()
+        .map(|(_, line)| {
+            let origins = resolve_origins(line, &refs);
+            let hash = content_hash(line, &origins);
+            (origins, hash)
+        })
+        .collect();
+    for ((_, line), (_, hash)) in lines.iter().zip(&resolved) {
+        if let Some(stored) = existing.get(&line.external_ref)
+            && stored.content_hash != *hash
+        {
+            changed.push(stored.id.clone());
+        }
+    }
+    subtract_stored(conn, &org, &changed, &mut deltas)?;
+    for (done, ((_, line), (origins, hash))) in lines.iter().zip(resolved).enumerate() {
         match existing.get(&line.external_ref) {
-            Some((_, stored)) if *stored == hash => counts.unchanged += 1,
-            Some((id, _)) => {
-                update_purchase(conn, &org, id, line, &origins, hash, now)?;
+            Some(stored) if stored.content_hash == hash => counts.unchanged += 1,
+            Some(stored) => {
+                for row in origin_rows(&org, &stored.id, line, &origins) {
+                    deltas.add(rollup_key(&row, line.lot.is_some()), row.quantity_mg);
+                }
+                update_purchase(conn, &org, &stored.id, line, &origins, hash, now)?;
                 counts.updated += 1;
             }
             None => {
                 let id = PurchaseId::generate().to_string();
-                new_origins.extend(origin_rows(&org, &id, line, &origins));
+                let rows = origin_rows(&org, &id, line, &origins);
+                for row in &rows {
+                    deltas.add(rollup_key(row, line.lot.is_some()), row.quantity_mg);
+                }
+                new_origins.extend(rows);
                 new_purchases.push(NewPurchaseRow {
                     organisation_id: org.clone(),
                     id,
@@ -486,6 +590,7 @@ pub fn apply_batch(
     }
     insert_purchases(conn, &new_purchases)?;
     insert_origins(conn, &new_origins)?;
+    deltas.apply(conn, &org)?;
     progress(lines.len());
     Ok(counts)
 }
@@ -753,6 +858,9 @@ pub fn delete(
         return Ok(None);
     };
     let org = organisation.to_string();
+    let mut deltas = Deltas::default();
+    subtract_stored(conn, &org, &[id.to_string()], &mut deltas)?;
+    deltas.apply(conn, &org)?;
     diesel::delete(
         purchase_origins::table
             .filter(purchase_origins::organisation_id.eq(&org))

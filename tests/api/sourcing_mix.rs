@@ -298,4 +298,91 @@ both_backends!(
     mix_as_csv,
     the_policy_decides_what_counts,
     bad_mix_parameters_are_400,
+    the_rollup_always_equals_the_lines,
 );
+
+/// The daily rollup the mix reads stays equal to the sum of the purchase lines through
+/// creates, updates (quantity, origin, date, supplier), re-sends, batch updates and deletes.
+async fn the_rollup_always_equals_the_lines(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let s1 = fixtures::supplier(&app, "S1").await;
+    let s2 = fixtures::supplier(&app, "S2").await;
+    let asm = fixtures::mine(&app, "ASM", "asm", "PE").await;
+    let post = |body: Value| app.post("/v1/purchases", &buyer, &body);
+    let base = |r: &str, s: &str| {
+        json!({"external_ref": r, "supplier_party_id": s, "mineral": "gold",
+               "quantity": {"value": 3, "unit": "kg"}, "purchased_on": "2026-05-05"})
+    };
+    send(post(base("A", &s1))).await;
+    let mut b = base("B", &s1);
+    b["declared_origin"] =
+        json!([{"facility_id": asm, "share": 0.5}, {"origin_class": "lsm", "share": 0.5}]);
+    send(post(b.clone())).await;
+    b["quantity"]["value"] = json!(7);
+    b["purchased_on"] = json!("2026-06-06");
+    b["supplier_party_id"] = json!(s2);
+    send(post(b.clone())).await; // moves B to another day and supplier
+    send(post(b.clone())).await; // unchanged
+    let (_, c) = send(post(base("C", &s2))).await;
+    let csv = format!(
+        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n\
+         A,{s1},gold,4,kg,2026-05-05,recycled=1\nD,{s2},tin,1,t,2026-05-07,asm:CD=1\n"
+    );
+    send(
+        app.request(Method::POST, "/v1/purchases/batch", &buyer)
+            .header("content-type", "text/csv")
+            .body(csv),
+    )
+    .await;
+    let c_id = c["purchase"]["id"].as_str().unwrap().to_owned();
+    send(app.request(Method::DELETE, &format!("/v1/purchases/{c_id}"), &buyer)).await;
+
+    let org: oretrace::domain::ids::OrganisationId = buyer.org_id.parse().unwrap();
+    let url = app.config.database_url.clone();
+    let statement_timeout = app.config.pool.statement_timeout;
+    let (rollup, lines) = tokio::task::spawn_blocking(move || {
+        let mut conn = oretrace::db::ConnectionManager::new(url, statement_timeout)
+            .establish()
+            .unwrap();
+        let from = "2000-01-01".parse().unwrap();
+        let to = "2100-01-01".parse().unwrap();
+        let mut rollup: Vec<_> = oretrace::models::mix::aggregate(&mut conn, org, from, to, None)
+            .unwrap()
+            .into_iter()
+            .map(|r| {
+                (
+                    r.purchased_on,
+                    r.mineral,
+                    r.supplier_party_id,
+                    r.facility_id,
+                    r.origin_class,
+                    r.quantity_mg,
+                )
+            })
+            .collect();
+        rollup.sort();
+        let mut merged: Vec<oretrace::models::mix::LineSum> = Vec::new();
+        for row in rollup {
+            match merged.last_mut() {
+                Some(last)
+                    if (&last.0, &last.1, &last.2, &last.3, &last.4)
+                        == (&row.0, &row.1, &row.2, &row.3, &row.4) =>
+                {
+                    last.5 += row.5
+                }
+                _ => merged.push(row),
+            }
+        }
+        let mut lines = oretrace::models::mix::aggregate_from_lines(&mut conn, org).unwrap();
+        lines.sort();
+        (merged, lines)
+    })
+    .await
+    .unwrap();
+    assert_eq!(rollup, lines);
+    assert_eq!(
+        lines.len(),
+        4,
+        "A recycled, B asm + lsm on its new day, D asm: {lines:?}"
+    );
+}
