@@ -84,7 +84,14 @@ async fn catalog_writes_are_audited(app: TestApp) {
 
 async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
-    assert_problem(send_raw(app.get("/v1/audit-events", &buyer)).await, 403).await;
+    // A purchaser reads only its own organisation's trail, never the shared catalog's.
+    assert_problem(
+        send_raw(app.get("/v1/audit-events?entity_type=facility", &buyer)).await,
+        403,
+    )
+    .await;
+    let catalog_only = app.organisation("Reader", "purchaser", &["catalog:read"]).await;
+    assert_problem(send_raw(app.get("/v1/audit-events", &catalog_only)).await, 403).await;
     // A second operator keeps the catalog with only catalog:write.
     let curator = app
         .organisation("Curator", "operator", &["catalog:read", "catalog:write"])
@@ -111,6 +118,16 @@ async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
     );
     let (_, filtered) = send(app.get("/v1/audit-events?entity_type=organisation", &curator)).await;
     assert_eq!(filtered["items"], json!([]));
+    let (status, buyer_seen) = send(app.get("/v1/audit-events?limit=500", &buyer)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        buyer_seen["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["entity_type"] != "facility" && e["entity_type"] != "organisation"),
+        "a purchaser sees neither the catalog nor another organisation's events: {buyer_seen:?}"
+    );
     let admin_only = app.organisation("Admins", "operator", &["admin"]).await;
     let (status, _) = send(app.get("/v1/audit-events", &admin_only)).await;
     assert_eq!(status, StatusCode::OK);
