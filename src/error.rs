@@ -43,7 +43,7 @@ pub enum ProblemType {
     Conflict,
     /// A request with the same `Idempotency-Key` is still being processed (409).
     IdempotencyInProgress,
-    /// The `Idempotency-Key` was used before with a different request (422).
+    /// The `Idempotency-Key` was used before with a different request (409).
     IdempotencyKeyReused,
     /// The body is larger than this operation accepts (413).
     PayloadTooLarge,

@@ -34,7 +34,7 @@ or `{parameter, detail}`.
 `next_cursor` and a `Link: <…>; rel=\"next\"` header is sent.
 
 **Retries.** POST operations accept an `Idempotency-Key` header: the same key with the same \
-request replays the first answer; with another request it is refused (422).
+request replays the first answer; with another request it is refused (409).
 
 **Tenancy.** Purchases, lots, custody events, policies and reports belong to one organisation; \
 another organisation's resource answers 404. The catalog is shared reference data.";
@@ -46,7 +46,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         description = DESCRIPTION,
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::models::audit::EntityType)),
     tags(
         (name = "auth", description = "Tokens, keys and the caller"),
         (name = "organisations", description = "Organisations and their API clients (operator)"),
@@ -206,15 +206,9 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
                 add(
                     "409",
                     problem_response(
-                        "A request with the same Idempotency-Key is still in progress",
+                        "A request with the same Idempotency-Key is still in progress, or the \
+                         key was used for another request",
                         true,
-                    ),
-                );
-                add(
-                    "422",
-                    problem_response(
-                        "Invalid body, or the Idempotency-Key was used for another request",
-                        false,
                     ),
                 );
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);

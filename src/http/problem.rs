@@ -137,11 +137,18 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods allowed on `path`, or `None` when no route has that path.
+    /// The methods allowed on `path`, or `None` when no route has that path. A path that a
+    /// static route matches (`/v1/facilities/batch`) takes that route's methods only, not
+    /// those of a template that also matches it (`/v1/facilities/{id}`).
     pub fn methods_for(&self, path: &str) -> Option<Vec<Method>> {
+        let is_static = |def: &ResourceDef| def.pattern().is_some_and(|p| !p.contains('{'));
+        let static_match = self
+            .routes
+            .iter()
+            .any(|(def, _)| is_static(def) && def.is_match(path));
         let mut found: Option<Vec<Method>> = None;
         for (def, methods) in &self.routes {
-            if def.is_match(path) {
+            if def.is_match(path) && (!static_match || is_static(def)) {
                 let entry = found.get_or_insert_with(Vec::new);
                 for method in methods {
                     if !entry.contains(method) {
@@ -197,5 +204,15 @@ mod tests {
         assert_eq!(table.methods_for("/v1/things").map(|m| m.len()), Some(2));
         assert_eq!(table.methods_for("/v1/other"), None);
         assert_eq!(table.methods_for("/v1/things/abc/def"), None);
+        let with_batch = RouteTable {
+            routes: vec![
+                (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
+                (ResourceDef::new("/v1/things/batch"), vec![Method::POST]),
+            ],
+        };
+        assert_eq!(
+            with_batch.methods_for("/v1/things/batch"),
+            Some(vec![Method::POST])
+        );
     }
 }
