@@ -22,7 +22,7 @@ pub struct AuditEventQuery {
     /// `organisation` or `api_client`.
     pub entity_type: Option<EntityType>,
     /// Only events of this entity (its id).
-    #[param(max_length = 100)]
+    #[param(min_length = 1, max_length = 100)]
     pub entity_id: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -32,7 +32,7 @@ pub struct FacilityListQuery {
     /// Only facilities that handle this mineral.
     pub mineral: Option<Mineral>,
     /// Only facilities in this country (ISO 3166-1 alpha-2).
-    #[param(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    #[param(value_type = Option<CountryCode>)]
     pub country: Option<CountryCode>,
     /// Only `operating` or only `closed` facilities.
     pub status: Option<FacilityStatus>,

@@ -42,7 +42,7 @@ pub struct PartyListQuery {
     /// Only parties playing this role.
     pub role: Option<PartyRole>,
     /// Only parties registered in this country (ISO 3166-1 alpha-2).
-    #[param(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    #[param(value_type = Option<CountryCode>)]
     pub country: Option<CountryCode>,
     /// Only the party with this identifier, as `scheme:value` (such as
     /// `lei:5493001KJTIIGC8Y1R12`).
