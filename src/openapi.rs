@@ -76,11 +76,20 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// `(from operation, status, link name, to operation, [(parameter, expression)])`.
+type LinkRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// OpenAPI links: where a created resource's id feeds later operations. Generated clients show
 /// them, and schemathesis follows them in its stateful phase (create, then read, change,
 /// delete). Each row: the operation and status that create, the link's name, the operation it
 /// feeds, and its parameters as runtime expressions.
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+const LINKS: &[LinkRow] = &[
     (
         "create_organisation",
         "201",
