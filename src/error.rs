@@ -43,7 +43,7 @@ pub enum ProblemType {
     Conflict,
     /// A request with the same `Idempotency-Key` is still being processed (409).
     IdempotencyInProgress,
-    /// The `Idempotency-Key` was used before with a different request (422).
+    /// The `Idempotency-Key` was used before with a different request (409).
     IdempotencyKeyReused,
     /// The body is larger than this operation accepts (413).
     PayloadTooLarge,
@@ -500,6 +500,13 @@ impl From<DieselError> for ApiError {
                 }
                 _ => ApiError::internal(format!("database: {error}")),
             },
+            // The connection died inside a transaction (PostgreSQL restarted, or the backend
+            // was terminated) and the rollback could not be sent: nothing was committed, and the
+            // pool discards the connection. Found by scripts/faults.sh.
+            DieselError::BrokenTransactionManager => {
+                log::warn!("database: {error}");
+                ApiError::unavailable("the database connection failed; retry shortly")
+            }
             _ => ApiError::internal(format!("database: {error}")),
         }
     }
@@ -543,6 +550,12 @@ mod tests {
         let p = e.to_problem(None, None);
         assert_eq!(p.error.as_deref(), Some("invalid_client"));
         assert_eq!(p.error_description.as_deref(), Some("bad secret"));
+    }
+
+    #[test]
+    fn a_connection_lost_inside_a_transaction_is_503() {
+        let e = ApiError::from(DieselError::BrokenTransactionManager);
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

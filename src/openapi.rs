@@ -7,6 +7,7 @@
 use actix_web::App;
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
@@ -34,7 +35,7 @@ or `{parameter, detail}`.
 `next_cursor` and a `Link: <…>; rel=\"next\"` header is sent.
 
 **Retries.** POST operations accept an `Idempotency-Key` header: the same key with the same \
-request replays the first answer; with another request it is refused (422).
+request replays the first answer; with another request it is refused (409).
 
 **Tenancy.** Purchases, lots, custody events, policies and reports belong to one organisation; \
 another organisation's resource answers 404. The catalog is shared reference data.";
@@ -46,7 +47,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         description = DESCRIPTION,
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::models::audit::EntityType)),
     tags(
         (name = "auth", description = "Tokens, keys and the caller"),
         (name = "organisations", description = "Organisations and their API clients (operator)"),
@@ -71,7 +72,197 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     add_security_schemes(&mut doc);
     add_shared_responses(&mut doc);
+    add_links(&mut doc);
     doc
+}
+
+/// `(from operation, status, link name, to operation, [(parameter, expression)])`.
+type LinkRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// OpenAPI links: where a created resource's id feeds later operations. Generated clients show
+/// them, and schemathesis follows them in its stateful phase (create, then read, change,
+/// delete). Each row: the operation and status that create, the link's name, the operation it
+/// feeds, and its parameters as runtime expressions.
+const LINKS: &[LinkRow] = &[
+    (
+        "create_organisation",
+        "201",
+        "GetOrganisation",
+        "get_organisation",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_organisation",
+        "201",
+        "ListClients",
+        "list_clients",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_organisation",
+        "201",
+        "CreateClient",
+        "create_client",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_client",
+        "201",
+        "RevokeClient",
+        "revoke_client",
+        &[
+            ("id", "$request.path.id"),
+            ("client_id", "$response.body#/client_id"),
+        ],
+    ),
+    (
+        "create_facility",
+        "201",
+        "GetFacility",
+        "get_facility",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_facility",
+        "201",
+        "UpdateFacility",
+        "update_facility",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_facility",
+        "201",
+        "FacilityCertifications",
+        "facility_certifications_as_of",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_party",
+        "201",
+        "GetParty",
+        "get_party",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_party",
+        "201",
+        "UpdateParty",
+        "update_party",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_party",
+        "201",
+        "PartyCertifications",
+        "party_certifications_as_of",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_certification",
+        "201",
+        "GetCertification",
+        "get_certification",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_certification",
+        "201",
+        "UpdateCertification",
+        "update_certification",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_purchase",
+        "201",
+        "GetPurchase",
+        "get_purchase",
+        &[("id", "$response.body#/purchase/id")],
+    ),
+    (
+        "create_purchase",
+        "201",
+        "DeletePurchase",
+        "delete_purchase",
+        &[("id", "$response.body#/purchase/id")],
+    ),
+    (
+        "create_purchase",
+        "200",
+        "GetPurchase",
+        "get_purchase",
+        &[("id", "$response.body#/purchase/id")],
+    ),
+    (
+        "create_purchase",
+        "200",
+        "DeletePurchase",
+        "delete_purchase",
+        &[("id", "$response.body#/purchase/id")],
+    ),
+    (
+        "list_schemes",
+        "200",
+        "GetScheme",
+        "get_scheme",
+        &[("id", "$response.body#/items/0/id")],
+    ),
+];
+
+fn add_links(doc: &mut utoipa::openapi::OpenApi) {
+    let known: std::collections::HashSet<String> = doc
+        .paths
+        .paths
+        .values()
+        .flat_map(|item| operations_of(item).into_iter().flatten())
+        .filter_map(|op| op.operation_id.clone())
+        .collect();
+    for item in doc.paths.paths.values_mut() {
+        for operation in operations_of_mut(item).into_iter().flatten() {
+            let Some(id) = operation.operation_id.clone() else {
+                continue;
+            };
+            for (from, status, name, to, parameters) in LINKS {
+                if *from != id || !known.contains(*to) {
+                    continue;
+                }
+                if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
+                    let mut link = LinkBuilder::new().operation_id(*to);
+                    for (parameter, expression) in *parameters {
+                        link = link.parameter(*parameter, *expression);
+                    }
+                    response
+                        .links
+                        .insert((*name).to_owned(), RefOr::T(link.build()));
+                }
+            }
+        }
+    }
+}
+
+fn operations_of(item: &utoipa::openapi::PathItem) -> [Option<&Operation>; 5] {
+    [
+        item.get.as_ref(),
+        item.post.as_ref(),
+        item.put.as_ref(),
+        item.patch.as_ref(),
+        item.delete.as_ref(),
+    ]
+}
+
+fn operations_of_mut(item: &mut utoipa::openapi::PathItem) -> [Option<&mut Operation>; 5] {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.put.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
 }
 
 /// The document as the committed `openapi/openapi.json` holds it.
@@ -206,15 +397,9 @@ fn add_shared_responses(doc: &mut utoipa::openapi::OpenApi) {
                 add(
                     "409",
                     problem_response(
-                        "A request with the same Idempotency-Key is still in progress",
+                        "A request with the same Idempotency-Key is still in progress, or the \
+                         key was used for another request",
                         true,
-                    ),
-                );
-                add(
-                    "422",
-                    problem_response(
-                        "Invalid body, or the Idempotency-Key was used for another request",
-                        false,
                     ),
                 );
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);

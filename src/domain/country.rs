@@ -5,14 +5,29 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 
 /// An ISO 3166-1 alpha-2 code in capitals, such as `CD` or `PE`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ToSchema)]
-#[schema(value_type = String, pattern = "^[A-Z]{2}$", example = "PE")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
+    /// Every code the API accepts, in alphabetical order: exactly what `from_str` accepts, so
+    /// the OpenAPI document lists them as an enum (a bare `^[A-Z]{2}$` pattern would promise
+    /// that `AA` is valid).
+    pub fn all() -> Vec<CountryCode> {
+        let mut codes = Vec::new();
+        for first in b'A'..=b'Z' {
+            for second in b'A'..=b'Z' {
+                let text = [first, second];
+                if let Ok(code) = std::str::from_utf8(&text).unwrap_or("").parse() {
+                    codes.push(code);
+                }
+            }
+        }
+        codes
+    }
+
     pub fn as_str(&self) -> &str {
         // Both bytes are ASCII capitals by construction.
         std::str::from_utf8(&self.0).unwrap_or("??")
@@ -36,6 +51,30 @@ impl FromStr for CountryCode {
 impl fmt::Display for CountryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "An ISO 3166-1 alpha-2 code in capitals, such as `CD` or `PE` (and `XK` for Kosovo).",
+            ))
+            .enum_values(Some(
+                CountryCode::all()
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect::<Vec<_>>(),
+            ))
+            .examples(["PE"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CountryCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CountryCode".into()
     }
 }
 
@@ -67,5 +106,13 @@ mod tests {
         let json: CountryCode = serde_json::from_str("\"PE\"").unwrap();
         assert_eq!(serde_json::to_string(&json).unwrap(), "\"PE\"");
         assert!(serde_json::from_str::<CountryCode>("\"XX\"").is_err());
+    }
+
+    #[test]
+    fn the_schema_lists_exactly_the_accepted_codes() {
+        let all = CountryCode::all();
+        assert!(all.len() > 240, "{}", all.len());
+        assert!(all.iter().any(|c| c.as_str() == "XK"));
+        assert!(!all.iter().any(|c| c.as_str() == "AA"));
     }
 }

@@ -16,6 +16,10 @@ macro_rules! text_enum {
             Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
+        // utoipa does not see the per-variant `rename` below through the macro's `$text`
+        // fragments; every text is the snake_case of its variant (a test checks it), so this
+        // gives the OpenAPI document the same names serde uses.
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
         }

@@ -1,6 +1,7 @@
 //! `Idempotency-Key` on POST: the same key with the same request replays the stored response
-//! (with `Idempotent-Replayed: true`); the same key with another request is 422; a key whose
-//! first request is still running is 409 with `Retry-After`.
+//! (with `Idempotent-Replayed: true`); the same key with another request is 409 (a conflict with
+//! the stored request: schema-driven clients and fuzzers read 422 as "this body is invalid",
+//! which it is not); a key whose first request is still running is 409 with `Retry-After`.
 //!
 //! Keys belong to the caller's organisation and are kept for `ORETRACE_IDEMPOTENCY_TTL_HOURS`.
 //! 2xx and definitive 4xx answers are stored; 401, 403, 409, 429 and 5xx are not, so a retry
@@ -85,7 +86,7 @@ pub async fn idempotent(
         Ok(Claim::Mismatch) => Ok(answer(
             request,
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT,
                 ProblemType::IdempotencyKeyReused,
                 "this Idempotency-Key was already used with a different request; use a new key",
             ),

@@ -25,6 +25,20 @@ pub async fn render(
     // the Err branch needs is copied out.
     let path = req.path().to_owned();
     let id = request_id::of(req.request());
+    // A static route (`/v1/facilities/batch`) answers 405 to other methods itself: actix would
+    // otherwise hand the request to a template that also matches (`/v1/facilities/{id}`).
+    let refused = req.app_data::<Data<AppState>>().and_then(|state| {
+        let preflight = req.method() == Method::OPTIONS
+            && req
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+        let methods = state.routes.static_methods_for(&path)?;
+        (!preflight && !methods.contains(req.method())).then(|| method_not_allowed(&req, &methods))
+    });
+    if let Some(api) = refused {
+        let rendered = render_for(req.request(), &api);
+        return Ok(req.into_response(rendered).map_into_right_body());
+    }
     match next.call(req).await {
         Ok(response) if response.status().as_u16() < 400 => Ok(response.map_into_left_body()),
         Ok(response) => {
@@ -137,11 +151,26 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods allowed on `path`, or `None` when no route has that path.
+    /// The methods of the static route (no `{param}`) whose path is exactly `path`.
+    pub fn static_methods_for(&self, path: &str) -> Option<Vec<Method>> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.pattern().is_some_and(|p| !p.contains('{') && p == path))
+            .map(|(_, methods)| methods.clone())
+    }
+
+    /// The methods allowed on `path`, or `None` when no route has that path. A path that a
+    /// static route matches (`/v1/facilities/batch`) takes that route's methods only, not
+    /// those of a template that also matches it (`/v1/facilities/{id}`).
     pub fn methods_for(&self, path: &str) -> Option<Vec<Method>> {
+        let is_static = |def: &ResourceDef| def.pattern().is_some_and(|p| !p.contains('{'));
+        let static_match = self
+            .routes
+            .iter()
+            .any(|(def, _)| is_static(def) && def.is_match(path));
         let mut found: Option<Vec<Method>> = None;
         for (def, methods) in &self.routes {
-            if def.is_match(path) {
+            if def.is_match(path) && (!static_match || is_static(def)) {
                 let entry = found.get_or_insert_with(Vec::new);
                 for method in methods {
                     if !entry.contains(method) {
@@ -157,25 +186,51 @@ impl RouteTable {
 /// The default service: 405 with `Allow` for a known path, 404 otherwise.
 pub async fn fallback(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, ApiError> {
     Err(match state.routes.methods_for(req.path()) {
-        Some(methods) if !methods.contains(req.method()) => {
-            let allow = methods
-                .iter()
-                .map(Method::as_str)
-                .collect::<Vec<_>>()
-                .join(", ");
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                ProblemType::MethodNotAllowed,
-                format!(
-                    "{} is not allowed on {}; allowed: {allow}",
-                    req.method(),
-                    req.path()
-                ),
-            )
-            .with_allow(allow.clone())
-        }
+        Some(methods) if !methods.contains(req.method()) => method_not_allowed(&req, &methods),
         _ => ApiError::not_found(format!("no route {} {}", req.method(), req.path())),
     })
+}
+
+fn method_not_allowed(req: &impl RequestHead, methods: &[Method]) -> ApiError {
+    let allow = methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ProblemType::MethodNotAllowed,
+        format!(
+            "{} is not allowed on {}; allowed: {allow}",
+            req.head_method(),
+            req.head_path()
+        ),
+    )
+    .with_allow(allow)
+}
+
+/// The method and path of an [`HttpRequest`] or a [`ServiceRequest`].
+trait RequestHead {
+    fn head_method(&self) -> &Method;
+    fn head_path(&self) -> &str;
+}
+
+impl RequestHead for HttpRequest {
+    fn head_method(&self) -> &Method {
+        self.method()
+    }
+    fn head_path(&self) -> &str {
+        self.path()
+    }
+}
+
+impl RequestHead for ServiceRequest {
+    fn head_method(&self) -> &Method {
+        self.method()
+    }
+    fn head_path(&self) -> &str {
+        self.path()
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +252,15 @@ mod tests {
         assert_eq!(table.methods_for("/v1/things").map(|m| m.len()), Some(2));
         assert_eq!(table.methods_for("/v1/other"), None);
         assert_eq!(table.methods_for("/v1/things/abc/def"), None);
+        let with_batch = RouteTable {
+            routes: vec![
+                (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
+                (ResourceDef::new("/v1/things/batch"), vec![Method::POST]),
+            ],
+        };
+        assert_eq!(
+            with_batch.methods_for("/v1/things/batch"),
+            Some(vec![Method::POST])
+        );
     }
 }

@@ -22,12 +22,13 @@ pub struct AuditEventQuery {
     /// `organisation` or `api_client`.
     pub entity_type: Option<EntityType>,
     /// Only events of this entity (its id).
-    #[param(max_length = 100)]
+    #[param(min_length = 1, max_length = 100)]
     pub entity_id: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 

@@ -80,6 +80,9 @@ pub struct PurchaseWriteResult {
 
 /// The answer to a batch.
 #[derive(Serialize, ToSchema)]
+// Not `BatchResult`: the catalog batches answer a schema of that name, and two schemas of one
+// name silently replace each other in the document (found by schemathesis).
+#[schema(as = PurchaseBatchResult)]
 pub struct BatchResult {
     /// Rows in the batch.
     pub rows: usize,
@@ -108,6 +111,7 @@ pub struct PurchaseQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
 }
 

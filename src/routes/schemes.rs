@@ -22,6 +22,7 @@ pub struct SchemeListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[a-z0-9_]{1,100}$")]
     pub cursor: Option<String>,
 }
 

@@ -29,9 +29,11 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MixQuery {
-    /// First purchase date included (default: 1 January of the current year).
+    /// First purchase date included (default: 1 January of the year of `to`, else of the
+    /// current year).
     pub from: Option<NaiveDate>,
-    /// Last purchase date included (default: 31 December of the current year).
+    /// Last purchase date included (default: 31 December of the year of `from`, else of the
+    /// current year).
     pub to: Option<NaiveDate>,
     /// Only this mineral.
     pub mineral: Option<Mineral>,
@@ -186,7 +188,13 @@ pub async fn get_sourcing_mix(
     caller.require(Scope::PurchasesRead)?;
     let representation = negotiate(&req)?;
     let query = query.0;
-    let year = Utc::now().date_naive().year();
+    // A missing bound is the start or end of the year of the other bound (of this year when
+    // neither is given), so a lone `to` or `from` is always a valid period.
+    let year = query
+        .from
+        .or(query.to)
+        .map(|d| d.year())
+        .unwrap_or_else(|| Utc::now().date_naive().year());
     let from = query
         .from
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default());
@@ -197,6 +205,12 @@ pub async fn get_sourcing_mix(
         return Err(ApiError::invalid_parameter(
             "from",
             "must not be after `to`",
+        ));
+    }
+    if query.group_by.as_deref() == Some("") {
+        return Err(ApiError::invalid_parameter(
+            "group_by",
+            "name one or two of mineral, country, supplier, month (or leave it out)",
         ));
     }
     let group_by = GroupBy::parse(query.group_by.as_deref().unwrap_or(""))

@@ -163,7 +163,7 @@ async fn idempotency_keys_replay_and_refuse_reuse(app: TestApp) {
     );
 
     let reused = send_raw(create("Someone Else", "key-1")).await;
-    let problem = assert_problem(reused, 422).await;
+    let problem = assert_problem(reused, 409).await;
     assert_eq!(
         problem["type"],
         "urn:oretrace:problem:idempotency-key-reused"

@@ -13,6 +13,7 @@ mod conventions;
 mod demo;
 mod facilities;
 mod health;
+mod isolation;
 mod openapi;
 mod organisations;
 mod parties;

@@ -88,3 +88,44 @@ fn every_operation_is_documented_for_integrators() {
         }
     }
 }
+
+/// Every enum in the document spells its values the way serde reads and writes them (found by
+/// schemathesis: the document once listed `Gold` where the API speaks `gold`).
+#[test]
+fn enum_values_are_the_wire_names() {
+    fn walk(value: &Value, at: &str, bad: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(values) = map.get("enum").and_then(Value::as_array) {
+                    let country = at.ends_with("CountryCode");
+                    for v in values.iter().filter_map(Value::as_str) {
+                        let wire = if country {
+                            v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase())
+                        } else {
+                            !v.bytes().any(|b| b.is_ascii_uppercase())
+                        };
+                        if !wire {
+                            bad.push(format!("{at}: {v}"));
+                        }
+                    }
+                }
+                for (key, child) in map {
+                    walk(child, &format!("{at}/{key}"), bad);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, &format!("{at}/{i}"), bad);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc: Value = serde_json::from_str(&generated()).unwrap();
+    let mut bad = Vec::new();
+    walk(&doc, "", &mut bad);
+    assert!(
+        bad.is_empty(),
+        "enum values that are not wire names: {bad:?}"
+    );
+}

@@ -23,6 +23,7 @@ pub struct FacilityListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
     /// Only facilities of this kind.
     pub kind: Option<FacilityKind>,
@@ -31,7 +32,7 @@ pub struct FacilityListQuery {
     /// Only facilities that handle this mineral.
     pub mineral: Option<Mineral>,
     /// Only facilities in this country (ISO 3166-1 alpha-2).
-    #[param(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    #[param(value_type = Option<CountryCode>)]
     pub country: Option<CountryCode>,
     /// Only `operating` or only `closed` facilities.
     pub status: Option<FacilityStatus>,

@@ -37,11 +37,12 @@ pub struct PartyListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     pub cursor: Option<String>,
     /// Only parties playing this role.
     pub role: Option<PartyRole>,
     /// Only parties registered in this country (ISO 3166-1 alpha-2).
-    #[param(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    #[param(value_type = Option<CountryCode>)]
     pub country: Option<CountryCode>,
     /// Only the party with this identifier, as `scheme:value` (such as
     /// `lei:5493001KJTIIGC8Y1R12`).

@@ -1,0 +1,498 @@
+//! The tenant-isolation matrix. Every operation of the OpenAPI document is classified as
+//! public, catalog, tenant-owned or admin, and the test fails on an operation nobody classified.
+//! Every tenant-owned operation is then probed across organisations: what organisation A
+//! created, organisation B reads, lists, changes, deletes and aggregates, and B gets 404 or an
+//! answer without A's data, while A's data stays as it was. Every admin operation refuses a
+//! purchaser's token with 403, and every catalog change does too.
+//!
+//! Adding an operation: one line in [`CLASSES`]; for a tenant-owned one, also an arm in
+//! [`probe`] (the test names the operation that lacks one).
+
+use std::collections::BTreeMap;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::fixtures;
+use crate::helpers::{Client, TestApp, assert_problem, send, send_raw};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    /// No token needed: probes, keys, the token endpoint, the contract itself.
+    Public,
+    /// The shared catalog: read by every organisation with `catalog:read`, changed only by
+    /// operators with `catalog:write`.
+    Catalog,
+    /// Data of one organisation: another organisation never sees or changes it.
+    TenantOwned,
+    /// Registering organisations and clients: operators with `admin` only.
+    Admin,
+}
+
+use Class::*;
+
+/// Every operation, by operationId. Operations listed here that the document does not (yet)
+/// have are fine: the provenance operations are registered ahead of their routes.
+const CLASSES: &[(&str, Class)] = &[
+    ("health_live", Public),
+    ("health_ready", Public),
+    ("metrics", Public),
+    ("get_jwks", Public),
+    ("issue_token", Public),
+    ("list_schemes", Catalog),
+    ("get_scheme", Catalog),
+    ("list_facilities", Catalog),
+    ("create_facility", Catalog),
+    ("batch_facilities", Catalog),
+    ("get_facility", Catalog),
+    ("update_facility", Catalog),
+    ("facility_certifications_as_of", Catalog),
+    ("list_parties", Catalog),
+    ("create_party", Catalog),
+    ("batch_parties", Catalog),
+    ("get_party", Catalog),
+    ("update_party", Catalog),
+    ("party_certifications_as_of", Catalog),
+    ("list_certifications", Catalog),
+    ("create_certification", Catalog),
+    ("batch_certifications", Catalog),
+    ("get_certification", Catalog),
+    ("update_certification", Catalog),
+    ("get_me", TenantOwned),
+    ("get_organisation", TenantOwned),
+    ("list_audit_events", TenantOwned),
+    ("list_purchases", TenantOwned),
+    ("create_purchase", TenantOwned),
+    ("create_purchases_batch", TenantOwned),
+    ("get_purchase", TenantOwned),
+    ("delete_purchase", TenantOwned),
+    ("get_policy", TenantOwned),
+    ("put_policy", TenantOwned),
+    ("get_sourcing_mix", TenantOwned),
+    // Provenance (built on another branch): probes are added when the routes land.
+    ("list_lots", TenantOwned),
+    ("create_lot", TenantOwned),
+    ("get_lot", TenantOwned),
+    ("create_custody_events", TenantOwned),
+    ("list_custody_events", TenantOwned),
+    ("trace_lot", TenantOwned),
+    ("trace_purchase", TenantOwned),
+    ("trace_party", TenantOwned),
+    ("list_red_flags", TenantOwned),
+    ("list_organisations", Admin),
+    ("create_organisation", Admin),
+    ("list_clients", Admin),
+    ("create_client", Admin),
+    ("revoke_client", Admin),
+];
+
+/// An operation of the document: its method and path template.
+#[derive(Clone, Debug)]
+struct Operation {
+    method: Method,
+    path: String,
+}
+
+/// The operations of the OpenAPI document the running service serves, by operationId.
+async fn operations(app: &TestApp) -> BTreeMap<String, Operation> {
+    let (status, doc) = send(app.http.get(app.url("/openapi.json"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut operations = BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            if let Some(id) = operation["operationId"].as_str() {
+                operations.insert(
+                    id.to_owned(),
+                    Operation {
+                        method,
+                        path: path.clone(),
+                    },
+                );
+            }
+        }
+    }
+    operations
+}
+
+fn class_of(operation_id: &str) -> Option<Class> {
+    CLASSES
+        .iter()
+        .find(|(id, _)| *id == operation_id)
+        .map(|(_, class)| *class)
+}
+
+#[test]
+fn the_classification_has_no_duplicates() {
+    let mut seen = std::collections::HashSet::new();
+    for (id, _) in CLASSES {
+        assert!(seen.insert(id), "{id} is classified twice");
+    }
+}
+
+async fn every_operation_is_classified(app: TestApp) {
+    let unclassified: Vec<String> = operations(&app)
+        .await
+        .into_iter()
+        .filter(|(id, _)| class_of(id).is_none())
+        .map(|(id, op)| format!("{id} ({} {})", op.method, op.path))
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "classify these operations in tests/api/isolation.rs (public, catalog, tenant-owned or \
+         admin), and probe the tenant-owned ones: {unclassified:?}"
+    );
+}
+
+/// What organisation A owns, and what B may see of it.
+struct World {
+    a: Client,
+    b: Client,
+    supplier: String,
+    mine: String,
+    /// A's purchases, created one by one and by batch.
+    a_purchase: String,
+    a_batch_purchases: Vec<String>,
+    a_refs: Vec<String>,
+}
+
+fn line(external_ref: &str, supplier: &str, kg: f64, on: &str) -> Value {
+    json!({
+        "external_ref": external_ref,
+        "supplier_party_id": supplier,
+        "mineral": "gold",
+        "quantity": {"value": kg, "unit": "kg"},
+        "purchased_on": on,
+    })
+}
+
+/// A's purchases are dated 2025, B's 2024: a mix of 2025 seen by B must be empty.
+const A_DAY: &str = "2025-03-14";
+const B_DAY: &str = "2024-01-10";
+
+async fn world(app: &TestApp) -> World {
+    let a = app.purchaser("Organisation A").await;
+    let b = app.purchaser("Organisation B").await;
+    let supplier = fixtures::supplier(app, "Shared Supplier AG").await;
+    let mine = fixtures::mine(app, "Shared Mine", "asm", "PE").await;
+    let mut single = line("A-SECRET-1", &supplier, 5.0, A_DAY);
+    single["declared_origin"] = json!([{"facility_id": mine, "share": 1.0}]);
+    let (status, created) = send(app.post("/v1/purchases", &a, &single)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let a_purchase = created["purchase"]["id"].as_str().unwrap().to_owned();
+    let batch = json!([
+        line("A-SECRET-2", &supplier, 7.0, A_DAY),
+        line("A-SECRET-3", &supplier, 9.0, A_DAY)
+    ]);
+    let (status, result) = send(app.post("/v1/purchases/batch", &a, &batch)).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    let (_, listed) = send(app.get("/v1/purchases?external_ref=A-SECRET-2", &a)).await;
+    let (_, listed3) = send(app.get("/v1/purchases?external_ref=A-SECRET-3", &a)).await;
+    let a_batch_purchases = [listed, listed3]
+        .iter()
+        .map(|l| l["items"][0]["id"].as_str().expect("batch line").to_owned())
+        .collect();
+    let (_, default_policy) = send(app.get("/v1/policy", &a)).await;
+    let mut policy = default_policy["policy"].clone();
+    policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.77}]);
+    let (status, stored) = send(app.request(Method::PUT, "/v1/policy", &a).json(&policy)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    World {
+        a,
+        b,
+        supplier,
+        mine,
+        a_purchase,
+        a_batch_purchases,
+        a_refs: ["A-SECRET-1", "A-SECRET-2", "A-SECRET-3"]
+            .map(str::to_owned)
+            .to_vec(),
+    }
+}
+
+/// What A sees of its own data; must be the same before and after B's probes.
+async fn snapshot(app: &TestApp, w: &World) -> Value {
+    let mut purchases = Vec::new();
+    for id in std::iter::once(&w.a_purchase).chain(&w.a_batch_purchases) {
+        let (status, purchase) = send(app.get(&format!("/v1/purchases/{id}"), &w.a)).await;
+        assert_eq!(status, StatusCode::OK, "A reads its own purchase {id}");
+        purchases.push(purchase);
+    }
+    let (_, list) = send(app.get("/v1/purchases?limit=500", &w.a)).await;
+    let (_, policy) = send(app.get("/v1/policy", &w.a)).await;
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2025-01-01&to=2025-12-31", &w.a)).await;
+    let (_, me) = send(app.get("/v1/me", &w.a)).await;
+    json!({"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me})
+}
+
+/// Asserts that `body` mentions none of A's ids, references or organisation.
+fn assert_nothing_of_a(operation: &str, w: &World, body: &Value) {
+    let text = body.to_string();
+    let secrets = std::iter::once(&w.a.org_id)
+        .chain(std::iter::once(&w.a_purchase))
+        .chain(&w.a_batch_purchases)
+        .chain(&w.a_refs);
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "{operation}: B's answer contains A's {secret}: {body}"
+        );
+    }
+}
+
+/// B's probe of one tenant-owned operation. A new tenant-owned operation needs an arm here.
+async fn probe(app: &TestApp, w: &World, operation: &str) {
+    let b = &w.b;
+    match operation {
+        "get_me" => {
+            let (status, me) = send(app.get("/v1/me", b)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_nothing_of_a(operation, w, &me);
+        }
+        "get_organisation" => {
+            let response = send_raw(app.get(&format!("/v1/organisations/{}", w.a.org_id), b)).await;
+            assert_problem(response, 404).await;
+            let (status, own) = send(app.get(&format!("/v1/organisations/{}", b.org_id), b)).await;
+            assert_eq!(status, StatusCode::OK, "its own organisation: {own}");
+        }
+        "list_audit_events" => {
+            for query in [
+                String::from("limit=500"),
+                format!("entity_id={}", w.a_purchase),
+                String::from("entity_type=purchase"),
+                String::from("entity_type=sourcing_policy"),
+            ] {
+                let (status, events) = send(app.get(&format!("/v1/audit-events?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {events}");
+                assert_nothing_of_a(operation, w, &events);
+            }
+        }
+        "list_purchases" => {
+            for query in [
+                String::from("limit=500"),
+                String::from("external_ref=A-SECRET-1"),
+                format!("supplier_party_id={}", w.supplier),
+                String::from("from=2025-01-01"),
+            ] {
+                let (status, list) = send(app.get(&format!("/v1/purchases?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
+        "get_purchase" => {
+            for id in std::iter::once(&w.a_purchase).chain(&w.a_batch_purchases) {
+                let response = send_raw(app.get(&format!("/v1/purchases/{id}"), b)).await;
+                assert_problem(response, 404).await;
+            }
+        }
+        "delete_purchase" => {
+            for id in std::iter::once(&w.a_purchase).chain(&w.a_batch_purchases) {
+                let response =
+                    send_raw(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), b)).await;
+                assert_problem(response, 404).await;
+            }
+        }
+        "create_purchase" => {
+            // The same external_ref is another line of another organisation: created, not an
+            // update of A's.
+            let (status, created) = send(app.post(
+                "/v1/purchases",
+                b,
+                &line("A-SECRET-1", &w.supplier, 1.0, B_DAY),
+            ))
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            assert_eq!(created["result"], "created");
+            assert_ne!(
+                created["purchase"]["id"].as_str(),
+                Some(w.a_purchase.as_str())
+            );
+            // Declaring A's... nothing: a declared origin names catalog facilities only.
+            let mut with_origin = line("B-OWN-1", &w.supplier, 1.0, B_DAY);
+            with_origin["declared_origin"] = json!([{"facility_id": w.mine, "share": 1.0}]);
+            let (status, _) = send(app.post("/v1/purchases", b, &with_origin)).await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        "create_purchases_batch" => {
+            let batch = json!([
+                line("A-SECRET-2", &w.supplier, 2.0, B_DAY),
+                line("A-SECRET-3", &w.supplier, 3.0, B_DAY)
+            ]);
+            let (status, result) = send(app.post("/v1/purchases/batch", b, &batch)).await;
+            assert_eq!(status, StatusCode::OK, "{result}");
+            assert_eq!(
+                result["created"], 2,
+                "B's own lines, not updates of A's: {result}"
+            );
+            let csv = format!(
+                "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n\
+                 A-SECRET-2,{},gold,4,kg,{B_DAY}\n",
+                w.supplier
+            );
+            let (status, result) = send(
+                app.request(Method::POST, "/v1/purchases/batch", b)
+                    .header("content-type", "text/csv")
+                    .body(csv),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{result}");
+            assert_eq!(
+                result["updated"], 1,
+                "B's own line of the JSON batch: {result}"
+            );
+        }
+        "get_policy" => {
+            let (status, policy) = send(app.get("/v1/policy", b)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(policy["source"], "default", "not A's policy: {policy}");
+            assert!(!policy.to_string().contains("0.77"), "{policy}");
+        }
+        "put_policy" => {
+            let (_, current) = send(app.get("/v1/policy", b)).await;
+            let mut policy = current["policy"].clone();
+            policy["targets"] =
+                json!([{"metric": "unknown", "comparison": "at_most", "share": 0.5}]);
+            let (status, stored) =
+                send(app.request(Method::PUT, "/v1/policy", b).json(&policy)).await;
+            assert_eq!(status, StatusCode::OK, "{stored}");
+        }
+        "get_sourcing_mix" => {
+            for query in [
+                "from=2025-01-01&to=2025-12-31",
+                "from=2025-01-01&to=2025-12-31&group_by=supplier",
+                "from=2025-01-01&to=2025-12-31&group_by=month,country",
+            ] {
+                let (status, mix) = send(app.get(&format!("/v1/sourcing-mix?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {mix}");
+                assert_eq!(
+                    mix["overall"]["total_mg"], 0,
+                    "{query}: A's lines counted: {mix}"
+                );
+                assert_nothing_of_a(operation, w, &mix);
+            }
+            let csv = send_raw(
+                app.get(
+                    "/v1/sourcing-mix?from=2025-01-01&to=2025-12-31&group_by=supplier",
+                    b,
+                )
+                .header("accept", "text/csv"),
+            )
+            .await;
+            assert_eq!(csv.status(), StatusCode::OK);
+            let text = csv.text().await.unwrap_or_default();
+            assert!(
+                !text.contains(&w.supplier),
+                "A's supplier row in B's CSV: {text}"
+            );
+        }
+        other => panic!(
+            "tenant-owned operation {other} has no cross-organisation probe: add an arm to \
+             `probe` in tests/api/isolation.rs"
+        ),
+    }
+}
+
+async fn tenant_owned_operations_never_cross_organisations(app: TestApp) {
+    let operations = operations(&app).await;
+    let w = world(&app).await;
+    let before = snapshot(&app, &w).await;
+    // Reads and aggregates first, then writes: every probe runs against A's full data.
+    let mut tenant_owned: Vec<(&String, &Operation)> = operations
+        .iter()
+        .filter(|(id, _)| class_of(id) == Some(TenantOwned))
+        .collect();
+    tenant_owned.sort_by_key(|(_, op)| op.method != Method::GET);
+    assert!(tenant_owned.len() >= 11, "{tenant_owned:?}");
+    for (id, _) in &tenant_owned {
+        probe(&app, &w, id).await;
+    }
+    let after = snapshot(&app, &w).await;
+    assert_eq!(before, after, "A's data changed while B probed it");
+}
+
+/// A request that reaches an admin or catalog-write operation's scope check: path parameters
+/// filled with real ids and a valid body, so only the scope can refuse it.
+fn admin_request(
+    app: &TestApp,
+    w: &World,
+    id: &str,
+    op: &Operation,
+    who: &Client,
+) -> reqwest::RequestBuilder {
+    let path = op
+        .path
+        .replace("{client_id}", &w.b.client_id)
+        .replace("{id}", &w.b.org_id);
+    let body = match id {
+        "create_organisation" => Some(json!({"name": "Sneaky Ltd", "kind": "operator"})),
+        "create_client" => Some(json!({"name": "sneaky", "scopes": ["purchases:read"]})),
+        _ if op.method == Method::POST
+            || op.method == Method::PATCH
+            || op.method == Method::PUT =>
+        {
+            Some(json!({}))
+        }
+        _ => None,
+    };
+    let request = app.request(op.method.clone(), &path, who);
+    match body {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+}
+
+async fn admin_operations_refuse_purchasers(app: TestApp) {
+    let operations = operations(&app).await;
+    let w = world(&app).await;
+    let admins: Vec<_> = operations
+        .iter()
+        .filter(|(id, _)| class_of(id) == Some(Admin))
+        .collect();
+    assert!(admins.len() >= 5, "{admins:?}");
+    for (id, op) in admins {
+        let response = send_raw(admin_request(&app, &w, id, op, &w.a)).await;
+        let status = response.status();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{id} with a purchaser token");
+        assert_problem(response, 403).await;
+    }
+    // Nothing was registered or revoked: B's client still gets tokens.
+    let token = app.token(&w.b.client_id, &w.b.secret).await;
+    assert!(!token.is_empty());
+    let (_, orgs) = send(app.get("/v1/organisations?limit=500", &app.operator)).await;
+    assert!(!orgs.to_string().contains("Sneaky Ltd"), "{orgs}");
+}
+
+async fn catalog_changes_refuse_purchasers(app: TestApp) {
+    let operations = operations(&app).await;
+    let w = world(&app).await;
+    let writes: Vec<_> = operations
+        .iter()
+        .filter(|(id, op)| class_of(id) == Some(Catalog) && op.method != Method::GET)
+        .collect();
+    assert!(writes.len() >= 9, "{writes:?}");
+    for (id, op) in writes {
+        let path = op.path.replace("{id}", &w.mine);
+        let body = if path.ends_with("/batch") {
+            json!([])
+        } else {
+            json!({})
+        };
+        let response = send_raw(app.request(op.method.clone(), &path, &w.a).json(&body)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{id} with a purchaser token"
+        );
+        assert_problem(response, 403).await;
+    }
+}
+
+both_backends!(
+    every_operation_is_classified,
+    tenant_owned_operations_never_cross_organisations,
+    admin_operations_refuse_purchasers,
+    catalog_changes_refuse_purchasers,
+);
