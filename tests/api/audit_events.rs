@@ -90,8 +90,14 @@ async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
         403,
     )
     .await;
-    let catalog_only = app.organisation("Reader", "purchaser", &["catalog:read"]).await;
-    assert_problem(send_raw(app.get("/v1/audit-events", &catalog_only)).await, 403).await;
+    let catalog_only = app
+        .organisation("Reader", "purchaser", &["catalog:read"])
+        .await;
+    assert_problem(
+        send_raw(app.get("/v1/audit-events", &catalog_only)).await,
+        403,
+    )
+    .await;
     // A second operator keeps the catalog with only catalog:write.
     let curator = app
         .organisation("Curator", "operator", &["catalog:read", "catalog:write"])
