@@ -16,6 +16,7 @@ mod health;
 mod openapi;
 mod organisations;
 mod parties;
+mod provenance;
 mod purchases;
 mod schemes;
 mod sourcing_mix;
