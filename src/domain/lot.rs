@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ids::{FacilityId, LotId, PartyId};
+use super::ids::{CustodyEventId, FacilityId, LotId, PartyId};
 use super::purchase::{external_ref, purchase_date};
 use super::quantity::{Quantity, QuantityInput};
 use super::vocabulary::{ChainOfCustody, CustodyEventType, LotForm, Mineral};
@@ -163,6 +163,8 @@ pub struct LotAmount {
 /// A validated custody event (syntax only: references are checked against the database).
 #[derive(Clone, Debug)]
 pub struct EventLine {
+    /// A given id (the demo's fixed ids); `None`: a new one.
+    pub id: Option<CustodyEventId>,
     pub event_type: CustodyEventType,
     pub occurred_on: NaiveDate,
     pub external_ref: Option<String>,
@@ -395,6 +397,7 @@ impl EventLine {
             return Err(errors);
         }
         Ok(EventLine {
+            id: None,
             event_type: event,
             occurred_on: input.occurred_on,
             external_ref,

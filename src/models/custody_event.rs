@@ -301,7 +301,7 @@ fn record_one(
     let lots_q = side(&line.lots);
     let inputs_q = side(&line.inputs);
     let outputs_q = side(&line.outputs);
-    let id = CustodyEventId::generate().to_string();
+    let id = line.id.unwrap_or_else(CustodyEventId::generate).to_string();
     let now = time::to_db(time::now());
     let documents = serde_json::to_string(&line.documents).map_err(ApiError::internal)?;
     diesel::insert_into(custody_events::table)

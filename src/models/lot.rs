@@ -132,6 +132,16 @@ pub fn create(
     organisation: OrganisationId,
     line: &LotLine,
 ) -> Result<LotRecord, ApiError> {
+    create_with_id(conn, organisation, LotId::generate(), line)
+}
+
+/// [`create`] with a given id (the demo's fixed, name-based ids).
+pub fn create_with_id(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    id: LotId,
+    line: &LotLine,
+) -> Result<LotRecord, ApiError> {
     let org = organisation.to_string();
     let mut errors = Vec::new();
     let taken: i64 = lots::table
@@ -160,7 +170,7 @@ pub fn create(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let id = LotId::generate().to_string();
+    let id = id.to_string();
     diesel::insert_into(lots::table)
         .values((
             lots::organisation_id.eq(&org),

@@ -15,10 +15,11 @@ use crate::domain::ids::OrganisationId;
 use crate::domain::policy::SourcingPolicy;
 use crate::domain::provenance::{LotQuantity, Trace, TraceError, YieldTolerance, trace_many};
 use crate::domain::red_flags::{FacilityFacts, RedFlag, RedFlagContext, red_flags};
-use crate::domain::vocabulary::{CoexistenceStatus, FacilityKind, Mineral, MiningScale};
+use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale};
 use crate::error::ApiError;
 use crate::models::catalog::{CHUNK, parse_stored};
 use crate::models::certificate_facts::{self, Subject};
+use crate::models::facility::CoexistenceAgreement;
 use crate::models::lot_graph::{self, LoadedGraph, MAX_DEPTH};
 use crate::models::policy;
 
@@ -89,7 +90,14 @@ pub fn facility_infos(
                 cahra: cahra != 0,
                 cahra_basis,
                 asm_presence: asm.map(|a| a != 0),
-                coexistence: coexistence.as_deref().and_then(CoexistenceStatus::parse),
+                coexistence: coexistence
+                    .as_deref()
+                    .map(|json| {
+                        serde_json::from_str::<CoexistenceAgreement>(json)
+                            .map(|a| a.status)
+                            .map_err(|e| ApiError::internal(format!("stored agreement: {e}")))
+                    })
+                    .transpose()?,
                 certificates: certificates.remove(&id).unwrap_or_default(),
             };
             infos.insert(id, FacilityInfo { name, facts });
