@@ -195,11 +195,7 @@ fn seed_ancestry(bench: &Bench, mines: &[String], plants: &[String]) -> String {
     let mut rng = Rng(0x0e0e_5eed_0b3e_2026);
     let tiers: Vec<Vec<String>> = TIERS
         .iter()
-        .map(|n| {
-            (0..*n)
-                .map(|_| uuid::Uuid::new_v4().to_string())
-                .collect()
-        })
+        .map(|n| (0..*n).map(|_| uuid::Uuid::new_v4().to_string()).collect())
         .collect();
     let mut lots = Vec::new();
     let mut events = Vec::new();
@@ -350,38 +346,32 @@ async fn main() {
                 .unwrap_or(0);
         }
         let route = median(samples);
-        let (load, loaded, attribution, model, cte, cte_lots) =
-            tokio::task::block_in_place(|| {
-                let mut conn = connect(&bench);
-                let org = bench.buyer.to_string();
-                let roots = vec![root.clone()];
-                let (load, loaded) = timed(env.runs, || {
-                    lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
-                });
-                let quantity = [LotQuantity {
-                    lot_id: root.clone(),
-                    quantity_mg: 1_000_000,
-                }];
-                let (attribution, _) = timed(env.runs, || {
-                    trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
-                });
-                let (model, _) = timed(env.runs, || {
-                    let context = TraceContext::load(&mut conn, bench.buyer, &roots).unwrap();
-                    context
-                        .evaluate(&quantity, None, None, YieldTolerance::NONE)
-                        .unwrap()
-                });
-                let (cte, cte_lots) = timed(env.runs, || {
-                    lot_graph::ancestry_size_by_recursive_sql(
-                        &mut conn,
-                        &org,
-                        &root,
-                        MAX_DEPTH as i32,
-                    )
-                    .unwrap()
-                });
-                (load, loaded, attribution, model, cte, cte_lots)
+        let (load, loaded, attribution, model, cte, cte_lots) = tokio::task::block_in_place(|| {
+            let mut conn = connect(&bench);
+            let org = bench.buyer.to_string();
+            let roots = vec![root.clone()];
+            let (load, loaded) = timed(env.runs, || {
+                lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
             });
+            let quantity = [LotQuantity {
+                lot_id: root.clone(),
+                quantity_mg: 1_000_000,
+            }];
+            let (attribution, _) = timed(env.runs, || {
+                trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
+            });
+            let (model, _) = timed(env.runs, || {
+                let context = TraceContext::load(&mut conn, bench.buyer, &roots).unwrap();
+                context
+                    .evaluate(&quantity, None, None, YieldTolerance::NONE)
+                    .unwrap()
+            });
+            let (cte, cte_lots) = timed(env.runs, || {
+                lot_graph::ancestry_size_by_recursive_sql(&mut conn, &org, &root, MAX_DEPTH as i32)
+                    .unwrap()
+            });
+            (load, loaded, attribution, model, cte, cte_lots)
+        });
         eprintln!(
             "[{backend}] {reached} lots reached; route {}, load {} ({} queries), attribution {}, model {}, CTE {} ({cte_lots} lots)",
             ms(route),

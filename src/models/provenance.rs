@@ -22,6 +22,7 @@ use crate::models::certificate_facts::{self, Subject};
 use crate::models::facility::CoexistenceAgreement;
 use crate::models::lot_graph::{self, LoadedGraph, MAX_DEPTH};
 use crate::models::policy;
+use crate::models::purchase::PurchaseFilter;
 
 /// What a trace shows of a facility besides the facts the rules read.
 #[derive(Clone, Debug)]
@@ -237,4 +238,34 @@ pub fn purchases_with_lots(
             },
         )
         .collect()
+}
+
+/// Milligrams bought in the filter's scope on purchases that name no lot.
+pub fn bought_without_lot(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    filter: &PurchaseFilter,
+) -> Result<i64, ApiError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let mut query = purchases::table
+        .filter(purchases::organisation_id.eq(organisation.to_string()))
+        .filter(purchases::lot_id.is_null())
+        .select(sql::<BigInt>(
+            "CAST(COALESCE(SUM(quantity_mg), 0) AS BIGINT)",
+        ))
+        .into_boxed();
+    if let Some(supplier) = filter.supplier {
+        query = query.filter(purchases::supplier_party_id.eq(supplier.to_string()));
+    }
+    if let Some(mineral) = filter.mineral {
+        query = query.filter(purchases::mineral.eq(mineral.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(purchases::purchased_on.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(purchases::purchased_on.le(to));
+    }
+    Ok(query.get_result(conn)?)
 }

@@ -23,7 +23,9 @@ use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{Mineral, MiningScale};
 use crate::error::ApiError;
 use crate::http::extract::ApiQuery;
-use crate::models::provenance::{Evaluated, PurchaseScope, TraceContext, purchases_with_lots};
+use crate::models::provenance::{
+    Evaluated, PurchaseScope, TraceContext, bought_without_lot, purchases_with_lots,
+};
 use crate::models::{lot, purchase};
 use crate::state::AppState;
 
@@ -379,7 +381,7 @@ pub async fn trace_party(
                 to: query.to,
                 ..Default::default()
             };
-            let total_untraced = untraced_total(conn, organisation, &filter)?;
+            let total_untraced = bought_without_lot(conn, organisation, &filter)?;
             let with_lots = purchases_with_lots(
                 conn,
                 organisation,
@@ -425,36 +427,4 @@ pub async fn trace_party(
         .await?;
     view.map(|v| HttpResponse::Ok().json(v))
         .ok_or_else(|| ApiError::not_found(format!("no purchase from party {id} in this period")))
-}
-
-/// Milligrams bought in the filter's scope on purchases that name no lot.
-fn untraced_total(
-    conn: &mut crate::db::DbConn,
-    organisation: crate::domain::ids::OrganisationId,
-    filter: &purchase::PurchaseFilter,
-) -> Result<i64, ApiError> {
-    use crate::db::schema::purchases;
-    use diesel::dsl::sql;
-    use diesel::prelude::*;
-    use diesel::sql_types::BigInt;
-    let mut query = purchases::table
-        .filter(purchases::organisation_id.eq(organisation.to_string()))
-        .filter(purchases::lot_id.is_null())
-        .select(sql::<BigInt>(
-            "CAST(COALESCE(SUM(quantity_mg), 0) AS BIGINT)",
-        ))
-        .into_boxed();
-    if let Some(supplier) = filter.supplier {
-        query = query.filter(purchases::supplier_party_id.eq(supplier.to_string()));
-    }
-    if let Some(mineral) = filter.mineral {
-        query = query.filter(purchases::mineral.eq(mineral.as_str()));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(purchases::purchased_on.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(purchases::purchased_on.le(to));
-    }
-    Ok(query.get_result(conn)?)
 }
