@@ -231,7 +231,12 @@ fn record_one(
     let used: Vec<&LotAmount> = line.inputs.iter().chain(&line.lots).collect();
     if !used.is_empty() {
         let used_ids: Vec<String> = used.iter().map(|a| a.lot.to_string()).collect();
-        let loaded = lot_graph::load(conn, org, &used_ids, MAX_DEPTH)?;
+        // The whole ancestry is needed to find cycles; a transfer only needs the lots' origins.
+        let depth = match line.event_type {
+            CustodyEventType::Transformation => MAX_DEPTH,
+            _ => 0,
+        };
+        let loaded = lot_graph::load(conn, org, &used_ids, depth)?;
         let early: BTreeSet<String> =
             consumed_before_exists(&loaded.graph, &used_ids, line.occurred_on)
                 .into_iter()
