@@ -12,6 +12,7 @@ mod cli;
 mod conventions;
 mod demo;
 mod facilities;
+mod hardening;
 mod health;
 mod isolation;
 mod openapi;
