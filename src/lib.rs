@@ -10,6 +10,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod import;
+#[cfg(test)]
+mod input_properties;
 pub mod models;
 pub mod openapi;
 pub mod routes;

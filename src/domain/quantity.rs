@@ -204,8 +204,13 @@ impl Quantity {
             .checked_mul(denominator)
             .ok_or(QuantityError::TooLarge)?;
         let mg = if unit == MassUnit::TroyOz {
-            // Round half away from zero (values are positive here).
-            (product * 2 + divisor) / (divisor * 2)
+            // Round half away from zero (values are positive here). Checked: a huge CSV value
+            // in troy ounces overflowed here (found by the property tests).
+            let doubled = product
+                .checked_mul(2)
+                .and_then(|p| p.checked_add(divisor))
+                .ok_or(QuantityError::TooLarge)?;
+            doubled / divisor.checked_mul(2).ok_or(QuantityError::TooLarge)?
         } else {
             if product % divisor != 0 {
                 return Err(QuantityError::TooPrecise {
@@ -311,6 +316,14 @@ mod tests {
         assert_eq!(q(0.3, MassUnit::T), Ok(300_000_000));
         assert_eq!(q(1.000001, MassUnit::Kg), Ok(1_000_001));
         assert_eq!(q(1e6, MassUnit::T), Ok(MAX_MG));
+    }
+
+    #[test]
+    fn huge_troy_ounces_are_too_large_not_an_overflow() {
+        assert_eq!(
+            Quantity::from_text("9223372036854775807e10", MassUnit::TroyOz),
+            Err(QuantityError::TooLarge)
+        );
     }
 
     #[test]

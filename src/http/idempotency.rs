@@ -28,7 +28,7 @@ fn storable(status: StatusCode) -> bool {
     status.is_success() || matches!(status.as_u16(), 400 | 404 | 410 | 413 | 415 | 422)
 }
 
-fn valid_key(key: &str) -> bool {
+pub(crate) fn valid_key(key: &str) -> bool {
     (1..=255).contains(&key.len()) && key.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 

@@ -17,7 +17,7 @@ pub fn of(req: &HttpRequest) -> Option<String> {
     req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
-fn acceptable(value: &str) -> bool {
+pub(crate) fn acceptable(value: &str) -> bool {
     (1..=128).contains(&value.len())
         && value
             .bytes()

@@ -13,6 +13,7 @@ mod conventions;
 mod custody_events;
 mod demo;
 mod facilities;
+mod hardening;
 mod health;
 mod isolation;
 mod lots;

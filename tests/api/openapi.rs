@@ -129,3 +129,45 @@ fn enum_values_are_the_wire_names() {
         "enum values that are not wire names: {bad:?}"
     );
 }
+
+/// Every OpenAPI link names an operation of the document and fills exactly its path parameters,
+/// and each creating operation links to the reads that take the id it returns.
+#[test]
+fn links_point_at_real_operations() {
+    let doc: Value = serde_json::from_str(&generated()).unwrap();
+    let mut paths_by_id = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for operation in item.as_object().unwrap().values() {
+            if let Some(id) = operation["operationId"].as_str() {
+                paths_by_id.insert(id.to_owned(), path.clone());
+            }
+        }
+    }
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for response in operation["responses"].as_object().into_iter().flatten() {
+                for (name, link) in response.1["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let target = link["operationId"].as_str().unwrap_or_default();
+                    let path = paths_by_id
+                        .get(target)
+                        .unwrap_or_else(|| panic!("link {name} names no operation: {target}"));
+                    let mut wanted: Vec<&str> = path
+                        .split('{')
+                        .skip(1)
+                        .filter_map(|p| p.split('}').next())
+                        .collect();
+                    let mut given: Vec<&str> = link["parameters"]
+                        .as_object()
+                        .map(|p| p.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    wanted.sort();
+                    given.sort();
+                    assert_eq!(given, wanted, "link {name} to {target}");
+                }
+            }
+        }
+    }
+    assert!(links >= 15, "{links} links");
+}

@@ -84,10 +84,12 @@ pub struct CertificationListQuery {
 )]
 pub struct CertificationPatch {
     /// The recorded status; a change is a history entry.
+    #[schema(nullable = false)]
     status: Option<CertificationStatus>,
     /// The level; a change is a history entry.
     level: Option<String>,
     /// The first valid day; a change is a history entry.
+    #[schema(nullable = false)]
     valid_from: Option<NaiveDate>,
     /// The last valid day, or null for open-ended; a change is a history entry.
     valid_until: Option<NaiveDate>,
@@ -100,9 +102,11 @@ pub struct CertificationPatch {
     /// The evidence digest; null to clear.
     evidence_sha256: Option<String>,
     /// The minerals in scope (replaces the list).
+    #[schema(nullable = false)]
     minerals: Option<Vec<Mineral>>,
     /// The day a change of status, level or validity takes effect (default today, UTC); not
     /// before the latest recorded change. Ignored when none of them changes.
+    #[schema(nullable = false)]
     effective_on: Option<NaiveDate>,
     /// Why it changed, kept in the history entry.
     reason: Option<String>,

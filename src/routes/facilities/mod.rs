@@ -41,14 +41,18 @@ pub const READ_ONLY: [&str; 3] = ["id", "created_at", "updated_at"];
 )]
 pub struct FacilityPatch {
     /// Name, 1 to 200 characters.
+    #[schema(nullable = false)]
     name: Option<String>,
     /// What it does.
+    #[schema(nullable = false)]
     kind: Option<FacilityKind>,
     /// Mines only: `asm` or `lsm`; null for other kinds.
     mining_scale: Option<MiningScale>,
     /// The minerals (replaces the list).
+    #[schema(nullable = false)]
     minerals: Option<Vec<Mineral>>,
     /// Country (ISO 3166-1 alpha-2).
+    #[schema(nullable = false)]
     country: Option<CountryCode>,
     /// ISO 3166-2 code or region name; null to clear.
     subdivision: Option<String>,
@@ -58,8 +62,10 @@ pub struct FacilityPatch {
     #[schema(value_type = Option<String>, format = Uuid)]
     operator_party_id: Option<String>,
     /// Identifiers (replaces the list).
+    #[schema(nullable = false)]
     identifiers: Option<Vec<FacilityIdentifier>>,
     /// Conflict-affected or high-risk area.
+    #[schema(nullable = false)]
     cahra: Option<bool>,
     /// Basis of the CAHRA designation; null to clear.
     cahra_basis: Option<String>,
@@ -68,6 +74,7 @@ pub struct FacilityPatch {
     /// LSM mines only; null to clear.
     coexistence_agreement: Option<input::CoexistenceAgreementInput>,
     /// `operating` or `closed`.
+    #[schema(nullable = false)]
     status: Option<FacilityStatus>,
 }
 

@@ -61,12 +61,15 @@ pub struct PartyListQuery {
 )]
 pub struct PartyPatch {
     /// Name, 1 to 200 characters.
+    #[schema(nullable = false)]
     name: Option<String>,
     /// The roles it plays (replaces the list).
+    #[schema(nullable = false)]
     roles: Option<Vec<PartyRole>>,
     /// Country of registration, or null to clear.
     country: Option<CountryCode>,
     /// Identifiers (replaces the list).
+    #[schema(nullable = false)]
     identifiers: Option<Vec<PartyIdentifier>>,
 }
 
