@@ -241,7 +241,15 @@ impl Quantity {
         if input.value > 1e18 {
             return Err(QuantityError::TooLarge);
         }
-        let value = Decimal::from_f64(input.value).ok_or(QuantityError::NotFinite)?;
+        if input.value <= 0.0 {
+            return Err(QuantityError::NotPositive);
+        }
+        // A finite positive value that has no exact decimal form here is far below a
+        // milligram (such as 5e-324): too precise, not "not a number".
+        let value = Decimal::from_f64(input.value).ok_or(QuantityError::TooPrecise {
+            unit: input.unit,
+            max_decimals: input.unit.max_decimals(),
+        })?;
         Quantity::new(value, input.unit)
     }
 
@@ -348,6 +356,11 @@ mod tests {
             Err(QuantityError::TooPrecise { .. })
         ));
         assert_eq!(q(1.1e6, MassUnit::T), Err(QuantityError::TooLarge));
+        assert!(matches!(
+            q(5e-324, MassUnit::G),
+            Err(QuantityError::TooPrecise { .. })
+        ));
+        assert_eq!(q(-5e-324, MassUnit::G), Err(QuantityError::NotPositive));
         assert_eq!(q(1e300, MassUnit::T), Err(QuantityError::TooLarge));
         assert_eq!(q(1e-10, MassUnit::TroyOz), Err(QuantityError::NotPositive));
     }
