@@ -17,8 +17,9 @@ use crate::domain::vocabulary::ChainOfCustody;
 use crate::error::ApiError;
 use crate::models::catalog::parse_stored;
 
-/// How many ids go into one `IN (…)` list.
-const CHUNK: usize = 1000;
+/// How many ids go into one `IN (…)` list (well below SQLite's 32,766 and PostgreSQL's 65,535
+/// bound parameters).
+const CHUNK: usize = 4000;
 
 /// The deepest ancestry a trace follows (transformations between a lot and its mines).
 pub const MAX_DEPTH: u32 = 32;
@@ -39,7 +40,6 @@ pub struct LoadedGraph {
 
 type LotRow = (String, i64, i16, Option<String>);
 type EventRow = (String, String, NaiveDate, Option<String>, Option<String>);
-type EventLotRow = (String, String, String, i64);
 
 /// Loads `roots` and their ancestry, `max_depth` transformations deep (plus the tier where the
 /// cap is reached, so the trace can tell a depth limit from a missing origin), with the
@@ -117,8 +117,8 @@ pub fn load(
     loaded.tiers = tier;
     loaded.facility_ids = facilities.into_iter().collect();
     let ids: Vec<String> = nodes.iter().map(|n| n.lot_id.clone()).collect();
-    let transfers = load_transfers(conn, organisation, &ids, &mut loaded.queries)?;
-    loaded.consumed = consumed(conn, organisation, &ids, &mut loaded.queries)?;
+    let (transfers, consumed) = uses_of(conn, organisation, &ids, &mut loaded.queries)?;
+    loaded.consumed = consumed;
     loaded.graph = LotGraph::new(nodes, transfers);
     Ok(loaded)
 }
@@ -130,58 +130,68 @@ fn load_origins(
     event_ids: &[String],
     queries: &mut usize,
 ) -> Result<HashMap<String, Origin>, ApiError> {
+    // Every extraction and transformation has at least one output, so joining the events to
+    // their lots reads both in one query.
+    type Row = (
+        String,
+        String,
+        String,
+        i64,
+        String,
+        NaiveDate,
+        Option<String>,
+        Option<String>,
+    );
     let mut events: Vec<EventRow> = Vec::new();
-    let mut event_lots: Vec<EventLotRow> = Vec::new();
-    for chunk in event_ids.chunks(CHUNK) {
-        events.extend(
-            custody_events::table
-                .filter(custody_events::organisation_id.eq(organisation))
-                .filter(custody_events::id.eq_any(chunk))
-                .select((
-                    custody_events::id,
-                    custody_events::event_type,
-                    custody_events::occurred_on,
-                    custody_events::facility_id,
-                    custody_events::chain_of_custody,
-                ))
-                .load::<EventRow>(conn)?,
-        );
-        event_lots.extend(
-            custody_event_lots::table
-                .filter(custody_event_lots::organisation_id.eq(organisation))
-                .filter(custody_event_lots::event_id.eq_any(chunk))
-                .filter(custody_event_lots::direction.ne("transferred"))
-                .order((
-                    custody_event_lots::event_id,
-                    custody_event_lots::direction,
-                    custody_event_lots::lot_id,
-                ))
-                .select((
-                    custody_event_lots::event_id,
-                    custody_event_lots::direction,
-                    custody_event_lots::lot_id,
-                    custody_event_lots::quantity_mg,
-                ))
-                .load::<EventLotRow>(conn)?,
-        );
-        *queries += 2;
-    }
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
-    for (event, direction, lot_id, quantity_mg) in event_lots {
-        let entry = sides.entry(event).or_default();
-        let q = LotQuantity {
-            lot_id,
-            quantity_mg,
-        };
-        if direction == "input" {
-            entry.0.push(q);
-        } else {
-            entry.1.push(q);
+    for chunk in event_ids.chunks(CHUNK) {
+        let rows: Vec<Row> = custody_event_lots::table
+            .inner_join(
+                custody_events::table.on(custody_events::organisation_id
+                    .eq(custody_event_lots::organisation_id)
+                    .and(custody_events::id.eq(custody_event_lots::event_id))),
+            )
+            .filter(custody_event_lots::organisation_id.eq(organisation))
+            .filter(custody_event_lots::event_id.eq_any(chunk))
+            .filter(custody_event_lots::direction.ne("transferred"))
+            .select((
+                custody_event_lots::event_id,
+                custody_event_lots::direction,
+                custody_event_lots::lot_id,
+                custody_event_lots::quantity_mg,
+                custody_events::event_type,
+                custody_events::occurred_on,
+                custody_events::facility_id,
+                custody_events::chain_of_custody,
+            ))
+            .load(conn)?;
+        *queries += 1;
+        for (event, direction, lot_id, quantity_mg, event_type, occurred_on, facility, chain) in
+            rows
+        {
+            let entry = match sides.get_mut(&event) {
+                Some(entry) => entry,
+                None => {
+                    events.push((event.clone(), event_type, occurred_on, facility, chain));
+                    sides.entry(event).or_default()
+                }
+            };
+            let q = LotQuantity {
+                lot_id,
+                quantity_mg,
+            };
+            if direction == "input" {
+                entry.0.push(q);
+            } else {
+                entry.1.push(q);
+            }
         }
     }
     let mut origins = HashMap::new();
     for (id, event_type, occurred_on, facility, chain) in events {
-        let (inputs, outputs) = sides.remove(&id).unwrap_or_default();
+        let (mut inputs, mut outputs) = sides.remove(&id).unwrap_or_default();
+        inputs.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
+        outputs.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         let facility_id = facility.unwrap_or_default();
         let origin = match event_type.as_str() {
             "extraction" => Origin::Extraction(Extraction {
@@ -208,14 +218,19 @@ fn load_origins(
     Ok(origins)
 }
 
-/// Every transfer of these lots, with its parties and date.
-fn load_transfers(
+/// Milligrams consumed from each lot, by lot id.
+type Consumed = Vec<(String, i64)>;
+
+/// Every transfer of these lots (with its parties and date) and the milligrams consumed from
+/// each by every recorded transformation, in one query per chunk.
+fn uses_of(
     conn: &mut DbConn,
     organisation: &str,
     lot_ids: &[String],
     queries: &mut usize,
-) -> Result<Vec<TransferEdge>, ApiError> {
+) -> Result<(Vec<TransferEdge>, Consumed), ApiError> {
     type Row = (
+        String,
         String,
         String,
         i64,
@@ -224,6 +239,7 @@ fn load_transfers(
         Option<String>,
     );
     let mut transfers = Vec::new();
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for chunk in lot_ids.chunks(CHUNK) {
         let rows: Vec<Row> = custody_event_lots::table
             .inner_join(
@@ -233,10 +249,11 @@ fn load_transfers(
             )
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::lot_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.eq("transferred"))
+            .filter(custody_event_lots::direction.ne("output"))
             .select((
                 custody_event_lots::event_id,
                 custody_event_lots::lot_id,
+                custody_event_lots::direction,
                 custody_event_lots::quantity_mg,
                 custody_events::occurred_on,
                 custody_events::from_party_id,
@@ -244,18 +261,23 @@ fn load_transfers(
             ))
             .load(conn)?;
         *queries += 1;
-        for (event_id, lot_id, quantity_mg, occurred_on, from, to) in rows {
-            transfers.push(TransferEdge {
-                event_id,
-                lot_id,
-                from_party: from.unwrap_or_default(),
-                to_party: to.unwrap_or_default(),
-                quantity_mg,
-                occurred_on,
-            });
+        for (event_id, lot_id, direction, quantity_mg, occurred_on, from, to) in rows {
+            if direction == "input" {
+                let total = totals.entry(lot_id).or_default();
+                *total = total.saturating_add(quantity_mg);
+            } else {
+                transfers.push(TransferEdge {
+                    event_id,
+                    lot_id,
+                    from_party: from.unwrap_or_default(),
+                    to_party: to.unwrap_or_default(),
+                    quantity_mg,
+                    occurred_on,
+                });
+            }
         }
     }
-    Ok(transfers)
+    Ok((transfers, totals.into_iter().collect()))
 }
 
 /// Milligrams consumed from each of these lots by every recorded transformation.

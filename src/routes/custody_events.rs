@@ -115,7 +115,7 @@ pub enum CustodyEventsRequest {
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum CustodyEventsWritten {
-    One(WrittenEvent),
+    One(Box<WrittenEvent>),
     Batch(WrittenEvents),
 }
 
@@ -222,11 +222,11 @@ pub async fn create_custody_events(
     let answer = if is_batch {
         CustodyEventsWritten::Batch(WrittenEvents { events: views })
     } else {
-        CustodyEventsWritten::One(
+        CustodyEventsWritten::One(Box::new(
             views
                 .pop()
                 .ok_or_else(|| ApiError::internal("no event written"))?,
-        )
+        ))
     };
     Ok(HttpResponse::Created().json(answer))
 }
