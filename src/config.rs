@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::db::{Backend, DatabaseUrl, PoolSettings};
+use crate::domain::provenance::YieldTolerance;
 
 /// Every setting, read from the environment variable named in brackets (or the flag).
 #[derive(Args, Clone, Debug, Default)]
@@ -183,6 +184,16 @@ pub struct Settings {
         default_value_t = 30
     )]
     pub shutdown_timeout_seconds: u64,
+
+    /// How much heavier than its inputs a transformation's outputs may be before it is flagged
+    /// (`mass_balance_exceeded`), as a decimal fraction: `0.02` is 2%.
+    #[arg(
+        long,
+        env = "ORETRACE_YIELD_TOLERANCE",
+        global = true,
+        default_value = "0.02"
+    )]
+    pub yield_tolerance: String,
 }
 
 /// How tokens are signed.
@@ -228,7 +239,13 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     pub idempotency_ttl: Duration,
     pub shutdown_timeout: Duration,
+    /// The yield tolerance of transformations (`ORETRACE_YIELD_TOLERANCE`).
+    pub yield_tolerance: YieldTolerance,
 }
+
+/// Outputs up to 2% heavier than inputs pass unflagged unless `ORETRACE_YIELD_TOLERANCE` says
+/// otherwise.
+pub const DEFAULT_YIELD_TOLERANCE: &str = "0.02";
 
 pub const DEFAULT_KEY_FILE: &str = "oretrace-signing-key.pem";
 
@@ -270,6 +287,12 @@ impl Config {
                     .into(),
             );
         }
+        let tolerance = match settings.yield_tolerance.trim() {
+            "" => DEFAULT_YIELD_TOLERANCE,
+            text => text,
+        };
+        let yield_tolerance = YieldTolerance::from_decimal(tolerance)
+            .map_err(|e| format!("ORETRACE_YIELD_TOLERANCE: {e}"))?;
         Ok(Config {
             database_url,
             embedded_default,
@@ -304,6 +327,7 @@ impl Config {
                 .collect(),
             idempotency_ttl: Duration::from_secs(settings.idempotency_ttl_hours.max(1) * 3600),
             shutdown_timeout: Duration::from_secs(settings.shutdown_timeout_seconds),
+            yield_tolerance,
         })
     }
 
@@ -326,6 +350,7 @@ impl Config {
             token_rate_limit_per_minute: 60,
             idempotency_ttl_hours: 24,
             shutdown_timeout_seconds: 30,
+            yield_tolerance: "0.02".into(),
             ..Settings::default()
         };
         let mut config = match Config::from_settings(&settings) {

@@ -57,6 +57,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         (name = "certifications", description = "Certificates, their history and their status on any date"),
         (name = "audit", description = "Who changed what, and when"),
         (name = "purchases", description = "The organisation's purchase lines from its ERP"),
+        (name = "provenance", description = "Lots, custody events, tracing to mines of origin, and red flags"),
         (name = "health", description = "Probes and metrics"),
     )
 )]

@@ -3,6 +3,7 @@
 //! an empty database, and only for the embedded default or with `--demo`.
 
 pub mod catalog;
+pub mod provenance;
 pub mod purchases;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<Option<DemoCredentials>, ApiEr
             today,
         )?;
         purchases::seed(conn, purchaser.id, &catalog, today)?;
+        provenance::seed(conn, purchaser.id, &catalog, today)?;
         Ok(Some(DemoCredentials {
             operator_organisation_id: operator.id.to_string(),
             operator_client_id: operator_client.client_id,
@@ -126,6 +128,10 @@ Demo data is loaded (fictional organisations). Get a token for the demo purchase
 The demo catalog (fictional mines, smelters, refiners and certificates) is shared reference data:
   curl -s "{base_url}/v1/facilities?identifier=rmi_cid:CID009901" -H "Authorization: Bearer $TOKEN"
   curl -s "{base_url}/v1/certifications?effective_status=active" -H "Authorization: Bearer $TOKEN"
+
+Supplier provenance: the demo's traced purchases, and the red flags their chains raise:
+  curl -s "{base_url}/v1/purchases?external_ref=DEMO-PROV-GOLD-01" -H "Authorization: Bearer $TOKEN"
+  curl -s "{base_url}/v1/red-flags" -H "Authorization: Bearer $TOKEN"
 
 Demo operator (admin, catalog:write): client_id={oid} client_secret={osecret}
 Interactive docs: {base_url}/docs   Catalog walkthrough: README.md, "Catalog"

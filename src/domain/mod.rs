@@ -5,6 +5,7 @@ pub mod country;
 pub mod facility;
 pub mod identifiers;
 pub mod ids;
+pub mod lot;
 pub mod mix;
 pub mod policy;
 pub mod provenance;

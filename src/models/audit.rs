@@ -83,10 +83,14 @@ pub enum EntityType {
     PurchaseBatch,
     /// The organisation's sourcing policy.
     SourcingPolicy,
+    /// A lot of material.
+    Lot,
+    /// A custody event (extraction, transfer, transformation).
+    CustodyEvent,
 }
 
 impl EntityType {
-    pub const ALL: [EntityType; 8] = [
+    pub const ALL: [EntityType; 10] = [
         EntityType::Facility,
         EntityType::Party,
         EntityType::Certification,
@@ -95,6 +99,8 @@ impl EntityType {
         EntityType::Purchase,
         EntityType::PurchaseBatch,
         EntityType::SourcingPolicy,
+        EntityType::Lot,
+        EntityType::CustodyEvent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +113,8 @@ impl EntityType {
             EntityType::Purchase => "purchase",
             EntityType::PurchaseBatch => "purchase_batch",
             EntityType::SourcingPolicy => "sourcing_policy",
+            EntityType::Lot => "lot",
+            EntityType::CustodyEvent => "custody_event",
         }
     }
 
@@ -119,7 +127,9 @@ impl EntityType {
             | EntityType::ApiClient
             | EntityType::Purchase
             | EntityType::PurchaseBatch
-            | EntityType::SourcingPolicy => false,
+            | EntityType::SourcingPolicy
+            | EntityType::Lot
+            | EntityType::CustodyEvent => false,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct OriginAggregate {
     pub declared: i16,
     /// Whether these purchases name a lot (they may be traced through custody events).
     pub has_lot: bool,
+    /// Whether this quantity was attributed by tracing the purchase's lot to its sources.
+    pub traced: bool,
     pub quantity_mg: i64,
 }
 
@@ -93,6 +95,7 @@ pub fn aggregate(
                     country: non_empty(country),
                     declared,
                     has_lot: has_lot != 0,
+                    traced: false,
                     quantity_mg,
                 }
             },
@@ -137,4 +140,106 @@ pub fn aggregate_from_lines(
             po::origin_class,
         ))
         .load(conn)?)
+}
+
+/// The origin rows of the organisation's purchases that name a lot, in a period: what the mix
+/// replaces by a trace when the lot traces to mines or recycled material. Read from the lines
+/// (not the rollup), through the `(organisation, purchased_on)` index.
+pub struct LotPurchase {
+    pub purchase_id: String,
+    pub lot_id: String,
+    pub purchase_mg: i64,
+    pub origins: Vec<OriginAggregate>,
+}
+
+type LotOriginRow = (
+    String,
+    String,
+    i64,
+    NaiveDate,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    i16,
+    i64,
+);
+
+pub fn lot_purchases(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    from: NaiveDate,
+    to: NaiveDate,
+    mineral: Option<Mineral>,
+) -> Result<Vec<LotPurchase>, ApiError> {
+    use crate::db::schema::{purchase_origins as po, purchases as p};
+    let mut query = po::table
+        .inner_join(
+            p::table.on(p::organisation_id
+                .eq(po::organisation_id)
+                .and(p::id.eq(po::purchase_id))),
+        )
+        .filter(po::organisation_id.eq(organisation.to_string()))
+        .filter(po::purchased_on.ge(from))
+        .filter(po::purchased_on.le(to))
+        .filter(p::lot_id.is_not_null())
+        .order((po::purchase_id, po::position))
+        .select((
+            po::purchase_id,
+            p::lot_id.assume_not_null(),
+            p::quantity_mg,
+            po::purchased_on,
+            po::mineral,
+            po::supplier_party_id,
+            po::facility_id,
+            po::origin_class,
+            po::country,
+            po::declared,
+            po::quantity_mg,
+        ))
+        .into_boxed();
+    if let Some(mineral) = mineral {
+        query = query.filter(po::mineral.eq(mineral.as_str()));
+    }
+    let rows: Vec<LotOriginRow> = query.load(conn)?;
+    let mut out: Vec<LotPurchase> = Vec::new();
+    for (
+        purchase,
+        lot,
+        purchase_mg,
+        purchased_on,
+        mineral,
+        supplier,
+        facility,
+        class,
+        country,
+        declared,
+        quantity_mg,
+    ) in rows
+    {
+        if out.last().is_none_or(|l| l.purchase_id != purchase) {
+            out.push(LotPurchase {
+                purchase_id: purchase.clone(),
+                lot_id: lot,
+                purchase_mg,
+                origins: Vec::new(),
+            });
+        }
+        if let Some(last) = out.last_mut() {
+            last.origins.push(OriginAggregate {
+                purchased_on,
+                mineral,
+                supplier_party_id: supplier,
+                facility_id: facility,
+                origin_class: class,
+                country,
+                declared,
+                has_lot: true,
+                traced: false,
+                quantity_mg,
+            });
+        }
+    }
+    Ok(out)
 }

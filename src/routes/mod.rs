@@ -4,16 +4,20 @@
 pub mod audit_events;
 pub mod catalog;
 pub mod certifications;
+pub mod custody_events;
 pub mod docs;
 pub mod facilities;
 pub mod health;
 pub mod jwks;
+pub mod lots;
 pub mod me;
 pub mod metrics;
 pub mod organisations;
 pub mod parties;
 pub mod policy;
+pub mod provenance;
 pub mod purchases;
+pub mod red_flags;
 pub mod schemes;
 pub mod sourcing_mix;
 pub mod token;
@@ -61,5 +65,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(purchases::delete_purchase)
         .service(policy::get_policy)
         .service(policy::put_policy)
-        .service(sourcing_mix::get_sourcing_mix);
+        .service(sourcing_mix::get_sourcing_mix)
+        .service(lots::list_lots)
+        .service(lots::create_lot)
+        .service(lots::get_lot)
+        .service(custody_events::create_custody_events)
+        .service(custody_events::list_custody_events)
+        .service(provenance::trace_lot)
+        .service(provenance::trace_purchase)
+        .service(provenance::trace_party)
+        .service(red_flags::list_red_flags);
 }

@@ -139,7 +139,9 @@ fn mix_lines(
                 supplier_id: row.supplier_party_id,
                 country: row.country.as_deref().and_then(|c| c.parse().ok()),
                 origin_class,
-                basis: if row.declared != 0 {
+                basis: if row.traced {
+                    Basis::Traced
+                } else if row.declared != 0 {
                     Basis::Declared
                 } else {
                     Basis::Unknown
@@ -149,6 +151,96 @@ fn mix_lines(
             })
         })
         .collect()
+}
+
+/// Replaces the rollup's rows of purchases that name a lot by what tracing their lots says.
+///
+/// The rollup keeps those purchases apart (`has_lot`), so the rows of all other purchases are
+/// read as they are. Purchases with a lot are read line by line (they are the few that carry
+/// custody data), their lots' ancestry is loaded once for all of them, set-based
+/// (`models::lot_graph`), and each purchase is traced: when any of it reaches a mine or
+/// recycled material, its quantity counts as `traced` with the attributed origin classes (the
+/// untraced rest as `unknown`); otherwise its declared origin (or unknown) stands.
+fn with_traced_lots(
+    conn: &mut crate::db::DbConn,
+    organisation: crate::domain::ids::OrganisationId,
+    rows: Vec<OriginAggregate>,
+    from: NaiveDate,
+    to: NaiveDate,
+    mineral: Option<Mineral>,
+) -> Result<Vec<OriginAggregate>, ApiError> {
+    use crate::domain::provenance::{Source, trace};
+    use crate::domain::vocabulary::{FacilityKind, MiningScale};
+    use crate::models::lot_graph::{self, MAX_DEPTH};
+    use crate::models::provenance::facility_infos;
+    if !rows.iter().any(|r| r.has_lot) {
+        return Ok(rows);
+    }
+    let mut out: Vec<OriginAggregate> = rows.into_iter().filter(|r| !r.has_lot).collect();
+    let purchases = mix_query::lot_purchases(conn, organisation, from, to, mineral)?;
+    let mut lots: Vec<String> = purchases.iter().map(|p| p.lot_id.clone()).collect();
+    lots.sort();
+    lots.dedup();
+    let loaded = lot_graph::load(conn, &organisation.to_string(), &lots, MAX_DEPTH)?;
+    let facilities = facility_infos(conn, &loaded.facility_ids)?;
+    let mut traces = HashMap::new();
+    for purchase in purchases {
+        let Some(first) = purchase.origins.first() else {
+            continue;
+        };
+        let key = (purchase.lot_id.clone(), purchase.purchase_mg);
+        if !traces.contains_key(&key) {
+            let traced = trace(
+                &loaded.graph,
+                &purchase.lot_id,
+                purchase.purchase_mg,
+                MAX_DEPTH,
+            )
+            .ok()
+            .filter(|t| t.summary.mines.quantity_mg + t.summary.recycled.quantity_mg > 0);
+            traces.insert(key.clone(), traced);
+        }
+        let Some(Some(traced)) = traces.get(&key) else {
+            out.extend(purchase.origins);
+            continue;
+        };
+        for a in &traced.attributions {
+            if a.quantity_mg == 0 {
+                continue;
+            }
+            let (class, facility, country, is_traced) = match &a.source {
+                Source::Mine { facility_id, .. } => {
+                    let facts = facilities.get(facility_id).map(|i| &i.facts);
+                    let class = match facts.map(|f| (f.kind, f.mining_scale)) {
+                        Some((FacilityKind::Mine, Some(MiningScale::Asm))) => OriginClass::Asm,
+                        Some((FacilityKind::Mine, Some(MiningScale::Lsm))) => OriginClass::Lsm,
+                        _ => OriginClass::Unknown,
+                    };
+                    (
+                        class,
+                        Some(facility_id.clone()),
+                        facts.map(|f| f.country.to_string()),
+                        true,
+                    )
+                }
+                Source::Recycled => (OriginClass::Recycled, None, None, true),
+                Source::Untraced { .. } => (OriginClass::Unknown, None, None, false),
+            };
+            out.push(OriginAggregate {
+                purchased_on: first.purchased_on,
+                mineral: first.mineral.clone(),
+                supplier_party_id: first.supplier_party_id.clone(),
+                facility_id: facility,
+                origin_class: class.as_str().to_owned(),
+                country,
+                declared: 0,
+                has_lot: true,
+                traced: is_traced,
+                quantity_mg: a.quantity_mg,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The sourcing mix of the organisation's purchases in a period.
@@ -223,6 +315,7 @@ pub async fn get_sourcing_mix(
         .read(move |conn| {
             let stored = policy::get(conn, organisation)?;
             let rows = mix_query::aggregate(conn, organisation, from, to, mineral)?;
+            let rows = with_traced_lots(conn, organisation, rows, from, to, mineral)?;
             let mut facilities: Vec<String> =
                 rows.iter().filter_map(|r| r.facility_id.clone()).collect();
             facilities.sort();

@@ -73,7 +73,7 @@ async fn catalog_writes_are_audited(app: TestApp) {
             .len(),
         1
     );
-    for bad in ["entity_type=lot", "entity_id=", "limit=0"] {
+    for bad in ["entity_type=mine", "entity_id=", "limit=0"] {
         assert_problem(
             send_raw(app.get(&format!("/v1/audit-events?{bad}"), &app.operator)).await,
             400,

@@ -184,3 +184,69 @@ async fn the_demo_purchases_and_the_example_csv() {
         assert_eq!(result["created"], 15);
     }
 }
+
+/// The demo purchaser's traced purchases: gold from ASM and LSM mines through a concentrator,
+/// an uncertified smelter and a refinery; tin from a CAHRA mine with recycled scrap through a
+/// smelter whose certificate is suspended. Their red flags are there to find.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_chains_trace_to_mines_and_raise_flags() {
+    use oretrace::demo::provenance::{GOLD_PURCHASE, TIN_PURCHASE};
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some((app, buyer)) = seeded_app(backend).await else {
+            continue;
+        };
+        let gold = items(
+            &app,
+            &buyer,
+            &format!("/v1/purchases?external_ref={GOLD_PURCHASE}"),
+        )
+        .await;
+        let gold_id = gold[0]["id"].as_str().unwrap().to_owned();
+        let (status, trace) =
+            send(app.get(&format!("/v1/purchases/{gold_id}/provenance"), &buyer)).await;
+        assert_eq!(status, StatusCode::OK, "{trace}");
+        assert_eq!(trace["origins"].as_array().unwrap().len(), 3, "{trace}");
+        assert_eq!(trace["depth"], 3);
+        assert_eq!(trace["summary"]["mines"]["share"]["value"], "1.000000");
+        let scales: Vec<&str> = trace["origins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["mining_scale"].as_str().unwrap())
+            .collect();
+        assert!(
+            scales.contains(&"asm") && scales.contains(&"lsm"),
+            "{scales:?}"
+        );
+        let kinds = |t: &Value| -> Vec<String> {
+            t["red_flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["kind"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(kinds(&trace), ["smelter_not_conformant"], "{trace}");
+
+        let tin = items(
+            &app,
+            &buyer,
+            &format!("/v1/purchases?external_ref={TIN_PURCHASE}"),
+        )
+        .await;
+        let tin_id = tin[0]["id"].as_str().unwrap().to_owned();
+        let (_, trace) = send(app.get(&format!("/v1/purchases/{tin_id}/provenance"), &buyer)).await;
+        let tin_kinds = kinds(&trace);
+        for kind in [
+            "cahra_origin",
+            "uncertified_asm_origin",
+            "smelter_not_conformant",
+        ] {
+            assert!(tin_kinds.contains(&kind.to_owned()), "{kind}: {trace}");
+        }
+        assert_ne!(trace["summary"]["recycled"]["quantity_mg"], 0);
+
+        let flags = items(&app, &buyer, "/v1/red-flags?limit=500").await;
+        assert!(flags.len() >= 4, "{flags:?}");
+    }
+}

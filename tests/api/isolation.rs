@@ -70,7 +70,7 @@ const CLASSES: &[(&str, Class)] = &[
     ("get_policy", TenantOwned),
     ("put_policy", TenantOwned),
     ("get_sourcing_mix", TenantOwned),
-    // Provenance (built on another branch): probes are added when the routes land.
+    // Provenance.
     ("list_lots", TenantOwned),
     ("create_lot", TenantOwned),
     ("get_lot", TenantOwned),
@@ -156,6 +156,10 @@ struct World {
     /// A's purchases, created one by one and by batch.
     a_purchase: String,
     a_batch_purchases: Vec<String>,
+    /// A's lot (extracted at the shared mine), its extraction event, and a purchase of it.
+    a_lot: String,
+    a_event: String,
+    a_lot_purchase: String,
     a_refs: Vec<String>,
 }
 
@@ -200,6 +204,25 @@ async fn world(app: &TestApp) -> World {
     policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.77}]);
     let (status, stored) = send(app.request(Method::PUT, "/v1/policy", &a).json(&policy)).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
+    let lot = json!({"external_ref": "A-SECRET-LOT", "mineral": "gold", "form": "ore",
+                     "quantity": {"value": 12, "unit": "kg"}});
+    let (status, created) = send(app.post("/v1/lots", &a, &lot)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let a_lot = created["id"].as_str().unwrap().to_owned();
+    let extraction = json!({"type": "extraction", "occurred_on": "2025-03-01",
+                            "facility_id": mine, "external_ref": "A-SECRET-EVENT",
+                            "outputs": [{"lot_id": a_lot}]});
+    let (status, written) = send(app.post("/v1/custody-events", &a, &extraction)).await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    let a_event = written["event"]["id"]
+        .as_str()
+        .expect("event id")
+        .to_owned();
+    let mut of_lot = line("A-SECRET-4", &supplier, 12.0, A_DAY);
+    of_lot["lot_id"] = json!(a_lot);
+    let (status, created) = send(app.post("/v1/purchases", &a, &of_lot)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let a_lot_purchase = created["purchase"]["id"].as_str().unwrap().to_owned();
     World {
         a,
         b,
@@ -207,9 +230,19 @@ async fn world(app: &TestApp) -> World {
         mine,
         a_purchase,
         a_batch_purchases,
-        a_refs: ["A-SECRET-1", "A-SECRET-2", "A-SECRET-3"]
-            .map(str::to_owned)
-            .to_vec(),
+        a_lot,
+        a_event,
+        a_lot_purchase,
+        a_refs: [
+            "A-SECRET-1",
+            "A-SECRET-2",
+            "A-SECRET-3",
+            "A-SECRET-4",
+            "A-SECRET-LOT",
+            "A-SECRET-EVENT",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     }
 }
 
@@ -225,13 +258,21 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
     let (_, policy) = send(app.get("/v1/policy", &w.a)).await;
     let (_, mix) = send(app.get("/v1/sourcing-mix?from=2025-01-01&to=2025-12-31", &w.a)).await;
     let (_, me) = send(app.get("/v1/me", &w.a)).await;
-    json!({"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me})
+    let (_, lot) = send(app.get(&format!("/v1/lots/{}", w.a_lot), &w.a)).await;
+    let (_, lots) = send(app.get("/v1/lots?limit=500", &w.a)).await;
+    let (_, events) = send(app.get("/v1/custody-events?limit=500", &w.a)).await;
+    let (status, trace) = send(app.get(&format!("/v1/lots/{}/provenance", w.a_lot), &w.a)).await;
+    assert_eq!(status, StatusCode::OK, "A traces its own lot: {trace}");
+    let (_, flags) = send(app.get("/v1/red-flags?limit=500", &w.a)).await;
+    json!({"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
+           "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags})
 }
 
 /// Asserts that `body` mentions none of A's ids, references or organisation.
 fn assert_nothing_of_a(operation: &str, w: &World, body: &Value) {
     let text = body.to_string();
-    let secrets = std::iter::once(&w.a.org_id)
+    let secrets = [&w.a.org_id, &w.a_lot, &w.a_event, &w.a_lot_purchase]
+        .into_iter()
         .chain(std::iter::once(&w.a_purchase))
         .chain(&w.a_batch_purchases)
         .chain(&w.a_refs);
@@ -388,6 +429,87 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 "A's supplier row in B's CSV: {text}"
             );
         }
+        "list_lots" => {
+            for query in ["limit=500", "external_ref=A-SECRET-LOT", "mineral=gold"] {
+                let (status, list) = send(app.get(&format!("/v1/lots?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
+        "get_lot" => {
+            let response = send_raw(app.get(&format!("/v1/lots/{}", w.a_lot), b)).await;
+            assert_problem(response, 404).await;
+        }
+        "create_lot" => {
+            // The same external_ref is B's own lot, never A's.
+            let lot = json!({"external_ref": "A-SECRET-LOT", "mineral": "gold", "form": "ore",
+                             "quantity": {"value": 1, "unit": "kg"}});
+            let (status, created) = send(app.post("/v1/lots", b, &lot)).await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            assert_ne!(created["id"].as_str(), Some(w.a_lot.as_str()));
+        }
+        "create_custody_events" => {
+            // Consuming, transferring or extracting into A's lot: A's lot does not exist for B.
+            for event in [
+                json!({"type": "transfer", "occurred_on": "2025-04-01",
+                       "from_party_id": w.supplier, "to_party_id": w.supplier,
+                       "lots": [{"lot_id": w.a_lot}]}),
+                json!({"type": "extraction", "occurred_on": "2025-04-01",
+                       "facility_id": w.mine, "outputs": [{"lot_id": w.a_lot}]}),
+            ] {
+                let response = send_raw(app.post("/v1/custody-events", b, &event)).await;
+                let problem = assert_problem(response, 422).await;
+                assert_nothing_of_a(operation, w, &problem);
+            }
+        }
+        "list_custody_events" => {
+            for query in [
+                String::from("limit=500"),
+                format!("lot_id={}", w.a_lot),
+                format!("facility_id={}", w.mine),
+                String::from("type=extraction"),
+            ] {
+                let (status, list) = send(app.get(&format!("/v1/custody-events?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
+        "trace_lot" => {
+            let response = send_raw(app.get(&format!("/v1/lots/{}/provenance", w.a_lot), b)).await;
+            assert_problem(response, 404).await;
+        }
+        "trace_purchase" => {
+            for id in [&w.a_lot_purchase, &w.a_purchase] {
+                let response =
+                    send_raw(app.get(&format!("/v1/purchases/{id}/provenance"), b)).await;
+                assert_problem(response, 404).await;
+            }
+        }
+        "trace_party" => {
+            let path = format!(
+                "/v1/parties/{}/provenance?mineral=gold&from=2025-01-01&to=2025-12-31",
+                w.supplier
+            );
+            // B bought nothing from this supplier in 2025: 404, as for any supplier it never
+            // bought from; A's purchases from the same supplier are never reached.
+            let (status, trace) = send(app.get(&path, b)).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{trace}");
+            assert_nothing_of_a(operation, w, &trace);
+            assert!(
+                !trace.to_string().contains(&w.mine),
+                "A's traced mine reached through B's supplier trace: {trace}"
+            );
+        }
+        "list_red_flags" => {
+            for query in [
+                String::from("limit=500"),
+                format!("supplier_party_id={}", w.supplier),
+            ] {
+                let (status, list) = send(app.get(&format!("/v1/red-flags?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
         other => panic!(
             "tenant-owned operation {other} has no cross-organisation probe: add an arm to \
              `probe` in tests/api/isolation.rs"
@@ -405,7 +527,7 @@ async fn tenant_owned_operations_never_cross_organisations(app: TestApp) {
         .filter(|(id, _)| class_of(id) == Some(TenantOwned))
         .collect();
     tenant_owned.sort_by_key(|(_, op)| op.method != Method::GET);
-    assert!(tenant_owned.len() >= 11, "{tenant_owned:?}");
+    assert!(tenant_owned.len() >= 20, "{tenant_owned:?}");
     for (id, _) in &tenant_owned {
         probe(&app, &w, id).await;
     }

@@ -1,0 +1,403 @@
+//! Benchmark: tracing a lot whose ancestry spans six tiers and about ten thousand lots, through
+//! the real HTTP stack and in-process (the set-based graph load and the attribution apart),
+//! beside the plain recursive SQL over the same data.
+//!
+//! `cargo bench --bench provenance` — see bench/README.md for the knobs and docs/PERFORMANCE.md
+//! for recorded results.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use oretrace::auth::scopes::{Scope, ScopeSet};
+use oretrace::config::{Config, SigningConfig};
+use oretrace::db::{Backend, ConnectionManager, DatabaseUrl, DbConn};
+use oretrace::domain::ids::OrganisationId;
+use oretrace::domain::provenance::{LotQuantity, YieldTolerance, trace_many};
+use oretrace::models::lot_graph::{self, MAX_DEPTH};
+use oretrace::models::organisation::OrganisationKind;
+use oretrace::models::provenance::TraceContext;
+use oretrace::models::{api_client, organisation};
+use oretrace::startup::{Application, migrate_with_retry};
+use serde_json::{Value, json};
+
+/// Lots per tier, from the traced lot (tier 0) to the ore (tier 5): 9,811 lots.
+const TIERS: [usize; 6] = [1, 10, 50, 250, 1_500, 8_000];
+const MINES: usize = 40;
+const PLANTS: usize = 10;
+const ROWS_PER_INSERT: usize = 400;
+
+struct Env {
+    backends: Vec<Backend>,
+    runs: usize,
+}
+
+fn env() -> Env {
+    let backends = match std::env::var("BENCH_BACKEND").as_deref() {
+        Ok("sqlite") => vec![Backend::Sqlite],
+        Ok("postgres") => vec![Backend::Postgres],
+        _ => vec![Backend::Postgres, Backend::Sqlite],
+    };
+    let runs = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    Env { backends, runs }
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A small deterministic generator (xorshift), so that runs are comparable.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+struct Bench {
+    base: String,
+    http: reqwest::Client,
+    operator_token: String,
+    buyer_token: String,
+    buyer: OrganisationId,
+    database_url: String,
+}
+
+async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
+    let body: Value = http
+        .post(format!("{base}/v1/auth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+async fn start(backend: Backend, dir: &std::path::Path) -> (Bench, actix_web::dev::ServerHandle) {
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("bench.db").display()),
+        Backend::Postgres => {
+            let admin = admin_url();
+            let name = format!("oretrace_bench_prov_{}", std::process::id());
+            let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
+            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .expect("drop an old bench database");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create bench database");
+            format!(
+                "{}/{name}",
+                admin.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin)
+            )
+        }
+    };
+    let mut config = Config::defaults_for(DatabaseUrl::parse(&url).expect("url"));
+    config.bind = "127.0.0.1:0".into();
+    config.rate_limit.per_second = 0;
+    config.rate_limit.token_per_minute = 0;
+    config.tokens.signing = SigningConfig::Ed25519 {
+        key_file: dir.join("key.pem"),
+        generate: true,
+    };
+    migrate_with_retry(&config, Duration::from_secs(5)).expect("migrate");
+    let manager =
+        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
+    let mut conn = manager.establish().expect("connect");
+    let operator =
+        organisation::insert(&mut conn, "Bench operator", OrganisationKind::Operator).unwrap();
+    let all: ScopeSet = Scope::ALL.into_iter().collect();
+    let (op_client, op_secret) = api_client::insert(&mut conn, operator.id, "bench", &all).unwrap();
+    let buyer =
+        organisation::insert(&mut conn, "Bench buyer", OrganisationKind::Purchaser).unwrap();
+    let scopes = ScopeSet::parse("catalog:read provenance:read provenance:write").unwrap();
+    let (buyer_client, buyer_secret) =
+        api_client::insert(&mut conn, buyer.id, "bench", &scopes).unwrap();
+    drop(conn);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let app = Application::build_with_listener(config, listener).expect("app");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = app.into_server();
+    let handle = server.handle();
+    tokio::spawn(server);
+    let http = reqwest::Client::new();
+    let bench = Bench {
+        operator_token: token(&http, &base, &op_client.client_id, &op_secret).await,
+        buyer_token: token(&http, &base, &buyer_client.client_id, &buyer_secret).await,
+        buyer: buyer.id,
+        base,
+        http,
+        database_url: url,
+    };
+    (bench, handle)
+}
+
+async fn facility(bench: &Bench, body: Value) -> String {
+    let response = bench
+        .http
+        .post(format!("{}/v1/facilities", bench.base))
+        .bearer_auth(&bench.operator_token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status} {body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+fn connect(bench: &Bench) -> DbConn {
+    ConnectionManager::new(
+        DatabaseUrl::parse(&bench.database_url).unwrap(),
+        Duration::from_secs(120),
+    )
+    .establish()
+    .unwrap()
+}
+
+fn flush(conn: &mut DbConn, table: &str, columns: &str, rows: &mut Vec<String>) {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        conn.batch_execute(&format!(
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            chunk.join(",")
+        ))
+        .unwrap();
+    }
+    rows.clear();
+}
+
+/// Writes the six-tier ancestry straight into the tables (what the API would write, faster):
+/// each lot of tiers 0 to 4 is produced by a transformation at a plant that consumes its own
+/// share of the next tier plus one lot shared with another transformation (mass balance:
+/// diamonds, so a lot is reached by several paths); each lot of tier 5 is extracted at a mine.
+/// Returns the traced lot's id.
+fn seed_ancestry(bench: &Bench, mines: &[String], plants: &[String]) -> String {
+    let mut conn = connect(bench);
+    let org = bench.buyer.to_string();
+    let mut rng = Rng(0x0e0e_5eed_0b3e_2026);
+    let tiers: Vec<Vec<String>> = TIERS
+        .iter()
+        .map(|n| (0..*n).map(|_| uuid::Uuid::new_v4().to_string()).collect())
+        .collect();
+    let mut lots = Vec::new();
+    let mut events = Vec::new();
+    let mut event_lots = Vec::new();
+    let now = "2026-11-28 00:00:00";
+    for (tier, ids) in tiers.iter().enumerate() {
+        let day = format!("2026-{:02}-01", 7 - tier);
+        for (i, lot) in ids.iter().enumerate() {
+            let event = uuid::Uuid::new_v4().to_string();
+            lots.push(format!(
+                "('{org}','{lot}','B-{tier}-{i}','gold','{}',1000000,'1','kg',NULL,0,'{event}','{now}')",
+                if tier == 5 { "ore" } else { "dore" }
+            ));
+            if tier == 5 {
+                let mine = &mines[rng.below(mines.len())];
+                events.push(format!(
+                    "('{org}','{event}','extraction','{day}','{mine}',NULL,NULL,NULL,'[]',NULL,'{now}')"
+                ));
+                event_lots.push(format!("('{org}','{event}','{lot}','output',1000000)"));
+                continue;
+            }
+            let plant = &plants[rng.below(plants.len())];
+            events.push(format!(
+                "('{org}','{event}','transformation','{day}','{plant}',NULL,NULL,'mass_balance','[]',NULL,'{now}')"
+            ));
+            event_lots.push(format!("('{org}','{event}','{lot}','output',1000000)"));
+            let below = &tiers[tier + 1];
+            let share = below.len() / ids.len();
+            let mut inputs: Vec<usize> = (i * share..(i + 1) * share).collect();
+            let extra = rng.below(below.len());
+            if !inputs.contains(&extra) {
+                inputs.push(extra);
+            }
+            for input in inputs {
+                let quantity = 100_000 + rng.below(300_000);
+                event_lots.push(format!(
+                    "('{org}','{event}','{}','input',{quantity})",
+                    below[input]
+                ));
+            }
+        }
+    }
+    flush(
+        &mut conn,
+        "lots",
+        "organisation_id,id,external_ref,mineral,form,quantity_mg,quantity_value,quantity_unit,holder_party_id,recycled,origin_event_id,created_at",
+        &mut lots,
+    );
+    flush(
+        &mut conn,
+        "custody_events",
+        "organisation_id,id,event_type,occurred_on,facility_id,from_party_id,to_party_id,chain_of_custody,documents,external_ref,recorded_at",
+        &mut events,
+    );
+    flush(
+        &mut conn,
+        "custody_event_lots",
+        "organisation_id,event_id,lot_id,direction,quantity_mg",
+        &mut event_lots,
+    );
+    if let DbConn::Pg(pg) = &mut conn {
+        pg.batch_execute("ANALYZE").unwrap();
+    }
+    tiers[0][0].clone()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut samples = Vec::new();
+    let mut last = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        last = Some(f());
+        samples.push(started.elapsed());
+    }
+    (median(samples), last.unwrap())
+}
+
+#[tokio::main]
+async fn main() {
+    let env = env();
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "\n| backend | lots in the ancestry | GET /v1/lots/{{id}}/provenance | graph load (set-based, {} tiers) | queries | attribution | load + attribution + red flags (model) | plain recursive CTE (lots reached) |",
+        TIERS.len()
+    );
+    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
+    for backend in env.backends {
+        let dir = tempfile::tempdir().unwrap();
+        let (bench, handle) = start(backend, dir.path()).await;
+        eprintln!("[{backend}] catalog…");
+        let mut mines = Vec::new();
+        for m in 0..MINES {
+            let scale = if m % 2 == 0 { "asm" } else { "lsm" };
+            mines.push(
+                facility(
+                    &bench,
+                    json!({"name": format!("Mine {m}"), "kind": "mine", "mining_scale": scale,
+                           "minerals": ["gold"], "country": "PE"}),
+                )
+                .await,
+            );
+        }
+        let mut plants = Vec::new();
+        for p in 0..PLANTS {
+            let kind = if p % 2 == 0 { "smelter" } else { "refiner" };
+            plants.push(
+                facility(
+                    &bench,
+                    json!({"name": format!("Plant {p}"), "kind": kind, "minerals": ["gold"],
+                           "country": "CH"}),
+                )
+                .await,
+            );
+        }
+        eprintln!("[{backend}] seeding {} lots…", TIERS.iter().sum::<usize>());
+        let root = {
+            let bench_ref = &bench;
+            tokio::task::block_in_place(|| seed_ancestry(bench_ref, &mines, &plants))
+        };
+        eprintln!("[{backend}] timing…");
+        let mut samples = Vec::new();
+        let mut reached = 0;
+        for _ in 0..env.runs {
+            let started = Instant::now();
+            let response = bench
+                .http
+                .get(format!("{}/v1/lots/{root}/provenance", bench.base))
+                .bearer_auth(&bench.buyer_token)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+            let body: Value = response.json().await.unwrap();
+            samples.push(started.elapsed());
+            reached = body["graph"]["nodes"]
+                .as_array()
+                .map(|n| n.iter().filter(|n| n["kind"] == "lot").count())
+                .unwrap_or(0);
+        }
+        let route = median(samples);
+        let (load, loaded, attribution, model, cte, cte_lots) = tokio::task::block_in_place(|| {
+            let mut conn = connect(&bench);
+            let org = bench.buyer.to_string();
+            let roots = vec![root.clone()];
+            let (load, loaded) = timed(env.runs, || {
+                lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
+            });
+            let quantity = [LotQuantity {
+                lot_id: root.clone(),
+                quantity_mg: 1_000_000,
+            }];
+            let (attribution, _) = timed(env.runs, || {
+                trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
+            });
+            let (model, _) = timed(env.runs, || {
+                let context = TraceContext::load(&mut conn, bench.buyer, &roots).unwrap();
+                context
+                    .evaluate(&quantity, None, None, YieldTolerance::NONE)
+                    .unwrap()
+            });
+            let (cte, cte_lots) = timed(env.runs, || {
+                lot_graph::ancestry_size_by_recursive_sql(&mut conn, &org, &root, MAX_DEPTH as i32)
+                    .unwrap()
+            });
+            (load, loaded, attribution, model, cte, cte_lots)
+        });
+        eprintln!(
+            "[{backend}] {reached} lots reached; route {}, load {} ({} queries), attribution {}, model {}, CTE {} ({cte_lots} lots)",
+            ms(route),
+            ms(load),
+            loaded.queries,
+            ms(attribution),
+            ms(model),
+            ms(cte)
+        );
+        let _ = writeln!(
+            report,
+            "| {backend} | {reached} | {} | {} | {} | {} | {} | {} ({cte_lots}) |",
+            ms(route),
+            ms(load),
+            loaded.queries,
+            ms(attribution),
+            ms(model),
+            ms(cte)
+        );
+        handle.stop(true).await;
+        if backend == Backend::Postgres {
+            let name = bench.database_url.rsplit('/').next().unwrap_or_default();
+            if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
+                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+    println!("{report}");
+}
