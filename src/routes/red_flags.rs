@@ -62,15 +62,26 @@ pub struct RedFlagQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(
+        pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[0-9]{6}$"
+    )]
     pub cursor: Option<String>,
 }
 
 /// Purchases traced per round of set-based loading.
 const BATCH: i64 = 200;
 
+/// Exactly the shape [`key_of`] writes (and the documented cursor pattern): a lowercase
+/// hyphenated id, `/`, six digits.
 fn parse_key(key: &str) -> Option<(String, u32)> {
     let (purchase, index) = key.split_once('/')?;
-    uuid::Uuid::parse_str(purchase).ok()?;
+    let id = uuid::Uuid::parse_str(purchase).ok()?;
+    if id.hyphenated().to_string() != purchase
+        || index.len() != 6
+        || !index.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
     Some((purchase.to_owned(), index.parse().ok()?))
 }
 
