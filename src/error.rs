@@ -494,6 +494,18 @@ impl From<DieselError> for ApiError {
                     log::warn!("database: {error}");
                     ApiError::unavailable("the database connection failed; retry shortly")
                 }
+                // A NUL (`\u0000`) in a JSON string is valid JSON but not storable text.
+                _ if info.message().contains("invalid byte sequence")
+                    || info
+                        .message()
+                        .contains("unsupported Unicode escape sequence") =>
+                {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        ProblemType::Validation,
+                        "a text value contains a NUL character, which cannot be stored",
+                    )
+                }
                 _ if is_transient(info.message()) => {
                     log::warn!("database: {error}");
                     ApiError::unavailable("the database is busy; retry shortly")
