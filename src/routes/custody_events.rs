@@ -114,10 +114,6 @@ pub enum CustodyEventsRequest {
 /// One event written, or a batch.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "built once per request and serialised at once; boxing would only add an allocation"
-)]
 pub enum CustodyEventsWritten {
     One(Box<WrittenEvent>),
     Batch(WrittenEvents),
