@@ -162,29 +162,59 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
-            match media_type(&req) {
-                Some(media) if is_json(&media) => {}
-                Some(media) => {
-                    return Err(ApiError::unsupported_media_type(format!(
-                        "this operation takes application/json, not {media}"
-                    )));
-                }
-                None => {
-                    return Err(ApiError::unsupported_media_type(
-                        "send the body with Content-Type: application/json",
-                    ));
-                }
-            }
             let limit = req
                 .app_data::<Data<AppState>>()
                 .map(|s| s.config.json_body_limit)
                 .unwrap_or(256 * 1024);
-            let bytes = read_body(&req, &mut payload, limit).await?;
-            parse_json(&bytes).map(ApiJson)
+            json_body(req, payload, limit).await.map(ApiJson)
         })
     }
+}
+
+/// A JSON batch body (such as a batch of custody events): as [`ApiJson`], but up to
+/// `ORETRACE_BATCH_BODY_LIMIT` instead of `ORETRACE_JSON_BODY_LIMIT`.
+pub struct ApiBatchJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiBatchJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<ApiBatchJson<T>, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let limit = req
+                .app_data::<Data<AppState>>()
+                .map(|s| s.config.batch_body_limit)
+                .unwrap_or(64 * 1024 * 1024);
+            json_body(req, payload, limit).await.map(ApiBatchJson)
+        })
+    }
+}
+
+/// Checks the media type, reads at most `limit` bytes and parses them as JSON.
+async fn json_body<T: DeserializeOwned>(
+    req: HttpRequest,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    match media_type(&req) {
+        Some(media) if is_json(&media) => {}
+        Some(media) => {
+            return Err(ApiError::unsupported_media_type(format!(
+                "this operation takes application/json, not {media}"
+            )));
+        }
+        None => {
+            return Err(ApiError::unsupported_media_type(
+                "send the body with Content-Type: application/json",
+            ));
+        }
+    }
+    let bytes = read_body(&req, &mut payload, limit).await?;
+    parse_json(&bytes)
 }
 
 /// Query parameters of type `T`. Declare `T` with `#[serde(deny_unknown_fields)]` so that a

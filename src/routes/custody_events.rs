@@ -13,7 +13,7 @@ use crate::domain::quantity::Quantity;
 use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::error::{ApiError, FieldError};
-use crate::http::extract::{ApiJson, ApiQuery, parse_json};
+use crate::http::extract::{ApiBatchJson, ApiQuery, parse_json};
 use crate::http::pagination::{self, Page, PageRequest};
 use crate::models::audit::{self, Actor};
 use crate::models::custody_event::{self, EventFilter, EventLot, EventRecord, Written};
@@ -157,7 +157,7 @@ impl From<Written> for WrittenEvent {
 #[post("/v1/custody-events")]
 pub async fn create_custody_events(
     caller: Caller,
-    body: ApiJson<serde_json::Value>,
+    body: ApiBatchJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceWrite)?;

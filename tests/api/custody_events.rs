@@ -404,7 +404,31 @@ async fn events_are_listed_with_filters_and_cursors(app: TestApp) {
     assert_eq!(count(&audit), 5, "{audit}");
 }
 
+/// An event batch is a batch body (`ORETRACE_BATCH_BODY_LIMIT`), not an ordinary JSON body:
+/// a batch beyond 256 KiB reaches validation (here: too many events) instead of a 413.
+async fn event_batches_take_the_batch_body_limit(app: TestApp) {
+    let org = app.purchaser("Jeweller").await;
+    let padding = "x".repeat(200);
+    let events: Vec<Value> = (0..1_001)
+        .map(|i| {
+            json!({"type": "extraction", "occurred_on": "2026-01-10",
+                   "facility_id": uuid::Uuid::now_v7().to_string(),
+                   "external_ref": format!("EV-{i}-{padding}"),
+                   "outputs": [{"lot_id": uuid::Uuid::now_v7().to_string()}]})
+        })
+        .collect();
+    let body = json!({ "events": events });
+    assert!(body.to_string().len() > 256 * 1024);
+    let problem = assert_problem(
+        send_raw(app.post("/v1/custody-events", &org, &body)).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), ["/events"], "{problem}");
+}
+
 both_backends!(
+    event_batches_take_the_batch_body_limit,
     impossible_events_are_refused_and_nothing_is_written,
     suspicious_events_raise_exactly_the_expected_flags,
     events_are_listed_with_filters_and_cursors,
