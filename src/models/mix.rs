@@ -13,7 +13,7 @@ use crate::domain::vocabulary::Mineral;
 use crate::error::ApiError;
 
 /// One aggregated slice of purchases.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OriginAggregate {
     pub purchased_on: NaiveDate,
     pub mineral: String,

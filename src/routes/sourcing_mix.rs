@@ -159,8 +159,9 @@ fn mix_lines(
 /// read as they are. Purchases with a lot are read line by line (they are the few that carry
 /// custody data), their lots' ancestry is loaded once for all of them, set-based
 /// (`models::lot_graph`), and each purchase is traced: when any of it reaches a mine or
-/// recycled material, its quantity counts as `traced` with the attributed origin classes (the
-/// untraced rest as `unknown`); otherwise its declared origin (or unknown) stands.
+/// recycled material, the part traced counts as `traced` with the attributed origin classes
+/// and the untraced rest falls back to the declared origin, scaled to that rest (or `unknown`
+/// when nothing was declared); otherwise its declared origin (or unknown) stands.
 fn with_traced_lots(
     conn: &mut crate::db::DbConn,
     organisation: crate::domain::ids::OrganisationId,
@@ -204,8 +205,28 @@ fn with_traced_lots(
             out.extend(purchase.origins);
             continue;
         };
+        // The part the custody data does not reach falls back to the declaration: the
+        // purchase's declared rows, scaled to that part (exactly, by largest remainder).
+        let untraced_mg: i64 = traced
+            .attributions
+            .iter()
+            .filter(|a| matches!(a.source, Source::Untraced { .. }))
+            .map(|a| a.quantity_mg)
+            .sum();
+        if untraced_mg > 0 {
+            let weights: Vec<i64> = purchase.origins.iter().map(|o| o.quantity_mg).collect();
+            let parts = crate::domain::shares::largest_remainder(untraced_mg, &weights);
+            for (origin, part) in purchase.origins.iter().zip(parts) {
+                if part > 0 {
+                    out.push(OriginAggregate {
+                        quantity_mg: part,
+                        ..origin.clone()
+                    });
+                }
+            }
+        }
         for a in &traced.attributions {
-            if a.quantity_mg == 0 {
+            if a.quantity_mg == 0 || matches!(a.source, Source::Untraced { .. }) {
                 continue;
             }
             let (class, facility, country, is_traced) = match &a.source {

@@ -467,6 +467,44 @@ async fn the_mix_moves_from_declared_to_traced(app: TestApp) {
     assert_eq!(lsm["basis"]["traced_mg"], 400_000);
     assert_eq!(lsm["basis"]["declared_mg"], 0);
     assert_eq!(after["overall"]["total_mg"], 1_000_000);
+
+    // A lot traced only in part: half of it comes from the ASM mine, half from scrap whose
+    // origin nobody recorded. The traced half counts as traced; the rest falls back to the
+    // declaration (recycled), scaled to that half.
+    let ore_c = lot(&app, &org, "ORE-C", 500.0).await;
+    let scrap = lot(&app, &org, "SCRAP-X", 500.0).await;
+    let bar2 = lot(&app, &org, "BAR-2", 1000.0).await;
+    let (status, written) = send(app.post(
+        "/v1/custody-events",
+        &org,
+        &json!({"events": [
+            {"type": "extraction", "occurred_on": "2026-02-10", "facility_id": asm_mine,
+             "outputs": [{"lot_id": ore_c}]},
+            {"type": "transformation", "occurred_on": "2026-02-20", "facility_id": smelter,
+             "chain_of_custody": "mass_balance",
+             "inputs": [grams(&ore_c, 500.0), grams(&scrap, 500.0)],
+             "outputs": [{"lot_id": bar2}]},
+        ]}),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{written}");
+    purchase(
+        &app,
+        &org,
+        &json!({"external_ref": "PO-2", "supplier_party_id": trader, "mineral": "gold",
+                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-20",
+                "lot_id": bar2, "declared_origin": [{"origin_class": "recycled", "share": 1}]}),
+    )
+    .await;
+    let (_, partly) = send(app.get(mix_path, &org)).await;
+    assert_eq!(partly["overall"]["total_mg"], 2_000_000, "{partly}");
+    let asm = class(&partly, "asm");
+    assert_eq!(asm["quantity_mg"], 1_100_000, "{partly}");
+    assert_eq!(asm["basis"]["traced_mg"], 1_100_000);
+    let recycled = class(&partly, "recycled");
+    assert_eq!(recycled["quantity_mg"], 500_000, "{partly}");
+    assert_eq!(recycled["basis"]["declared_mg"], 500_000);
+    assert_eq!(class(&partly, "unknown")["quantity_mg"], 0, "{partly}");
 }
 
 async fn bad_query_parameters_are_400(app: TestApp) {
