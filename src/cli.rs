@@ -126,11 +126,23 @@ pub enum KeysCommand {
     },
 }
 
+/// Writes to standard output; a reader that stops early (`oretrace openapi | head`) is not an
+/// error, any other failure to write is.
+fn print_to_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), String> {
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
-        print!("{}", crate::openapi::to_json(&crate::openapi::document()));
-        return Ok(());
+        return print_to_stdout(&crate::openapi::to_json(&crate::openapi::document()));
     }
     if let Command::Keys(KeysCommand::Generate { file }) = &command {
         crate::auth::keys::write_new_key_file(file)?;

@@ -235,3 +235,28 @@ async fn catalog_files_are_imported_all_or_nothing() {
         );
     }
 }
+
+/// `oretrace openapi | head` is a normal way to peek at the document: a reader that stops
+/// early is not an error (it used to panic on the broken pipe).
+#[test]
+fn openapi_tolerates_a_reader_that_stops_early() {
+    use std::io::Read as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+        .arg("openapi")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("oretrace runs");
+    let mut start = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut start)
+        .expect("the document starts");
+    // stdout is dropped here: the pipe is closed with most of the document unread.
+    let output = child.wait_with_output().expect("oretrace exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
