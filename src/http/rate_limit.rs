@@ -135,13 +135,27 @@ pub fn budget_headers(budget: &Budget) -> [(HeaderName, HeaderValue); 3] {
     ]
 }
 
+/// The operations that need no token (probes, metrics, keys, the contract and its docs). They
+/// are never charged, even when a client sends its token along: a load balancer's or
+/// Prometheus' polling must not fail because of an organisation's traffic, nor eat its budget.
+/// The token endpoint has its own limit per client id.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/health/live" | "/health/ready" | "/metrics" | "/.well-known/jwks.json" | "/openapi.json"
+    ) || path == "/docs"
+        || path.starts_with("/docs/")
+}
+
 /// Charges each authenticated request to its organisation.
 pub async fn limit_by_organisation(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let key = match req.extensions().get::<Authentication>() {
-        Some(Authentication::Valid(caller)) => Some(caller.organisation_id.to_string()),
+        Some(Authentication::Valid(caller)) if !is_public(req.path()) => {
+            Some(caller.organisation_id.to_string())
+        }
         _ => None,
     };
     let state = req.app_data::<Data<AppState>>().cloned();
@@ -180,6 +194,28 @@ mod tests {
             limiter.check("org-b").is_ok(),
             "organisations have their own budgets"
         );
+    }
+
+    #[test]
+    fn public_operations_are_never_charged() {
+        for path in [
+            "/health/live",
+            "/health/ready",
+            "/metrics",
+            "/openapi.json",
+            "/docs/",
+        ] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in [
+            "/v1/me",
+            "/v1/purchases",
+            "/metricsx",
+            "/docsx",
+            "/v1/auth/token",
+        ] {
+            assert!(!is_public(path), "{path}");
+        }
     }
 
     #[test]

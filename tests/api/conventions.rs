@@ -249,6 +249,16 @@ async fn rate_limits_answer_429_per_organisation(backend: Backend) {
     assert!(retry_after >= 1);
     let problem = assert_problem(limited, 429).await;
     assert_eq!(problem["type"], "urn:oretrace:problem:rate-limited");
+    // Probes, metrics, keys and the contract are never charged, even with A's token along.
+    for path in [
+        "/health/ready",
+        "/metrics",
+        "/.well-known/jwks.json",
+        "/openapi.json",
+    ] {
+        let response = send_raw(app.get(path, &a)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
     let other = send_raw(app.get("/v1/me", &b)).await;
     assert_eq!(other.status(), StatusCode::OK, "B has its own budget");
 }
