@@ -138,11 +138,16 @@ pub fn budget_headers(budget: &Budget) -> [(HeaderName, HeaderValue); 3] {
 /// The operations that need no token (probes, metrics, keys, the contract and its docs). They
 /// are never charged, even when a client sends its token along: a load balancer's or
 /// Prometheus' polling must not fail because of an organisation's traffic, nor eat its budget.
-/// The token endpoint has its own limit per client id.
+/// The token endpoint has its own limit per client id instead.
 fn is_public(path: &str) -> bool {
     matches!(
         path,
-        "/health/live" | "/health/ready" | "/metrics" | "/.well-known/jwks.json" | "/openapi.json"
+        "/health/live"
+            | "/health/ready"
+            | "/metrics"
+            | "/.well-known/jwks.json"
+            | "/openapi.json"
+            | "/v1/auth/token"
     ) || path == "/docs"
         || path.starts_with("/docs/")
 }
@@ -204,6 +209,7 @@ mod tests {
             "/metrics",
             "/openapi.json",
             "/docs/",
+            "/v1/auth/token",
         ] {
             assert!(is_public(path), "{path}");
         }
@@ -212,7 +218,7 @@ mod tests {
             "/v1/purchases",
             "/metricsx",
             "/docsx",
-            "/v1/auth/token",
+            "/v1/auth/tokens",
         ] {
             assert!(!is_public(path), "{path}");
         }

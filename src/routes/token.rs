@@ -69,6 +69,10 @@ fn invalid_client(detail: &str) -> ApiError {
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "invalid_client: unknown client, wrong secret or revoked client",
          body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many token requests for this client id \
+         (`ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE`); retry after `Retry-After` seconds",
+         body = crate::error::Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
 )]
 #[post("/v1/auth/token")]
