@@ -5,22 +5,19 @@
 //! `cargo bench --bench provenance` — see bench/README.md for the knobs and docs/PERFORMANCE.md
 //! for recorded results.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use oretrace::auth::scopes::{Scope, ScopeSet};
-use oretrace::config::{Config, SigningConfig};
 use oretrace::db::{Backend, ConnectionManager, DatabaseUrl, DbConn};
-use oretrace::domain::ids::OrganisationId;
 use oretrace::domain::provenance::{LotQuantity, YieldTolerance, trace_many};
 use oretrace::models::lot_graph::{self, MAX_DEPTH};
-use oretrace::models::organisation::OrganisationKind;
 use oretrace::models::provenance::TraceContext;
-use oretrace::models::{api_client, organisation};
-use oretrace::startup::{Application, migrate_with_retry};
 use serde_json::{Value, json};
+
+use common::{Bench, Rng, median, ms};
 
 /// Lots per tier, from the traced lot (tier 0) to the ore (tier 5): 9,811 lots.
 const TIERS: [usize; 6] = [1, 10, 50, 250, 1_500, 8_000];
@@ -46,122 +43,11 @@ fn env() -> Env {
     Env { backends, runs }
 }
 
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A small deterministic generator (xorshift), so that runs are comparable.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-struct Bench {
-    base: String,
-    http: reqwest::Client,
-    operator_token: String,
-    buyer_token: String,
-    buyer: OrganisationId,
-    database_url: String,
-}
-
-async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
-    let body: Value = http
-        .post(format!("{base}/v1/auth/token"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_owned()
-}
-
-async fn start(backend: Backend, dir: &std::path::Path) -> (Bench, actix_web::dev::ServerHandle) {
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.join("bench.db").display()),
-        Backend::Postgres => {
-            let admin = admin_url();
-            let name = format!("oretrace_bench_prov_{}", std::process::id());
-            let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .expect("drop an old bench database");
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create bench database");
-            format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin)
-            )
-        }
-    };
-    let mut config = Config::defaults_for(DatabaseUrl::parse(&url).expect("url"));
-    config.bind = "127.0.0.1:0".into();
-    config.rate_limit.per_second = 0;
-    config.rate_limit.token_per_minute = 0;
-    config.tokens.signing = SigningConfig::Ed25519 {
-        key_file: dir.join("key.pem"),
-        generate: true,
-    };
-    migrate_with_retry(&config, Duration::from_secs(5)).expect("migrate");
-    let manager =
-        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
-    let mut conn = manager.establish().expect("connect");
-    let operator =
-        organisation::insert(&mut conn, "Bench operator", OrganisationKind::Operator).unwrap();
-    let all: ScopeSet = Scope::ALL.into_iter().collect();
-    let (op_client, op_secret) = api_client::insert(&mut conn, operator.id, "bench", &all).unwrap();
-    let buyer =
-        organisation::insert(&mut conn, "Bench buyer", OrganisationKind::Purchaser).unwrap();
-    let scopes = ScopeSet::parse("catalog:read provenance:read provenance:write").unwrap();
-    let (buyer_client, buyer_secret) =
-        api_client::insert(&mut conn, buyer.id, "bench", &scopes).unwrap();
-    drop(conn);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = Application::build_with_listener(config, listener).expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let server = app.into_server();
-    let handle = server.handle();
-    tokio::spawn(server);
-    let http = reqwest::Client::new();
-    let bench = Bench {
-        operator_token: token(&http, &base, &op_client.client_id, &op_secret).await,
-        buyer_token: token(&http, &base, &buyer_client.client_id, &buyer_secret).await,
-        buyer: buyer.id,
-        base,
-        http,
-        database_url: url,
-    };
-    (bench, handle)
-}
-
 async fn facility(bench: &Bench, body: Value) -> String {
-    let response = bench
-        .http
-        .post(format!("{}/v1/facilities", bench.base))
-        .bearer_auth(&bench.operator_token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "{status} {body}");
-    body["id"].as_str().unwrap().to_owned()
+    let created = bench
+        .post(&bench.operator_token, "/v1/facilities", &body)
+        .await;
+    created["id"].as_str().unwrap().to_owned()
 }
 
 fn connect(bench: &Bench) -> DbConn {
@@ -262,15 +148,6 @@ fn seed_ancestry(bench: &Bench, mines: &[String], plants: &[String]) -> String {
     tiers[0][0].clone()
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut samples = Vec::new();
     let mut last = None;
@@ -294,7 +171,14 @@ async fn main() {
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
-        let (bench, handle) = start(backend, dir.path()).await;
+        let database = common::database_name("oretrace_bench_prov");
+        let (bench, handle) = common::start(
+            backend,
+            dir.path(),
+            &database,
+            "catalog:read provenance:read provenance:write",
+        )
+        .await;
         eprintln!("[{backend}] catalog…");
         let mut mines = Vec::new();
         for m in 0..MINES {
@@ -393,10 +277,7 @@ async fn main() {
         );
         handle.stop(true).await;
         if backend == Backend::Postgres {
-            let name = bench.database_url.rsplit('/').next().unwrap_or_default();
-            if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+            common::drop_database(&database);
         }
     }
     println!("{report}");

@@ -4,18 +4,17 @@
 //! `cargo bench --bench sourcing_mix` — see bench/README.md for the knobs and
 //! docs/PERFORMANCE.md for recorded results.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use oretrace::auth::scopes::{Scope, ScopeSet};
-use oretrace::config::{Config, SigningConfig};
 use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
-use oretrace::models::organisation::OrganisationKind;
-use oretrace::models::{api_client, organisation};
-use oretrace::startup::{Application, migrate_with_retry};
-use serde_json::{Value, json};
+use serde_json::json;
+
+use common::{Bench, Rng, median, ms};
 
 const SUPPLIERS: usize = 50;
 const FACILITIES_PER_SUPPLIER: usize = 4;
@@ -48,130 +47,6 @@ fn env() -> Env {
     }
 }
 
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-/// A small deterministic generator (xorshift), so that runs are comparable.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-struct Bench {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-    buyer_token: String,
-    buyer_org: String,
-    database_url: String,
-}
-
-impl Bench {
-    async fn post(&self, token: &str, path: &str, body: &Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "POST {path}: {status} {body}");
-        body
-    }
-}
-
-async fn start(backend: Backend, dir: &std::path::Path) -> (Bench, actix_web::dev::ServerHandle) {
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite://{}", dir.join("bench.db").display()),
-        Backend::Postgres => {
-            let admin = admin_url();
-            let name = format!("oretrace_bench_{}", std::process::id());
-            let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-            conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .expect("drop an old bench database");
-            conn.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create bench database");
-            format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map(|(a, _)| a).unwrap_or(&admin)
-            )
-        }
-    };
-    let mut config = Config::defaults_for(DatabaseUrl::parse(&url).expect("url"));
-    config.bind = "127.0.0.1:0".into();
-    config.rate_limit.per_second = 0;
-    config.rate_limit.token_per_minute = 0;
-    config.tokens.signing = SigningConfig::Ed25519 {
-        key_file: dir.join("key.pem"),
-        generate: true,
-    };
-    migrate_with_retry(&config, Duration::from_secs(5)).expect("migrate");
-    let manager =
-        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
-    let mut conn = manager.establish().expect("connect");
-    let operator =
-        organisation::insert(&mut conn, "Bench operator", OrganisationKind::Operator).unwrap();
-    let all: ScopeSet = Scope::ALL.into_iter().collect();
-    let (op_client, op_secret) = api_client::insert(&mut conn, operator.id, "bench", &all).unwrap();
-    let buyer =
-        organisation::insert(&mut conn, "Bench buyer", OrganisationKind::Purchaser).unwrap();
-    let scopes = ScopeSet::parse("catalog:read purchases:read purchases:write").unwrap();
-    let (buyer_client, buyer_secret) =
-        api_client::insert(&mut conn, buyer.id, "bench", &scopes).unwrap();
-    drop(conn);
-
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let app = Application::build_with_listener(config, listener).expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let server = app.into_server();
-    let handle = server.handle();
-    tokio::spawn(server);
-    let http = reqwest::Client::new();
-    let token = |id: String, secret: String| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            let body: Value = http
-                .post(format!("{base}/v1/auth/token"))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", &id),
-                    ("client_secret", &secret),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["access_token"].as_str().unwrap().to_owned()
-        }
-    };
-    let bench = Bench {
-        token: token(op_client.client_id, op_secret).await,
-        buyer_token: token(buyer_client.client_id, buyer_secret).await,
-        buyer_org: buyer.id.to_string(),
-        base,
-        http,
-        database_url: url,
-    };
-    (bench, handle)
-}
-
 /// Suppliers, each sourcing from a few mines (ASM and LSM, certified or not) and a recycler.
 async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
     let countries = ["PE", "CO", "GH", "CD", "BO", "ID", "AU", "CL"];
@@ -179,7 +54,7 @@ async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
     for s in 0..SUPPLIERS {
         let party = bench
             .post(
-                &bench.token,
+                &bench.operator_token,
                 "/v1/parties",
                 &json!({"name": format!("Supplier {s}"), "roles": ["supplier"], "country": "CH"}),
             )
@@ -188,7 +63,7 @@ async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
         for f in 0..FACILITIES_PER_SUPPLIER {
             let scale = if f % 2 == 0 { "asm" } else { "lsm" };
             let facility = bench
-                .post(&bench.token, "/v1/facilities", &json!({
+                .post(&bench.operator_token, "/v1/facilities", &json!({
                     "name": format!("Mine {s}-{f}"), "kind": "mine", "mining_scale": scale,
                     "minerals": ["gold", "tin"], "country": countries[rng.below(countries.len())],
                 }))
@@ -204,7 +79,7 @@ async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
                     )
                 };
                 let cert = bench
-                    .post(&bench.token, "/v1/certifications", &json!({
+                    .post(&bench.operator_token, "/v1/certifications", &json!({
                         "subject": {"type": "facility", "id": id}, "scheme": scheme, "level": level,
                         "status": "active", "valid_from": "2024-01-01", "valid_until": "2027-12-31",
                         "minerals": ["gold"],
@@ -215,7 +90,7 @@ async fn catalog(bench: &Bench, rng: &mut Rng) -> Vec<(String, Vec<String>)> {
                     let response = bench
                         .http
                         .patch(format!("{}/v1/certifications/{cert_id}", bench.base))
-                        .bearer_auth(&bench.token)
+                        .bearer_auth(&bench.operator_token)
                         .json(&json!({"status": "suspended", "effective_on": format!("2026-{:02}-01", 1 + rng.below(12)), "reason": "bench"}))
                         .send()
                         .await
@@ -265,15 +140,6 @@ fn csv_batch(
     out
 }
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 async fn timed_get(bench: &Bench, path: &str, runs: usize) -> Duration {
     let mut samples = Vec::new();
     for _ in 0..runs {
@@ -307,7 +173,7 @@ fn plain_group_by(bench: &Bench, runs: usize) -> Duration {
         "SELECT origin_class, CAST(SUM(quantity_mg) AS BIGINT) FROM purchase_origins \
          WHERE organisation_id = '{}' AND purchased_on >= '2026-01-01' AND purchased_on <= '2026-12-31' \
          GROUP BY origin_class",
-        bench.buyer_org
+        bench.buyer
     );
     let mut samples = Vec::new();
     for _ in 0..runs {
@@ -328,7 +194,7 @@ fn postgres_copy(bench: &Bench, rows: usize) -> Option<Duration> {
         let _ = writeln!(
             text,
             "{},{},COPY-{i},{},gold,1250000,1.25,kg,2026-03-14,,hash,2026-11-28 00:00:00,2026-11-28 00:00:00",
-            bench.buyer_org,
+            bench.buyer,
             uuid::Uuid::now_v7(),
             uuid::Uuid::nil()
         );
@@ -370,7 +236,14 @@ async fn main() {
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
-        let (bench, handle) = start(backend, dir.path()).await;
+        let database = common::database_name("oretrace_bench");
+        let (bench, handle) = common::start(
+            backend,
+            dir.path(),
+            &database,
+            "catalog:read purchases:read purchases:write",
+        )
+        .await;
         let mut rng = Rng(0x5eed_0f0e_7ace);
         eprintln!("[{backend}] catalog…");
         let suppliers = catalog(&bench, &mut rng).await;
@@ -454,15 +327,7 @@ async fn main() {
             continue;
         }
         if backend == Backend::Postgres {
-            let name = bench
-                .database_url
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
-                let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+            common::drop_database(&database);
         }
     }
     println!("{report}");
