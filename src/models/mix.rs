@@ -3,13 +3,15 @@
 //! mineral, supplier, origin facility, class, country, basis and lot presence, read by its
 //! primary key's (organisation, date) prefix, however many purchase lines there are.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::domain::ids::OrganisationId;
-use crate::domain::vocabulary::Mineral;
+use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::error::ApiError;
 
 /// One aggregated slice of purchases.
@@ -238,6 +240,117 @@ pub fn lot_purchases(
                 has_lot: true,
                 traced: false,
                 quantity_mg,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the rollup's rows of purchases that name a lot by what tracing their lots says.
+///
+/// The rollup keeps those purchases apart (`has_lot`), so the rows of all other purchases are
+/// read as they are. Purchases with a lot are read line by line (they are the few that carry
+/// custody data), their lots' ancestry is loaded once for all of them, set-based
+/// (`models::lot_graph`), and each purchase is traced: when any of it reaches a mine or
+/// recycled material, the part traced counts as `traced` with the attributed origin classes
+/// and the untraced rest falls back to the declared origin, scaled to that rest (or `unknown`
+/// when nothing was declared); otherwise its declared origin (or unknown) stands.
+pub fn with_traced_lots(
+    conn: &mut DbConn,
+    organisation: crate::domain::ids::OrganisationId,
+    rows: Vec<OriginAggregate>,
+    from: NaiveDate,
+    to: NaiveDate,
+    mineral: Option<Mineral>,
+) -> Result<Vec<OriginAggregate>, ApiError> {
+    use crate::domain::provenance::{Source, trace};
+    use crate::domain::vocabulary::{FacilityKind, MiningScale};
+    use crate::models::lot_graph::{self, MAX_DEPTH};
+    use crate::models::provenance::facility_infos;
+    if !rows.iter().any(|r| r.has_lot) {
+        return Ok(rows);
+    }
+    let mut out: Vec<OriginAggregate> = rows.into_iter().filter(|r| !r.has_lot).collect();
+    let purchases = lot_purchases(conn, organisation, from, to, mineral)?;
+    let mut lots: Vec<String> = purchases.iter().map(|p| p.lot_id.clone()).collect();
+    lots.sort();
+    lots.dedup();
+    let loaded = lot_graph::load(conn, &organisation.to_string(), &lots, MAX_DEPTH)?;
+    let facilities = facility_infos(conn, &loaded.facility_ids)?;
+    let mut traces = HashMap::new();
+    for purchase in purchases {
+        let Some(first) = purchase.origins.first() else {
+            continue;
+        };
+        let key = (purchase.lot_id.clone(), purchase.purchase_mg);
+        if !traces.contains_key(&key) {
+            let traced = trace(
+                &loaded.graph,
+                &purchase.lot_id,
+                purchase.purchase_mg,
+                MAX_DEPTH,
+            )
+            .ok()
+            .filter(|t| t.summary.mines.quantity_mg + t.summary.recycled.quantity_mg > 0);
+            traces.insert(key.clone(), traced);
+        }
+        let Some(Some(traced)) = traces.get(&key) else {
+            out.extend(purchase.origins);
+            continue;
+        };
+        // The part the custody data does not reach falls back to the declaration: the
+        // purchase's declared rows, scaled to that part (exactly, by largest remainder).
+        let untraced_mg: i64 = traced
+            .attributions
+            .iter()
+            .filter(|a| matches!(a.source, Source::Untraced { .. }))
+            .map(|a| a.quantity_mg)
+            .sum();
+        if untraced_mg > 0 {
+            let weights: Vec<i64> = purchase.origins.iter().map(|o| o.quantity_mg).collect();
+            let parts = crate::domain::shares::largest_remainder(untraced_mg, &weights);
+            for (origin, part) in purchase.origins.iter().zip(parts) {
+                if part > 0 {
+                    out.push(OriginAggregate {
+                        quantity_mg: part,
+                        ..origin.clone()
+                    });
+                }
+            }
+        }
+        for a in &traced.attributions {
+            if a.quantity_mg == 0 || matches!(a.source, Source::Untraced { .. }) {
+                continue;
+            }
+            let (class, facility, country, is_traced) = match &a.source {
+                Source::Mine { facility_id, .. } => {
+                    let facts = facilities.get(facility_id).map(|i| &i.facts);
+                    let class = match facts.map(|f| (f.kind, f.mining_scale)) {
+                        Some((FacilityKind::Mine, Some(MiningScale::Asm))) => OriginClass::Asm,
+                        Some((FacilityKind::Mine, Some(MiningScale::Lsm))) => OriginClass::Lsm,
+                        _ => OriginClass::Unknown,
+                    };
+                    (
+                        class,
+                        Some(facility_id.clone()),
+                        facts.map(|f| f.country.to_string()),
+                        true,
+                    )
+                }
+                Source::Recycled => (OriginClass::Recycled, None, None, true),
+                Source::Untraced { .. } => (OriginClass::Unknown, None, None, false),
+            };
+            out.push(OriginAggregate {
+                purchased_on: first.purchased_on,
+                mineral: first.mineral.clone(),
+                supplier_party_id: first.supplier_party_id.clone(),
+                facility_id: facility,
+                origin_class: class.as_str().to_owned(),
+                country,
+                declared: 0,
+                has_lot: true,
+                traced: is_traced,
+                quantity_mg: a.quantity_mg,
             });
         }
     }
