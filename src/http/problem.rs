@@ -120,6 +120,9 @@ fn from_status(status: StatusCode, detail: &str) -> ApiError {
 /// Every path the API serves and its methods, from the OpenAPI document.
 pub struct RouteTable {
     routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// The static paths whose every operation needs no token (probes, metrics, keys, the token
+    /// endpoint, the contract and its docs).
+    public: Vec<String>,
 }
 
 impl RouteTable {
@@ -148,7 +151,29 @@ impl RouteTable {
         for path in ["/openapi.json", "/docs", "/docs/{tail}*"] {
             routes.push((ResourceDef::new(path), vec![Method::GET]));
         }
-        RouteTable { routes }
+        let mut public: Vec<String> = doc
+            .paths
+            .paths
+            .iter()
+            .filter(|(path, item)| {
+                let operations = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
+                !path.contains('{')
+                    && operations.iter().all(|operation| {
+                        operation
+                            .as_ref()
+                            .is_none_or(|o| o.security.as_ref().is_none_or(Vec::is_empty))
+                    })
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        public.push("/openapi.json".to_owned());
+        RouteTable { routes, public }
+    }
+
+    /// Whether `path` is served without a token: an operation the document lists without a
+    /// security requirement, the document itself or its interactive docs.
+    pub fn is_public(&self, path: &str) -> bool {
+        self.public.iter().any(|p| p == path) || path == "/docs" || path.starts_with("/docs/")
     }
 
     /// The methods of the static route (no `{param}`) whose path is exactly `path`.
@@ -247,6 +272,7 @@ mod tests {
                 ),
                 (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
             ],
+            public: Vec::new(),
         };
         assert_eq!(table.methods_for("/v1/things/abc"), Some(vec![Method::GET]));
         assert_eq!(table.methods_for("/v1/things").map(|m| m.len()), Some(2));
@@ -257,10 +283,37 @@ mod tests {
                 (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
                 (ResourceDef::new("/v1/things/batch"), vec![Method::POST]),
             ],
+            public: Vec::new(),
         };
         assert_eq!(
             with_batch.methods_for("/v1/things/batch"),
             Some(vec![Method::POST])
         );
+    }
+
+    #[test]
+    fn public_paths_come_from_the_document() {
+        let table = RouteTable::from_openapi(&crate::openapi::document());
+        for path in [
+            "/health/live",
+            "/health/ready",
+            "/metrics",
+            "/.well-known/jwks.json",
+            "/v1/auth/token",
+            "/openapi.json",
+            "/docs/",
+        ] {
+            assert!(table.is_public(path), "{path}");
+        }
+        for path in [
+            "/v1/me",
+            "/v1/purchases",
+            "/v1/facilities",
+            "/metricsx",
+            "/docsx",
+            "/v1/auth/tokens",
+        ] {
+            assert!(!table.is_public(path), "{path}");
+        }
     }
 }
