@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::{is_json, media_type, read_body};
+use super::extract::read_json_body;
 use crate::error::{ApiError, ProblemType};
 use crate::state::AppState;
 
@@ -29,24 +29,11 @@ impl FromRequest for BatchRows {
         let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            match media_type(&req) {
-                Some(media) if is_json(&media) => {}
-                Some(media) => {
-                    return Err(ApiError::unsupported_media_type(format!(
-                        "this operation takes a JSON array (application/json), not {media}"
-                    )));
-                }
-                None => {
-                    return Err(ApiError::unsupported_media_type(
-                        "send the rows as a JSON array with Content-Type: application/json",
-                    ));
-                }
-            }
             let limit = req
                 .app_data::<Data<AppState>>()
                 .map(|s| s.config.batch_body_limit)
                 .unwrap_or(64 * 1024 * 1024);
-            let bytes = read_body(&req, &mut payload, limit).await?;
+            let bytes = read_json_body(&req, &mut payload, limit).await?;
             parse_rows(&bytes, MAX_ROWS).map(BatchRows)
         })
     }

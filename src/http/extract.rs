@@ -200,7 +200,17 @@ async fn json_body<T: DeserializeOwned>(
     mut payload: Payload,
     limit: usize,
 ) -> Result<T, ApiError> {
-    match media_type(&req) {
+    let bytes = read_json_body(&req, &mut payload, limit).await?;
+    parse_json(&bytes)
+}
+
+/// The bytes of a JSON body: 415 unless the media type is JSON, 413 beyond `limit` bytes.
+pub async fn read_json_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    match media_type(req) {
         Some(media) if is_json(&media) => {}
         Some(media) => {
             return Err(ApiError::unsupported_media_type(format!(
@@ -213,8 +223,7 @@ async fn json_body<T: DeserializeOwned>(
             ));
         }
     }
-    let bytes = read_body(&req, &mut payload, limit).await?;
-    parse_json(&bytes)
+    read_body(req, payload, limit).await
 }
 
 /// Query parameters of type `T`. Declare `T` with `#[serde(deny_unknown_fields)]` so that a
