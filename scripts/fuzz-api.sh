@@ -8,7 +8,9 @@
 #
 # Environment: PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 # ORETRACE_BIN (default: target/debug/oretrace, built here), FUZZ_MAX_EXAMPLES (default 25),
-# FUZZ_SEED (default: random; printed), FUZZ_WORKERS (default 1: with two, schemathesis'
+# FUZZ_SEED (default: random; printed), FUZZ_EXTRA_SEEDS (default 0: how many more runs with
+# random seeds, each printed, at FUZZ_EXTRA_MAX_EXAMPLES, default 10, against the same service),
+# FUZZ_WORKERS (default 1: with two, schemathesis'
 # hypothesis parsed sources in two threads at once and met CPython 3.11.7's thread-unsafe AST
 # recursion counter, "AST constructor recursion depth mismatch", an error of the tool).
 set -euo pipefail
@@ -47,7 +49,8 @@ port=$(free_port)
 base="http://127.0.0.1:$port"
 # Rate limits off: the fuzzer would otherwise spend most of its budget on 429s.
 ORETRACE_BIND="127.0.0.1:$port" ORETRACE_WORKERS=2 ORETRACE_RATE_LIMIT_PER_SECOND=0 \
-  ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE=0 RUST_LOG=${RUST_LOG:-warn} \
+  ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE=0 ORETRACE_TOKEN_RATE_LIMIT_PER_SOURCE_PER_MINUTE=0 \
+  ORETRACE_TOKEN_RATE_LIMIT_UNKNOWN_CLIENTS_PER_MINUTE=0 RUST_LOG=${RUST_LOG:-warn} \
   "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 wait_ready "$base" 60 "$server"
@@ -57,19 +60,28 @@ wait_ready "$base" 60 "$server"
 python3 scripts/fuzz/wfc_auth.py "$work/clients" >"$work/auth.json"
 export FUZZ_AUTH_FILE="$work/auth.json"
 
-seed=${FUZZ_SEED:-$RANDOM$RANDOM}
-started=$(date +%s)
 status=0
 # The repository's schemathesis.toml (the API's rules JSON Schema cannot state) and the identities.
 cat schemathesis.toml scripts/fuzz/auth.toml >"$work/schemathesis.toml"
-.venv/bin/st --config-file "$work/schemathesis.toml" run openapi/openapi.json \
-  --url "$base" \
-  --checks all \
-  --max-examples "${FUZZ_MAX_EXAMPLES:-25}" \
-  --workers "${FUZZ_WORKERS:-1}" \
-  --seed "$seed" \
-  --report junit --report-dir "${FUZZ_REPORT_DIR:-target/schemathesis}" || status=$?
-echo "fuzz: seed $seed, $(( $(date +%s) - started ))s, exit $status"
+fuzz_once() { # seed max-examples report-suffix
+  local started run=0
+  started=$(date +%s)
+  .venv/bin/st --config-file "$work/schemathesis.toml" run openapi/openapi.json \
+    --url "$base" \
+    --checks all \
+    --max-examples "$2" \
+    --workers "${FUZZ_WORKERS:-1}" \
+    --seed "$1" \
+    --report junit --report-dir "${FUZZ_REPORT_DIR:-target/schemathesis}$3" || run=$?
+  echo "fuzz: seed $1, $2 examples, $(( $(date +%s) - started ))s, exit $run"
+  [ "$run" = 0 ] || status=$run
+}
+fuzz_once "${FUZZ_SEED:-$RANDOM$RANDOM}" "${FUZZ_MAX_EXAMPLES:-25}" ""
+# Random seeds beside the pinned one find drift between the contract and the validation when
+# it is introduced; each seed is printed so that a failure can be replayed with FUZZ_SEED.
+for i in $(seq 1 "${FUZZ_EXTRA_SEEDS:-0}"); do
+  fuzz_once "$RANDOM$RANDOM" "${FUZZ_EXTRA_MAX_EXAMPLES:-10}" "-random-$i"
+done
 if grep -E '^\[[^]]*\] (ERROR|error)|panicked' "$work/server.log" | grep -v ' 503 ' >/dev/null; then
   echo "fuzz: the service logged errors:"; grep -E 'ERROR|panicked' "$work/server.log" | head -20
   status=1

@@ -10,6 +10,7 @@ use clap::Args;
 
 use crate::db::{Backend, DatabaseUrl, PoolSettings};
 use crate::domain::provenance::YieldTolerance;
+use crate::http::client_address::TrustedProxies;
 
 /// Every setting, read from the environment variable named in brackets (or the flag).
 #[derive(Args, Clone, Debug, Default)]
@@ -149,7 +150,9 @@ pub struct Settings {
     )]
     pub rate_limit_burst: u32,
 
-    /// Token requests per minute per client id and replica (0 turns it off).
+    /// Token requests per minute per client id and source address, per replica (0 turns it
+    /// off). Failed attempts from one address never spend the budget of the same client at
+    /// another address.
     #[arg(
         long,
         env = "ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE",
@@ -157,6 +160,54 @@ pub struct Settings {
         default_value_t = 60
     )]
     pub token_rate_limit_per_minute: u32,
+
+    /// Token requests per minute per source address, whatever client id they name, per replica
+    /// (0 turns it off).
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_RATE_LIMIT_PER_SOURCE_PER_MINUTE",
+        global = true,
+        default_value_t = 300
+    )]
+    pub token_rate_limit_per_source_per_minute: u32,
+
+    /// Token requests per minute naming client ids that do not exist, all sources together,
+    /// per replica (0 turns it off).
+    #[arg(
+        long,
+        env = "ORETRACE_TOKEN_RATE_LIMIT_UNKNOWN_CLIENTS_PER_MINUTE",
+        global = true,
+        default_value_t = 120
+    )]
+    pub token_rate_limit_unknown_clients_per_minute: u32,
+
+    /// Client-secret checks (argon2id, about 19 MiB each) that may run at once per replica.
+    #[arg(
+        long,
+        env = "ORETRACE_SECRET_CHECKS_IN_FLIGHT",
+        global = true,
+        default_value_t = 2
+    )]
+    pub secret_checks_in_flight: usize,
+
+    /// Client-secret checks that may wait for a slot; beyond, the token endpoint answers 503.
+    #[arg(
+        long,
+        env = "ORETRACE_SECRET_CHECK_QUEUE",
+        global = true,
+        default_value_t = 32
+    )]
+    pub secret_check_queue: usize,
+
+    /// Comma-separated addresses or networks of reverse proxies whose `X-Forwarded-For` names
+    /// the client's address (for limits per source). Unset: the TCP peer is the source.
+    #[arg(
+        long,
+        env = "ORETRACE_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 
     /// Comma-separated origins allowed by CORS (`*` for any). Unset: CORS is off.
     #[arg(
@@ -220,7 +271,16 @@ pub struct TokenConfig {
 pub struct RateLimitConfig {
     pub per_second: u32,
     pub burst: u32,
+    /// Token requests per client id and source address.
     pub token_per_minute: u32,
+    /// Token requests per source address.
+    pub token_per_source_per_minute: u32,
+    /// Token requests naming unknown client ids, all together.
+    pub token_unknown_clients_per_minute: u32,
+    /// Client-secret checks at once, and waiting.
+    pub secret_checks_in_flight: usize,
+    pub secret_check_queue: usize,
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What the service runs with.
@@ -318,6 +378,12 @@ impl Config {
                 per_second: settings.rate_limit_per_second,
                 burst: settings.rate_limit_burst.max(1),
                 token_per_minute: settings.token_rate_limit_per_minute,
+                token_per_source_per_minute: settings.token_rate_limit_per_source_per_minute,
+                token_unknown_clients_per_minute: settings
+                    .token_rate_limit_unknown_clients_per_minute,
+                secret_checks_in_flight: settings.secret_checks_in_flight.max(1),
+                secret_check_queue: settings.secret_check_queue,
+                trusted_proxies: TrustedProxies::parse(&settings.trusted_proxies)?,
             },
             cors_origins: settings
                 .cors_origins
@@ -348,6 +414,10 @@ impl Config {
             rate_limit_per_second: 50,
             rate_limit_burst: 100,
             token_rate_limit_per_minute: 60,
+            token_rate_limit_per_source_per_minute: 300,
+            token_rate_limit_unknown_clients_per_minute: 120,
+            secret_checks_in_flight: 2,
+            secret_check_queue: 32,
             idempotency_ttl_hours: 24,
             shutdown_timeout_seconds: 30,
             yield_tolerance: "0.02".into(),

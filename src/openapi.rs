@@ -74,7 +74,37 @@ pub fn document() -> utoipa::openapi::OpenApi {
     add_security_schemes(&mut doc);
     add_shared_responses(&mut doc);
     add_links(&mut doc);
+    forbid_nul_in_free_text_queries(&mut doc);
     doc
+}
+
+/// A NUL character is refused in every query value (`ApiQuery`: 400); free-text query
+/// parameters (strings with no format, enum or pattern of their own) say so with a pattern, so
+/// that the document states every constraint the server applies.
+pub const NO_NUL_PATTERN: &str = "^[^\\u0000]*$";
+
+fn forbid_nul_in_free_text_queries(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{Schema, SchemaType};
+    for item in doc.paths.paths.values_mut() {
+        for operation in operations_of_mut(item).into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                if parameter.parameter_in != ParameterIn::Query {
+                    continue;
+                }
+                if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+                    && object.schema_type == SchemaType::Type(Type::String)
+                    && object.format.is_none()
+                    && object.enum_values.is_none()
+                    && object.pattern.is_none()
+                {
+                    object.pattern = Some(NO_NUL_PATTERN.to_owned());
+                }
+            }
+        }
+    }
 }
 
 /// `(from operation, status, link name, to operation, [(parameter, expression)])`.

@@ -13,6 +13,8 @@ use actix_web_prom::PrometheusMetricsBuilder;
 use utoipa_actix_web::AppExt;
 
 use crate::auth::caller::authenticate;
+use crate::auth::known_organisations::KnownOrganisations;
+use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::{ConnectionManager, Db, run_migrations};
@@ -49,6 +51,7 @@ impl Application {
             .map_err(|e| format!("listener: {e}"))?
             .port();
         let state = Data::new(build_state(config)?);
+        check_issuer_organisations(&state)?;
         let server = serve(state.clone(), listener)?;
         Ok(Application {
             server,
@@ -101,6 +104,37 @@ pub fn migrate_with_retry(config: &Config, patience: Duration) -> Result<Vec<Str
     }
 }
 
+/// Every organisation a trusted external issuer is bound to must exist: a token for one that
+/// does not would be refused anyway (401), so a wrong id in the issuers file is a configuration
+/// error, said at start-up rather than discovered by a user.
+fn check_issuer_organisations(state: &AppState) -> Result<(), String> {
+    let bindings = state.tokens.external_bindings();
+    if bindings.is_empty() {
+        return Ok(());
+    }
+    let mut conn = state
+        .db
+        .conn()
+        .map_err(|e| format!("cannot check the trusted issuers' organisations: {e}"))?;
+    let mut missing = Vec::new();
+    for (issuer, organisation) in bindings {
+        let found = crate::models::organisation::find(&mut conn, organisation)
+            .map_err(|e| format!("cannot check the trusted issuers' organisations: {e}"))?;
+        if found.is_none() {
+            missing.push(format!("{issuer} -> {organisation}"));
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ORETRACE_TRUSTED_ISSUERS_FILE binds issuers to organisations that do not exist \
+             ({}): create them (`oretrace orgs create`) or correct the file",
+            missing.join(", ")
+        ))
+    }
+}
+
 pub fn build_state(config: Config) -> Result<AppState, String> {
     let tokens = TokenService::new(&config.tokens)?;
     let db = Db::new(&config.database_url, &config.pool);
@@ -113,6 +147,17 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
             config.rate_limit.burst,
         ),
         token_limiter: RateLimiter::per_minute(config.rate_limit.token_per_minute),
+        token_source_limiter: RateLimiter::per_minute(
+            config.rate_limit.token_per_source_per_minute,
+        ),
+        token_unknown_limiter: RateLimiter::per_minute(
+            config.rate_limit.token_unknown_clients_per_minute,
+        ),
+        secret_checks: SecretChecks::new(
+            config.rate_limit.secret_checks_in_flight,
+            config.rate_limit.secret_check_queue,
+        ),
+        known_organisations: KnownOrganisations::default(),
         routes,
         metrics: prometheus::Registry::new(),
         config,
@@ -209,6 +254,8 @@ async fn housekeeping(state: Data<AppState>) {
         interval.tick().await;
         state.rate_limiter.shrink();
         state.token_limiter.shrink();
+        state.token_source_limiter.shrink();
+        state.token_unknown_limiter.shrink();
         let ttl = chrono::Duration::from_std(state.config.idempotency_ttl)
             .unwrap_or(chrono::Duration::hours(24));
         match state

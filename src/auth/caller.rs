@@ -72,7 +72,8 @@ impl FromRequest for Caller {
 }
 
 /// Verifies the bearer token, if any, and records the outcome for [`Caller`] and the rate
-/// limiter. A request without a token is not refused here: public routes need none.
+/// limiter. A token whose organisation does not exist is invalid. A request without a token is
+/// not refused here: public routes need none.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -85,7 +86,20 @@ pub async fn authenticate(
             ),
             Some(token) => match req.app_data::<web::Data<AppState>>() {
                 Some(state) => match state.tokens.verify(token) {
-                    Ok(caller) => Authentication::Valid(caller),
+                    Ok(caller) => {
+                        match state
+                            .known_organisations
+                            .exists(&state.db, caller.organisation_id)
+                            .await
+                        {
+                            Ok(false) => Authentication::Invalid(
+                                "the token's organisation does not exist".into(),
+                            ),
+                            // Found, or the database cannot say right now: the handler's own
+                            // database work answers 503 then.
+                            _ => Authentication::Valid(caller),
+                        }
+                    }
                     Err(rejected) => Authentication::Invalid(rejected.0),
                 },
                 None => Authentication::Invalid("authentication is not configured".into()),

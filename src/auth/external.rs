@@ -102,6 +102,17 @@ impl ExternalIssuers {
     pub fn contains(&self, issuer: &str) -> bool {
         self.0.contains_key(issuer)
     }
+
+    /// Every (issuer, organisation) binding, sorted: checked against the database at start-up.
+    pub fn bindings(&self) -> Vec<(String, OrganisationId)> {
+        let mut bindings: Vec<(String, OrganisationId)> = self
+            .0
+            .values()
+            .flat_map(|i| i.organisations.iter().map(|o| (i.issuer.clone(), *o)))
+            .collect();
+        bindings.sort();
+        bindings
+    }
 }
 
 fn parse_algorithm(name: &str) -> Result<Algorithm, String> {

@@ -86,6 +86,11 @@ impl TokenService {
         &self.keys
     }
 
+    /// The trusted external issuers and the organisations each is bound to.
+    pub fn external_bindings(&self) -> Vec<(String, OrganisationId)> {
+        self.external.bindings()
+    }
+
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
@@ -132,6 +137,13 @@ impl TokenService {
             return Err(reject("the token is too long"));
         }
         let header = decode_header(token).map_err(|_| reject("the token is not a valid JWT"))?;
+        // RFC 7515 §4.1.11: a recipient that does not understand every extension `crit` names
+        // must reject the token. This service understands none.
+        if header.crit.is_some() {
+            return Err(reject(
+                "the token's `crit` header names extensions this service does not understand",
+            ));
+        }
         // Only to route the token to the right key set; nothing is trusted before verification.
         let issuer = jsonwebtoken::dangerous::insecure_decode_claims::<IssuerOnly>(token)
             .map_err(|_| reject("the token is not a valid JWT"))?

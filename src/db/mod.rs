@@ -149,6 +149,26 @@ where
     }
 }
 
+/// Serialises the write transactions of one organisation that take the same `lock` (custody
+/// events, whose checks read the lot graph before they insert): on PostgreSQL a transaction-
+/// scoped advisory lock on (`lock`, organisation), released at commit or rollback; on SQLite
+/// nothing, because `BEGIN IMMEDIATE` already makes every write transaction the only one.
+/// Call it first in the transaction, before anything is read.
+pub fn lock_for_organisation(
+    conn: &mut DbConn,
+    lock: &str,
+    organisation: &str,
+) -> Result<(), DieselError> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+    if let DbConn::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind::<Text, _>(format!("{lock}:{organisation}"))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// `SELECT 1` through a pooled connection: the readiness probe.
 pub async fn ping(db: &Db) -> Result<(), ApiError> {
     use diesel::RunQueryDsl;

@@ -131,8 +131,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_records (organisation_id, idempotency_key) {
+    idempotency_records (organisation_id, client_id, idempotency_key) {
         organisation_id -> Text,
+        client_id -> Text,
         idempotency_key -> Text,
         request_method -> Text,
         request_path -> Text,

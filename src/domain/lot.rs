@@ -107,6 +107,7 @@ pub struct CustodyEventInput {
     #[serde(rename = "type")]
     pub event_type: CustodyEventType,
     /// The day it happened (ISO 8601).
+    #[serde(deserialize_with = "crate::domain::time::strict_date::required")]
     pub occurred_on: NaiveDate,
     /// The organisation's own reference for the event, unique within it (optional).
     #[serde(default)]
@@ -266,19 +267,11 @@ impl EventLine {
             None => None,
         };
         for (i, d) in input.documents.iter().enumerate() {
-            let kind = d.kind.trim();
-            if kind.is_empty() || kind.chars().count() > 50 {
-                errors.push(FieldError::at(
-                    format!("{base}/documents/{i}/type"),
-                    "must be 1 to 50 characters",
-                ));
+            if let Err(e) = crate::domain::text::short_text(&d.kind, 50) {
+                errors.push(FieldError::at(format!("{base}/documents/{i}/type"), e));
             }
-            let reference = d.reference.trim();
-            if reference.is_empty() || reference.chars().count() > 200 {
-                errors.push(FieldError::at(
-                    format!("{base}/documents/{i}/reference"),
-                    "must be 1 to 200 characters",
-                ));
+            if let Err(e) = crate::domain::text::short_text(&d.reference, 200) {
+                errors.push(FieldError::at(format!("{base}/documents/{i}/reference"), e));
             }
         }
         let event = input.event_type;

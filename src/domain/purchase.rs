@@ -45,6 +45,7 @@ pub struct PurchaseInput {
     pub mineral: Mineral,
     pub quantity: QuantityInput,
     /// The purchase date (ISO 8601), between 1970-01-01 and 2100-12-31.
+    #[serde(deserialize_with = "crate::domain::time::strict_date::required")]
     pub purchased_on: NaiveDate,
     /// The lot delivered, when it is recorded (provenance).
     #[serde(default)]

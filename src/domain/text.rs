@@ -46,6 +46,11 @@ pub fn http_url(value: &str) -> Result<String, String> {
     if trimmed.is_empty() || trimmed.len() > 2000 {
         return Err("must be an http or https URL of at most 2000 characters".into());
     }
+    // The URL parser would silently drop tabs and line breaks and escape other control
+    // characters; refuse them as every other text field does.
+    if trimmed.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
     let parsed =
         url::Url::parse(trimmed).map_err(|_| "must be an absolute http or https URL".to_owned())?;
     if !matches!(parsed.scheme(), "http" | "https") {

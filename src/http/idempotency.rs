@@ -3,9 +3,16 @@
 //! the stored request: schema-driven clients and fuzzers read 422 as "this body is invalid",
 //! which it is not); a key whose first request is still running is 409 with `Retry-After`.
 //!
-//! Keys belong to the caller's organisation and are kept for `ORETRACE_IDEMPOTENCY_TTL_HOURS`.
-//! 2xx and definitive 4xx answers are stored; 401, 403, 409, 429 and 5xx are not, so a retry
-//! after a transient failure runs the request again.
+//! Keys belong to the API client that sent them (its organisation and `client_id`) and are kept
+//! for `ORETRACE_IDEMPOTENCY_TTL_HOURS`. 2xx and definitive 4xx answers are stored; 401, 403,
+//! 409, 429 and 5xx are not, so a retry after a transient failure runs the request again.
+//!
+//! Authorisation comes first: a caller whose token lacks the scopes the operation requires (as
+//! the OpenAPI document states them) is never replayed a stored answer; the request goes to the
+//! handler, which refuses it. A response that shows a secret once (a new client's
+//! `client_secret`) marks it with [`ShownOnce`]: the stored copy leaves those members out, so a
+//! replay answers the same status and `Location` without the secret, and no secret is ever
+//! kept in the database.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -18,7 +25,7 @@ use sha2::{Digest, Sha256};
 use super::extract::read_body;
 use crate::auth::caller::Authentication;
 use crate::error::{ApiError, ProblemType};
-use crate::models::idempotency::{self, Claim, Fingerprint, StoredResponse};
+use crate::models::idempotency::{self, Claim, Fingerprint, KeyOwner, StoredResponse};
 use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
@@ -26,6 +33,29 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 fn storable(status: StatusCode) -> bool {
     status.is_success() || matches!(status.as_u16(), 400 | 404 | 410 | 413 | 415 | 422)
+}
+
+/// Top-level members of a JSON answer that are shown once and never stored for replay. Put it in
+/// the response's extensions: `response.extensions_mut().insert(ShownOnce(&["client_secret"]))`.
+#[derive(Clone, Copy, Debug)]
+pub struct ShownOnce(pub &'static [&'static str]);
+
+/// The body without the members `shown_once` names (the body unchanged if it is not a JSON
+/// object).
+fn without_secrets(body: &str, shown_once: Option<ShownOnce>) -> String {
+    let Some(ShownOnce(members)) = shown_once else {
+        return body.to_owned();
+    };
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut object)) => {
+            for member in members {
+                object.remove(*member);
+            }
+            serde_json::Value::Object(object).to_string()
+        }
+        // Not an object: keep nothing rather than risk keeping a secret.
+        _ => String::new(),
+    }
 }
 
 pub(crate) fn valid_key(key: &str) -> bool {
@@ -39,14 +69,27 @@ pub async fn idempotent(
     if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let organisation = match req.extensions().get::<Authentication>() {
-        Some(Authentication::Valid(caller)) => Some(caller.organisation_id),
+    let caller = match req.extensions().get::<Authentication>() {
+        Some(Authentication::Valid(caller)) => Some(caller.clone()),
         _ => None,
     };
     let state = req.app_data::<Data<AppState>>().cloned();
-    let (Some(organisation), Some(state)) = (organisation, state) else {
+    let (Some(caller), Some(state)) = (caller, state) else {
         // Unauthenticated: the handler's extractor answers 401.
         return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if state
+        .routes
+        .admits(req.method(), req.path(), &caller.scopes)
+        != Some(true)
+    {
+        // Not authorised for this operation (or no such operation): nothing is replayed or
+        // claimed; the handler (or the fallback) answers 403 or 404.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let owner = KeyOwner {
+        organisation: caller.organisation_id,
+        client_id: caller.client_id.clone(),
     };
     let key = req
         .headers()
@@ -74,9 +117,10 @@ pub async fn idempotent(
     let ttl = chrono::Duration::from_std(state.config.idempotency_ttl)
         .unwrap_or(chrono::Duration::hours(24));
     let claim_key = key.clone();
+    let claim_owner = owner.clone();
     let claim = state
         .db
-        .write(move |conn| idempotency::claim(conn, organisation, &claim_key, &fingerprint, ttl))
+        .write(move |conn| idempotency::claim(conn, &claim_owner, &claim_key, &fingerprint, ttl))
         .await;
     // `request` is moved, never cloned: actix must still hold it alone when it routes.
     let answer =
@@ -106,21 +150,22 @@ pub async fn idempotent(
             let response = match next.call(req).await {
                 Ok(response) => response.map_into_boxed_body(),
                 Err(error) => {
-                    release(&state, organisation, key).await;
+                    release(&state, owner, key).await;
                     return Err(error);
                 }
             };
             let status = response.status();
             if !storable(status) {
-                release(&state, organisation, key).await;
+                release(&state, owner, key).await;
                 return Ok(response);
             }
+            let shown_once = response.response().extensions().get::<ShownOnce>().copied();
             let (request, response) = response.into_parts();
             let (head, body) = response.into_parts();
             let bytes = match actix_web::body::to_bytes(body).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    release(&state, organisation, key).await;
+                    release(&state, owner, key).await;
                     let error = ApiError::internal("the response body could not be read");
                     return Ok(ServiceResponse::new(
                         request,
@@ -134,20 +179,20 @@ pub async fn idempotent(
                     status: status.as_u16(),
                     content_type: header_text(&head, header::CONTENT_TYPE),
                     location: header_text(&head, header::LOCATION),
-                    body: text,
+                    body: without_secrets(&text, shown_once),
                 });
             match stored {
                 Some(stored) => {
                     let result = state
                         .db
-                        .write(move |conn| idempotency::complete(conn, organisation, &key, &stored))
+                        .write(move |conn| idempotency::complete(conn, &owner, &key, &stored))
                         .await;
                     if let Err(error) = result {
                         // The change itself is committed; only the replay record is missing.
                         log::warn!("idempotency record not stored: {error}");
                     }
                 }
-                None => release(&state, organisation, key).await,
+                None => release(&state, owner, key).await,
             }
             let response = head.set_body(BoxBody::new(bytes));
             Ok(ServiceResponse::new(request, response))
@@ -155,14 +200,10 @@ pub async fn idempotent(
     }
 }
 
-async fn release(
-    state: &Data<AppState>,
-    organisation: crate::domain::ids::OrganisationId,
-    key: String,
-) {
+async fn release(state: &Data<AppState>, owner: KeyOwner, key: String) {
     let result = state
         .db
-        .write(move |conn| idempotency::release(conn, organisation, &key))
+        .write(move |conn| idempotency::release(conn, &owner, &key))
         .await;
     if let Err(error) = result {
         log::warn!("idempotency key not released: {error}");
@@ -228,6 +269,15 @@ mod tests {
         assert!(!valid_key(""));
         assert!(!valid_key("with space"));
         assert!(!valid_key(&"k".repeat(256)));
+    }
+
+    #[test]
+    fn secrets_shown_once_are_not_stored() {
+        let body = r#"{"client_id":"otc_1","client_secret":"ots_x","scopes":["admin"]}"#;
+        let kept = without_secrets(body, Some(ShownOnce(&["client_secret"])));
+        assert!(!kept.contains("ots_x") && kept.contains("otc_1"), "{kept}");
+        assert_eq!(without_secrets(body, None), body);
+        assert_eq!(without_secrets("[1]", Some(ShownOnce(&["a"]))), "");
     }
 
     #[test]

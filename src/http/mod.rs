@@ -4,6 +4,7 @@
 
 pub mod access_log;
 pub mod batch;
+pub mod client_address;
 pub mod extract;
 pub mod idempotency;
 pub mod input;

@@ -14,6 +14,7 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::request_id;
+use crate::auth::scopes::{Scope, ScopeSet};
 use crate::error::{ApiError, PROBLEM_JSON, ProblemType};
 use crate::state::AppState;
 
@@ -53,7 +54,8 @@ pub async fn render(
             match api_error {
                 None => Ok(response.map_into_left_body()),
                 Some(api) => {
-                    let rendered = render_for(response.request(), &api);
+                    let mut rendered = render_for(response.request(), &api);
+                    keep_headers(response.headers(), rendered.headers_mut());
                     let (request, _) = response.into_parts();
                     Ok(ServiceResponse::new(request, rendered).map_into_right_body())
                 }
@@ -68,6 +70,18 @@ pub async fn render(
             let rendered = api.render(Some(path), id);
             Err(actix_web::error::InternalError::from_response(api, rendered).into())
         }
+    }
+}
+
+/// Headers set on an error response inside the stack (`RateLimit-*` from the rate limiter,
+/// `Link`, `X-Request-Id`…) survive its rendering as problem+json; only what describes the old
+/// body is dropped.
+fn keep_headers(from: &header::HeaderMap, to: &mut header::HeaderMap) {
+    for (name, value) in from {
+        if name == header::CONTENT_TYPE || name == header::CONTENT_LENGTH || to.contains_key(name) {
+            continue;
+        }
+        to.append(name.clone(), value.clone());
     }
 }
 
@@ -120,6 +134,9 @@ fn from_status(status: StatusCode, detail: &str) -> ApiError {
 /// Every path the API serves and its methods, from the OpenAPI document.
 pub struct RouteTable {
     routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// Per operation, the scope sets that admit a caller (any one of them suffices; an empty
+    /// set admits any valid token), as the document's `security` states them.
+    security: Vec<(ResourceDef, Method, Vec<Vec<Scope>>)>,
     /// The static paths whose every operation needs no token (probes, metrics, keys, the token
     /// endpoint, the contract and its docs).
     public: Vec<String>,
@@ -151,6 +168,38 @@ impl RouteTable {
         for path in ["/openapi.json", "/docs", "/docs/{tail}*"] {
             routes.push((ResourceDef::new(path), vec![Method::GET]));
         }
+        let mut security = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let candidates = [
+                (&item.get, Method::GET),
+                (&item.put, Method::PUT),
+                (&item.post, Method::POST),
+                (&item.delete, Method::DELETE),
+                (&item.patch, Method::PATCH),
+            ];
+            for (operation, method) in candidates {
+                let Some(requirements) = operation.as_ref().and_then(|o| o.security.as_ref())
+                else {
+                    continue;
+                };
+                let alternatives: Vec<Vec<Scope>> = requirements
+                    .iter()
+                    .filter_map(|requirement| {
+                        let value = serde_json::to_value(requirement).ok()?;
+                        let scopes = value.as_object()?.values().next()?.as_array()?.clone();
+                        Some(
+                            scopes
+                                .iter()
+                                .filter_map(|s| s.as_str().and_then(Scope::parse))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                if !alternatives.is_empty() {
+                    security.push((ResourceDef::new(path.as_str()), method, alternatives));
+                }
+            }
+        }
         let mut public: Vec<String> = doc
             .paths
             .paths
@@ -167,7 +216,29 @@ impl RouteTable {
             .map(|(path, _)| path.clone())
             .collect();
         public.push("/openapi.json".to_owned());
-        RouteTable { routes, public }
+        RouteTable {
+            routes,
+            security,
+            public,
+        }
+    }
+
+    /// Whether `scopes` admit the caller to the operation `method path`, as the document's
+    /// security requirements say; `None` when the document names no such secured operation.
+    pub fn admits(&self, method: &Method, path: &str, scopes: &ScopeSet) -> Option<bool> {
+        let is_static = |def: &ResourceDef| def.pattern().is_some_and(|p| !p.contains('{'));
+        let matching = |def: &ResourceDef, m: &Method| m == method && def.is_match(path);
+        let found = self
+            .security
+            .iter()
+            .find(|(def, m, _)| is_static(def) && matching(def, m))
+            .or_else(|| self.security.iter().find(|(def, m, _)| matching(def, m)))?;
+        Some(
+            found
+                .2
+                .iter()
+                .any(|needed| needed.iter().all(|scope| scopes.contains(*scope))),
+        )
     }
 
     /// Whether `path` is served without a token: an operation the document lists without a
@@ -272,6 +343,7 @@ mod tests {
                 ),
                 (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
             ],
+            security: Vec::new(),
             public: Vec::new(),
         };
         assert_eq!(table.methods_for("/v1/things/abc"), Some(vec![Method::GET]));
@@ -283,12 +355,30 @@ mod tests {
                 (ResourceDef::new("/v1/things/{id}"), vec![Method::GET]),
                 (ResourceDef::new("/v1/things/batch"), vec![Method::POST]),
             ],
+            security: Vec::new(),
             public: Vec::new(),
         };
         assert_eq!(
             with_batch.methods_for("/v1/things/batch"),
             Some(vec![Method::POST])
         );
+    }
+
+    #[test]
+    fn scope_requirements_come_from_the_document() {
+        let table = RouteTable::from_openapi(&crate::openapi::document());
+        let set = |scopes: &[Scope]| scopes.iter().copied().collect::<ScopeSet>();
+        let read = set(&[Scope::CatalogRead]);
+        let admin = set(&[Scope::Admin]);
+        let clients = "/v1/organisations/0193d5e2-0000-7000-8000-000000000000/clients";
+        assert_eq!(table.admits(&Method::POST, clients, &read), Some(false));
+        assert_eq!(table.admits(&Method::POST, clients, &admin), Some(true));
+        assert_eq!(
+            table.admits(&Method::POST, "/v1/facilities/batch", &read),
+            Some(false)
+        );
+        assert_eq!(table.admits(&Method::GET, "/v1/me", &set(&[])), Some(true));
+        assert_eq!(table.admits(&Method::POST, "/v1/auth/token", &read), None);
     }
 
     #[test]

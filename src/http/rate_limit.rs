@@ -168,7 +168,19 @@ pub async fn limit_by_organisation(
             }
             Ok(response.map_into_left_body())
         }
-        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => {
+            // The 429 carries the budget too: nothing left, full again after `Retry-After`.
+            let refused = Budget {
+                limit: state.rate_limiter.burst,
+                remaining: 0,
+                reset: error.retry_after.unwrap_or(1),
+            };
+            let mut response = req.error_response(error);
+            for (name, value) in budget_headers(&refused) {
+                response.headers_mut().insert(name, value);
+            }
+            Ok(response.map_into_right_body())
+        }
     }
 }
 

@@ -278,10 +278,7 @@ fn csv_row(index: usize, get: &dyn Fn(&str) -> String) -> Result<PurchaseInput, 
         "quantity_unit",
         unit.as_ref().map(|_| ()).map_err(Clone::clone),
     );
-    let date = get("purchased_on")
-        .as_str()
-        .parse::<chrono::NaiveDate>()
-        .map_err(|_| "must be a date YYYY-MM-DD".to_owned());
+    let date = crate::domain::time::parse_date(get("purchased_on").as_str());
     field(
         "purchased_on",
         date.as_ref().map(|_| ()).map_err(Clone::clone),

@@ -91,6 +91,11 @@ pub fn record(
     tolerance: YieldTolerance,
 ) -> Result<Vec<Written>, ApiError> {
     let org = organisation.to_string();
+    // The checks below read the lots and their graph, then insert: two transactions of the
+    // same organisation running them side by side under READ COMMITTED could each pass
+    // ("not produced yet", "no cycle") and both write. One at a time per organisation; the
+    // unique index on a lot's producer backs the first check up in the schema itself.
+    crate::db::lock_for_organisation(conn, "custody_events", &org)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut written = Vec::with_capacity(lines.len());
     let mut refs_in_batch: HashMap<&str, &str> = HashMap::new();

@@ -1,4 +1,7 @@
-//! Stored responses for `Idempotency-Key` replays, one row per (organisation, key).
+//! Stored responses for `Idempotency-Key` replays, one row per (organisation, client, key).
+//!
+//! A key belongs to the API client that used it: another client, even of the same organisation,
+//! neither replays nor blocks it.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -24,6 +27,13 @@ pub struct StoredResponse {
     pub content_type: Option<String>,
     pub location: Option<String>,
     pub body: String,
+}
+
+/// Whose key it is: the organisation and the API client (`sub` of the token).
+#[derive(Clone, Debug)]
+pub struct KeyOwner {
+    pub organisation: OrganisationId,
+    pub client_id: String,
 }
 
 /// What claiming a key found.
@@ -56,15 +66,16 @@ const ABANDONED_AFTER_SECONDS: i64 = 60;
 /// Claims `key` for `fingerprint`. Run inside a write transaction.
 pub fn claim(
     conn: &mut DbConn,
-    organisation: OrganisationId,
+    owner: &KeyOwner,
     key: &str,
     fingerprint: &Fingerprint,
     ttl: Duration,
 ) -> Result<Claim, ApiError> {
     let now: DateTime<Utc> = time::now();
-    let org = organisation.to_string();
+    let org = owner.organisation.to_string();
+    let client = owner.client_id.as_str();
     let existing: Option<Row> = records::table
-        .find((&org, key))
+        .find((&org, client, key))
         .select((
             records::request_method,
             records::request_path,
@@ -99,11 +110,12 @@ pub fn claim(
                 return Ok(Claim::InProgress);
             }
         }
-        diesel::delete(records::table.find((&org, key))).execute(conn)?;
+        diesel::delete(records::table.find((&org, client, key))).execute(conn)?;
     }
     let inserted = diesel::insert_into(records::table)
         .values((
             records::organisation_id.eq(&org),
+            records::client_id.eq(client),
             records::idempotency_key.eq(key),
             records::request_method.eq(&fingerprint.method),
             records::request_path.eq(&fingerprint.path),
@@ -125,11 +137,12 @@ pub fn claim(
 /// Stores the response of a claimed key.
 pub fn complete(
     conn: &mut DbConn,
-    organisation: OrganisationId,
+    owner: &KeyOwner,
     key: &str,
     response: &StoredResponse,
 ) -> Result<(), ApiError> {
-    diesel::update(records::table.find((organisation.to_string(), key)))
+    let org = owner.organisation.to_string();
+    diesel::update(records::table.find((&org, owner.client_id.as_str(), key)))
         .set((
             records::status.eq(Some(i32::from(response.status))),
             records::response_content_type.eq(&response.content_type),
@@ -141,8 +154,9 @@ pub fn complete(
 }
 
 /// Gives a claimed key up (the response is not one to replay, such as a 503).
-pub fn release(conn: &mut DbConn, organisation: OrganisationId, key: &str) -> Result<(), ApiError> {
-    diesel::delete(records::table.find((organisation.to_string(), key))).execute(conn)?;
+pub fn release(conn: &mut DbConn, owner: &KeyOwner, key: &str) -> Result<(), ApiError> {
+    let org = owner.organisation.to_string();
+    diesel::delete(records::table.find((&org, owner.client_id.as_str(), key))).execute(conn)?;
     Ok(())
 }
 

@@ -247,8 +247,16 @@ pub struct CustodyEventQuery {
     #[param(rename = "type")]
     pub event_type: Option<CustodyEventType>,
     /// Events on or after this day.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Events on or before this day.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub to: Option<NaiveDate>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -10,6 +10,7 @@ use crate::auth::{Caller, Scope, ScopeSet};
 use crate::domain::ids::OrganisationId;
 use crate::error::{ApiError, FieldError};
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::idempotency::ShownOnce;
 use crate::http::pagination::{self, Page, PageRequest};
 use crate::models::api_client::{self, ApiClient};
 use crate::models::audit::{self, Actor};
@@ -52,8 +53,12 @@ pub struct NewApiClient {
 pub struct ClientCredentials {
     /// The OAuth `client_id`.
     pub client_id: String,
-    /// The OAuth `client_secret`: store it now, it cannot be shown again.
-    pub client_secret: String,
+    /// The OAuth `client_secret`: store it now, it cannot be shown again. Present in the first
+    /// answer only: a replay of the same `Idempotency-Key` (`Idempotent-Replayed: true`) answers
+    /// the same client without it, because the secret is never stored. If the first answer was
+    /// lost, revoke that client and create another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
     /// Scopes it may request.
     pub scopes: Vec<Scope>,
     pub organisation_id: OrganisationId,
@@ -258,19 +263,23 @@ pub async fn create_client(
             Ok((client, secret))
         })
         .await?;
-    Ok(HttpResponse::Created()
+    let mut response = HttpResponse::Created()
         .insert_header((
             header::LOCATION,
             format!("/v1/organisations/{id}/clients/{}", client.client_id),
         ))
         .json(ClientCredentials {
             client_id: client.client_id,
-            client_secret: secret,
+            client_secret: Some(secret),
             scopes: client.scopes,
             organisation_id: client.organisation_id,
             name: client.name,
             created_at: client.created_at,
-        }))
+        });
+    response
+        .extensions_mut()
+        .insert(ShownOnce(&["client_secret"]));
+    Ok(response)
 }
 
 /// Lists an organisation's API clients, without secrets (scope `admin`).

@@ -328,8 +328,16 @@ pub struct PartyProvenanceQuery {
     /// Only purchases of this mineral.
     pub mineral: Option<Mineral>,
     /// Purchases on or after this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Purchases on or before this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub to: Option<NaiveDate>,
 }
 

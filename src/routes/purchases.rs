@@ -100,8 +100,16 @@ pub struct PurchaseQuery {
     /// Only purchases from this supplier.
     pub supplier_party_id: Option<PartyId>,
     /// Purchased on or after this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Purchased on or before this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub to: Option<NaiveDate>,
     /// The ERP line id.
     pub external_ref: Option<String>,

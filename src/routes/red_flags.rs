@@ -55,8 +55,16 @@ pub struct RedFlagQuery {
     /// Only purchases of this mineral.
     pub mineral: Option<Mineral>,
     /// Purchased on or after this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Purchased on or before this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub to: Option<NaiveDate>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]

@@ -31,9 +31,17 @@ use crate::state::AppState;
 pub struct MixQuery {
     /// First purchase date included (default: 1 January of the year of `to`, else of the
     /// current year).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Last purchase date included (default: 31 December of the year of `from`, else of the
     /// current year).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub to: Option<NaiveDate>,
     /// Only this mineral.
     pub mineral: Option<Mineral>,

@@ -58,7 +58,9 @@ fn invalid_client(detail: &str) -> ApiError {
 /// form (`client_id`, `client_secret`) or as HTTP Basic authentication (RFC 6749 §2.3.1), not
 /// both. Errors follow RFC 6749 §5.2: the problem carries the OAuth `error` code
 /// (`invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`) beside the
-/// RFC 9457 members. Token requests are rate limited per client id.
+/// RFC 9457 members. Token requests are rate limited per source address, per client id and
+/// source address, and (for client ids that do not exist) all together; at most a few client
+/// secrets are checked at once per replica, and beyond a short queue the answer is 503.
 #[utoipa::path(
     tag = "auth",
     operation_id = "issue_token",
@@ -69,8 +71,15 @@ fn invalid_client(detail: &str) -> ApiError {
          body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "invalid_client: unknown client, wrong secret or revoked client",
          body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many token requests for this client id \
-         (`ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE`); retry after `Retry-After` seconds",
+        (status = 429, description = "Too many token requests from this address \
+         (`ORETRACE_TOKEN_RATE_LIMIT_PER_SOURCE_PER_MINUTE`), for this client id from this \
+         address (`ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE`), or naming unknown client ids \
+         (`ORETRACE_TOKEN_RATE_LIMIT_UNKNOWN_CLIENTS_PER_MINUTE`); retry after `Retry-After` seconds",
+         body = crate::error::Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
+        (status = 503, description = "Too many client authentications in progress on this \
+         replica (`ORETRACE_SECRET_CHECKS_IN_FLIGHT`, `ORETRACE_SECRET_CHECK_QUEUE`); retry after \
+         `Retry-After` seconds",
          body = crate::error::Problem, content_type = "application/problem+json",
          headers(("Retry-After" = u64, description = "Seconds to wait before retrying"))),
     )
@@ -133,22 +142,34 @@ pub async fn issue_token(
         .transpose()
         .map_err(|e| oauth(StatusCode::BAD_REQUEST, OAuthError::InvalidScope, &e))?;
 
-    state.token_limiter.check(&client_id)?;
-
+    // Limits before any secret is checked: per source address whatever the client id, then
+    // per (client id, source) for a known client or one shared bucket for unknown ids, so that
+    // failed attempts from one address never lock the client out at another.
+    let source = state.config.rate_limit.trusted_proxies.source_of(&req);
+    state.token_source_limiter.check(&source)?;
     let lookup_id = client_id.clone();
     let found = state
         .db
         .read(move |conn| api_client::find_active(conn, &lookup_id))
         .await?;
-    let authenticated = web::block(move || match found {
-        Some((client, hash)) if secrets::verify_secret(&client_secret, &hash) => Some(client),
-        _ => {
-            secrets::verify_against_dummy(&client_secret);
-            None
-        }
-    })
-    .await
-    .map_err(|_| ApiError::unavailable("the server is shutting down"))?;
+    match &found {
+        Some(_) => state
+            .token_limiter
+            .check(&format!("{client_id} {source}"))?,
+        None => state.token_unknown_limiter.check("unknown")?,
+    };
+    // At most a few argon2 checks at once per replica, each as long for an unknown id (against
+    // a dummy hash) as for a known one.
+    let authenticated = state
+        .secret_checks
+        .run(move || match found {
+            Some((client, hash)) if secrets::verify_secret(&client_secret, &hash) => Some(client),
+            _ => {
+                secrets::verify_against_dummy(&client_secret);
+                None
+            }
+        })
+        .await?;
     let client = authenticated.ok_or_else(|| invalid_client("client authentication failed"))?;
 
     let held: ScopeSet = client.scopes.iter().copied().collect();

@@ -163,6 +163,8 @@ pub fn test_config(db: &TestDb) -> Config {
     };
     config.rate_limit.per_second = 0;
     config.rate_limit.token_per_minute = 0;
+    config.rate_limit.token_per_source_per_minute = 0;
+    config.rate_limit.token_unknown_clients_per_minute = 0;
     config.pool.max_size = 4;
     config.shutdown_timeout = std::time::Duration::from_secs(2);
     config

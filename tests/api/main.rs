@@ -23,5 +23,6 @@ mod parties;
 mod provenance;
 mod purchases;
 mod schemes;
+mod security_regressions;
 mod sourcing_mix;
 mod token_attacks;

@@ -12,18 +12,18 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::helpers::{Backend, TestApp, TestDb, assert_problem, send, send_raw, test_config};
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-fn ed_key(pem: &str) -> (SigningKey, EncodingKey) {
+pub(crate) fn ed_key(pem: &str) -> (SigningKey, EncodingKey) {
     let signing = SigningKey::from_pkcs8_pem(pem).expect("ed25519 pem");
     let der = signing.to_pkcs8_der().expect("der");
     let key = EncodingKey::from_ed_der(der.as_bytes());
     (signing, key)
 }
 
-fn sign(alg: Algorithm, kid: Option<&str>, claims: &Value, key: &EncodingKey) -> String {
+pub(crate) fn sign(alg: Algorithm, kid: Option<&str>, claims: &Value, key: &EncodingKey) -> String {
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);
     jsonwebtoken::encode(&header, claims, key).expect("sign")

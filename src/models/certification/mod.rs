@@ -37,7 +37,8 @@ pub struct CertificationSubject {
 pub struct RecordedBy {
     /// The organisation (the operator of the catalog).
     pub organisation_id: OrganisationId,
-    /// The API client; null when recorded from the command line.
+    /// The API client; null when recorded from the command line, and for every organisation but
+    /// the one that recorded it.
     pub client_id: Option<String>,
 }
 
@@ -112,6 +113,19 @@ pub struct Certification {
 }
 
 impl Certification {
+    /// The certificate as `viewer` may see it: the API client that recorded each change is
+    /// shown only to the organisation that recorded it. A client id is half of a credential
+    /// pair and the key of its token rate limit, so other organisations never learn the
+    /// operator's.
+    pub fn seen_by(mut self, viewer: OrganisationId) -> Certification {
+        for entry in &mut self.history {
+            if entry.recorded_by.organisation_id != viewer {
+                entry.recorded_by.client_id = None;
+            }
+        }
+        self
+    }
+
     pub fn snapshots(&self) -> Vec<Snapshot> {
         self.history.iter().map(HistoryEntry::snapshot).collect()
     }

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Caller, Scope};
 use crate::domain::certification::EffectiveStatus;
+use crate::domain::ids::OrganisationId;
 use crate::domain::ids::{FacilityId, PartyId};
 use crate::domain::vocabulary::SubjectType;
 use crate::error::ApiError;
@@ -26,6 +27,10 @@ crate::page_type!(StandingList, CertificationStanding);
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The day (ISO 8601 date) the status is evaluated on; default today (UTC).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub as_of: Option<NaiveDate>,
     /// Only certificates of this scheme.
     pub scheme: Option<String>,
@@ -57,6 +62,7 @@ pub struct CertificationStanding {
 
 async fn standings(
     req: HttpRequest,
+    viewer: OrganisationId,
     subject_type: SubjectType,
     subject_id: uuid::Uuid,
     query: AsOfQuery,
@@ -99,7 +105,7 @@ async fn standings(
             level: standing.level,
             valid_from: standing.valid_from,
             valid_until: standing.valid_until,
-            certification: c,
+            certification: c.seen_by(viewer),
         }
     });
     Ok(pagination::respond(&req, &page))
@@ -135,6 +141,7 @@ pub async fn facility_certifications(
     caller.require(Scope::CatalogRead)?;
     standings(
         req,
+        caller.organisation_id,
         SubjectType::Facility,
         id.into_inner().0,
         query.0,
@@ -172,5 +179,13 @@ pub async fn party_certifications(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::CatalogRead)?;
-    standings(req, SubjectType::Party, id.into_inner().0, query.0, state).await
+    standings(
+        req,
+        caller.organisation_id,
+        SubjectType::Party,
+        id.into_inner().0,
+        query.0,
+        state,
+    )
+    .await
 }

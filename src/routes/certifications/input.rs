@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::domain::time::IsoDate;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -44,11 +45,11 @@ pub struct CertificationInput {
     /// The first valid day (ISO 8601 date). The certificate's first history entry takes effect
     /// on this day.
     #[schema(value_type = NaiveDate)]
-    pub valid_from: Checked<NaiveDate>,
+    pub valid_from: Checked<IsoDate>,
     /// The last valid day, after `valid_from`; null when open-ended.
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
-    pub valid_until: Option<Checked<NaiveDate>>,
+    pub valid_until: Option<Checked<IsoDate>>,
     /// The number the scheme issued, unique within the scheme (1 to 100 characters). A batch
     /// row with a known scheme and number updates that certificate.
     #[serde(default)]
@@ -75,7 +76,7 @@ pub struct CertificationInput {
     /// `valid_from`, so a different date is refused.
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
-    pub effective_on: Option<Checked<NaiveDate>>,
+    pub effective_on: Option<Checked<IsoDate>>,
 }
 
 /// A certificate checked field by field, before its scheme and subject are looked at.
@@ -104,8 +105,11 @@ pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<F
         .level
         .and_then(|l| e.check("/level", text::short_text(&l, 100)));
     let status = e.take("/status", input.status);
-    let valid_from = e.take("/valid_from", input.valid_from);
-    let valid_until = input.valid_until.and_then(|d| e.take("/valid_until", d));
+    let valid_from = e.take("/valid_from", input.valid_from).map(|d| d.0);
+    let valid_until = input
+        .valid_until
+        .and_then(|d| e.take("/valid_until", d))
+        .map(|d| d.0);
     if let (Some(from), Some(until)) = (valid_from, valid_until)
         && until <= from
     {
@@ -143,7 +147,10 @@ pub fn validate(prefix: &str, input: CertificationInput) -> Result<Parsed, Vec<F
     let reason = input
         .reason
         .and_then(|r| e.check("/reason", text::explanation(&r)));
-    let effective_on = input.effective_on.and_then(|d| e.take("/effective_on", d));
+    let effective_on = input
+        .effective_on
+        .and_then(|d| e.take("/effective_on", d))
+        .map(|d| d.0);
     match (subject, scheme, status, valid_from, e.is_empty()) {
         (Some((subject, subject_key)), Some(scheme), Some(status), Some(valid_from), true) => {
             Ok(Parsed {

@@ -8,6 +8,7 @@ pub mod subject;
 
 use std::collections::HashMap;
 
+use crate::domain::time::IsoDate;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
@@ -72,6 +73,10 @@ pub struct CertificationListQuery {
     /// Only certificates with this mineral in scope.
     pub mineral: Option<Mineral>,
     /// Only certificates whose last valid day (`valid_until`) is before this date.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub expiring_before: Option<NaiveDate>,
 }
 
@@ -194,7 +199,8 @@ pub async fn list_certifications(
             ),
         })
         .await?;
-    let page = Page::from_rows(rows, &page, |c| c.id.to_string());
+    let viewer = caller.organisation_id;
+    let page = Page::from_rows(rows, &page, |c| c.id.to_string()).map(|c| c.seen_by(viewer));
     Ok(pagination::respond(&req, &page))
 }
 
@@ -262,7 +268,7 @@ pub async fn create_certification(
             header::LOCATION,
             format!("/v1/certifications/{}", created.id),
         ))
-        .json(created))
+        .json(created.seen_by(caller.organisation_id)))
 }
 
 /// Reads a certificate with its history and its effective status today (scope
@@ -287,7 +293,7 @@ pub async fn get_certification(
         .read(move |conn| certification::find(conn, id))
         .await?;
     found
-        .map(|c| HttpResponse::Ok().json(c))
+        .map(|c| HttpResponse::Ok().json(c.seen_by(caller.organisation_id)))
         .ok_or_else(|| not_found(id))
 }
 
@@ -303,9 +309,9 @@ fn change_of(
     let effective_on = match members.remove("effective_on") {
         None | Some(serde_json::Value::Null) => None,
         Some(value) => {
-            let checked: Checked<NaiveDate> =
+            let checked: Checked<IsoDate> =
                 serde_json::from_value(value).map_err(ApiError::internal)?;
-            errors.take("/effective_on", checked)
+            errors.take("/effective_on", checked).map(|d| d.0)
         }
     };
     let reason = match members.remove("reason") {
@@ -379,7 +385,7 @@ pub async fn update_certification(
             record_update(conn, &actor, &current, &new, &change)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    Ok(HttpResponse::Ok().json(updated.seen_by(caller.organisation_id)))
 }
 
 /// Applies a checked change and audits it; returns the certificate as it now is.

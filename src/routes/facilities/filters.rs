@@ -52,6 +52,10 @@ pub struct FacilityListQuery {
     pub certified_scheme: Option<String>,
     /// The day `certified_scheme` is evaluated on (default today, UTC); needs
     /// `certified_scheme`.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
     pub certified_on: Option<NaiveDate>,
 }
 

@@ -1,7 +1,7 @@
 //! The body of `POST /v1/facilities` (and of each batch row), and how it becomes a
 //! [`NewFacility`].
 
-use chrono::NaiveDate;
+use crate::domain::time::IsoDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -102,7 +102,7 @@ pub struct CoexistenceAgreementInput {
     /// the future.
     #[serde(default)]
     #[schema(value_type = Option<NaiveDate>)]
-    pub signed_on: Option<Checked<NaiveDate>>,
+    pub signed_on: Option<Checked<IsoDate>>,
     /// The ASM organisations (parties) it was agreed with; each must exist.
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
@@ -238,7 +238,8 @@ fn coexistence(
     let status = e.take("/coexistence_agreement/status", input.status);
     let signed_on = input
         .signed_on
-        .and_then(|d| e.take("/coexistence_agreement/signed_on", d));
+        .and_then(|d| e.take("/coexistence_agreement/signed_on", d))
+        .map(|d| d.0);
     if let (Some(status), Some(day)) = (status, signed_on) {
         if matches!(
             status,
