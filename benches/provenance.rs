@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use oretrace::db::{Backend, ConnectionManager, DatabaseUrl, DbConn};
 use oretrace::domain::provenance::{LotQuantity, YieldTolerance, trace_many};
-use oretrace::models::lot_graph::{self, MAX_DEPTH};
-use oretrace::models::provenance::TraceContext;
+use oretrace::store::lot_graph::{self, MAX_DEPTH};
+use oretrace::store::provenance::TraceContext;
 use serde_json::{Value, json};
 
 use common::{Bench, Rng, median, ms};

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::api::startup::{Application, migrate_with_retry};
 use crate::auth::scopes::ScopeSet;
 use crate::config::{Config, Settings};
 use crate::db::{ConnectionManager, DbConn};
 use crate::domain::ids::OrganisationId;
-use crate::models::api_client;
-use crate::models::audit::{self, Actor};
-use crate::models::organisation::{self, OrganisationKind};
-use crate::startup::{Application, migrate_with_retry};
+use crate::store::api_client;
+use crate::store::audit::{self, Actor};
+use crate::store::organisation::{self, OrganisationKind};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -142,7 +142,9 @@ fn print_to_stdout(text: &str) -> Result<(), String> {
 pub fn run(cli: Cli) -> Result<(), String> {
     let command = cli.command.unwrap_or(Command::Serve { demo: false });
     if let Command::Openapi = command {
-        return print_to_stdout(&crate::openapi::to_json(&crate::openapi::document()));
+        return print_to_stdout(&crate::api::openapi::to_json(
+            &crate::api::openapi::document(),
+        ));
     }
     if let Command::Keys(KeysCommand::Generate { file }) = &command {
         crate::auth::keys::write_new_key_file(file)?;
@@ -163,7 +165,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Orgs(OrgsCommand::Create { name, kind }) => {
             let kind = OrganisationKind::parse(&kind).ok_or("--kind: purchaser or operator")?;
-            let name = crate::routes::organisations::valid_name("--name", &name)
+            let name = crate::api::routes::organisations::valid_name("--name", &name)
                 .map_err(|e| format!("--name {}", e.detail))?;
             let mut conn = admin_connection(&config)?;
             let created = crate::db::write_transaction(&mut conn, |conn| {
@@ -176,7 +178,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     &created.id.to_string(),
                     &serde_json::json!({"name": created.name, "kind": created.kind, "via": "cli"}),
                 )?;
-                Ok::<_, crate::error::ApiError>(created)
+                Ok::<_, crate::api::error::ApiError>(created)
             })
             .map_err(|e| e.detail)?;
             println!(
@@ -190,14 +192,14 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 .parse()
                 .map_err(|_| "--org must be an organisation id")?;
             let scopes = ScopeSet::parse(&scopes).map_err(|e| format!("--scopes: {e}"))?;
-            let name = crate::routes::organisations::valid_name("--name", &name)
+            let name = crate::api::routes::organisations::valid_name("--name", &name)
                 .map_err(|e| format!("--name {}", e.detail))?;
             let mut conn = admin_connection(&config)?;
             let (client, secret) = crate::db::write_transaction(&mut conn, |conn| {
                 let organisation = organisation::find(conn, org)?.ok_or_else(|| {
-                    crate::error::ApiError::not_found(format!("no organisation {org}"))
+                    crate::api::error::ApiError::not_found(format!("no organisation {org}"))
                 })?;
-                let scopes = crate::routes::organisations::valid_scopes(
+                let scopes = crate::api::routes::organisations::valid_scopes(
                     organisation.kind,
                     &scopes.to_vec(),
                 )?;
@@ -210,7 +212,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     &client.client_id,
                     &serde_json::json!({"scopes": client.scopes, "via": "cli"}),
                 )?;
-                Ok::<_, crate::error::ApiError>((client, secret))
+                Ok::<_, crate::api::error::ApiError>((client, secret))
             })
             .map_err(|e| {
                 let fields: Vec<String> = e.errors.iter().map(|f| f.detail.clone()).collect();

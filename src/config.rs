@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use ipnet::IpNet;
+use std::net::IpAddr;
 
 use crate::db::{Backend, DatabaseUrl, PoolSettings};
 use crate::domain::provenance::YieldTolerance;
-use crate::http::client_address::TrustedProxies;
 
 /// Every setting, read from the environment variable named in brackets (or the flag).
 #[derive(Args, Clone, Debug, Default)]
@@ -245,6 +246,34 @@ pub struct Settings {
         default_value = "0.02"
     )]
     pub yield_tolerance: String,
+}
+
+/// Reverse proxies whose `X-Forwarded-For` names the client (`ORETRACE_TRUSTED_PROXIES`); the
+/// HTTP edge reads a request's source with them (`api::http::client_address`).
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Comma-separated addresses or CIDR networks (`10.0.0.0/8, 192.168.1.7`).
+    pub fn parse(entries: &[String]) -> Result<TrustedProxies, String> {
+        entries
+            .iter()
+            .map(|e| e.trim())
+            .filter(|e| !e.is_empty())
+            .map(|e| {
+                e.parse::<IpNet>()
+                    .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        format!("ORETRACE_TRUSTED_PROXIES: {e:?} is not an IP address or network")
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    pub fn trusts(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(&ip))
+    }
 }
 
 /// How tokens are signed.

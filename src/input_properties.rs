@@ -9,6 +9,7 @@
 
 use proptest::prelude::*;
 
+use crate::api::http::pagination::{PageRequest, decode_cursor, encode_cursor};
 use crate::domain::country::CountryCode;
 use crate::domain::facility::{BoundingBox, subdivision};
 use crate::domain::identifiers;
@@ -18,7 +19,6 @@ use crate::domain::purchase::external_ref;
 use crate::domain::quantity::{Decimal, MassUnit, Quantity};
 use crate::domain::text;
 use crate::domain::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
-use crate::http::pagination::{PageRequest, decode_cursor, encode_cursor};
 use crate::import::catalog::CatalogKind;
 use crate::import::csv_file::csv_rows;
 use crate::import::purchases::{Format, parse, parse_declared_origin};
@@ -169,8 +169,8 @@ proptest! {
 
     #[test]
     fn header_values_never_panic(value in any::<String>()) {
-        let _ = crate::http::idempotency::valid_key(&value);
-        let _ = crate::http::request_id::acceptable(&value);
+        let _ = crate::api::http::idempotency::valid_key(&value);
+        let _ = crate::api::http::request_id::acceptable(&value);
     }
 }
 

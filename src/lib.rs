@@ -1,19 +1,15 @@
 //! Oretrace: certification status, the ASM/LSM sourcing mix and supplier provenance for
 //! purchasers of minerals. See docs/ARCHITECTURE.md for the map of this crate.
 
+pub mod api;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod error;
-pub mod http;
 pub mod import;
 #[cfg(test)]
 mod input_properties;
-pub mod models;
-pub mod openapi;
-pub mod routes;
-pub mod startup;
-pub mod state;
+pub mod store;

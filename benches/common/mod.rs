@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use oretrace::api::startup::{Application, migrate_with_retry};
 use oretrace::auth::scopes::{Scope, ScopeSet};
 use oretrace::config::{Config, SigningConfig};
 use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
 use oretrace::domain::ids::OrganisationId;
-use oretrace::models::organisation::OrganisationKind;
-use oretrace::models::{api_client, organisation};
-use oretrace::startup::{Application, migrate_with_retry};
+use oretrace::store::organisation::OrganisationKind;
+use oretrace::store::{api_client, organisation};
 use serde_json::Value;
 
 /// The PostgreSQL server that holds the throwaway databases.

@@ -3,7 +3,6 @@
 pub mod caller;
 pub mod external;
 pub mod keys;
-pub mod known_organisations;
 pub mod scopes;
 pub mod secret_checks;
 pub mod secrets;

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::models::organisation::OrganisationKind;
+use crate::domain::organisation::OrganisationKind;
 
 /// A permission a token carries.
 #[derive(

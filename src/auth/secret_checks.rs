@@ -13,10 +13,12 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
-
 /// How long a queued check waits for its turn before the request is answered 503.
 const MAX_WAIT: Duration = Duration::from_secs(5);
+
+/// Too many checks are running and waiting: answer 503 and ask the client to retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy;
 
 pub struct SecretChecks {
     permits: Arc<Semaphore>,
@@ -35,16 +37,12 @@ impl SecretChecks {
     }
 
     /// Runs `check` (an argon2 verification) on the blocking pool once a slot is free.
-    pub async fn run<T, F>(&self, check: F) -> Result<T, ApiError>
+    pub async fn run<T, F>(&self, check: F) -> Result<T, Busy>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let busy = || {
-            ApiError::unavailable(
-                "too many client authentications are in progress; retry after Retry-After seconds",
-            )
-        };
+        let busy = || Busy;
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue + self.available() {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(busy());
@@ -56,13 +54,13 @@ impl SecretChecks {
             Ok(Ok(permit)) => permit,
             _ => return Err(busy()),
         };
-        let result = actix_web::web::block(move || {
+        let result = tokio::task::spawn_blocking(move || {
             let value = check();
             drop(permit);
             value
         })
         .await
-        .map_err(|_| ApiError::unavailable("the server is shutting down"))?;
+        .map_err(|_| Busy)?;
         Ok(result)
     }
 
@@ -76,7 +74,7 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn no_more_than_the_bound_run_at_once_and_the_rest_are_refused() {
         let checks = Arc::new(SecretChecks::new(2, 3));
         let running = Arc::new(AtomicUsize::new(0));
@@ -84,7 +82,7 @@ mod tests {
         let mut tasks = Vec::new();
         for _ in 0..20 {
             let (checks, running, peak) = (checks.clone(), running.clone(), peak.clone());
-            tasks.push(actix_web::rt::spawn(async move {
+            tasks.push(tokio::spawn(async move {
                 checks
                     .run(move || {
                         let now = running.fetch_add(1, Ordering::SeqCst) + 1;

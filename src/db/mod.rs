@@ -6,12 +6,13 @@
 //! written once as a generic expression and dispatched to the concrete connection with
 //! [`db_run!`](crate::db_run).
 //!
-//! Every call into diesel runs on actix's blocking thread pool ([`Db::read`] and [`Db::write`]),
-//! never on the async executor.
+//! Every call into diesel runs on the runtime's blocking thread pool ([`Db::read`] and
+//! [`Db::write`]), never on the async executor.
 
 mod manager;
 mod migrate;
 pub mod schema;
+pub mod sql_types;
 mod url;
 
 use std::time::Duration;
@@ -22,8 +23,6 @@ use diesel::result::Error as DieselError;
 pub use manager::ConnectionManager;
 pub use migrate::run_migrations;
 pub use url::{Backend, DatabaseUrl};
-
-use crate::error::ApiError;
 
 /// One connection to either backend.
 #[derive(diesel::MultiConnection)]
@@ -88,33 +87,54 @@ impl Db {
         self.backend
     }
 
-    /// A connection from the pool, or 503 when none can be had within the checkout timeout.
-    pub fn conn(&self) -> Result<PooledConn, ApiError> {
-        self.pool.get().map_err(ApiError::from)
+    /// A connection from the pool, or [`Unavailable`] when none can be had within the checkout
+    /// timeout.
+    pub fn conn(&self) -> Result<PooledConn, Unavailable> {
+        self.pool.get().map_err(Unavailable::from)
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Unavailable> + Send + 'static,
     {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(ApiError::from)?;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(Unavailable::from)?;
             f(&mut conn)
         })
         .await
-        .map_err(|_| ApiError::unavailable("the server is shutting down"))?
+        .map_err(|_| Unavailable("the server is shutting down".into()))?
     }
 
     /// Runs `f` inside one write transaction on the blocking thread pool: all of it or none.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<Unavailable> + From<DieselError> + Send + 'static,
     {
         self.read(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// No database connection could be had: the pool's checkout timed out (the database is down or
+/// every connection is busy), or the server is shutting down. Callers answer 503.
+#[derive(Clone, Debug)]
+pub struct Unavailable(pub String);
+
+impl From<r2d2::Error> for Unavailable {
+    fn from(error: r2d2::Error) -> Unavailable {
+        log::warn!("database pool: {error}");
+        Unavailable("the database is unreachable; retry shortly".into())
+    }
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -170,13 +190,14 @@ pub fn lock_for_organisation(
 }
 
 /// `SELECT 1` through a pooled connection: the readiness probe.
-pub async fn ping(db: &Db) -> Result<(), ApiError> {
+pub async fn ping(db: &Db) -> Result<(), String> {
     use diesel::RunQueryDsl;
     db.read(|conn| {
         diesel::sql_query("SELECT 1")
             .execute(conn)
             .map(|_| ())
-            .map_err(ApiError::from)
+            .map_err(|e| Unavailable(e.to_string()))
     })
     .await
+    .map_err(|e: Unavailable| e.0)
 }

@@ -19,12 +19,12 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Value, json};
 
+use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::domain::ids::{CertificationId, FacilityId, PartyId};
-use crate::error::ApiError;
-use crate::models::audit::{self, Actor};
-use crate::models::certification::{self, Change};
-use crate::models::{facility, party};
+use crate::store::audit::{self, Actor};
+use crate::store::certification::{self, Change};
+use crate::store::{facility, party};
 
 /// The names of the demo records: stable handles for later demos and tests.
 pub mod names {
@@ -81,7 +81,7 @@ pub fn party(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError>
     party::id_by_name(conn, name)
 }
 
-fn invalid(what: &str, errors: Vec<crate::error::FieldError>) -> ApiError {
+fn invalid(what: &str, errors: Vec<crate::api::error::FieldError>) -> ApiError {
     ApiError::internal(format!("demo {what} is invalid: {errors:?}"))
 }
 
@@ -95,7 +95,8 @@ impl Seeder<'_> {
     fn party(&mut self, name: &'static str, body: Value) -> Result<PartyId, ApiError> {
         let mut body = body;
         body["name"] = json!(name);
-        let new = crate::routes::parties::input::parse("", body).map_err(|e| invalid(name, e))?;
+        let new =
+            crate::api::routes::parties::input::parse("", body).map_err(|e| invalid(name, e))?;
         let id = PartyId(demo_id(name));
         party::insert_many(self.conn, &[(id, new)])?;
         audit::record(
@@ -114,7 +115,7 @@ impl Seeder<'_> {
         let mut body = body;
         body["name"] = json!(name);
         let new =
-            crate::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
+            crate::api::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
         let id = FacilityId(demo_id(name));
         facility::insert_many(self.conn, &[(id, new)])?;
         audit::record(
@@ -136,20 +137,20 @@ impl Seeder<'_> {
     ) -> Result<CertificationId, ApiError> {
         let mut body = body;
         body["certificate_number"] = json!(number);
-        let parsed = crate::routes::certifications::input::parse("", body)
+        let parsed = crate::api::routes::certifications::input::parse("", body)
             .map_err(|e| invalid(number, e))?;
-        let schemes = crate::routes::certifications::schemes_by_id(self.conn)?;
+        let schemes = crate::api::routes::certifications::schemes_by_id(self.conn)?;
         let subject = parsed.certification.subject;
         let info = match subject.subject_type {
             crate::domain::vocabulary::SubjectType::Facility => {
                 let kinds = facility::kinds(self.conn, &[FacilityId(subject.id)])?;
-                crate::routes::certifications::input::facility_info(&kinds, subject.id)
+                crate::api::routes::certifications::input::facility_info(&kinds, subject.id)
             }
             crate::domain::vocabulary::SubjectType::Party => {
-                crate::routes::certifications::input::SubjectInfo::Party
+                crate::api::routes::certifications::input::SubjectInfo::Party
             }
         };
-        let errors = crate::routes::certifications::input::check_against(
+        let errors = crate::api::routes::certifications::input::check_against(
             "",
             &parsed.certification,
             &schemes,
@@ -182,7 +183,7 @@ impl Seeder<'_> {
     ) -> Result<(), ApiError> {
         let current = certification::find(self.conn, id)?
             .ok_or_else(|| ApiError::internal("demo certificate vanished"))?;
-        let mut new = crate::models::certification::NewCertification {
+        let mut new = crate::store::certification::NewCertification {
             subject: current.subject,
             scheme: current.scheme.clone(),
             level: current.level.clone(),
@@ -200,7 +201,7 @@ impl Seeder<'_> {
             effective_on: day,
             reason: Some(reason.to_owned()),
         };
-        crate::routes::certifications::record_update(
+        crate::api::routes::certifications::record_update(
             self.conn, self.actor, &current, &new, &change,
         )?;
         Ok(())

@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::error::ApiError;
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::db::DbConn;
-use crate::error::ApiError;
-use crate::models::audit::Actor;
-use crate::models::organisation::OrganisationKind;
-use crate::models::{api_client, organisation};
+use crate::store::audit::Actor;
+use crate::store::organisation::OrganisationKind;
+use crate::store::{api_client, organisation};
 
 /// The demo clients' credentials, shown once when seeded (and kept beside the embedded
 /// database so that later starts can show them again).

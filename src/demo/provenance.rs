@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use super::catalog::names::*;
 use super::catalog::{DemoCatalog, demo_id};
+use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::domain::ids::{CustodyEventId, FacilityId, LotId, OrganisationId, PartyId};
 use crate::domain::lot::{CustodyEventInput, EventLine, LotInput, LotLine};
@@ -27,8 +28,7 @@ use crate::domain::provenance::YieldTolerance;
 use crate::domain::purchase::PurchaseLine;
 use crate::domain::quantity::{Decimal, MassUnit, Quantity};
 use crate::domain::vocabulary::Mineral;
-use crate::error::ApiError;
-use crate::models::{custody_event, facility, lot, purchase};
+use crate::store::{custody_event, facility, lot, purchase};
 
 /// The concentrator added for the gold chain.
 pub const PUNO_CONCENTRATOR: &str = "Puno gold concentrator (fictional)";
@@ -59,7 +59,7 @@ impl Seeder<'_> {
         let mut body = body;
         body["name"] = json!(name);
         let new =
-            crate::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
+            crate::api::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
         let id = FacilityId(demo_id(name));
         facility::insert_many(self.conn, &[(id, new)])?;
         Ok(id.to_string())

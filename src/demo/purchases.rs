@@ -9,14 +9,14 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::catalog::DemoCatalog;
 use super::catalog::names::*;
+use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, OrganisationId, PartyId};
 use crate::domain::purchase::{DeclaredShare, OriginTarget, PurchaseLine};
 use crate::domain::quantity::{Decimal, MassUnit, Quantity};
 use crate::domain::vocabulary::{Mineral, OriginClass};
-use crate::error::ApiError;
-use crate::models::purchase::{self, BatchCounts};
+use crate::store::purchase::{self, BatchCounts};
 
 /// Lines per month.
 const PER_MONTH: usize = 16;

@@ -10,7 +10,7 @@ use super::ids::{CustodyEventId, FacilityId, LotId, PartyId};
 use super::purchase::{external_ref, purchase_date};
 use super::quantity::{Quantity, QuantityInput};
 use super::vocabulary::{ChainOfCustody, CustodyEventType, LotForm, Mineral};
-use crate::error::FieldError;
+use crate::domain::validation::FieldError;
 
 /// A lot of material as recorded.
 #[derive(Clone, Debug, Deserialize, ToSchema)]

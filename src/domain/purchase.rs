@@ -10,7 +10,7 @@ use super::ids::{FacilityId, LotId, PartyId};
 use super::quantity::{Decimal, Quantity, QuantityInput};
 use super::shares::PPB as ONE_PPB;
 use super::vocabulary::{Mineral, OriginClass};
-use crate::error::FieldError;
+use crate::domain::validation::FieldError;
 
 /// One part of a declared origin.
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq)]

@@ -22,12 +22,12 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::api::error::ApiError;
+use crate::api::http::batch::BatchResult;
 use crate::db::DbConn;
 use crate::domain::ids::OrganisationId;
-use crate::error::ApiError;
-use crate::http::batch::BatchResult;
-use crate::models::audit::Actor;
-use crate::models::organisation::{self, OrganisationKind};
+use crate::store::audit::Actor;
+use crate::store::organisation::{self, OrganisationKind};
 
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -182,19 +182,19 @@ pub fn run(
         let mut tick = |n: usize| bar.inc(n as u64);
         match kind {
             CatalogKind::Facilities => {
-                let parsed = crate::routes::facilities::batch::parse_rows(rows)?;
+                let parsed = crate::api::routes::facilities::batch::parse_rows(rows)?;
                 bar.set_message("writing");
-                crate::routes::facilities::batch::apply(conn, actor, parsed, &mut tick)
+                crate::api::routes::facilities::batch::apply(conn, actor, parsed, &mut tick)
             }
             CatalogKind::Parties => {
-                let parsed = crate::routes::parties::batch::parse_rows(rows)?;
+                let parsed = crate::api::routes::parties::batch::parse_rows(rows)?;
                 bar.set_message("writing");
-                crate::routes::parties::batch::apply(conn, actor, parsed, &mut tick)
+                crate::api::routes::parties::batch::apply(conn, actor, parsed, &mut tick)
             }
             CatalogKind::Certifications => {
-                let parsed = crate::routes::certifications::batch::parse_rows(rows)?;
+                let parsed = crate::api::routes::certifications::batch::parse_rows(rows)?;
                 bar.set_message("writing");
-                crate::routes::certifications::batch::apply(conn, actor, parsed, &mut tick)
+                crate::api::routes::certifications::batch::apply(conn, actor, parsed, &mut tick)
             }
         }
     });

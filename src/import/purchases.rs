@@ -16,12 +16,12 @@
 
 use serde_json::Value;
 
+use crate::api::error::FieldError;
+use crate::api::http::extract::pointer_of;
 use crate::domain::country::CountryCode;
 use crate::domain::purchase::{DeclaredShareInput, PurchaseInput};
 use crate::domain::quantity::{MassUnit, QuantityInput};
 use crate::domain::vocabulary::{Mineral, OriginClass};
-use crate::error::FieldError;
-use crate::http::extract::pointer_of;
 
 /// The largest batch accepted in one request or file.
 pub const MAX_ROWS: usize = 100_000;

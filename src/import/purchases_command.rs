@@ -7,13 +7,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::purchases::Format;
+use crate::api::error::ApiError;
+use crate::api::startup::migrate_with_retry;
 use crate::config::Config;
 use crate::db::ConnectionManager;
 use crate::domain::ids::OrganisationId;
-use crate::error::ApiError;
-use crate::models::audit::{self, Actor};
-use crate::models::{organisation, purchase};
-use crate::startup::migrate_with_retry;
+use crate::store::audit::{self, Actor};
+use crate::store::{organisation, purchase};
 
 /// What an import did.
 #[derive(Serialize)]
@@ -58,7 +58,8 @@ pub fn import(config: &Config, org: OrganisationId, file: &Path) -> Result<Impor
         )
     })?;
     let body = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let lines = crate::routes::purchases::parse_batch(format, &body).map_err(|e| describe(&e))?;
+    let lines =
+        crate::api::routes::purchases::parse_batch(format, &body).map_err(|e| describe(&e))?;
     let rows = lines.len();
     migrate_with_retry(config, std::time::Duration::from_secs(5))?;
     let mut conn =
@@ -74,7 +75,7 @@ pub fn import(config: &Config, org: OrganisationId, file: &Path) -> Result<Impor
                 if e.errors.is_empty() {
                     e
                 } else {
-                    crate::routes::purchases::batch_errors(e.errors)
+                    crate::api::routes::purchases::batch_errors(e.errors)
                 }
             })?;
         audit::record(

@@ -13,7 +13,7 @@ async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
     let seeded = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            oretrace::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5))
+            oretrace::api::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5))
                 .expect("migrations");
             let mut conn =
                 ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout)

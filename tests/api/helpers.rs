@@ -10,12 +10,12 @@ use std::sync::{Mutex, OnceLock};
 use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use oretrace::api::startup::{Application, migrate_with_retry};
 use oretrace::auth::scopes::{Scope, ScopeSet};
 use oretrace::config::{Config, SigningConfig};
 use oretrace::db::{ConnectionManager, DatabaseUrl};
-use oretrace::models::organisation::OrganisationKind;
-use oretrace::models::{api_client, organisation};
-use oretrace::startup::{Application, migrate_with_retry};
+use oretrace::store::organisation::OrganisationKind;
+use oretrace::store::{api_client, organisation};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 

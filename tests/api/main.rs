@@ -16,6 +16,7 @@ mod facilities;
 mod hardening;
 mod health;
 mod isolation;
+mod layering;
 mod lots;
 mod openapi;
 mod organisations;

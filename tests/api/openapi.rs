@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 fn generated() -> String {
-    oretrace::openapi::to_json(&oretrace::openapi::document())
+    oretrace::api::openapi::to_json(&oretrace::api::openapi::document())
 }
 
 #[test]

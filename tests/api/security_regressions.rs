@@ -535,7 +535,7 @@ async fn the_contract_states_what_the_server_refuses(app: TestApp) {
             .clone();
         assert_eq!(
             parameter["schema"]["pattern"],
-            oretrace::openapi::NO_NUL_PATTERN,
+            oretrace::api::openapi::NO_NUL_PATTERN,
             "{path} {name}"
         );
     }
@@ -581,7 +581,7 @@ mod with_limits {
             c.rate_limit.token_unknown_clients_per_minute = 4;
             c.rate_limit.token_per_source_per_minute = 10;
             c.rate_limit.trusted_proxies =
-                oretrace::http::client_address::TrustedProxies::parse(&["127.0.0.1".into()])
+                oretrace::api::http::client_address::TrustedProxies::parse(&["127.0.0.1".into()])
                     .unwrap();
         })
         .await
@@ -665,9 +665,11 @@ async fn issuers_bound_to_missing_organisations_stop_the_start() {
         let path = db.dir.path().join("issuers.json");
         std::fs::write(&path, issuers.to_string()).unwrap();
         config.tokens.trusted_issuers_file = Some(path);
-        oretrace::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5)).unwrap();
+        oretrace::api::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5))
+            .unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let error = match oretrace::startup::Application::build_with_listener(config, listener) {
+        let error = match oretrace::api::startup::Application::build_with_listener(config, listener)
+        {
             Ok(_) => panic!("{backend:?}: started with an issuer bound to a missing organisation"),
             Err(e) => e,
         };

@@ -346,7 +346,7 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             .unwrap();
         let from = "2000-01-01".parse().unwrap();
         let to = "2100-01-01".parse().unwrap();
-        let mut rollup: Vec<_> = oretrace::models::mix::aggregate(&mut conn, org, from, to, None)
+        let mut rollup: Vec<_> = oretrace::store::mix::aggregate(&mut conn, org, from, to, None)
             .unwrap()
             .into_iter()
             .map(|r| {
@@ -361,7 +361,7 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             })
             .collect();
         rollup.sort();
-        let mut merged: Vec<oretrace::models::mix::LineSum> = Vec::new();
+        let mut merged: Vec<oretrace::store::mix::LineSum> = Vec::new();
         for row in rollup {
             match merged.last_mut() {
                 Some(last)
@@ -373,7 +373,7 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
                 _ => merged.push(row),
             }
         }
-        let mut lines = oretrace::models::mix::aggregate_from_lines(&mut conn, org).unwrap();
+        let mut lines = oretrace::store::mix::aggregate_from_lines(&mut conn, org).unwrap();
         lines.sort();
         (merged, lines)
     })

@@ -291,7 +291,8 @@ async fn trusted_external_issuers_are_bound_to_their_organisations() {
         };
         let mut config = test_config(&db);
         // The organisation exists before the issuer is configured for it.
-        oretrace::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5)).unwrap();
+        oretrace::api::startup::migrate_with_retry(&config, std::time::Duration::from_secs(5))
+            .unwrap();
         let org_id = {
             let mut conn = oretrace::db::ConnectionManager::new(
                 config.database_url.clone(),
@@ -299,10 +300,10 @@ async fn trusted_external_issuers_are_bound_to_their_organisations() {
             )
             .establish()
             .unwrap();
-            oretrace::models::organisation::insert(
+            oretrace::store::organisation::insert(
                 &mut conn,
                 "Self-identified Buyer",
-                oretrace::models::organisation::OrganisationKind::Purchaser,
+                oretrace::store::organisation::OrganisationKind::Purchaser,
             )
             .unwrap()
             .id

@@ -1,0 +1,192 @@
+//! `GET /v1/facilities/{id}/certifications` and `GET /v1/parties/{id}/certifications`: each
+//! certificate of a facility or party with its effective status on a date.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::error::ApiError;
+use crate::api::http::caller::Caller;
+use crate::api::http::extract::ApiQuery;
+use crate::api::http::pagination::{self, Page, PageRequest};
+use crate::api::routes::catalog::today;
+use crate::api::state::AppState;
+use crate::auth::Scope;
+use crate::domain::certification::EffectiveStatus;
+use crate::domain::ids::OrganisationId;
+use crate::domain::ids::{FacilityId, PartyId};
+use crate::domain::vocabulary::SubjectType;
+use crate::store::certification::{self, Certification, CertificationFilter};
+use crate::store::{facility, party};
+
+crate::page_type!(StandingList, CertificationStanding);
+
+/// The day to evaluate, and paging.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// The day (ISO 8601 date) the status is evaluated on; default today (UTC).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
+    pub as_of: Option<NaiveDate>,
+    /// Only certificates of this scheme.
+    pub scheme: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    pub cursor: Option<String>,
+}
+
+/// A certificate and where it stood on a day.
+#[derive(Serialize, ToSchema)]
+pub struct CertificationStanding {
+    /// The day evaluated.
+    pub as_of: NaiveDate,
+    /// `not_yet_valid`, `in_assessment`, `active`, `suspended`, `expired` or `withdrawn` on that
+    /// day, under the as-of rules.
+    pub effective_status: EffectiveStatus,
+    /// The level in force on that day (null for schemes without levels, or before the first
+    /// entry).
+    pub level: Option<String>,
+    /// The validity window in force on that day.
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    /// The certificate as recorded now, with its whole history.
+    pub certification: Certification,
+}
+
+async fn standings(
+    req: HttpRequest,
+    viewer: OrganisationId,
+    subject_type: SubjectType,
+    subject_id: uuid::Uuid,
+    query: AsOfQuery,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let as_of = query.as_of.unwrap_or_else(today);
+    let filter = CertificationFilter {
+        scheme: query.scheme,
+        subject_type: Some(subject_type),
+        subject_id: Some(subject_id),
+        ..CertificationFilter::default()
+    };
+    let request = page.clone();
+    let rows = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            let exists = match subject_type {
+                SubjectType::Facility => facility::find(conn, FacilityId(subject_id))?.is_some(),
+                SubjectType::Party => !party::existing(conn, &[PartyId(subject_id)])?.is_empty(),
+            };
+            if !exists {
+                return Err(ApiError::not_found(format!(
+                    "no {subject_type} {subject_id}"
+                )));
+            }
+            certification::list(
+                conn,
+                &filter,
+                request.after.as_deref(),
+                request.fetch_limit(),
+            )
+        })
+        .await?;
+    let page = Page::from_rows(rows, &page, |c| c.id.to_string()).map(|c| {
+        let standing = c.standing_on(as_of);
+        CertificationStanding {
+            as_of,
+            effective_status: standing.status,
+            level: standing.level,
+            valid_from: standing.valid_from,
+            valid_until: standing.valid_until,
+            certification: c.seen_by(viewer),
+        }
+    });
+    Ok(pagination::respond(&req, &page))
+}
+
+/// Each certificate of a facility with its effective status on `as_of` (default today, UTC;
+/// scope `catalog:read`).
+///
+/// The effective status on a day D follows from the certificate's history: (1) every change of
+/// status, level or validity is a history entry that takes effect on its `effective_on` day,
+/// and the first entry takes effect on `valid_from`; (2) the governing entry is the one with
+/// the latest `effective_on` on or before D (among entries of the same day, the one recorded
+/// last); with none, the status is `not_yet_valid`; (3) before the governing entry's
+/// `valid_from` the status is `not_yet_valid`; (4) after its `valid_until` (the last valid day)
+/// an `active` certificate is `expired`; (5) otherwise it is the governing entry's status: a
+/// suspension effective on a day applies from that day, inclusive, until a later entry says
+/// otherwise.
+#[utoipa::path(
+    tag = "certifications",
+    operation_id = "facility_certifications_as_of",
+    params(("id" = FacilityId, Path, description = "Facility id"), AsOfQuery),
+    responses((status = 200, description = "Each certificate and its standing on that day", body = StandingList)),
+    security(("bearer" = ["catalog:read"]), ("oauth2" = ["catalog:read"]))
+)]
+#[get("/v1/facilities/{id}/certifications")]
+pub async fn facility_certifications(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<FacilityId>,
+    query: ApiQuery<AsOfQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::CatalogRead)?;
+    standings(
+        req,
+        caller.organisation_id,
+        SubjectType::Facility,
+        id.into_inner().0,
+        query.0,
+        state,
+    )
+    .await
+}
+
+/// Each certificate of a party with its effective status on `as_of` (default today, UTC;
+/// scope `catalog:read`), under the same as-of rules as
+/// `GET /v1/facilities/{id}/certifications`.
+///
+/// The effective status on a day D follows from the certificate's history: (1) every change of
+/// status, level or validity is a history entry that takes effect on its `effective_on` day,
+/// and the first entry takes effect on `valid_from`; (2) the governing entry is the one with
+/// the latest `effective_on` on or before D (among entries of the same day, the one recorded
+/// last); with none, the status is `not_yet_valid`; (3) before the governing entry's
+/// `valid_from` the status is `not_yet_valid`; (4) after its `valid_until` (the last valid day)
+/// an `active` certificate is `expired`; (5) otherwise it is the governing entry's status: a
+/// suspension effective on a day applies from that day, inclusive, until a later entry says
+/// otherwise.
+#[utoipa::path(
+    tag = "certifications",
+    operation_id = "party_certifications_as_of",
+    params(("id" = PartyId, Path, description = "Party id"), AsOfQuery),
+    responses((status = 200, description = "Each certificate and its standing on that day", body = StandingList)),
+    security(("bearer" = ["catalog:read"]), ("oauth2" = ["catalog:read"]))
+)]
+#[get("/v1/parties/{id}/certifications")]
+pub async fn party_certifications(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<PartyId>,
+    query: ApiQuery<AsOfQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::CatalogRead)?;
+    standings(
+        req,
+        caller.organisation_id,
+        SubjectType::Party,
+        id.into_inner().0,
+        query.0,
+        state,
+    )
+    .await
+}

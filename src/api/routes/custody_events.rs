@@ -1,0 +1,316 @@
+//! `/v1/custody-events`: extraction, transfer and transformation events between the
+//! organisation's lots (after GS1 EPCIS 2.0 and the UN Transparency Protocol).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::error::{ApiError, FieldError};
+use crate::api::http::caller::Caller;
+use crate::api::http::extract::{ApiBatchJson, ApiQuery, parse_json};
+use crate::api::http::pagination::{self, Page, PageRequest};
+use crate::api::state::AppState;
+use crate::auth::Scope;
+use crate::domain::ids::{CustodyEventId, FacilityId, LotId, PartyId};
+use crate::domain::lot::{CustodyEventBatch, CustodyEventInput, Document, EventLine, MAX_EVENTS};
+use crate::domain::quantity::Quantity;
+use crate::domain::red_flags::RedFlag;
+use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
+use crate::store::audit::{self, Actor};
+use crate::store::custody_event::{self, EventFilter, EventLot, EventRecord, Written};
+
+crate::page_type!(CustodyEventList, CustodyEvent);
+
+/// A lot and the quantity of it an event concerns.
+#[derive(Serialize, ToSchema)]
+pub struct EventLotView {
+    pub lot_id: LotId,
+    /// Milligrams.
+    pub quantity_mg: i64,
+    /// The same in kilograms, as an exact decimal string.
+    pub quantity_kg: String,
+}
+
+/// A recorded custody event.
+#[derive(Serialize, ToSchema)]
+pub struct CustodyEvent {
+    pub id: CustodyEventId,
+    #[serde(rename = "type")]
+    pub event_type: CustodyEventType,
+    pub occurred_on: NaiveDate,
+    pub external_ref: Option<String>,
+    /// The mine (extraction) or plant (transformation).
+    pub facility_id: Option<FacilityId>,
+    pub from_party_id: Option<PartyId>,
+    pub to_party_id: Option<PartyId>,
+    pub chain_of_custody: Option<ChainOfCustody>,
+    /// The lots handed over (transfer).
+    pub lots: Vec<EventLotView>,
+    /// The lots consumed (transformation).
+    pub inputs: Vec<EventLotView>,
+    /// The lots produced (transformation) or extracted (extraction).
+    pub outputs: Vec<EventLotView>,
+    /// Business documents.
+    pub documents: Vec<Document>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+fn lot_views(list: Vec<EventLot>) -> Vec<EventLotView> {
+    list.into_iter()
+        .map(|l| EventLotView {
+            lot_id: l.lot_id.parse().unwrap_or(LotId(uuid::Uuid::nil())),
+            quantity_mg: l.quantity_mg,
+            quantity_kg: Quantity::kg_text(l.quantity_mg),
+        })
+        .collect()
+}
+
+impl From<EventRecord> for CustodyEvent {
+    fn from(r: EventRecord) -> CustodyEvent {
+        CustodyEvent {
+            id: r.id.parse().unwrap_or(CustodyEventId(uuid::Uuid::nil())),
+            event_type: r.event_type,
+            occurred_on: r.occurred_on,
+            external_ref: r.external_ref,
+            facility_id: r.facility_id.and_then(|f| f.parse().ok()),
+            from_party_id: r.from_party_id.and_then(|p| p.parse().ok()),
+            to_party_id: r.to_party_id.and_then(|p| p.parse().ok()),
+            chain_of_custody: r.chain_of_custody,
+            lots: lot_views(r.lots),
+            inputs: lot_views(r.inputs),
+            outputs: lot_views(r.outputs),
+            documents: r.documents,
+            recorded_at: r.recorded_at,
+        }
+    }
+}
+
+/// An event as written, with what looks suspicious about it.
+#[derive(Serialize, ToSchema)]
+pub struct WrittenEvent {
+    pub event: CustodyEvent,
+    /// Accepted but suspicious: `mass_balance_exceeded` when the outputs outweigh the inputs
+    /// beyond `ORETRACE_YIELD_TOLERANCE`, or a lot is consumed or handed over in total beyond
+    /// its quantity. Empty when nothing is.
+    pub flags: Vec<RedFlag>,
+}
+
+/// The answer to a batch.
+#[derive(Serialize, ToSchema)]
+pub struct WrittenEvents {
+    /// The events written, in the order sent.
+    pub events: Vec<WrittenEvent>,
+}
+
+/// One event, or `{"events": [...]}` (documentation only: the body is told apart by its
+/// `events` member).
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CustodyEventsRequest {
+    One(CustodyEventInput),
+    Batch(CustodyEventBatch),
+}
+
+/// One event written, or a batch.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CustodyEventsWritten {
+    One(Box<WrittenEvent>),
+    Batch(WrittenEvents),
+}
+
+impl From<Written> for WrittenEvent {
+    fn from(w: Written) -> WrittenEvent {
+        WrittenEvent {
+            event: w.event.into(),
+            flags: w.flags,
+        }
+    }
+}
+
+/// Records one custody event, or a batch of them (`{"events": [...]}`), all or none.
+///
+/// Refused with 422 and nothing written, each error named by pointer (`/events/2/inputs/0/lot_id`
+/// in a batch): unknown lots and other organisations' lots, non-positive quantities, a lot used
+/// before the event that produced it or produced after it was used, a lot produced twice,
+/// cycles (a lot made from itself), an extraction elsewhere than at a mine, a transformation
+/// elsewhere than at a concentrator, smelter, refiner or recycler, unknown facilities or
+/// parties. Accepted but flagged (`flags`): outputs heavier than inputs beyond the yield
+/// tolerance, a lot consumed or handed over in total beyond its quantity. Events of a batch
+/// are written in order, so an event may use a lot produced by an earlier one.
+#[utoipa::path(
+    tag = "provenance",
+    operation_id = "create_custody_events",
+    request_body(content = CustodyEventsRequest, description = "One event, or `{\"events\": [...]}` (at most 1000)"),
+    responses(
+        (status = 201, description = "Written: one event answers a `WrittenEvent`, a batch \
+         `WrittenEvents`", body = CustodyEventsWritten),
+        (status = 400, description = "Malformed JSON",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An impossible event: nothing was written",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["provenance:write"]), ("oauth2" = ["provenance:write"]))
+)]
+#[post("/v1/custody-events")]
+pub async fn create_custody_events(
+    caller: Caller,
+    body: ApiBatchJson<serde_json::Value>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ProvenanceWrite)?;
+    let bytes = serde_json::to_vec(&body.0).map_err(ApiError::internal)?;
+    let is_batch = body.0.get("events").is_some();
+    let inputs: Vec<(String, CustodyEventInput)> = if is_batch {
+        let batch: CustodyEventBatch = parse_json(&bytes)?;
+        if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
+            return Err(ApiError::validation(vec![FieldError::at(
+                "/events",
+                format!("give 1 to {MAX_EVENTS} events"),
+            )]));
+        }
+        batch
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (format!("/events/{i}"), e))
+            .collect()
+    } else {
+        vec![(String::new(), parse_json(&bytes)?)]
+    };
+    let mut lines = Vec::with_capacity(inputs.len());
+    let mut errors = Vec::new();
+    for (base, input) in &inputs {
+        match EventLine::validate(input, base) {
+            Ok(line) => lines.push(line),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if !errors.is_empty() {
+        let count = errors.len();
+        let mut problem = ApiError::validation(errors);
+        problem.detail = format!("{count} error(s) in the events; nothing was written");
+        return Err(problem);
+    }
+    let organisation = caller.organisation_id;
+    let actor = Actor::from(&caller);
+    let tolerance = state.config.yield_tolerance;
+    let written = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let written = custody_event::record(conn, organisation, &lines, tolerance)?;
+            let changes: Vec<audit::Change> = written
+                .iter()
+                .map(|w| audit::Change {
+                    action: "create",
+                    entity_type: audit::EntityType::CustodyEvent,
+                    entity_id: w.event.id.clone(),
+                    changes: serde_json::json!({
+                        "type": w.event.event_type,
+                        "occurred_on": w.event.occurred_on,
+                        "flags": w.flags.len(),
+                    }),
+                })
+                .collect();
+            audit::record_many(conn, &actor, &changes)?;
+            Ok(written)
+        })
+        .await?;
+    let mut views: Vec<WrittenEvent> = written.into_iter().map(WrittenEvent::from).collect();
+    let answer = if is_batch {
+        CustodyEventsWritten::Batch(WrittenEvents { events: views })
+    } else {
+        CustodyEventsWritten::One(Box::new(
+            views
+                .pop()
+                .ok_or_else(|| ApiError::internal("no event written"))?,
+        ))
+    };
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// Filters of the event list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CustodyEventQuery {
+    /// Only events that consumed, produced or handed over this lot.
+    pub lot_id: Option<LotId>,
+    /// Only events at this facility.
+    pub facility_id: Option<FacilityId>,
+    /// Only events where this party hands over or receives.
+    pub party_id: Option<PartyId>,
+    /// Only events of this type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub event_type: Option<CustodyEventType>,
+    /// Events on or after this day.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
+    pub from: Option<NaiveDate>,
+    /// Events on or before this day.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
+    pub to: Option<NaiveDate>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    pub cursor: Option<String>,
+}
+
+/// Lists the organisation's custody events in the order they were recorded, with filters.
+#[utoipa::path(
+    tag = "provenance",
+    operation_id = "list_custody_events",
+    params(CustodyEventQuery),
+    responses(
+        (status = 200, description = "A page of events", body = CustodyEventList),
+        (status = 400, description = "A bad filter, limit or cursor",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["provenance:read"]), ("oauth2" = ["provenance:read"]))
+)]
+#[get("/v1/custody-events")]
+pub async fn list_custody_events(
+    req: HttpRequest,
+    caller: Caller,
+    query: ApiQuery<CustodyEventQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::ProvenanceRead)?;
+    let query = query.0;
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(ApiError::invalid_parameter(
+            "from",
+            "must not be after `to`",
+        ));
+    }
+    let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
+    let filter = EventFilter {
+        lot: query.lot_id.map(|l| l.to_string()),
+        facility: query.facility_id.map(|f| f.to_string()),
+        party: query.party_id.map(|p| p.to_string()),
+        event_type: query.event_type,
+        from: query.from,
+        to: query.to,
+    };
+    let organisation = caller.organisation_id;
+    let request = page.clone();
+    let rows = state
+        .db
+        .read(move |conn| custody_event::list(conn, organisation, &filter, &request))
+        .await?;
+    let page = Page::from_rows(rows, &page, |e| e.id.clone()).map(CustodyEvent::from);
+    Ok(pagination::respond(&req, &page))
+}

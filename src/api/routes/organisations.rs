@@ -1,0 +1,366 @@
+//! `/v1/organisations`: the operator registers purchaser organisations and their API clients.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::error::{ApiError, FieldError};
+use crate::api::http::caller::Caller;
+use crate::api::http::extract::{ApiJson, ApiQuery};
+use crate::api::http::idempotency::ShownOnce;
+use crate::api::http::pagination::{self, Page, PageRequest};
+use crate::api::state::AppState;
+use crate::auth::{Scope, ScopeSet};
+use crate::domain::ids::OrganisationId;
+use crate::store::api_client::{self, ApiClient};
+use crate::store::audit::{self, Actor};
+use crate::store::organisation::{self, Organisation, OrganisationKind};
+
+crate::page_type!(OrganisationList, Organisation);
+crate::page_type!(ApiClientList, ApiClient);
+
+/// A new organisation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisation {
+    /// Display name, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// `purchaser` (default) or `operator`.
+    #[serde(default = "default_kind")]
+    pub kind: OrganisationKind,
+}
+
+fn default_kind() -> OrganisationKind {
+    OrganisationKind::Purchaser
+}
+
+/// A new API client.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiClient {
+    /// A label for people, such as "SAP nightly import" (1 to 200 characters).
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Scopes the client may request. Purchasers may not hold `admin` or `catalog:write`.
+    #[schema(min_items = 1)]
+    pub scopes: Vec<Scope>,
+}
+
+/// A new client's credentials. The secret is shown this once and stored only as a hash.
+#[derive(Serialize, ToSchema)]
+pub struct ClientCredentials {
+    /// The OAuth `client_id`.
+    pub client_id: String,
+    /// The OAuth `client_secret`: store it now, it cannot be shown again. Present in the first
+    /// answer only: a replay of the same `Idempotency-Key` (`Idempotent-Replayed: true`) answers
+    /// the same client without it, because the secret is never stored. If the first answer was
+    /// lost, revoke that client and create another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// Scopes it may request.
+    pub scopes: Vec<Scope>,
+    pub organisation_id: OrganisationId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Page through a list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    pub cursor: Option<String>,
+}
+
+/// Checks a display name: trimmed, 1 to 200 characters, no control characters.
+pub fn valid_name(pointer: &str, name: &str) -> Result<String, FieldError> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 200 {
+        return Err(FieldError::at(pointer, "must be 1 to 200 characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(FieldError::at(
+            pointer,
+            "must not contain control characters",
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Scopes a client of an organisation of `kind` may hold: known, allowed for the kind, at
+/// least one.
+pub fn valid_scopes(kind: OrganisationKind, scopes: &[Scope]) -> Result<ScopeSet, ApiError> {
+    let mut errors = Vec::new();
+    if scopes.is_empty() {
+        errors.push(FieldError::at("/scopes", "must name at least one scope"));
+    }
+    for (i, scope) in scopes.iter().enumerate() {
+        if !scope.allowed_for(kind) {
+            errors.push(FieldError::at(
+                format!("/scopes/{i}"),
+                format!("a {} organisation may not hold `{scope}`", kind.as_str()),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(scopes.iter().copied().collect())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// Registers an organisation (scope `admin`).
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "create_organisation",
+    request_body = NewOrganisation,
+    responses((status = 201, description = "Created", body = Organisation,
+               headers(("Location" = String, description = "The new organisation")))),
+    security(("bearer" = ["admin"]), ("oauth2" = ["admin"]))
+)]
+#[post("/v1/organisations")]
+pub async fn create_organisation(
+    caller: Caller,
+    body: ApiJson<NewOrganisation>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let body = body.0;
+    let name = valid_name("/name", &body.name).map_err(|e| ApiError::validation(vec![e]))?;
+    let actor = Actor::from(&caller);
+    let created = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let organisation = organisation::insert(conn, &name, body.kind)?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "organisation",
+                &organisation.id.to_string(),
+                &serde_json::json!({"name": organisation.name, "kind": organisation.kind}),
+            )?;
+            Ok(organisation)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/organisations/{}", created.id),
+        ))
+        .json(created))
+}
+
+/// Lists every organisation (scope `admin`), oldest first.
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "list_organisations",
+    params(ListQuery),
+    responses((status = 200, description = "A page of organisations", body = OrganisationList)),
+    security(("bearer" = ["admin"]), ("oauth2" = ["admin"]))
+)]
+#[get("/v1/organisations")]
+pub async fn list_organisations(
+    req: HttpRequest,
+    caller: Caller,
+    query: ApiQuery<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let page = PageRequest::new(query.0.limit, query.0.cursor.as_deref())?;
+    let request = page.clone();
+    let rows = state
+        .db
+        .read(move |conn| organisation::list(conn, &request))
+        .await?;
+    let page = Page::from_rows(rows, &page, |o| o.id.to_string());
+    Ok(pagination::respond(&req, &page))
+}
+
+/// Reads an organisation. Any caller may read its own organisation; `admin` may read any;
+/// any other organisation answers 404.
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "get_organisation",
+    params(("id" = OrganisationId, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The organisation", body = Organisation),
+        (status = 404, description = "No such organisation, or not the caller's",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("oauth2" = []))
+)]
+#[get("/v1/organisations/{id}")]
+pub async fn get_organisation(
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if id != caller.organisation_id && !caller.has(Scope::Admin) {
+        return Err(not_found(id));
+    }
+    let found = state
+        .db
+        .read(move |conn| organisation::find(conn, id))
+        .await?;
+    found
+        .map(|o| HttpResponse::Ok().json(o))
+        .ok_or_else(|| not_found(id))
+}
+
+fn not_found(id: OrganisationId) -> ApiError {
+    ApiError::not_found(format!("no organisation {id}"))
+}
+
+/// Creates an API client for an organisation (scope `admin`). The answer carries the client
+/// secret, the only time it is ever shown.
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "create_client",
+    params(("id" = OrganisationId, Path, description = "Organisation id")),
+    request_body = NewApiClient,
+    responses(
+        (status = 201, description = "Created; store the secret now", body = ClientCredentials),
+        (status = 404, description = "No such organisation",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = ["admin"]), ("oauth2" = ["admin"]))
+)]
+#[post("/v1/organisations/{id}/clients")]
+pub async fn create_client(
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    body: ApiJson<NewApiClient>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let id = id.into_inner();
+    let body = body.0;
+    let name = valid_name("/name", &body.name).map_err(|e| ApiError::validation(vec![e]))?;
+    let actor = Actor::from(&caller);
+    let (client, secret) = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let organisation = organisation::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let scopes = valid_scopes(organisation.kind, &body.scopes)?;
+            let (client, secret) = api_client::insert(conn, id, &name, &scopes)?;
+            audit::record(
+                conn,
+                &actor,
+                "create",
+                "api_client",
+                &client.client_id,
+                &serde_json::json!({"organisation_id": id, "name": client.name, "scopes": client.scopes}),
+            )?;
+            Ok((client, secret))
+        })
+        .await?;
+    let mut response = HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/organisations/{id}/clients/{}", client.client_id),
+        ))
+        .json(ClientCredentials {
+            client_id: client.client_id,
+            client_secret: Some(secret),
+            scopes: client.scopes,
+            organisation_id: client.organisation_id,
+            name: client.name,
+            created_at: client.created_at,
+        });
+    response
+        .extensions_mut()
+        .insert(ShownOnce(&["client_secret"]));
+    Ok(response)
+}
+
+/// Lists an organisation's API clients, without secrets (scope `admin`).
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "list_clients",
+    params(("id" = OrganisationId, Path, description = "Organisation id"), ListQuery),
+    responses(
+        (status = 200, description = "A page of clients", body = ApiClientList),
+        (status = 404, description = "No such organisation",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = ["admin"]), ("oauth2" = ["admin"]))
+)]
+#[get("/v1/organisations/{id}/clients")]
+pub async fn list_clients(
+    req: HttpRequest,
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    query: ApiQuery<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let id = id.into_inner();
+    let page = PageRequest::new(query.0.limit, query.0.cursor.as_deref())?;
+    let request = page.clone();
+    let rows = state
+        .db
+        .read(move |conn| -> Result<_, ApiError> {
+            organisation::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            api_client::list(conn, id, &request)
+        })
+        .await?;
+    let page = Page::from_rows(rows, &page, |c| c.client_id.clone());
+    Ok(pagination::respond(&req, &page))
+}
+
+/// Revokes an API client (scope `admin`): it gets no new tokens. Tokens already issued stay
+/// valid until they expire (`ORETRACE_TOKEN_TTL_SECONDS`).
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "revoke_client",
+    params(
+        ("id" = OrganisationId, Path, description = "Organisation id"),
+        ("client_id" = String, Path, description = "Client id")
+    ),
+    responses(
+        (status = 200, description = "Revoked", body = ApiClient),
+        (status = 404, description = "No such client of this organisation",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = ["admin"]), ("oauth2" = ["admin"]))
+)]
+#[delete("/v1/organisations/{id}/clients/{client_id}")]
+pub async fn revoke_client(
+    caller: Caller,
+    path: web::Path<(OrganisationId, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::Admin)?;
+    let (id, client_id) = path.into_inner();
+    let actor = Actor::from(&caller);
+    let revoked = state
+        .db
+        .write(move |conn| -> Result<_, ApiError> {
+            let revoked = api_client::revoke(conn, id, &client_id)?;
+            if let Some(client) = &revoked {
+                audit::record(
+                    conn,
+                    &actor,
+                    "revoke",
+                    "api_client",
+                    &client.client_id,
+                    &serde_json::json!({"revoked_at": client.revoked_at}),
+                )?;
+            }
+            Ok(revoked)
+        })
+        .await?;
+    revoked
+        .map(|client| HttpResponse::Ok().json(client))
+        .ok_or_else(|| ApiError::not_found("no such client of this organisation"))
+}

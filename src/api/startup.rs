@@ -1,0 +1,276 @@
+//! Builds the application: used by `oretrace serve` and by the integration tests alike.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use utoipa_actix_web::AppExt;
+
+use crate::api::error::ApiError;
+use crate::api::http::caller::authenticate;
+use crate::api::http::known_organisations::KnownOrganisations;
+use crate::api::http::problem::RouteTable;
+use crate::api::http::rate_limit::RateLimiter;
+use crate::api::http::{
+    access_log, idempotency, problem, rate_limit, request_id, security_headers,
+};
+use crate::api::state::AppState;
+use crate::auth::secret_checks::SecretChecks;
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::db::{ConnectionManager, Db, run_migrations};
+
+/// A bound, not yet running server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    state: Data<AppState>,
+}
+
+impl Application {
+    /// Migrates the database, loads keys and binds the listener. Fails with a message an
+    /// operator can act on.
+    pub fn build(config: Config) -> Result<Application, String> {
+        migrate_with_retry(&config, Duration::from_secs(30))?;
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        Application::build_with_listener(config, listener)
+    }
+
+    /// Like [`Application::build`] on a listener the caller bound (tests use port 0).
+    pub fn build_with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> Result<Application, String> {
+        let port = listener
+            .local_addr()
+            .map_err(|e| format!("listener: {e}"))?
+            .port();
+        let state = Data::new(build_state(config)?);
+        check_issuer_organisations(&state)?;
+        let server = serve(state.clone(), listener)?;
+        Ok(Application {
+            server,
+            port,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Runs until SIGTERM/SIGINT; in-flight requests get `ORETRACE_SHUTDOWN_TIMEOUT_SECONDS`.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let result = self.server.await;
+        housekeeping.abort();
+        result
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Runs the migrations, retrying while the database is unreachable (a PostgreSQL container
+/// that is still starting) for up to `patience`.
+pub fn migrate_with_retry(config: &Config, patience: Duration) -> Result<Vec<String>, String> {
+    let manager =
+        ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
+    let started = std::time::Instant::now();
+    loop {
+        match run_migrations(&manager) {
+            Ok(applied) => {
+                for name in &applied {
+                    log::info!("applied migration {name}");
+                }
+                return Ok(applied);
+            }
+            Err(e) if e.starts_with("cannot connect") && started.elapsed() < patience => {
+                log::warn!("{e}; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+            Err(e) => return Err(format!("migrations on {}: {e}", config.database_url)),
+        }
+    }
+}
+
+/// Every organisation a trusted external issuer is bound to must exist: a token for one that
+/// does not would be refused anyway (401), so a wrong id in the issuers file is a configuration
+/// error, said at start-up rather than discovered by a user.
+fn check_issuer_organisations(state: &AppState) -> Result<(), String> {
+    let bindings = state.tokens.external_bindings();
+    if bindings.is_empty() {
+        return Ok(());
+    }
+    let mut conn = state
+        .db
+        .conn()
+        .map_err(|e| format!("cannot check the trusted issuers' organisations: {e}"))?;
+    let mut missing = Vec::new();
+    for (issuer, organisation) in bindings {
+        let found = crate::store::organisation::find(&mut conn, organisation)
+            .map_err(|e| format!("cannot check the trusted issuers' organisations: {e}"))?;
+        if found.is_none() {
+            missing.push(format!("{issuer} -> {organisation}"));
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ORETRACE_TRUSTED_ISSUERS_FILE binds issuers to organisations that do not exist \
+             ({}): create them (`oretrace orgs create`) or correct the file",
+            missing.join(", ")
+        ))
+    }
+}
+
+pub fn build_state(config: Config) -> Result<AppState, String> {
+    let tokens = TokenService::new(&config.tokens)?;
+    let db = Db::new(&config.database_url, &config.pool);
+    let routes = RouteTable::from_openapi(&crate::api::openapi::document());
+    Ok(AppState {
+        db,
+        tokens,
+        rate_limiter: RateLimiter::per_second(
+            config.rate_limit.per_second,
+            config.rate_limit.burst,
+        ),
+        token_limiter: RateLimiter::per_minute(config.rate_limit.token_per_minute),
+        token_source_limiter: RateLimiter::per_minute(
+            config.rate_limit.token_per_source_per_minute,
+        ),
+        token_unknown_limiter: RateLimiter::per_minute(
+            config.rate_limit.token_unknown_clients_per_minute,
+        ),
+        secret_checks: SecretChecks::new(
+            config.rate_limit.secret_checks_in_flight,
+            config.rate_limit.secret_check_queue,
+        ),
+        known_organisations: KnownOrganisations::default(),
+        routes,
+        metrics: prometheus::Registry::new(),
+        config,
+    })
+}
+
+fn serve(state: Data<AppState>, listener: TcpListener) -> Result<Server, String> {
+    let prometheus = PrometheusMetricsBuilder::new("oretrace")
+        .registry(state.metrics.clone())
+        .mask_unmatched_patterns("UNMATCHED")
+        .build()
+        .map_err(|e| format!("metrics: {e}"))?;
+    let doc = Arc::new(crate::api::openapi::document());
+    let workers = state.config.workers;
+    let shutdown = state.config.shutdown_timeout.as_secs();
+    let cors_origins = state.config.cors_origins.clone();
+    let mut server = HttpServer::new(move || {
+        let (app, _) = App::new()
+            .app_data(state.clone())
+            .app_data(web::PathConfig::default().error_handler(|error, _| {
+                ApiError::invalid_parameter("path", error.to_string()).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|error, _| {
+                ApiError::invalid_parameter("query", error.to_string()).into()
+            }))
+            .app_data(
+                web::JsonConfig::default()
+                    .error_handler(|error, _| ApiError::malformed(error.to_string()).into()),
+            )
+            .into_utoipa_app()
+            .configure(crate::api::routes::configure)
+            .split_for_parts();
+        app.service(crate::api::routes::docs::swagger_ui((*doc).clone()))
+            .configure(crate::api::routes::docs::configure_redirect)
+            .default_service(web::to(problem::fallback))
+            // Innermost first: each `wrap` goes around everything registered before it.
+            .wrap(from_fn(idempotency::idempotent))
+            .wrap(from_fn(rate_limit::limit_by_organisation))
+            .wrap(from_fn(authenticate))
+            .wrap(from_fn(problem::render))
+            .wrap(Condition::new(
+                !cors_origins.is_empty(),
+                cors(&cors_origins),
+            ))
+            .wrap(from_fn(security_headers::add))
+            .wrap(prometheus.clone())
+            .wrap(from_fn(access_log::log_request))
+            .wrap(from_fn(request_id::assign))
+    })
+    .shutdown_timeout(shutdown)
+    .listen(listener)
+    .map_err(|e| format!("cannot serve: {e}"))?;
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// CORS is off (same-origin only) unless `ORETRACE_CORS_ORIGINS` names origins.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers([
+            "link",
+            "location",
+            "retry-after",
+            "x-request-id",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+            "idempotent-replayed",
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// Periodic chores: expired idempotency records, idle rate-limit keys.
+async fn housekeeping(state: Data<AppState>) {
+    let mut interval = actix_web::rt::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        state.rate_limiter.shrink();
+        state.token_limiter.shrink();
+        state.token_source_limiter.shrink();
+        state.token_unknown_limiter.shrink();
+        let ttl = chrono::Duration::from_std(state.config.idempotency_ttl)
+            .unwrap_or(chrono::Duration::hours(24));
+        match state
+            .db
+            .write(move |conn| crate::store::idempotency::purge_expired(conn, ttl))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => log::info!("purged {n} expired idempotency records"),
+            Err(e) => log::warn!("idempotency purge: {e}"),
+        }
+        if let Err(e) = state.db.write(crate::store::mix_rollup::purge_empty).await {
+            log::warn!("sourcing-mix rollup purge: {e}");
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! What every handler can reach: the database, the token service, the configuration and the
+//! per-replica rate limiters. Nothing here holds data a second replica would need.
+
+use crate::api::http::known_organisations::KnownOrganisations;
+use crate::api::http::problem::RouteTable;
+use crate::api::http::rate_limit::RateLimiter;
+use crate::auth::secret_checks::SecretChecks;
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::db::Db;
+
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenService,
+    pub config: Config,
+    /// Requests per organisation.
+    pub rate_limiter: RateLimiter,
+    /// Token requests per client id and source address.
+    pub token_limiter: RateLimiter,
+    /// Token requests per source address.
+    pub token_source_limiter: RateLimiter,
+    /// Token requests naming unknown client ids, all together.
+    pub token_unknown_limiter: RateLimiter,
+    /// The bound on client-secret checks running at once.
+    pub secret_checks: SecretChecks,
+    /// Organisations known to exist (tokens naming any other are refused). Only ever grows:
+    /// organisations are never deleted.
+    pub known_organisations: KnownOrganisations,
+    /// Paths and methods, for 404 versus 405.
+    pub routes: RouteTable,
+    pub metrics: prometheus::Registry,
+}

@@ -1,0 +1,9 @@
+//! The use cases: what Oretrace does, one module per capability, called by the HTTP routes, the
+//! command line, the importers and the demo alike. A use case takes a connection (inside the
+//! caller's transaction), the actor and validated domain values; it answers domain values or an
+//! [`AppError`]. Nothing here knows HTTP.
+
+pub mod batch;
+pub mod error;
+
+pub use error::AppError;

@@ -1,0 +1,167 @@
+//! Typed values into and out of diesel: typed ids and vocabulary enums travel as SQL `TEXT` on
+//! both backends, so that row structs carry `FacilityId`, `Mineral` or `OriginClass`, never
+//! `String`.
+//!
+//! Each type is stored as its `Display` text and read back with its `FromStr`; a stored value
+//! that does not parse is a deserialization error (a corrupt row), never a silent default. The
+//! domain types stay free of diesel: the impls live here, derived through a proxy
+//! (`#[diesel(foreign_derive)]`) plus `ToSql`/`FromSql` for PostgreSQL, SQLite and the
+//! `MultiConnection` backend that dispatches between them.
+
+use diesel::deserialize::{self, FromSql};
+use diesel::pg::Pg;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::Sqlite;
+use std::io::Write;
+
+use super::MultiBackend;
+
+/// Implements storage as `TEXT` for types with `Display` and `FromStr`.
+macro_rules! stored_as_text {
+    ($($ty:ty => $proxy:ident),+ $(,)?) => {$(
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(foreign_derive)]
+        #[diesel(sql_type = Text)]
+        #[allow(dead_code)]
+        struct $proxy($ty);
+
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                out.write_all(self.to_string().as_bytes())?;
+                Ok(IsNull::No)
+            }
+        }
+
+        impl ToSql<Text, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                out.set_value(self.to_string());
+                Ok(IsNull::No)
+            }
+        }
+
+        impl ToSql<Text, MultiBackend> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+                out.set_value((Text, self));
+                Ok(IsNull::No)
+            }
+        }
+
+        impl FromSql<Text, Pg> for $ty {
+            fn from_sql(bytes: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                parse_stored(&text)
+            }
+        }
+
+        impl FromSql<Text, Sqlite> for $ty {
+            fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+                parse_stored(&text)
+            }
+        }
+
+        impl FromSql<Text, MultiBackend> for $ty {
+            fn from_sql(bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                bytes.from_sql::<Self, Text>()
+            }
+        }
+    )+};
+}
+
+fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
+    text.parse().map_err(|_| {
+        format!(
+            "stored value {text:?} is not a valid {}",
+            std::any::type_name::<T>()
+        )
+        .into()
+    })
+}
+
+use crate::domain::ids::{
+    AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, FacilityId, LotId,
+    OrganisationId, PartyId, PurchaseId,
+};
+
+stored_as_text!(
+    OrganisationId => OrganisationIdColumn,
+    AuditEventId => AuditEventIdColumn,
+    FacilityId => FacilityIdColumn,
+    PartyId => PartyIdColumn,
+    CertificationId => CertificationIdColumn,
+    CertificationEntryId => CertificationEntryIdColumn,
+    LotId => LotIdColumn,
+    CustodyEventId => CustodyEventIdColumn,
+    PurchaseId => PurchaseIdColumn,
+);
+
+use crate::domain::country::CountryCode;
+use crate::domain::quantity::MassUnit;
+use crate::domain::red_flags::EvidenceKind;
+use crate::domain::vocabulary::CertificationStatus;
+use crate::domain::vocabulary::{
+    ChainOfCustody, CoexistenceStatus, CustodyEventType, FacilityIdentifierScheme, FacilityKind,
+    FacilityStatus, LotForm, Mineral, MiningScale, OriginClass, PartyIdentifierScheme, PartyRole,
+    RedFlagKind, SchemeSubject, Severity, SubjectType,
+};
+
+stored_as_text!(
+    CountryCode => CountryCodeColumn,
+    Mineral => MineralColumn,
+    FacilityKind => FacilityKindColumn,
+    FacilityStatus => FacilityStatusColumn,
+    MiningScale => MiningScaleColumn,
+    OriginClass => OriginClassColumn,
+    CoexistenceStatus => CoexistenceStatusColumn,
+    FacilityIdentifierScheme => FacilityIdentifierSchemeColumn,
+    PartyIdentifierScheme => PartyIdentifierSchemeColumn,
+    PartyRole => PartyRoleColumn,
+    SchemeSubject => SchemeSubjectColumn,
+    SubjectType => SubjectTypeColumn,
+    CertificationStatus => CertificationStatusColumn,
+    CustodyEventType => CustodyEventTypeColumn,
+    ChainOfCustody => ChainOfCustodyColumn,
+    LotForm => LotFormColumn,
+    MassUnit => MassUnitColumn,
+    RedFlagKind => RedFlagKindColumn,
+    EvidenceKind => EvidenceKindColumn,
+    Severity => SeverityColumn,
+);
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+    use diesel::sql_types::Text;
+
+    use crate::db::{ConnectionManager, DatabaseUrl, DbConn};
+    use crate::domain::ids::FacilityId;
+    use crate::domain::vocabulary::Mineral;
+
+    #[derive(QueryableByName)]
+    struct Typed {
+        #[diesel(sql_type = Text)]
+        id: FacilityId,
+        #[diesel(sql_type = Text)]
+        mineral: Mineral,
+    }
+
+    #[test]
+    fn typed_values_round_trip_through_sqlite_and_refuse_corrupt_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let mut conn: DbConn = ConnectionManager::new(url, std::time::Duration::from_secs(5))
+            .establish()
+            .unwrap();
+        let id = FacilityId::generate();
+        let row: Typed = diesel::sql_query("SELECT $1 AS id, $2 AS mineral")
+            .bind::<Text, _>(id)
+            .bind::<Text, _>(Mineral::Gold)
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!((row.id, row.mineral), (id, Mineral::Gold));
+        let corrupt =
+            diesel::sql_query("SELECT 'x' AS id, 'gold' AS mineral").get_result::<Typed>(&mut conn);
+        assert!(corrupt.is_err());
+    }
+}

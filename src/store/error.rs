@@ -1,0 +1,127 @@
+//! What a store function answers when it cannot do what it was asked: the database's own error,
+//! a stored value that cannot be read back, or a refusal of the input with the row and field it
+//! concerns. The HTTP edge turns each into a problem once (`api::error`); nothing below it
+//! speaks HTTP.
+
+use std::fmt;
+
+use crate::domain::validation::{FieldError, Invalid};
+
+/// One refused value: in which row of a batch (none for a single record), at which field (a
+/// JSON pointer inside the row, such as `/supplier_party_id`), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub row: Option<usize>,
+    pub field: String,
+    pub detail: String,
+}
+
+impl Rejection {
+    /// A field of a single record.
+    pub fn at(field: impl Into<String>, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            row: None,
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A field of row `row` of a batch.
+    pub fn in_row(row: usize, field: impl Into<String>, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            row: Some(row),
+            field: field.into(),
+            detail: detail.into(),
+        }
+    }
+
+    /// The same refusal, placed in row `row`.
+    pub fn of_row(mut self, row: usize) -> Rejection {
+        self.row = Some(row);
+        self
+    }
+
+    /// The JSON pointer into the request: the row index first for a batch (`/17/country`).
+    pub fn pointer(&self) -> String {
+        match self.row {
+            Some(row) => format!("/{row}{}", self.field),
+            None => self.field.clone(),
+        }
+    }
+}
+
+impl From<FieldError> for Rejection {
+    fn from(error: FieldError) -> Rejection {
+        Rejection {
+            row: None,
+            field: error.pointer.or(error.parameter).unwrap_or_default(),
+            detail: error.detail,
+        }
+    }
+}
+
+/// Why the store did not answer.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database refused or failed the statement.
+    Database(diesel::result::Error),
+    /// No connection could be had in time (pool checkout), or the server is shutting down.
+    Unavailable(String),
+    /// A stored value does not read back as its type: a corrupt row.
+    Corrupt(String),
+    /// The input is refused: every refused value, with its row and field.
+    Rejected(Vec<Rejection>),
+}
+
+impl StoreError {
+    /// A refusal of one field of a single record.
+    pub fn rejected(field: impl Into<String>, detail: impl Into<String>) -> StoreError {
+        StoreError::Rejected(vec![Rejection::at(field, detail)])
+    }
+
+    /// Refusals, or `Ok` when there are none.
+    pub fn check(rejections: Vec<Rejection>) -> Result<(), StoreError> {
+        if rejections.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Rejected(rejections))
+        }
+    }
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> StoreError {
+        StoreError::Database(error)
+    }
+}
+
+impl From<crate::db::Unavailable> for StoreError {
+    fn from(error: crate::db::Unavailable) -> StoreError {
+        StoreError::Unavailable(error.0)
+    }
+}
+
+impl From<Invalid> for StoreError {
+    fn from(invalid: Invalid) -> StoreError {
+        StoreError::Rejected(invalid.0.into_iter().map(Rejection::from).collect())
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Database(e) => write!(f, "database: {e}"),
+            StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
+            StoreError::Corrupt(e) => write!(f, "corrupt stored value: {e}"),
+            StoreError::Rejected(r) => write!(f, "{} value(s) refused", r.len()),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Parses stored text (an id, an enum) or reports the corrupt row.
+pub fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad stored {what} {text:?}")))
+}

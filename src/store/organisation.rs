@@ -1,0 +1,118 @@
+//! Organisations: the tenants (purchasers) and the operator of the instance.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::error::ApiError;
+use crate::api::http::pagination::PageRequest;
+use crate::db::DbConn;
+use crate::db::schema::organisations;
+use crate::domain::ids::OrganisationId;
+use crate::domain::time;
+
+pub use crate::domain::organisation::OrganisationKind;
+
+/// An organisation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Organisation {
+    /// Organisation id.
+    pub id: OrganisationId,
+    /// Display name.
+    pub name: String,
+    /// `purchaser` or `operator`.
+    pub kind: OrganisationKind,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = organisations)]
+struct OrganisationRow {
+    id: String,
+    name: String,
+    kind: String,
+    created_at: NaiveDateTime,
+}
+
+impl TryFrom<OrganisationRow> for Organisation {
+    type Error = ApiError;
+    fn try_from(row: OrganisationRow) -> Result<Organisation, ApiError> {
+        Ok(Organisation {
+            id: row
+                .id
+                .parse()
+                .map_err(|_| ApiError::internal(format!("bad organisation id {:?}", row.id)))?,
+            name: row.name,
+            kind: OrganisationKind::parse(&row.kind).ok_or_else(|| {
+                ApiError::internal(format!("bad organisation kind {:?}", row.kind))
+            })?,
+            created_at: time::from_db(row.created_at),
+        })
+    }
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    name: &str,
+    kind: OrganisationKind,
+) -> Result<Organisation, ApiError> {
+    let organisation = Organisation {
+        id: OrganisationId::generate(),
+        name: name.to_owned(),
+        kind,
+        created_at: time::now(),
+    };
+    diesel::insert_into(organisations::table)
+        .values(OrganisationRow {
+            id: organisation.id.to_string(),
+            name: organisation.name.clone(),
+            kind: kind.as_str().to_owned(),
+            created_at: time::to_db(organisation.created_at),
+        })
+        .execute(conn)?;
+    Ok(organisation)
+}
+
+pub fn find(conn: &mut DbConn, id: OrganisationId) -> Result<Option<Organisation>, ApiError> {
+    organisations::table
+        .find(id.to_string())
+        .select(OrganisationRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Organisation::try_from)
+        .transpose()
+}
+
+pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, ApiError> {
+    let mut query = organisations::table
+        .select(OrganisationRow::as_select())
+        .order(organisations::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(organisations::id.gt(after.clone()));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect()
+}
+
+pub fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
+    Ok(organisations::table.count().get_result(conn)?)
+}
+
+/// Every operator organisation, oldest first.
+pub fn operators(conn: &mut DbConn) -> Result<Vec<Organisation>, ApiError> {
+    organisations::table
+        .filter(organisations::kind.eq(OrganisationKind::Operator.as_str()))
+        .select(OrganisationRow::as_select())
+        .order(organisations::id.asc())
+        .load(conn)?
+        .into_iter()
+        .map(Organisation::try_from)
+        .collect()
+}

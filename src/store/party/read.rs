@@ -1,0 +1,151 @@
+//! Reading parties: by id, by identifier, by name, and filtered lists.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use super::rows::*;
+use super::*;
+use crate::api::error::ApiError;
+use crate::api::http::pagination::PageRequest;
+use crate::db::DbConn;
+use crate::db::schema::{parties, party_identifiers, party_roles};
+use crate::domain::ids::PartyId;
+use crate::domain::text;
+use crate::store::catalog::{CHUNK, contains_pattern, parse_stored};
+
+pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, ApiError> {
+    Ok(find_many(conn, &[id])?.pop())
+}
+
+/// The parties with these ids (those that exist), in id order.
+pub fn find_many(conn: &mut DbConn, ids: &[PartyId]) -> Result<Vec<Party>, ApiError> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        rows.extend(
+            parties::table
+                .filter(parties::id.eq_any(&keys))
+                .select(PartyRow::as_select())
+                .load(conn)?,
+        );
+    }
+    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    assemble(conn, rows)
+}
+
+/// Which of `ids` exist.
+pub fn existing(conn: &mut DbConn, ids: &[PartyId]) -> Result<HashSet<PartyId>, ApiError> {
+    let mut found = HashSet::new();
+    let unique: Vec<String> = ids
+        .iter()
+        .map(ToString::to_string)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for chunk in unique.chunks(CHUNK) {
+        let keys: Vec<String> = parties::table
+            .filter(parties::id.eq_any(chunk))
+            .select(parties::id)
+            .load(conn)?;
+        for key in keys {
+            found.insert(parse_stored("party id", &key)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The parties that own any of `identifiers` (one query per chunk of values).
+pub fn owners_of(
+    conn: &mut DbConn,
+    identifiers: &[PartyIdentifier],
+) -> Result<HashMap<PartyIdentifier, PartyId>, ApiError> {
+    let wanted: HashSet<&PartyIdentifier> = identifiers.iter().collect();
+    let values: Vec<String> = identifiers
+        .iter()
+        .map(|i| i.value.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut owners = HashMap::new();
+    for chunk in values.chunks(CHUNK) {
+        let rows: Vec<(String, String, String)> = party_identifiers::table
+            .filter(party_identifiers::value.eq_any(chunk))
+            .select((
+                party_identifiers::scheme,
+                party_identifiers::value,
+                party_identifiers::party_id,
+            ))
+            .load(conn)?;
+        for (scheme, value, party_id) in rows {
+            let identifier = PartyIdentifier {
+                scheme: parse_stored("party identifier scheme", &scheme)?,
+                value,
+            };
+            if wanted.contains(&identifier) {
+                owners.insert(identifier, parse_stored("party id", &party_id)?);
+            }
+        }
+    }
+    Ok(owners)
+}
+
+/// A page of parties matching `filter`, in id order.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &PartyFilter,
+    page: &PageRequest,
+) -> Result<Vec<Party>, ApiError> {
+    let mut query = parties::table
+        .select(PartyRow::as_select())
+        .order(parties::id.asc())
+        .limit(page.fetch_limit())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(parties::id.gt(after.clone()));
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(
+            parties::id.eq_any(
+                party_roles::table
+                    .filter(party_roles::role.eq(role.as_str()))
+                    .select(party_roles::party_id),
+            ),
+        );
+    }
+    if let Some(country) = filter.country {
+        query = query.filter(parties::country.eq(country.to_string()));
+    }
+    if let Some(identifier) = &filter.identifier {
+        query = query.filter(
+            parties::id.eq_any(
+                party_identifiers::table
+                    .filter(party_identifiers::scheme.eq(identifier.scheme.as_str()))
+                    .filter(party_identifiers::value.eq(identifier.value.clone()))
+                    .select(party_identifiers::party_id),
+            ),
+        );
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            parties::search_name
+                .like(contains_pattern(&text::search_key(q)))
+                .escape('\\'),
+        );
+    }
+    let rows = query.load(conn)?;
+    assemble(conn, rows)
+}
+
+/// The id of the party with exactly this name (the oldest, if several share it).
+pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError> {
+    parties::table
+        .filter(parties::search_name.eq(text::search_key(name)))
+        .filter(parties::name.eq(name))
+        .select(parties::id)
+        .order(parties::id.asc())
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| parse_stored("party id", &id))
+        .transpose()
+}

@@ -1,0 +1,271 @@
+//! Everything a trace needs from the database, loaded set-based once for any number of roots:
+//! the ancestry graph (`lot_graph`), the facilities on the way with their certificates, and the
+//! organisation's policy. [`TraceContext::evaluate`] then runs the pure attribution and red-flag
+//! rules for one root or many.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use crate::api::error::ApiError;
+use crate::db::DbConn;
+use crate::db::schema::{facilities, purchases};
+use crate::domain::country::CountryCode;
+use crate::domain::ids::OrganisationId;
+use crate::domain::policy::SourcingPolicy;
+use crate::domain::provenance::{LotQuantity, Trace, TraceError, YieldTolerance, trace_many};
+use crate::domain::red_flags::{FacilityFacts, RedFlag, RedFlagContext, red_flags};
+use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale};
+use crate::store::catalog::{CHUNK, parse_stored};
+use crate::store::certificate_facts::{self, Subject};
+use crate::store::facility::CoexistenceAgreement;
+use crate::store::lot_graph::{self, LoadedGraph, MAX_DEPTH};
+use crate::store::policy;
+use crate::store::purchase::PurchaseFilter;
+
+/// What a trace shows of a facility besides the facts the rules read.
+#[derive(Clone, Debug)]
+pub struct FacilityInfo {
+    pub name: String,
+    pub facts: FacilityFacts,
+}
+
+/// The loaded graph, facilities and policy.
+pub struct TraceContext {
+    pub loaded: LoadedGraph,
+    pub facilities: HashMap<String, FacilityInfo>,
+    facts: Vec<FacilityFacts>,
+    pub policy: SourcingPolicy,
+}
+
+/// A trace with its red flags.
+pub struct Evaluated {
+    pub trace: Trace,
+    pub flags: Vec<RedFlag>,
+}
+
+/// Loads the facilities with these ids and their certificates (two or three queries per
+/// thousand facilities).
+pub fn facility_infos(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, FacilityInfo>, ApiError> {
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        i16,
+        Option<String>,
+        Option<i16>,
+        Option<String>,
+    );
+    let mut certificates = certificate_facts::for_subjects(conn, Subject::Facility, ids)?;
+    let mut infos = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<Row> = facilities::table
+            .filter(facilities::id.eq_any(chunk))
+            .select((
+                facilities::id,
+                facilities::name,
+                facilities::kind,
+                facilities::mining_scale,
+                facilities::country,
+                facilities::cahra,
+                facilities::cahra_basis,
+                facilities::asm_presence,
+                facilities::coexistence_agreement,
+            ))
+            .load(conn)?;
+        for (id, name, kind, scale, country, cahra, cahra_basis, asm, coexistence) in rows {
+            let facts = FacilityFacts {
+                facility_id: id.clone(),
+                kind: parse_stored::<FacilityKind>("facility kind", &kind)?,
+                mining_scale: scale
+                    .as_deref()
+                    .map(|s| parse_stored::<MiningScale>("mining scale", s))
+                    .transpose()?,
+                country: parse_stored::<CountryCode>("country", &country)?,
+                cahra: cahra != 0,
+                cahra_basis,
+                asm_presence: asm.map(|a| a != 0),
+                coexistence: coexistence
+                    .as_deref()
+                    .map(|json| {
+                        serde_json::from_str::<CoexistenceAgreement>(json)
+                            .map(|a| a.status)
+                            .map_err(|e| ApiError::internal(format!("stored agreement: {e}")))
+                    })
+                    .transpose()?,
+                certificates: certificates.remove(&id).unwrap_or_default(),
+            };
+            infos.insert(id, FacilityInfo { name, facts });
+        }
+    }
+    Ok(infos)
+}
+
+impl TraceContext {
+    /// Loads the ancestry of `root_lots` and everything the rules read about it.
+    pub fn load(
+        conn: &mut DbConn,
+        organisation: OrganisationId,
+        root_lots: &[String],
+    ) -> Result<TraceContext, ApiError> {
+        let loaded = lot_graph::load(conn, &organisation.to_string(), root_lots, MAX_DEPTH)?;
+        let facilities = facility_infos(conn, &loaded.facility_ids)?;
+        let mut facts: Vec<FacilityFacts> = facilities.values().map(|i| i.facts.clone()).collect();
+        facts.sort_by(|a, b| a.facility_id.cmp(&b.facility_id));
+        let policy = policy::get(conn, organisation)?.policy;
+        Ok(TraceContext {
+            loaded,
+            facilities,
+            facts,
+            policy,
+        })
+    }
+
+    /// Traces `roots` (each lot with the quantity to attribute) and raises the red flags.
+    /// `purchased_on` is the purchase date when one purchase is traced.
+    pub fn evaluate(
+        &self,
+        roots: &[LotQuantity],
+        mineral: Option<Mineral>,
+        purchased_on: Option<NaiveDate>,
+        tolerance: YieldTolerance,
+    ) -> Result<Evaluated, ApiError> {
+        let trace = trace_many(&self.loaded.graph, roots, MAX_DEPTH).map_err(trace_error)?;
+        let context = RedFlagContext {
+            policy: &self.policy,
+            facilities: &self.facts,
+            mineral,
+            purchased_on,
+            yield_tolerance: tolerance,
+            consumed: &self.loaded.consumed,
+        };
+        let flags = red_flags(&trace, &context);
+        Ok(Evaluated { trace, flags })
+    }
+}
+
+fn trace_error(error: TraceError) -> ApiError {
+    match error {
+        TraceError::NothingToTrace | TraceError::NegativeQuantity => {
+            ApiError::invalid_parameter("id", error.to_string())
+        }
+        TraceError::TooLarge => ApiError::invalid_parameter("id", error.to_string()),
+    }
+}
+
+/// A purchase that names a lot.
+#[derive(Clone, Debug)]
+pub struct PurchaseWithLot {
+    pub id: String,
+    pub supplier_party_id: String,
+    pub mineral: Mineral,
+    pub quantity_mg: i64,
+    pub purchased_on: NaiveDate,
+    pub lot_id: String,
+}
+
+/// Filters over purchases that name a lot.
+#[derive(Clone, Debug, Default)]
+pub struct PurchaseScope {
+    pub supplier: Option<String>,
+    pub mineral: Option<Mineral>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Only purchases whose id is at least this (keyset pages).
+    pub from_id: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// The organisation's purchases that name a lot, by id.
+pub fn purchases_with_lots(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    scope: &PurchaseScope,
+) -> Result<Vec<PurchaseWithLot>, ApiError> {
+    let mut query = purchases::table
+        .filter(purchases::organisation_id.eq(organisation.to_string()))
+        .filter(purchases::lot_id.is_not_null())
+        .select((
+            purchases::id,
+            purchases::supplier_party_id,
+            purchases::mineral,
+            purchases::quantity_mg,
+            purchases::purchased_on,
+            purchases::lot_id,
+        ))
+        .order(purchases::id.asc())
+        .into_boxed();
+    if let Some(supplier) = &scope.supplier {
+        query = query.filter(purchases::supplier_party_id.eq(supplier.clone()));
+    }
+    if let Some(mineral) = scope.mineral {
+        query = query.filter(purchases::mineral.eq(mineral.as_str()));
+    }
+    if let Some(from) = scope.from {
+        query = query.filter(purchases::purchased_on.ge(from));
+    }
+    if let Some(to) = scope.to {
+        query = query.filter(purchases::purchased_on.le(to));
+    }
+    if let Some(from_id) = &scope.from_id {
+        query = query.filter(purchases::id.ge(from_id.clone()));
+    }
+    if let Some(limit) = scope.limit {
+        query = query.limit(limit);
+    }
+    type Row = (String, String, String, i64, NaiveDate, Option<String>);
+    let rows: Vec<Row> = query.load(conn)?;
+    rows.into_iter()
+        .filter_map(|(id, supplier, mineral, quantity_mg, purchased_on, lot)| {
+            lot.map(|lot_id| (id, supplier, mineral, quantity_mg, purchased_on, lot_id))
+        })
+        .map(
+            |(id, supplier_party_id, mineral, quantity_mg, purchased_on, lot_id)| {
+                Ok(PurchaseWithLot {
+                    mineral: parse_stored("mineral", &mineral)?,
+                    id,
+                    supplier_party_id,
+                    quantity_mg,
+                    purchased_on,
+                    lot_id,
+                })
+            },
+        )
+        .collect()
+}
+
+/// Milligrams bought in the filter's scope on purchases that name no lot.
+pub fn bought_without_lot(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    filter: &PurchaseFilter,
+) -> Result<i64, ApiError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let mut query = purchases::table
+        .filter(purchases::organisation_id.eq(organisation.to_string()))
+        .filter(purchases::lot_id.is_null())
+        .select(sql::<BigInt>(
+            "CAST(COALESCE(SUM(quantity_mg), 0) AS BIGINT)",
+        ))
+        .into_boxed();
+    if let Some(supplier) = filter.supplier {
+        query = query.filter(purchases::supplier_party_id.eq(supplier.to_string()));
+    }
+    if let Some(mineral) = filter.mineral {
+        query = query.filter(purchases::mineral.eq(mineral.as_str()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(purchases::purchased_on.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(purchases::purchased_on.le(to));
+    }
+    Ok(query.get_result(conn)?)
+}
