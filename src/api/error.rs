@@ -474,14 +474,39 @@ impl From<crate::domain::validation::Invalid> for ApiError {
     }
 }
 
-/// Refusals become one 422 naming every refused value by pointer (the row index first in a
-/// batch); the only place a row index is written into a pointer.
-fn rejected(rejections: Vec<crate::store::Rejection>, detail: Option<String>) -> ApiError {
-    let errors = rejections
+/// At most this many refused values are listed in one problem.
+pub const MAX_LISTED_ERRORS: usize = 1000;
+
+/// Refusals become one 422 naming every refused value by pointer; the only place a row index is
+/// written into a pointer. A batch's refusals (those with a row) share one shape, whatever the
+/// kind of batch: the row index first in each pointer (`/17/country`), the row counted from 1 in
+/// each detail (`row 18: …`, as a spreadsheet numbers it), at most [`MAX_LISTED_ERRORS`] listed,
+/// and a summary that says nothing was written.
+pub fn rejected(rejections: Vec<crate::store::Rejection>, detail: Option<String>) -> ApiError {
+    let in_batch = rejections.iter().any(|r| r.row.is_some());
+    let total = rejections.len();
+    let errors: Vec<FieldError> = rejections
         .into_iter()
-        .map(|r| FieldError::at(r.pointer(), r.detail))
+        .take(MAX_LISTED_ERRORS)
+        .map(|r| {
+            let detail = match r.row {
+                Some(row) => format!("row {}: {}", row + 1, r.detail),
+                None => r.detail.clone(),
+            };
+            FieldError::at(r.pointer(), detail)
+        })
         .collect();
     let mut error = ApiError::validation(errors);
+    if in_batch {
+        error.detail = format!(
+            "{total} error(s) in the batch; nothing was written{}",
+            if total > MAX_LISTED_ERRORS {
+                format!(" (the first {MAX_LISTED_ERRORS} are listed)")
+            } else {
+                String::new()
+            }
+        );
+    }
     if let Some(detail) = detail {
         error.detail = detail;
     }
@@ -495,7 +520,9 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Database(e) => ApiError::from(e),
             StoreError::Unavailable(detail) => ApiError::unavailable(detail),
             StoreError::Corrupt(detail) => ApiError::internal(detail),
-            StoreError::Rejected(rejections) => rejected(rejections, None),
+            StoreError::Rejected { rejections, detail } => rejected(rejections, detail),
+            StoreError::Conflict(detail) => ApiError::conflict(detail),
+            StoreError::BadParameter { name, detail } => ApiError::invalid_parameter(name, detail),
         }
     }
 }
@@ -515,6 +542,7 @@ impl From<crate::app::AppError> for ApiError {
                 ProblemType::PayloadTooLarge,
                 detail,
             ),
+            AppError::BadParameter { name, detail } => ApiError::invalid_parameter(name, detail),
             AppError::Store(e) => ApiError::from(e),
             AppError::Internal(detail) => ApiError::internal(detail),
         }

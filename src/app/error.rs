@@ -24,6 +24,8 @@ pub enum AppError {
     Forbidden(String),
     /// More rows than the operation takes (413).
     TooLarge(String),
+    /// A parameter of the request (path or query, not the body) is refused (400).
+    BadParameter { name: String, detail: String },
     /// The store failed (a database error, a corrupt row, no connection).
     Store(StoreError),
     /// A fault on our side (500): never shown, logged.
@@ -59,10 +61,11 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
         match error {
-            StoreError::Rejected(rejections) => AppError::Rejected {
-                rejections,
-                detail: None,
-            },
+            StoreError::Rejected { rejections, detail } => {
+                AppError::Rejected { rejections, detail }
+            }
+            StoreError::Conflict(detail) => AppError::Conflict(detail),
+            StoreError::BadParameter { name, detail } => AppError::BadParameter { name, detail },
             other => AppError::Store(other),
         }
     }
@@ -105,6 +108,7 @@ impl fmt::Display for AppError {
             | AppError::Forbidden(d)
             | AppError::TooLarge(d)
             | AppError::Internal(d) => write!(f, "{d}"),
+            AppError::BadParameter { name, detail } => write!(f, "{name}: {detail}"),
             AppError::Store(e) => write!(f, "{e}"),
         }
     }

@@ -73,12 +73,12 @@ pub struct DemoCatalog {
 
 /// The id of a demo (or any) facility by its exact name.
 pub fn facility(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, ApiError> {
-    facility::id_by_name(conn, name)
+    Ok(facility::id_by_name(conn, name)?)
 }
 
 /// The id of a demo (or any) party by its exact name.
 pub fn party(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError> {
-    party::id_by_name(conn, name)
+    Ok(party::id_by_name(conn, name)?)
 }
 
 fn invalid(what: &str, errors: Vec<crate::api::error::FieldError>) -> ApiError {

@@ -85,7 +85,7 @@ impl Seeder<'_> {
             lines.push(line);
         }
         custody_event::record(self.conn, self.organisation, &lines, YieldTolerance::NONE)
-            .map_err(|e| invalid("events", e.errors))?;
+            .map_err(|e| invalid("events", ApiError::from(e).errors))?;
         Ok(())
     }
 }

@@ -229,5 +229,5 @@ pub fn seed(
 ) -> Result<BatchCounts, ApiError> {
     let lines: Vec<(usize, PurchaseLine)> =
         lines(catalog, today)?.into_iter().enumerate().collect();
-    purchase::apply_batch(conn, purchaser, &lines, &|_| {})
+    Ok(purchase::apply_batch(conn, purchaser, &lines, &|_| {})?)
 }

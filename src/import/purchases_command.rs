@@ -70,14 +70,8 @@ pub fn import(config: &Config, org: OrganisationId, file: &Path) -> Result<Impor
     let counts = crate::db::write_transaction(&mut conn, |conn| {
         organisation::find(conn, org)?
             .ok_or_else(|| ApiError::not_found(format!("no organisation {org}")))?;
-        let counts = purchase::apply_batch(conn, org, &lines, &|done| progress.set_position(done as u64))
-            .map_err(|e| {
-                if e.errors.is_empty() {
-                    e
-                } else {
-                    crate::api::routes::purchases::batch_errors(e.errors)
-                }
-            })?;
+        let counts =
+            purchase::apply_batch(conn, org, &lines, &|done| progress.set_position(done as u64))?;
         audit::record(
             conn,
             &Actor::cli(org),

@@ -5,14 +5,14 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::error::ApiError;
-use crate::api::http::pagination::PageRequest;
 use crate::auth::scopes::{Scope, ScopeSet};
 use crate::auth::secrets;
 use crate::db::DbConn;
 use crate::db::schema::api_clients;
 use crate::domain::ids::OrganisationId;
 use crate::domain::time;
+use crate::store::StoreError;
+use crate::store::page::PageRequest;
 
 /// An API client (never with its secret).
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -43,15 +43,15 @@ struct ApiClientRow {
 }
 
 impl ApiClientRow {
-    fn into_client(self) -> Result<(ApiClient, String), ApiError> {
-        let scopes = ScopeSet::parse(&self.scopes).map_err(ApiError::internal)?;
+    fn into_client(self) -> Result<(ApiClient, String), StoreError> {
+        let scopes = ScopeSet::parse(&self.scopes).map_err(StoreError::corrupt)?;
         Ok((
             ApiClient {
                 client_id: self.id,
                 organisation_id: self
                     .organisation_id
                     .parse()
-                    .map_err(|_| ApiError::internal("bad organisation id on api client"))?,
+                    .map_err(|_| StoreError::corrupt("bad organisation id on api client"))?,
                 name: self.name,
                 scopes: scopes.to_vec(),
                 created_at: time::from_db(self.created_at),
@@ -68,9 +68,9 @@ pub fn insert(
     organisation_id: OrganisationId,
     name: &str,
     scopes: &ScopeSet,
-) -> Result<(ApiClient, String), ApiError> {
+) -> Result<(ApiClient, String), StoreError> {
     let secret = secrets::new_client_secret();
-    let hash = secrets::hash_secret(&secret).map_err(ApiError::internal)?;
+    let hash = secrets::hash_secret(&secret).map_err(StoreError::corrupt)?;
     let row = ApiClientRow {
         id: secrets::new_client_id(),
         organisation_id: organisation_id.to_string(),
@@ -91,7 +91,7 @@ pub fn insert(
 pub fn find_active(
     conn: &mut DbConn,
     client_id: &str,
-) -> Result<Option<(ApiClient, String)>, ApiError> {
+) -> Result<Option<(ApiClient, String)>, StoreError> {
     api_clients::table
         .find(client_id)
         .filter(api_clients::revoked_at.is_null())
@@ -106,7 +106,7 @@ pub fn list(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     page: &PageRequest,
-) -> Result<Vec<ApiClient>, ApiError> {
+) -> Result<Vec<ApiClient>, StoreError> {
     let mut query = api_clients::table
         .filter(api_clients::organisation_id.eq(organisation_id.to_string()))
         .select(ApiClientRow::as_select())
@@ -128,7 +128,7 @@ pub fn revoke(
     conn: &mut DbConn,
     organisation_id: OrganisationId,
     client_id: &str,
-) -> Result<Option<ApiClient>, ApiError> {
+) -> Result<Option<ApiClient>, StoreError> {
     diesel::update(
         api_clients::table
             .filter(api_clients::id.eq(client_id))

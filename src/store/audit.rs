@@ -5,11 +5,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::audit_events;
 use crate::domain::ids::{AuditEventId, OrganisationId};
 use crate::domain::time;
+use crate::store::StoreError;
 
 /// Who acted.
 #[derive(Clone, Debug)]
@@ -45,7 +45,7 @@ pub fn record(
     entity_type: &str,
     entity_id: &str,
     changes: &serde_json::Value,
-) -> Result<AuditEventId, ApiError> {
+) -> Result<AuditEventId, StoreError> {
     let id = AuditEventId::generate();
     diesel::insert_into(audit_events::table)
         .values((
@@ -185,7 +185,7 @@ pub struct Change {
 }
 
 /// Records many changes by one actor (multi-row inserts). Call it inside the transaction.
-pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: &[Change]) -> Result<(), ApiError> {
+pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: &[Change]) -> Result<(), StoreError> {
     let now = time::to_db(time::now());
     let rows: Vec<AuditRow> = changes
         .iter()
@@ -247,8 +247,8 @@ pub struct AuditFilter {
 pub fn list(
     conn: &mut DbConn,
     filter: &AuditFilter,
-    page: &crate::api::http::pagination::PageRequest,
-) -> Result<Vec<AuditEvent>, ApiError> {
+    page: &crate::store::page::PageRequest,
+) -> Result<Vec<AuditEvent>, StoreError> {
     let viewer = filter.viewer.to_string();
     let mut query = audit_events::table
         .select(AuditRow::as_select())

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::api::error::ApiError;
+use crate::store::StoreError;
 
 /// How many values go into one `IN (…)` list or one multi-row `INSERT`: far below SQLite's
 /// 32,766 and PostgreSQL's 65,535 bind parameters, even for the widest row.
@@ -23,9 +23,9 @@ pub fn contains_pattern(needle: &str) -> String {
 }
 
 /// Parses stored text (an id, an enum) or reports the corrupt row as a 500.
-pub fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, ApiError> {
+pub fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError> {
     text.parse()
-        .map_err(|_| ApiError::internal(format!("bad stored {what} {text:?}")))
+        .map_err(|_| StoreError::corrupt(format!("bad stored {what} {text:?}")))
 }
 
 pub fn now_db() -> NaiveDateTime {

@@ -7,18 +7,18 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{certification_history, certification_minerals, certifications, schemes};
 use crate::domain::certification::Snapshot;
 use crate::domain::policy::{CertificateFacts, SchemeInfo};
 use crate::domain::time;
 use crate::domain::vocabulary::{CertificationStatus, Mineral, SchemeSubject};
+use crate::store::StoreError;
 
 const CHUNK: usize = 500;
 
 /// Every scheme's id, levels (lowest first) and subjects.
-pub fn scheme_infos(conn: &mut DbConn) -> Result<Vec<SchemeInfo>, ApiError> {
+pub fn scheme_infos(conn: &mut DbConn) -> Result<Vec<SchemeInfo>, StoreError> {
     let rows: Vec<(String, String, String)> = schemes::table
         .select((schemes::id, schemes::levels, schemes::subjects))
         .order(schemes::id)
@@ -26,9 +26,9 @@ pub fn scheme_infos(conn: &mut DbConn) -> Result<Vec<SchemeInfo>, ApiError> {
     rows.into_iter()
         .map(|(id, levels, subjects)| {
             let levels: Vec<String> = serde_json::from_str(&levels)
-                .map_err(|e| ApiError::internal(format!("scheme {id} levels: {e}")))?;
+                .map_err(|e| StoreError::corrupt(format!("scheme {id} levels: {e}")))?;
             let subjects: Vec<String> = serde_json::from_str(&subjects)
-                .map_err(|e| ApiError::internal(format!("scheme {id} subjects: {e}")))?;
+                .map_err(|e| StoreError::corrupt(format!("scheme {id} subjects: {e}")))?;
             Ok(SchemeInfo {
                 subjects: subjects
                     .iter()
@@ -63,7 +63,7 @@ pub fn for_subjects(
     conn: &mut DbConn,
     subject: Subject,
     ids: &[String],
-) -> Result<HashMap<String, Vec<CertificateFacts>>, ApiError> {
+) -> Result<HashMap<String, Vec<CertificateFacts>>, StoreError> {
     let levels: HashMap<String, Vec<String>> = scheme_infos(conn)?
         .into_iter()
         .map(|s| (s.id, s.levels))
@@ -130,7 +130,7 @@ pub fn for_subjects(
             .load(conn)?;
         for (id, effective_on, recorded_at, status, level, valid_from, valid_until) in rows {
             let status = CertificationStatus::parse(&status)
-                .ok_or_else(|| ApiError::internal(format!("bad certification status {status}")))?;
+                .ok_or_else(|| StoreError::corrupt(format!("bad certification status {status}")))?;
             histories.entry(id).or_default().push(Snapshot {
                 effective_on,
                 recorded_at: time::from_db(recorded_at),

@@ -6,8 +6,6 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::api::error::{ApiError, FieldError};
-use crate::api::http::pagination::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events, facilities, lots, parties};
 use crate::domain::ids::{CustodyEventId, OrganisationId};
@@ -18,12 +16,15 @@ use crate::domain::provenance::{
 };
 use crate::domain::red_flags::{Evidence, EvidenceKind, RedFlag};
 use crate::domain::time;
+use crate::domain::validation::FieldError;
 use crate::domain::vocabulary::{
     ChainOfCustody, CustodyEventType, FacilityKind, RedFlagKind, Severity,
 };
 use crate::store::catalog::{CHUNK, parse_stored};
 use crate::store::lot::{self, LotRecord};
 use crate::store::lot_graph::{self, MAX_DEPTH};
+use crate::store::page::PageRequest;
+use crate::store::{Rejection, StoreError};
 
 /// One lot of a stored event and how much of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +90,7 @@ pub fn record(
     organisation: OrganisationId,
     lines: &[EventLine],
     tolerance: YieldTolerance,
-) -> Result<Vec<Written>, ApiError> {
+) -> Result<Vec<Written>, StoreError> {
     let org = organisation.to_string();
     // The checks below read the lots and their graph, then insert: two transactions of the
     // same organisation running them side by side under READ COMMITTED could each pass
@@ -118,9 +119,12 @@ pub fn record(
         Ok(written)
     } else {
         let count = errors.len();
-        let mut problem = ApiError::validation(errors);
-        problem.detail = format!("{count} error(s) in the events; nothing was written");
-        Err(problem)
+        Err(StoreError::Rejected {
+            rejections: errors.into_iter().map(Rejection::from).collect(),
+            detail: Some(format!(
+                "{count} error(s) in the events; nothing was written"
+            )),
+        })
     }
 }
 
@@ -131,7 +135,7 @@ fn record_one(
     org: &str,
     line: &EventLine,
     tolerance: YieldTolerance,
-) -> Result<Result<Written, Refused>, ApiError> {
+) -> Result<Result<Written, Refused>, StoreError> {
     let base = &line.base;
     let mut errors = Vec::new();
     let all: Vec<&LotAmount> = line
@@ -313,7 +317,7 @@ fn record_one(
     let outputs_q = side(&line.outputs);
     let id = line.id.unwrap_or_else(CustodyEventId::generate).to_string();
     let now = time::to_db(time::now());
-    let documents = serde_json::to_string(&line.documents).map_err(ApiError::internal)?;
+    let documents = serde_json::to_string(&line.documents).map_err(StoreError::corrupt)?;
     diesel::insert_into(custody_events::table)
         .values((
             custody_events::organisation_id.eq(org),
@@ -380,7 +384,7 @@ fn record_one(
         tolerance,
     )?;
     let event = find(conn, org, &id)?
-        .ok_or_else(|| ApiError::internal("an event just written cannot be read"))?;
+        .ok_or_else(|| StoreError::corrupt("an event just written cannot be read"))?;
     Ok(Ok(Written { event, flags }))
 }
 
@@ -394,7 +398,7 @@ fn suspicious(
     found: &HashMap<String, LotRecord>,
     (lots_q, inputs_q, outputs_q): (&Vec<LotQuantity>, &Vec<LotQuantity>, &Vec<LotQuantity>),
     tolerance: YieldTolerance,
-) -> Result<Vec<RedFlag>, ApiError> {
+) -> Result<Vec<RedFlag>, StoreError> {
     let mut flags = Vec::new();
     let event = evidence(EvidenceKind::Event, event_id);
     if line.event_type == CustodyEventType::Transformation
@@ -513,7 +517,7 @@ fn with_lots(
     conn: &mut DbConn,
     org: &str,
     rows: Vec<EventRow>,
-) -> Result<Vec<EventRecord>, ApiError> {
+) -> Result<Vec<EventRecord>, StoreError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut sides: HashMap<String, [Vec<EventLot>; 3]> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
@@ -551,7 +555,7 @@ fn with_lots(
                     .map(|c| parse_stored("chain of custody", c))
                     .transpose()?,
                 documents: serde_json::from_str(&row.documents)
-                    .map_err(|e| ApiError::internal(format!("stored documents: {e}")))?,
+                    .map_err(|e| StoreError::corrupt(format!("stored documents: {e}")))?,
                 id: row.id,
                 occurred_on: row.occurred_on,
                 external_ref: row.external_ref,
@@ -568,7 +572,7 @@ fn with_lots(
 }
 
 /// One of the organisation's events.
-pub fn find(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<EventRecord>, ApiError> {
+pub fn find(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<EventRecord>, StoreError> {
     let row: Option<EventRow> = custody_events::table
         .filter(custody_events::organisation_id.eq(org))
         .filter(custody_events::id.eq(id))
@@ -596,7 +600,7 @@ pub fn list(
     organisation: OrganisationId,
     filter: &EventFilter,
     page: &PageRequest,
-) -> Result<Vec<EventRecord>, ApiError> {
+) -> Result<Vec<EventRecord>, StoreError> {
     let org = organisation.to_string();
     let mut query = custody_events::table
         .filter(custody_events::organisation_id.eq(&org))

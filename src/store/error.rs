@@ -35,6 +35,23 @@ impl Rejection {
         }
     }
 
+    /// A field error whose pointer starts with a row index (`/17/country`): that row and the
+    /// rest of the pointer.
+    pub fn from_row_pointer(error: FieldError) -> Rejection {
+        let pointer = error.pointer.unwrap_or_default();
+        let parsed = pointer.strip_prefix('/').and_then(|rest| {
+            let (index, field) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            index
+                .parse::<usize>()
+                .ok()
+                .map(|row| (row, field.to_owned()))
+        });
+        match parsed {
+            Some((row, field)) => Rejection::in_row(row, field, error.detail),
+            None => Rejection::at(pointer, error.detail),
+        }
+    }
+
     /// The same refusal, placed in row `row`.
     pub fn of_row(mut self, row: usize) -> Rejection {
         self.row = Some(row);
@@ -69,14 +86,35 @@ pub enum StoreError {
     Unavailable(String),
     /// A stored value does not read back as its type: a corrupt row.
     Corrupt(String),
-    /// The input is refused: every refused value, with its row and field.
-    Rejected(Vec<Rejection>),
+    /// The input is refused: every refused value, with its row and field, and optionally a
+    /// summary of the whole refusal.
+    Rejected {
+        rejections: Vec<Rejection>,
+        detail: Option<String>,
+    },
+    /// A value names a record that conflicts with one recorded (a unique identifier taken).
+    Conflict(String),
+    /// A parameter of the request (not of its body) cannot be answered for: `name` and why.
+    BadParameter { name: String, detail: String },
 }
 
 impl StoreError {
     /// A refusal of one field of a single record.
     pub fn rejected(field: impl Into<String>, detail: impl Into<String>) -> StoreError {
-        StoreError::Rejected(vec![Rejection::at(field, detail)])
+        StoreError::refused(vec![Rejection::at(field, detail)])
+    }
+
+    /// A stored value or a write that should not fail did: a fault (500), with what it was.
+    pub fn corrupt(what: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt(what.to_string())
+    }
+
+    /// Refusals without a summary.
+    pub fn refused(rejections: Vec<Rejection>) -> StoreError {
+        StoreError::Rejected {
+            rejections,
+            detail: None,
+        }
     }
 
     /// Refusals, or `Ok` when there are none.
@@ -84,7 +122,7 @@ impl StoreError {
         if rejections.is_empty() {
             Ok(())
         } else {
-            Err(StoreError::Rejected(rejections))
+            Err(StoreError::refused(rejections))
         }
     }
 }
@@ -103,7 +141,7 @@ impl From<crate::db::Unavailable> for StoreError {
 
 impl From<Invalid> for StoreError {
     fn from(invalid: Invalid) -> StoreError {
-        StoreError::Rejected(invalid.0.into_iter().map(Rejection::from).collect())
+        StoreError::refused(invalid.0.into_iter().map(Rejection::from).collect())
     }
 }
 
@@ -113,12 +151,22 @@ impl fmt::Display for StoreError {
             StoreError::Database(e) => write!(f, "database: {e}"),
             StoreError::Unavailable(e) => write!(f, "database unavailable: {e}"),
             StoreError::Corrupt(e) => write!(f, "corrupt stored value: {e}"),
-            StoreError::Rejected(r) => write!(f, "{} value(s) refused", r.len()),
+            StoreError::Rejected { rejections, .. } => {
+                write!(f, "{} value(s) refused", rejections.len())
+            }
+            StoreError::Conflict(d) => write!(f, "{d}"),
+            StoreError::BadParameter { name, detail } => write!(f, "{name}: {detail}"),
         }
     }
 }
 
 impl std::error::Error for StoreError {}
+
+impl From<Vec<FieldError>> for StoreError {
+    fn from(errors: Vec<FieldError>) -> StoreError {
+        StoreError::refused(errors.into_iter().map(Rejection::from).collect())
+    }
+}
 
 /// Parses stored text (an id, an enum) or reports the corrupt row.
 pub fn parse_stored<T: std::str::FromStr>(what: &str, text: &str) -> Result<T, StoreError> {

@@ -6,11 +6,11 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::idempotency_records as records;
 use crate::domain::ids::OrganisationId;
 use crate::domain::time;
+use crate::store::StoreError;
 
 /// The request a key was first used for.
 pub struct Fingerprint {
@@ -70,7 +70,7 @@ pub fn claim(
     key: &str,
     fingerprint: &Fingerprint,
     ttl: Duration,
-) -> Result<Claim, ApiError> {
+) -> Result<Claim, StoreError> {
     let now: DateTime<Utc> = time::now();
     let org = owner.organisation.to_string();
     let client = owner.client_id.as_str();
@@ -140,7 +140,7 @@ pub fn complete(
     owner: &KeyOwner,
     key: &str,
     response: &StoredResponse,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let org = owner.organisation.to_string();
     diesel::update(records::table.find((&org, owner.client_id.as_str(), key)))
         .set((
@@ -154,14 +154,14 @@ pub fn complete(
 }
 
 /// Gives a claimed key up (the response is not one to replay, such as a 503).
-pub fn release(conn: &mut DbConn, owner: &KeyOwner, key: &str) -> Result<(), ApiError> {
+pub fn release(conn: &mut DbConn, owner: &KeyOwner, key: &str) -> Result<(), StoreError> {
     let org = owner.organisation.to_string();
     diesel::delete(records::table.find((&org, owner.client_id.as_str(), key))).execute(conn)?;
     Ok(())
 }
 
 /// Deletes records older than `ttl`; returns how many.
-pub fn purge_expired(conn: &mut DbConn, ttl: Duration) -> Result<usize, ApiError> {
+pub fn purge_expired(conn: &mut DbConn, ttl: Duration) -> Result<usize, StoreError> {
     let cutoff = time::to_db(time::now() - ttl);
     Ok(diesel::delete(records::table.filter(records::created_at.lt(cutoff))).execute(conn)?)
 }

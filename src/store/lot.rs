@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::api::error::{ApiError, FieldError};
-use crate::api::http::pagination::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{custody_events, lots, parties};
 use crate::domain::ids::{LotId, OrganisationId};
 use crate::domain::lot::LotLine;
 use crate::domain::quantity::MassUnit;
 use crate::domain::time;
+use crate::domain::validation::FieldError;
 use crate::domain::vocabulary::{CustodyEventType, LotForm, Mineral};
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, parse_stored};
+use crate::store::page::PageRequest;
 
 /// A stored lot, with the type of the event that produced it (when one is recorded).
 #[derive(Clone, Debug)]
@@ -77,7 +78,7 @@ const LOT_COLUMNS: LotColumns = (
 );
 
 impl LotRow {
-    fn into_record(self, types: &HashMap<String, String>) -> Result<LotRecord, ApiError> {
+    fn into_record(self, types: &HashMap<String, String>) -> Result<LotRecord, StoreError> {
         let origin_event_type = match &self.origin_event_id {
             Some(event) => types
                 .get(event)
@@ -106,7 +107,7 @@ fn with_event_types(
     conn: &mut DbConn,
     organisation: &str,
     rows: Vec<LotRow>,
-) -> Result<Vec<LotRecord>, ApiError> {
+) -> Result<Vec<LotRecord>, StoreError> {
     let mut events: Vec<String> = rows
         .iter()
         .filter_map(|r| r.origin_event_id.clone())
@@ -131,7 +132,7 @@ pub fn create(
     conn: &mut DbConn,
     organisation: OrganisationId,
     line: &LotLine,
-) -> Result<LotRecord, ApiError> {
+) -> Result<LotRecord, StoreError> {
     create_with_id(conn, organisation, LotId::generate(), line)
 }
 
@@ -141,7 +142,7 @@ pub fn create_with_id(
     organisation: OrganisationId,
     id: LotId,
     line: &LotLine,
-) -> Result<LotRecord, ApiError> {
+) -> Result<LotRecord, StoreError> {
     let org = organisation.to_string();
     let mut errors = Vec::new();
     let taken: i64 = lots::table
@@ -168,7 +169,7 @@ pub fn create_with_id(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(StoreError::from(errors));
     }
     let id = id.to_string();
     diesel::insert_into(lots::table)
@@ -187,7 +188,7 @@ pub fn create_with_id(
         ))
         .execute(conn)?;
     find(conn, organisation, &id)?
-        .ok_or_else(|| ApiError::internal("a lot just written cannot be read"))
+        .ok_or_else(|| StoreError::corrupt("a lot just written cannot be read"))
 }
 
 /// One of the organisation's lots; another organisation's is `None`.
@@ -195,7 +196,7 @@ pub fn find(
     conn: &mut DbConn,
     organisation: OrganisationId,
     id: &str,
-) -> Result<Option<LotRecord>, ApiError> {
+) -> Result<Option<LotRecord>, StoreError> {
     let org = organisation.to_string();
     let row: Option<LotRow> = lots::table
         .filter(lots::organisation_id.eq(&org))
@@ -211,7 +212,7 @@ pub fn find_many(
     conn: &mut DbConn,
     organisation: &str,
     ids: &[String],
-) -> Result<HashMap<String, LotRecord>, ApiError> {
+) -> Result<HashMap<String, LotRecord>, StoreError> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<LotRow> = lots::table
@@ -242,7 +243,7 @@ pub fn list(
     organisation: OrganisationId,
     filter: &LotFilter,
     page: &PageRequest,
-) -> Result<Vec<LotRecord>, ApiError> {
+) -> Result<Vec<LotRecord>, StoreError> {
     let org = organisation.to_string();
     let mut query = lots::table
         .filter(lots::organisation_id.eq(&org))

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events, lots};
 use crate::domain::provenance::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation,
 };
 use crate::domain::vocabulary::ChainOfCustody;
+use crate::store::StoreError;
 use crate::store::catalog::parse_stored;
 
 /// How many ids go into one `IN (…)` list (well below SQLite's 32,766 and PostgreSQL's 65,535
@@ -49,7 +49,7 @@ pub fn load(
     organisation: &str,
     roots: &[String],
     max_depth: u32,
-) -> Result<LoadedGraph, ApiError> {
+) -> Result<LoadedGraph, StoreError> {
     let mut loaded = LoadedGraph::default();
     let mut nodes: Vec<LotNode> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -129,7 +129,7 @@ fn load_origins(
     organisation: &str,
     event_ids: &[String],
     queries: &mut usize,
-) -> Result<HashMap<String, Origin>, ApiError> {
+) -> Result<HashMap<String, Origin>, StoreError> {
     // Every extraction and transformation has at least one output, so joining the events to
     // their lots reads both in one query.
     type Row = (
@@ -228,7 +228,7 @@ fn uses_of(
     organisation: &str,
     lot_ids: &[String],
     queries: &mut usize,
-) -> Result<(Vec<TransferEdge>, Consumed), ApiError> {
+) -> Result<(Vec<TransferEdge>, Consumed), StoreError> {
     type Row = (
         String,
         String,
@@ -286,7 +286,7 @@ pub fn consumed(
     organisation: &str,
     lot_ids: &[String],
     queries: &mut usize,
-) -> Result<Vec<(String, i64)>, ApiError> {
+) -> Result<Vec<(String, i64)>, StoreError> {
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     for chunk in lot_ids.chunks(CHUNK) {
         let rows: Vec<(String, i64)> = custody_event_lots::table
@@ -318,7 +318,7 @@ pub fn ancestry_size_by_recursive_sql(
     organisation: &str,
     root: &str,
     max_depth: i32,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     use diesel::sql_types::{Integer, Text};
     let query = "WITH RECURSIVE ancestry(lot_id, depth) AS ( \
            SELECT id, 0 FROM lots WHERE organisation_id = $1 AND id = $2 \

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::domain::ids::OrganisationId;
 use crate::domain::vocabulary::{Mineral, OriginClass};
+use crate::store::StoreError;
 
 /// One aggregated slice of purchases.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ pub fn aggregate(
     from: NaiveDate,
     to: NaiveDate,
     mineral: Option<Mineral>,
-) -> Result<Vec<OriginAggregate>, ApiError> {
+) -> Result<Vec<OriginAggregate>, StoreError> {
     let mut query = daily::table
         .filter(daily::organisation_id.eq(organisation.to_string()))
         .filter(daily::purchased_on.ge(from))
@@ -113,7 +113,7 @@ pub type LineSum = (NaiveDate, String, String, Option<String>, String, i64);
 pub fn aggregate_from_lines(
     conn: &mut DbConn,
     organisation: OrganisationId,
-) -> Result<Vec<LineSum>, ApiError> {
+) -> Result<Vec<LineSum>, StoreError> {
     use crate::db::schema::purchase_origins as po;
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
@@ -174,7 +174,7 @@ pub fn lot_purchases(
     from: NaiveDate,
     to: NaiveDate,
     mineral: Option<Mineral>,
-) -> Result<Vec<LotPurchase>, ApiError> {
+) -> Result<Vec<LotPurchase>, StoreError> {
     use crate::db::schema::{purchase_origins as po, purchases as p};
     let mut query = po::table
         .inner_join(
@@ -262,7 +262,7 @@ pub fn with_traced_lots(
     from: NaiveDate,
     to: NaiveDate,
     mineral: Option<Mineral>,
-) -> Result<Vec<OriginAggregate>, ApiError> {
+) -> Result<Vec<OriginAggregate>, StoreError> {
     use crate::domain::provenance::{Source, trace};
     use crate::domain::vocabulary::{FacilityKind, MiningScale};
     use crate::store::lot_graph::{self, MAX_DEPTH};

@@ -8,9 +8,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
+use crate::store::StoreError;
 
 /// One cell of the rollup.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -81,7 +81,7 @@ impl Deltas {
     }
 
     /// Adds every non-zero delta to its cell (creating the cell when new).
-    pub fn apply(self, conn: &mut DbConn, organisation: &str) -> Result<(), ApiError> {
+    pub fn apply(self, conn: &mut DbConn, organisation: &str) -> Result<(), StoreError> {
         let rows: Vec<Row> = self
             .0
             .into_iter()
@@ -118,6 +118,6 @@ impl Deltas {
 }
 
 /// Removes cells that went back to zero (housekeeping: readers skip them anyway).
-pub fn purge_empty(conn: &mut DbConn) -> Result<usize, ApiError> {
+pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
     Ok(diesel::delete(daily::table.filter(daily::quantity_mg.eq(0))).execute(conn)?)
 }

@@ -16,6 +16,7 @@ pub mod lot_graph;
 pub mod mix;
 pub mod mix_rollup;
 pub mod organisation;
+pub mod page;
 pub mod party;
 pub mod policy;
 pub mod provenance;

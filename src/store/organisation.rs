@@ -5,12 +5,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::error::ApiError;
-use crate::api::http::pagination::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::organisations;
 use crate::domain::ids::OrganisationId;
 use crate::domain::time;
+use crate::store::StoreError;
+use crate::store::page::PageRequest;
 
 pub use crate::domain::organisation::OrganisationKind;
 
@@ -37,16 +37,16 @@ struct OrganisationRow {
 }
 
 impl TryFrom<OrganisationRow> for Organisation {
-    type Error = ApiError;
-    fn try_from(row: OrganisationRow) -> Result<Organisation, ApiError> {
+    type Error = StoreError;
+    fn try_from(row: OrganisationRow) -> Result<Organisation, StoreError> {
         Ok(Organisation {
             id: row
                 .id
                 .parse()
-                .map_err(|_| ApiError::internal(format!("bad organisation id {:?}", row.id)))?,
+                .map_err(|_| StoreError::corrupt(format!("bad organisation id {:?}", row.id)))?,
             name: row.name,
             kind: OrganisationKind::parse(&row.kind).ok_or_else(|| {
-                ApiError::internal(format!("bad organisation kind {:?}", row.kind))
+                StoreError::corrupt(format!("bad organisation kind {:?}", row.kind))
             })?,
             created_at: time::from_db(row.created_at),
         })
@@ -57,7 +57,7 @@ pub fn insert(
     conn: &mut DbConn,
     name: &str,
     kind: OrganisationKind,
-) -> Result<Organisation, ApiError> {
+) -> Result<Organisation, StoreError> {
     let organisation = Organisation {
         id: OrganisationId::generate(),
         name: name.to_owned(),
@@ -75,7 +75,7 @@ pub fn insert(
     Ok(organisation)
 }
 
-pub fn find(conn: &mut DbConn, id: OrganisationId) -> Result<Option<Organisation>, ApiError> {
+pub fn find(conn: &mut DbConn, id: OrganisationId) -> Result<Option<Organisation>, StoreError> {
     organisations::table
         .find(id.to_string())
         .select(OrganisationRow::as_select())
@@ -85,7 +85,7 @@ pub fn find(conn: &mut DbConn, id: OrganisationId) -> Result<Option<Organisation
         .transpose()
 }
 
-pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, ApiError> {
+pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, StoreError> {
     let mut query = organisations::table
         .select(OrganisationRow::as_select())
         .order(organisations::id.asc())
@@ -101,12 +101,12 @@ pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, 
         .collect()
 }
 
-pub fn count(conn: &mut DbConn) -> Result<i64, ApiError> {
+pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(organisations::table.count().get_result(conn)?)
 }
 
 /// Every operator organisation, oldest first.
-pub fn operators(conn: &mut DbConn) -> Result<Vec<Organisation>, ApiError> {
+pub fn operators(conn: &mut DbConn) -> Result<Vec<Organisation>, StoreError> {
     organisations::table
         .filter(organisations::kind.eq(OrganisationKind::Operator.as_str()))
         .select(OrganisationRow::as_select())

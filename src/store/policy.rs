@@ -3,12 +3,12 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::sourcing_policies;
 use crate::domain::ids::OrganisationId;
 use crate::domain::policy::SourcingPolicy;
 use crate::domain::time;
+use crate::store::StoreError;
 
 /// The policy in force and where it comes from.
 pub struct StoredPolicy {
@@ -17,7 +17,7 @@ pub struct StoredPolicy {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPolicy, ApiError> {
+pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPolicy, StoreError> {
     let row: Option<(String, NaiveDateTime)> = sourcing_policies::table
         .find(organisation.to_string())
         .select((sourcing_policies::document, sourcing_policies::updated_at))
@@ -30,7 +30,7 @@ pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPoli
         }),
         Some((document, updated_at)) => Ok(StoredPolicy {
             policy: serde_json::from_str(&document)
-                .map_err(|e| ApiError::internal(format!("stored policy: {e}")))?,
+                .map_err(|e| StoreError::corrupt(format!("stored policy: {e}")))?,
             updated_at: Some(time::from_db(updated_at)),
         }),
     }
@@ -41,9 +41,9 @@ pub fn put(
     organisation: OrganisationId,
     policy: &SourcingPolicy,
     client_id: Option<&str>,
-) -> Result<DateTime<Utc>, ApiError> {
+) -> Result<DateTime<Utc>, StoreError> {
     let now = time::now();
-    let document = serde_json::to_string(policy).map_err(ApiError::internal)?;
+    let document = serde_json::to_string(policy).map_err(StoreError::corrupt)?;
     let org = organisation.to_string();
     diesel::delete(sourcing_policies::table.find(&org)).execute(conn)?;
     diesel::insert_into(sourcing_policies::table)

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{facilities, purchases};
 use crate::domain::country::CountryCode;
@@ -17,6 +16,7 @@ use crate::domain::policy::SourcingPolicy;
 use crate::domain::provenance::{LotQuantity, Trace, TraceError, YieldTolerance, trace_many};
 use crate::domain::red_flags::{FacilityFacts, RedFlag, RedFlagContext, red_flags};
 use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale};
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, parse_stored};
 use crate::store::certificate_facts::{self, Subject};
 use crate::store::facility::CoexistenceAgreement;
@@ -50,7 +50,7 @@ pub struct Evaluated {
 pub fn facility_infos(
     conn: &mut DbConn,
     ids: &[String],
-) -> Result<HashMap<String, FacilityInfo>, ApiError> {
+) -> Result<HashMap<String, FacilityInfo>, StoreError> {
     type Row = (
         String,
         String,
@@ -96,7 +96,7 @@ pub fn facility_infos(
                     .map(|json| {
                         serde_json::from_str::<CoexistenceAgreement>(json)
                             .map(|a| a.status)
-                            .map_err(|e| ApiError::internal(format!("stored agreement: {e}")))
+                            .map_err(|e| StoreError::corrupt(format!("stored agreement: {e}")))
                     })
                     .transpose()?,
                 certificates: certificates.remove(&id).unwrap_or_default(),
@@ -113,7 +113,7 @@ impl TraceContext {
         conn: &mut DbConn,
         organisation: OrganisationId,
         root_lots: &[String],
-    ) -> Result<TraceContext, ApiError> {
+    ) -> Result<TraceContext, StoreError> {
         let loaded = lot_graph::load(conn, &organisation.to_string(), root_lots, MAX_DEPTH)?;
         let facilities = facility_infos(conn, &loaded.facility_ids)?;
         let mut facts: Vec<FacilityFacts> = facilities.values().map(|i| i.facts.clone()).collect();
@@ -135,7 +135,7 @@ impl TraceContext {
         mineral: Option<Mineral>,
         purchased_on: Option<NaiveDate>,
         tolerance: YieldTolerance,
-    ) -> Result<Evaluated, ApiError> {
+    ) -> Result<Evaluated, StoreError> {
         let trace = trace_many(&self.loaded.graph, roots, MAX_DEPTH).map_err(trace_error)?;
         let context = RedFlagContext {
             policy: &self.policy,
@@ -150,12 +150,14 @@ impl TraceContext {
     }
 }
 
-fn trace_error(error: TraceError) -> ApiError {
+fn trace_error(error: TraceError) -> StoreError {
     match error {
-        TraceError::NothingToTrace | TraceError::NegativeQuantity => {
-            ApiError::invalid_parameter("id", error.to_string())
+        TraceError::NothingToTrace | TraceError::NegativeQuantity | TraceError::TooLarge => {
+            StoreError::BadParameter {
+                name: "id".into(),
+                detail: error.to_string(),
+            }
         }
-        TraceError::TooLarge => ApiError::invalid_parameter("id", error.to_string()),
     }
 }
 
@@ -187,7 +189,7 @@ pub fn purchases_with_lots(
     conn: &mut DbConn,
     organisation: OrganisationId,
     scope: &PurchaseScope,
-) -> Result<Vec<PurchaseWithLot>, ApiError> {
+) -> Result<Vec<PurchaseWithLot>, StoreError> {
     let mut query = purchases::table
         .filter(purchases::organisation_id.eq(organisation.to_string()))
         .filter(purchases::lot_id.is_not_null())
@@ -245,7 +247,7 @@ pub fn bought_without_lot(
     conn: &mut DbConn,
     organisation: OrganisationId,
     filter: &PurchaseFilter,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let mut query = purchases::table

@@ -8,8 +8,6 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::mix_rollup::{Deltas, RollupKey};
-use crate::api::error::{ApiError, FieldError};
-use crate::api::http::pagination::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{facilities, lots, parties, purchase_origins, purchases};
 use crate::domain::country::CountryCode;
@@ -18,7 +16,10 @@ use crate::domain::purchase::{OriginTarget, PurchaseLine};
 use crate::domain::quantity::MassUnit;
 use crate::domain::shares::{PPB as ONE_PPB, largest_remainder};
 use crate::domain::time;
+use crate::domain::validation::FieldError;
 use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale, OriginClass};
+use crate::store::page::PageRequest;
+use crate::store::{Rejection, StoreError};
 
 /// A stored purchase with its origin rows.
 #[derive(Clone, Debug)]
@@ -87,7 +88,7 @@ fn load_references(
     conn: &mut DbConn,
     organisation: OrganisationId,
     lines: &[&PurchaseLine],
-) -> Result<References, ApiError> {
+) -> Result<References, StoreError> {
     let mut supplier_ids: Vec<String> = lines.iter().map(|l| l.supplier.to_string()).collect();
     supplier_ids.sort();
     supplier_ids.dedup();
@@ -128,7 +129,7 @@ fn load_references(
             .load(conn)?;
         for (id, kind, scale, country) in found {
             let kind = FacilityKind::parse(&kind)
-                .ok_or_else(|| ApiError::internal(format!("bad facility kind {kind}")))?;
+                .ok_or_else(|| StoreError::corrupt(format!("bad facility kind {kind}")))?;
             let class = match kind {
                 FacilityKind::Mine => scale
                     .as_deref()
@@ -336,14 +337,14 @@ fn origin_rows(
         .collect()
 }
 
-fn insert_purchases(conn: &mut DbConn, rows: &[NewPurchaseRow]) -> Result<(), ApiError> {
+fn insert_purchases(conn: &mut DbConn, rows: &[NewPurchaseRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
         crate::db_run!(conn => diesel::insert_into(purchases::table).values(chunk).execute(conn))?;
     }
     Ok(())
 }
 
-fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), ApiError> {
+fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), StoreError> {
     for chunk in rows.chunks(CHUNK) {
         crate::db_run!(conn => diesel::insert_into(purchase_origins::table).values(chunk).execute(conn))?;
     }
@@ -361,7 +362,7 @@ fn existing_by_ref(
     conn: &mut DbConn,
     organisation: &str,
     refs: &[&str],
-) -> Result<HashMap<String, Existing>, ApiError> {
+) -> Result<HashMap<String, Existing>, StoreError> {
     let mut found = HashMap::new();
     for chunk in refs.chunks(CHUNK) {
         let rows: Vec<(String, String, String)> = purchases::table
@@ -399,7 +400,7 @@ fn subtract_stored(
     organisation: &str,
     purchase_ids: &[String],
     deltas: &mut Deltas,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     type Stored = (
         NaiveDate,
         String,
@@ -461,7 +462,7 @@ fn update_purchase(
     origins: &[OriginRecord],
     hash: String,
     now: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     diesel::update(
         purchases::table
             .filter(purchases::organisation_id.eq(organisation))
@@ -496,7 +497,7 @@ pub fn apply_batch(
     organisation: OrganisationId,
     lines: &[(usize, PurchaseLine)],
     progress: &dyn Fn(usize),
-) -> Result<BatchCounts, ApiError> {
+) -> Result<BatchCounts, StoreError> {
     let org = organisation.to_string();
     let mut errors = Vec::new();
     let mut first_seen: HashMap<&str, usize> = HashMap::new();
@@ -518,7 +519,12 @@ pub fn apply_batch(
         errors.extend(check_references(line, &refs, &format!("/{index}")));
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(StoreError::refused(
+            errors
+                .into_iter()
+                .map(Rejection::from_row_pointer)
+                .collect(),
+        ));
     }
     let external_refs: Vec<&str> = lines.iter().map(|(_, l)| l.external_ref.as_str()).collect();
     let existing = existing_by_ref(conn, &org, &external_refs)?;
@@ -600,7 +606,7 @@ pub fn upsert(
     conn: &mut DbConn,
     organisation: OrganisationId,
     line: &PurchaseLine,
-) -> Result<(PurchaseRecord, Outcome), ApiError> {
+) -> Result<(PurchaseRecord, Outcome), StoreError> {
     let counts =
         apply_batch(conn, organisation, &[(0, line.clone())], &|_| {}).map_err(strip_row_prefix)?;
     let outcome = if counts.created == 1 {
@@ -611,25 +617,22 @@ pub fn upsert(
         Outcome::Unchanged
     };
     let record = find_by_ref(conn, organisation, &line.external_ref)?
-        .ok_or_else(|| ApiError::internal("a purchase just written cannot be read"))?;
+        .ok_or_else(|| StoreError::corrupt("a purchase just written cannot be read"))?;
     Ok((record, outcome))
 }
 
-/// Single lines are not rows of a batch: `/0/supplier_party_id` becomes `/supplier_party_id`.
-fn strip_row_prefix(mut error: ApiError) -> ApiError {
-    for field in &mut error.errors {
-        if let Some(pointer) = &mut field.pointer
-            && let Some(rest) = pointer.strip_prefix("/0")
-        {
-            *pointer = rest.to_owned();
-        }
+/// Single lines are not rows of a batch: their refusals name no row.
+fn strip_row_prefix(error: StoreError) -> StoreError {
+    match error {
+        StoreError::Rejected { rejections, detail } => StoreError::Rejected {
+            rejections: rejections
+                .into_iter()
+                .map(|r| Rejection { row: None, ..r })
+                .collect(),
+            detail,
+        },
+        other => other,
     }
-    if let [one] = error.errors.as_slice()
-        && let Some(pointer) = &one.pointer
-    {
-        error.detail = format!("{pointer}: {}", one.detail);
-    }
-    error
 }
 
 #[derive(Queryable)]
@@ -675,12 +678,12 @@ const PURCHASE_COLUMNS: PurchaseColumns = (
     purchases::updated_at,
 );
 
-fn bad(what: &str, value: &str) -> ApiError {
-    ApiError::internal(format!("stored purchase has a bad {what}: {value:?}"))
+fn bad(what: &str, value: &str) -> StoreError {
+    StoreError::corrupt(format!("stored purchase has a bad {what}: {value:?}"))
 }
 
 impl PurchaseRow {
-    fn into_record(self, origins: Vec<OriginRecord>) -> Result<PurchaseRecord, ApiError> {
+    fn into_record(self, origins: Vec<OriginRecord>) -> Result<PurchaseRecord, StoreError> {
         Ok(PurchaseRecord {
             id: self.id.parse().map_err(|_| bad("id", &self.id))?,
             supplier: self
@@ -720,7 +723,7 @@ fn load_origins(
     conn: &mut DbConn,
     organisation: &str,
     purchase_ids: &[String],
-) -> Result<HashMap<String, Vec<OriginRecord>>, ApiError> {
+) -> Result<HashMap<String, Vec<OriginRecord>>, StoreError> {
     let mut by_purchase: HashMap<String, Vec<OriginRecord>> = HashMap::new();
     for chunk in purchase_ids.chunks(CHUNK) {
         let rows: Vec<OriginTuple> = purchase_origins::table
@@ -758,7 +761,7 @@ fn with_origins(
     conn: &mut DbConn,
     organisation: &str,
     rows: Vec<PurchaseRow>,
-) -> Result<Vec<PurchaseRecord>, ApiError> {
+) -> Result<Vec<PurchaseRecord>, StoreError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut origins = load_origins(conn, organisation, &ids)?;
     rows.into_iter()
@@ -773,7 +776,7 @@ pub fn find(
     conn: &mut DbConn,
     organisation: OrganisationId,
     id: PurchaseId,
-) -> Result<Option<PurchaseRecord>, ApiError> {
+) -> Result<Option<PurchaseRecord>, StoreError> {
     let org = organisation.to_string();
     let row: Option<PurchaseRow> = purchases::table
         .filter(purchases::organisation_id.eq(&org))
@@ -788,7 +791,7 @@ pub fn find_by_ref(
     conn: &mut DbConn,
     organisation: OrganisationId,
     external_ref: &str,
-) -> Result<Option<PurchaseRecord>, ApiError> {
+) -> Result<Option<PurchaseRecord>, StoreError> {
     let org = organisation.to_string();
     let row: Option<PurchaseRow> = purchases::table
         .filter(purchases::organisation_id.eq(&org))
@@ -815,7 +818,7 @@ pub fn list(
     organisation: OrganisationId,
     filter: &PurchaseFilter,
     page: &PageRequest,
-) -> Result<Vec<PurchaseRecord>, ApiError> {
+) -> Result<Vec<PurchaseRecord>, StoreError> {
     let org = organisation.to_string();
     let mut query = purchases::table
         .filter(purchases::organisation_id.eq(&org))
@@ -853,7 +856,7 @@ pub fn delete(
     conn: &mut DbConn,
     organisation: OrganisationId,
     id: PurchaseId,
-) -> Result<Option<PurchaseRecord>, ApiError> {
+) -> Result<Option<PurchaseRecord>, StoreError> {
     let Some(record) = find(conn, organisation, id)? else {
         return Ok(None);
     };

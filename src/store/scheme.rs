@@ -4,10 +4,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::schemes;
 use crate::domain::vocabulary::{Mineral, SchemeSubject};
+use crate::store::StoreError;
 
 /// A certification scheme (standard) and what it can certify.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
@@ -56,10 +56,10 @@ struct SchemeRow {
 }
 
 impl TryFrom<SchemeRow> for Scheme {
-    type Error = ApiError;
-    fn try_from(row: SchemeRow) -> Result<Scheme, ApiError> {
+    type Error = StoreError;
+    fn try_from(row: SchemeRow) -> Result<Scheme, StoreError> {
         let bad = |what: &str, e: serde_json::Error| {
-            ApiError::internal(format!("scheme {}: bad {what}: {e}", row.id))
+            StoreError::corrupt(format!("scheme {}: bad {what}: {e}", row.id))
         };
         Ok(Scheme {
             subjects: serde_json::from_str(&row.subjects).map_err(|e| bad("subjects", e))?,
@@ -75,7 +75,7 @@ impl TryFrom<SchemeRow> for Scheme {
 }
 
 /// Every scheme, by id. There are a dozen or so: callers load them all and look up in memory.
-pub fn all(conn: &mut DbConn) -> Result<Vec<Scheme>, ApiError> {
+pub fn all(conn: &mut DbConn) -> Result<Vec<Scheme>, StoreError> {
     schemes::table
         .select(SchemeRow::as_select())
         .order(schemes::id.asc())
@@ -86,7 +86,7 @@ pub fn all(conn: &mut DbConn) -> Result<Vec<Scheme>, ApiError> {
 }
 
 /// Schemes after `after` (by id), for pagination.
-pub fn list(conn: &mut DbConn, after: Option<&str>, limit: i64) -> Result<Vec<Scheme>, ApiError> {
+pub fn list(conn: &mut DbConn, after: Option<&str>, limit: i64) -> Result<Vec<Scheme>, StoreError> {
     let mut query = schemes::table
         .select(SchemeRow::as_select())
         .order(schemes::id.asc())
@@ -102,7 +102,7 @@ pub fn list(conn: &mut DbConn, after: Option<&str>, limit: i64) -> Result<Vec<Sc
         .collect()
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Scheme>, ApiError> {
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<Scheme>, StoreError> {
     schemes::table
         .find(id)
         .select(SchemeRow::as_select())

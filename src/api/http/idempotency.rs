@@ -126,7 +126,7 @@ pub async fn idempotent(
     let answer =
         |request, error: ApiError| ServiceResponse::new(request, HttpResponse::from_error(error));
     match claim {
-        Err(error) => Ok(answer(request, error)),
+        Err(error) => Ok(answer(request, ApiError::from(error))),
         Ok(Claim::Mismatch) => Ok(answer(
             request,
             ApiError::new(

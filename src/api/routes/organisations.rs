@@ -311,7 +311,7 @@ pub async fn list_clients(
         .db
         .read(move |conn| -> Result<_, ApiError> {
             organisation::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            api_client::list(conn, id, &request)
+            Ok(api_client::list(conn, id, &request)?)
         })
         .await?;
     let page = Page::from_rows(rows, &page, |c| c.client_id.clone());

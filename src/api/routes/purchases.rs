@@ -331,9 +331,6 @@ pub async fn delete_purchase(
         .ok_or_else(|| not_found(id))
 }
 
-/// At most this many row errors are listed in one problem.
-const MAX_LISTED_ERRORS: usize = 1000;
-
 /// Parses and validates a batch body into lines; every bad row and field is named.
 pub fn parse_batch(format: Format, body: &[u8]) -> Result<Vec<(usize, PurchaseLine)>, ApiError> {
     let rows = batch::parse(format, body).map_err(|error| match error {
@@ -379,30 +376,15 @@ fn csv_column_pointer(mut error: FieldError) -> FieldError {
     error
 }
 
-/// Names each bad row (1-based) in the details, and caps the list.
-pub fn batch_errors(mut errors: Vec<FieldError>) -> ApiError {
-    for error in &mut errors {
-        if let Some(row) = error
-            .pointer
-            .as_deref()
-            .and_then(|p| p.trim_start_matches('/').split('/').next())
-            .and_then(|index| index.parse::<usize>().ok())
-        {
-            error.detail = format!("row {}: {}", row + 1, error.detail);
-        }
-    }
-    let total = errors.len();
-    errors.truncate(MAX_LISTED_ERRORS);
-    let mut problem = ApiError::validation(errors);
-    problem.detail = format!(
-        "{total} error(s) in the batch; nothing was written{}",
-        if total > MAX_LISTED_ERRORS {
-            format!(" (the first {MAX_LISTED_ERRORS} are listed)")
-        } else {
-            String::new()
-        }
-    );
-    problem
+/// A batch's row errors (pointers that start with the row index) as the one batch problem.
+pub fn batch_errors(errors: Vec<FieldError>) -> ApiError {
+    crate::api::error::rejected(
+        errors
+            .into_iter()
+            .map(crate::store::Rejection::from_row_pointer)
+            .collect(),
+        None,
+    )
 }
 
 /// Records many purchase lines at once, all or none.
@@ -460,14 +442,7 @@ pub async fn create_purchases_batch(
     let counts = state
         .db
         .write(move |conn| -> Result<_, ApiError> {
-            let counts =
-                purchase::apply_batch(conn, organisation, &lines, &|_| {}).map_err(|e| {
-                    if e.status == StatusCode::UNPROCESSABLE_ENTITY {
-                        batch_errors(e.errors)
-                    } else {
-                        e
-                    }
-                })?;
+            let counts = purchase::apply_batch(conn, organisation, &lines, &|_| {})?;
             audit::record(
                 conn,
                 &actor,

@@ -7,14 +7,14 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{certification_minerals, certifications};
 use crate::domain::ids::{CertificationId, FacilityId};
 use crate::domain::vocabulary::SubjectType;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, parse_stored};
 
-pub fn find(conn: &mut DbConn, id: CertificationId) -> Result<Option<Certification>, ApiError> {
+pub fn find(conn: &mut DbConn, id: CertificationId) -> Result<Option<Certification>, StoreError> {
     Ok(find_many(conn, &[id])?.pop())
 }
 
@@ -22,7 +22,7 @@ pub fn find(conn: &mut DbConn, id: CertificationId) -> Result<Option<Certificati
 pub fn find_many(
     conn: &mut DbConn,
     ids: &[CertificationId],
-) -> Result<Vec<Certification>, ApiError> {
+) -> Result<Vec<Certification>, StoreError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
@@ -41,7 +41,7 @@ pub fn find_many(
 pub fn number_owners(
     conn: &mut DbConn,
     numbers: &[(String, String)],
-) -> Result<HashMap<(String, String), CertificationId>, ApiError> {
+) -> Result<HashMap<(String, String), CertificationId>, StoreError> {
     let wanted: HashSet<&(String, String)> = numbers.iter().collect();
     let values: Vec<String> = numbers
         .iter()
@@ -76,7 +76,7 @@ pub fn list(
     filter: &CertificationFilter,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<Certification>, ApiError> {
+) -> Result<Vec<Certification>, StoreError> {
     let mut query = certifications::table
         .select(CertificationRow::as_select())
         .order(certifications::id.asc())
@@ -137,7 +137,7 @@ pub fn facilities_active_on(
     scheme: &str,
     facilities: &[FacilityId],
     date: NaiveDate,
-) -> Result<HashSet<FacilityId>, ApiError> {
+) -> Result<HashSet<FacilityId>, StoreError> {
     let mut active = HashSet::new();
     for chunk in facilities.chunks(CHUNK) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();

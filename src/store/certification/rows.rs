@@ -6,13 +6,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{certification_history, certification_minerals, certifications};
 use crate::domain::certification::{Snapshot, standing_on};
 use crate::domain::ids::{CertificationEntryId, CertificationId};
 use crate::domain::time;
 use crate::domain::vocabulary::{Mineral, SubjectType};
+use crate::store::StoreError;
 use crate::store::audit::Actor;
 use crate::store::catalog::{CHUNK, parse_stored};
 
@@ -121,7 +121,7 @@ pub(super) fn mineral_rows(id: CertificationId, c: &NewCertification) -> Vec<Min
 pub(super) fn assemble(
     conn: &mut DbConn,
     rows: Vec<CertificationRow>,
-) -> Result<Vec<Certification>, ApiError> {
+) -> Result<Vec<Certification>, StoreError> {
     let today = time::now().date_naive();
     let keys: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut minerals: HashMap<String, Vec<Mineral>> = HashMap::new();
@@ -185,7 +185,7 @@ pub(super) fn assemble(
                     subject_type: SubjectType::Party,
                     id: parse_stored("party id", p)?,
                 },
-                _ => return Err(ApiError::internal("certification without one subject")),
+                _ => return Err(StoreError::corrupt("certification without one subject")),
             };
             let snapshots: Vec<Snapshot> = own_history.iter().map(HistoryEntry::snapshot).collect();
             Ok(Certification {

@@ -4,10 +4,10 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{certification_history, certification_minerals, certifications};
 use crate::domain::ids::CertificationId;
+use crate::store::StoreError;
 use crate::store::audit::Actor;
 use crate::store::catalog::{CHUNK, now_db};
 
@@ -17,7 +17,7 @@ pub fn check_number_free(
     own: Option<CertificationId>,
     scheme: &str,
     number: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let Some(number) = number else {
         return Ok(());
     };
@@ -25,7 +25,7 @@ pub fn check_number_free(
     if let Some(owner) = number_owners(conn, std::slice::from_ref(&key))?.get(&key)
         && Some(*owner) != own
     {
-        return Err(ApiError::conflict(format!(
+        return Err(StoreError::Conflict(format!(
             "the certificate number {number} of scheme {scheme} is already used by certification {owner}"
         )));
     }
@@ -38,7 +38,7 @@ pub fn insert_many(
     conn: &mut DbConn,
     actor: &Actor,
     new: &[(CertificationId, NewCertification, Option<String>)],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let now = now_db();
     let rows: Vec<CertificationRow> = new.iter().map(|(id, c, _)| row_of(*id, c, now)).collect();
     for chunk in rows.chunks(500) {
@@ -73,11 +73,11 @@ pub fn insert(
     actor: &Actor,
     c: &NewCertification,
     reason: Option<String>,
-) -> Result<Certification, ApiError> {
+) -> Result<Certification, StoreError> {
     check_number_free(conn, None, &c.scheme, c.certificate_number.as_deref())?;
     let id = CertificationId::generate();
     insert_many(conn, actor, &[(id, c.clone(), reason)])?;
-    find(conn, id)?.ok_or_else(|| ApiError::internal("certification vanished after insert"))
+    find(conn, id)?.ok_or_else(|| StoreError::corrupt("certification vanished after insert"))
 }
 
 /// Replaces a certificate's content. When its status, level or validity change, records a
@@ -89,7 +89,7 @@ pub fn update(
     current: &Certification,
     c: &NewCertification,
     change: &Change,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     check_number_free(
         conn,
         Some(current.id),

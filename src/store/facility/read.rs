@@ -6,20 +6,20 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{certifications, facilities, facility_identifiers, facility_minerals};
 use crate::domain::ids::FacilityId;
 use crate::domain::text;
 use crate::domain::vocabulary::{FacilityKind, MiningScale};
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, contains_pattern, parse_stored};
 
-pub fn find(conn: &mut DbConn, id: FacilityId) -> Result<Option<Facility>, ApiError> {
+pub fn find(conn: &mut DbConn, id: FacilityId) -> Result<Option<Facility>, StoreError> {
     Ok(find_many(conn, &[id])?.pop())
 }
 
 /// The facilities with these ids (those that exist), in id order.
-pub fn find_many(conn: &mut DbConn, ids: &[FacilityId]) -> Result<Vec<Facility>, ApiError> {
+pub fn find_many(conn: &mut DbConn, ids: &[FacilityId]) -> Result<Vec<Facility>, StoreError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
@@ -38,7 +38,7 @@ pub fn find_many(conn: &mut DbConn, ids: &[FacilityId]) -> Result<Vec<Facility>,
 pub fn kinds(
     conn: &mut DbConn,
     ids: &[FacilityId],
-) -> Result<HashMap<FacilityId, (FacilityKind, Option<MiningScale>)>, ApiError> {
+) -> Result<HashMap<FacilityId, (FacilityKind, Option<MiningScale>)>, StoreError> {
     let unique: Vec<String> = ids
         .iter()
         .map(ToString::to_string)
@@ -71,7 +71,7 @@ pub fn kinds(
 pub fn owners_of(
     conn: &mut DbConn,
     identifiers: &[FacilityIdentifier],
-) -> Result<HashMap<FacilityIdentifier, FacilityId>, ApiError> {
+) -> Result<HashMap<FacilityIdentifier, FacilityId>, StoreError> {
     let wanted: HashSet<&FacilityIdentifier> = identifiers.iter().collect();
     let values: Vec<String> = identifiers
         .iter()
@@ -108,7 +108,7 @@ pub fn list(
     filter: &FacilityFilter,
     after: Option<&str>,
     limit: i64,
-) -> Result<Vec<Facility>, ApiError> {
+) -> Result<Vec<Facility>, StoreError> {
     let mut query = facilities::table
         .select(FacilityRow::as_select())
         .order(facilities::id.asc())
@@ -187,7 +187,7 @@ pub fn list(
 
 /// Loads the minerals and identifiers of `rows` (one query each) and builds the facilities.
 /// The id of the facility with exactly this name (the oldest, if several share it).
-pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, ApiError> {
+pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, StoreError> {
     facilities::table
         .filter(facilities::search_name.eq(text::search_key(name)))
         .filter(facilities::name.eq(name))

@@ -6,7 +6,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{facilities, facility_identifiers, facility_minerals};
 use crate::domain::facility::Location;
@@ -14,6 +13,7 @@ use crate::domain::ids::FacilityId;
 use crate::domain::text;
 use crate::domain::time;
 use crate::domain::vocabulary::Mineral;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, bool_from_db, bool_to_db, parse_stored};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -59,7 +59,7 @@ pub(super) fn row_of(
     f: &NewFacility,
     created: NaiveDateTime,
     now: NaiveDateTime,
-) -> Result<FacilityRow, ApiError> {
+) -> Result<FacilityRow, StoreError> {
     Ok(FacilityRow {
         id: id.to_string(),
         name: f.name.clone(),
@@ -79,7 +79,7 @@ pub(super) fn row_of(
             .as_ref()
             .map(serde_json::to_string)
             .transpose()
-            .map_err(ApiError::internal)?,
+            .map_err(StoreError::corrupt)?,
         status: f.status.as_str().to_owned(),
         created_at: created,
         updated_at: now,
@@ -114,7 +114,7 @@ pub(super) fn insert_children(
     conn: &mut DbConn,
     minerals: &[MineralRow],
     identifiers: &[IdentifierRow],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     for chunk in minerals.chunks(CHUNK) {
         crate::db_run!(conn => diesel::insert_into(facility_minerals::table).values(chunk).execute(conn))?;
     }
@@ -128,7 +128,7 @@ pub(super) fn insert_children(
 pub(super) fn assemble(
     conn: &mut DbConn,
     rows: Vec<FacilityRow>,
-) -> Result<Vec<Facility>, ApiError> {
+) -> Result<Vec<Facility>, StoreError> {
     let keys: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut minerals: HashMap<String, Vec<Mineral>> = HashMap::new();
     let mut identifiers: HashMap<String, Vec<FacilityIdentifier>> = HashMap::new();
@@ -198,7 +198,7 @@ pub(super) fn assemble(
                     .as_deref()
                     .map(serde_json::from_str)
                     .transpose()
-                    .map_err(|e| ApiError::internal(format!("bad coexistence agreement: {e}")))?,
+                    .map_err(|e| StoreError::corrupt(format!("bad coexistence agreement: {e}")))?,
                 status: parse_stored("facility status", &row.status)?,
                 created_at: time::from_db(row.created_at),
                 updated_at: time::from_db(row.updated_at),

@@ -5,24 +5,24 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{facilities, facility_identifiers, facility_minerals};
 use crate::domain::ids::FacilityId;
 use crate::domain::time;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, now_db};
 
 pub fn check_identifiers_free(
     conn: &mut DbConn,
     own: Option<FacilityId>,
     identifiers: &[FacilityIdentifier],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let owners = owners_of(conn, identifiers)?;
     for identifier in identifiers {
         if let Some(owner) = owners.get(identifier)
             && Some(*owner) != own
         {
-            return Err(ApiError::conflict(format!(
+            return Err(StoreError::Conflict(format!(
                 "the identifier {identifier} is already used by facility {owner}"
             )));
         }
@@ -31,7 +31,7 @@ pub fn check_identifiers_free(
 }
 
 /// Creates facilities with the given ids (one multi-row insert per table and chunk).
-pub fn insert_many(conn: &mut DbConn, new: &[(FacilityId, NewFacility)]) -> Result<(), ApiError> {
+pub fn insert_many(conn: &mut DbConn, new: &[(FacilityId, NewFacility)]) -> Result<(), StoreError> {
     let now = now_db();
     let rows = new
         .iter()
@@ -52,22 +52,22 @@ pub fn insert_many(conn: &mut DbConn, new: &[(FacilityId, NewFacility)]) -> Resu
 }
 
 /// Creates a facility; 409 when one of its identifiers is taken.
-pub fn insert(conn: &mut DbConn, f: &NewFacility) -> Result<Facility, ApiError> {
+pub fn insert(conn: &mut DbConn, f: &NewFacility) -> Result<Facility, StoreError> {
     check_identifiers_free(conn, None, &f.identifiers)?;
     let id = FacilityId::generate();
     insert_many(conn, &[(id, f.clone())])?;
-    find(conn, id)?.ok_or_else(|| ApiError::internal("facility vanished after insert"))
+    find(conn, id)?.ok_or_else(|| StoreError::corrupt("facility vanished after insert"))
 }
 
 /// Replaces a facility's content; 409 when one of its identifiers belongs to another.
-pub fn update(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<Facility, ApiError> {
+pub fn update(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<Facility, StoreError> {
     check_identifiers_free(conn, Some(id), &f.identifiers)?;
     replace(conn, id, f)?;
-    find(conn, id)?.ok_or_else(|| ApiError::internal("facility vanished after update"))
+    find(conn, id)?.ok_or_else(|| StoreError::corrupt("facility vanished after update"))
 }
 
 /// Replaces a facility's row and children, without checks.
-pub fn replace(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<(), ApiError> {
+pub fn replace(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<(), StoreError> {
     replace_many(conn, &[(id, f.clone())]).map(|_| ())
 }
 
@@ -77,7 +77,7 @@ pub fn replace(conn: &mut DbConn, id: FacilityId, f: &NewFacility) -> Result<(),
 pub fn replace_many(
     conn: &mut DbConn,
     rows: &[(FacilityId, NewFacility)],
-) -> Result<DateTime<Utc>, ApiError> {
+) -> Result<DateTime<Utc>, StoreError> {
     let now = time::now();
     for (id, f) in rows {
         let row = row_of(*id, f, time::to_db(now), time::to_db(now))?;

@@ -6,20 +6,20 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
-use crate::api::http::pagination::PageRequest;
 use crate::db::DbConn;
 use crate::db::schema::{parties, party_identifiers, party_roles};
 use crate::domain::ids::PartyId;
 use crate::domain::text;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, contains_pattern, parse_stored};
+use crate::store::page::PageRequest;
 
-pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, ApiError> {
+pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, StoreError> {
     Ok(find_many(conn, &[id])?.pop())
 }
 
 /// The parties with these ids (those that exist), in id order.
-pub fn find_many(conn: &mut DbConn, ids: &[PartyId]) -> Result<Vec<Party>, ApiError> {
+pub fn find_many(conn: &mut DbConn, ids: &[PartyId]) -> Result<Vec<Party>, StoreError> {
     let mut rows = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
@@ -35,7 +35,7 @@ pub fn find_many(conn: &mut DbConn, ids: &[PartyId]) -> Result<Vec<Party>, ApiEr
 }
 
 /// Which of `ids` exist.
-pub fn existing(conn: &mut DbConn, ids: &[PartyId]) -> Result<HashSet<PartyId>, ApiError> {
+pub fn existing(conn: &mut DbConn, ids: &[PartyId]) -> Result<HashSet<PartyId>, StoreError> {
     let mut found = HashSet::new();
     let unique: Vec<String> = ids
         .iter()
@@ -59,7 +59,7 @@ pub fn existing(conn: &mut DbConn, ids: &[PartyId]) -> Result<HashSet<PartyId>, 
 pub fn owners_of(
     conn: &mut DbConn,
     identifiers: &[PartyIdentifier],
-) -> Result<HashMap<PartyIdentifier, PartyId>, ApiError> {
+) -> Result<HashMap<PartyIdentifier, PartyId>, StoreError> {
     let wanted: HashSet<&PartyIdentifier> = identifiers.iter().collect();
     let values: Vec<String> = identifiers
         .iter()
@@ -95,7 +95,7 @@ pub fn list(
     conn: &mut DbConn,
     filter: &PartyFilter,
     page: &PageRequest,
-) -> Result<Vec<Party>, ApiError> {
+) -> Result<Vec<Party>, StoreError> {
     let mut query = parties::table
         .select(PartyRow::as_select())
         .order(parties::id.asc())
@@ -138,7 +138,7 @@ pub fn list(
 }
 
 /// The id of the party with exactly this name (the oldest, if several share it).
-pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError> {
+pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, StoreError> {
     parties::table
         .filter(parties::search_name.eq(text::search_key(name)))
         .filter(parties::name.eq(name))

@@ -6,13 +6,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{parties, party_identifiers, party_roles};
 use crate::domain::ids::PartyId;
 use crate::domain::text;
 use crate::domain::time;
 use crate::domain::vocabulary::PartyRole;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, parse_stored};
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -82,7 +82,7 @@ pub(super) fn insert_children(
     conn: &mut DbConn,
     roles: &[RoleRow],
     identifiers: &[IdentifierRow],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     for chunk in roles.chunks(CHUNK) {
         crate::db_run!(conn => diesel::insert_into(party_roles::table).values(chunk).execute(conn))?;
     }
@@ -93,7 +93,7 @@ pub(super) fn insert_children(
 }
 
 /// Loads the roles and identifiers of `rows` (one query each) and builds the parties.
-pub(super) fn assemble(conn: &mut DbConn, rows: Vec<PartyRow>) -> Result<Vec<Party>, ApiError> {
+pub(super) fn assemble(conn: &mut DbConn, rows: Vec<PartyRow>) -> Result<Vec<Party>, StoreError> {
     let keys: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut roles: HashMap<String, Vec<PartyRole>> = HashMap::new();
     let mut identifiers: HashMap<String, Vec<PartyIdentifier>> = HashMap::new();

@@ -5,12 +5,12 @@ use diesel::prelude::*;
 
 use super::rows::*;
 use super::*;
-use crate::api::error::ApiError;
 use crate::db::DbConn;
 use crate::db::schema::{parties, party_identifiers, party_roles};
 use crate::domain::ids::PartyId;
 use crate::domain::text;
 use crate::domain::time;
+use crate::store::StoreError;
 use crate::store::catalog::{CHUNK, now_db};
 
 /// Fails with 409 when one of `identifiers` belongs to another party than `own`.
@@ -18,13 +18,13 @@ pub fn check_identifiers_free(
     conn: &mut DbConn,
     own: Option<PartyId>,
     identifiers: &[PartyIdentifier],
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let owners = owners_of(conn, identifiers)?;
     for identifier in identifiers {
         if let Some(owner) = owners.get(identifier)
             && Some(*owner) != own
         {
-            return Err(ApiError::conflict(format!(
+            return Err(StoreError::Conflict(format!(
                 "the identifier {identifier} is already used by party {owner}"
             )));
         }
@@ -33,7 +33,7 @@ pub fn check_identifiers_free(
 }
 
 /// Creates parties with the given ids (one multi-row insert per table and chunk).
-pub fn insert_many(conn: &mut DbConn, new: &[(PartyId, NewParty)]) -> Result<(), ApiError> {
+pub fn insert_many(conn: &mut DbConn, new: &[(PartyId, NewParty)]) -> Result<(), StoreError> {
     let now = now_db();
     let rows: Vec<PartyRow> = new.iter().map(|(id, p)| row_of(*id, p, now, now)).collect();
     for chunk in rows.chunks(CHUNK) {
@@ -50,22 +50,22 @@ pub fn insert_many(conn: &mut DbConn, new: &[(PartyId, NewParty)]) -> Result<(),
 }
 
 /// Creates a party; 409 when one of its identifiers is taken.
-pub fn insert(conn: &mut DbConn, party: &NewParty) -> Result<Party, ApiError> {
+pub fn insert(conn: &mut DbConn, party: &NewParty) -> Result<Party, StoreError> {
     check_identifiers_free(conn, None, &party.identifiers)?;
     let id = PartyId::generate();
     insert_many(conn, &[(id, party.clone())])?;
-    find(conn, id)?.ok_or_else(|| ApiError::internal("party vanished after insert"))
+    find(conn, id)?.ok_or_else(|| StoreError::corrupt("party vanished after insert"))
 }
 
 /// Replaces a party's content; 409 when one of its identifiers belongs to another party.
-pub fn update(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<Party, ApiError> {
+pub fn update(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<Party, StoreError> {
     check_identifiers_free(conn, Some(id), &party.identifiers)?;
     replace(conn, id, party)?;
-    find(conn, id)?.ok_or_else(|| ApiError::internal("party vanished after update"))
+    find(conn, id)?.ok_or_else(|| StoreError::corrupt("party vanished after update"))
 }
 
 /// Replaces a party's row and children, without checks.
-pub fn replace(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<(), ApiError> {
+pub fn replace(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<(), StoreError> {
     replace_many(conn, &[(id, party.clone())]).map(|_| ())
 }
 
@@ -74,7 +74,7 @@ pub fn replace(conn: &mut DbConn, id: PartyId, party: &NewParty) -> Result<(), A
 pub fn replace_many(
     conn: &mut DbConn,
     rows: &[(PartyId, NewParty)],
-) -> Result<DateTime<Utc>, ApiError> {
+) -> Result<DateTime<Utc>, StoreError> {
     let now = time::now();
     for (id, party) in rows {
         diesel::update(parties::table.find(id.to_string()))

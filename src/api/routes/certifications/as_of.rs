@@ -90,12 +90,12 @@ async fn standings(
                     "no {subject_type} {subject_id}"
                 )));
             }
-            certification::list(
+            Ok(certification::list(
                 conn,
                 &filter,
                 request.after.as_deref(),
                 request.fetch_limit(),
-            )
+            )?)
         })
         .await?;
     let page = Page::from_rows(rows, &page, |c| c.id.to_string()).map(|c| {

@@ -163,12 +163,12 @@ pub async fn list_facilities(
         .read(move |conn| -> Result<_, ApiError> {
             let database = filters.database;
             match filters.certified {
-                None => facility::list(
+                None => Ok(facility::list(
                     conn,
                     &database,
                     request.after.as_deref(),
                     request.fetch_limit(),
-                ),
+                )?),
                 Some((scheme_id, date)) => {
                     if scheme::find(conn, &scheme_id)?.is_none() {
                         return Err(ApiError::invalid_parameter(
@@ -197,6 +197,7 @@ pub async fn list_facilities(
                                 .collect())
                         },
                     )
+                    .map_err(ApiError::from)
                 }
             }
         })
