@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::api::startup::{Application, migrate_with_retry};
+use crate::app::{AppError, organisations};
 use crate::auth::scopes::ScopeSet;
 use crate::config::{Config, Settings};
 use crate::db::{ConnectionManager, DbConn};
 use crate::domain::ids::OrganisationId;
-use crate::store::api_client;
-use crate::store::audit::{self, Actor};
-use crate::store::organisation::{self, OrganisationKind};
+use crate::store::audit::Actor;
+use crate::store::organisation::OrganisationKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,22 +165,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Orgs(OrgsCommand::Create { name, kind }) => {
             let kind = OrganisationKind::parse(&kind).ok_or("--kind: purchaser or operator")?;
-            let name = crate::api::routes::organisations::valid_name("--name", &name)
-                .map_err(|e| format!("--name {}", e.detail))?;
             let mut conn = admin_connection(&config)?;
             let created = crate::db::write_transaction(&mut conn, |conn| {
-                let created = organisation::insert(conn, &name, kind)?;
-                audit::record(
-                    conn,
-                    &Actor::cli(created.id),
-                    "create",
-                    "organisation",
-                    &created.id.to_string(),
-                    &serde_json::json!({"name": created.name, "kind": created.kind, "via": "cli"}),
-                )?;
-                Ok::<_, crate::api::error::ApiError>(created)
+                organisations::register(conn, None, &name, kind)
             })
-            .map_err(|e| e.detail)?;
+            .map_err(|e| command_error("--name", e))?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?
@@ -192,36 +181,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 .parse()
                 .map_err(|_| "--org must be an organisation id")?;
             let scopes = ScopeSet::parse(&scopes).map_err(|e| format!("--scopes: {e}"))?;
-            let name = crate::api::routes::organisations::valid_name("--name", &name)
-                .map_err(|e| format!("--name {}", e.detail))?;
             let mut conn = admin_connection(&config)?;
             let (client, secret) = crate::db::write_transaction(&mut conn, |conn| {
-                let organisation = organisation::find(conn, org)?.ok_or_else(|| {
-                    crate::api::error::ApiError::not_found(format!("no organisation {org}"))
-                })?;
-                let scopes = crate::api::routes::organisations::valid_scopes(
-                    organisation.kind,
-                    &scopes.to_vec(),
-                )?;
-                let (client, secret) = api_client::insert(conn, org, &name, &scopes)?;
-                audit::record(
-                    conn,
-                    &Actor::cli(org),
-                    "create",
-                    "api_client",
-                    &client.client_id,
-                    &serde_json::json!({"scopes": client.scopes, "via": "cli"}),
-                )?;
-                Ok::<_, crate::api::error::ApiError>((client, secret))
+                organisations::create_client(conn, &Actor::cli(org), org, &name, &scopes.to_vec())
             })
-            .map_err(|e| {
-                let fields: Vec<String> = e.errors.iter().map(|f| f.detail.clone()).collect();
-                if fields.is_empty() {
-                    e.detail
-                } else {
-                    fields.join("; ")
-                }
-            })?;
+            .map_err(|e| command_error("--name", e))?;
             let out = serde_json::json!({
                 "client_id": client.client_id,
                 "client_secret": secret,
@@ -269,6 +233,25 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Openapi | Command::Keys(_) => Ok(()),
+    }
+}
+
+/// A use case's refusal as the command line says it: the flag for a refused name, every other
+/// refusal by its detail.
+fn command_error(name_flag: &str, error: AppError) -> String {
+    match error {
+        AppError::Rejected { rejections, .. } => rejections
+            .iter()
+            .map(|r| {
+                if r.field == "/name" {
+                    format!("{name_flag} {}", r.detail)
+                } else {
+                    r.detail.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
     }
 }
 

@@ -5,5 +5,6 @@
 
 pub mod batch;
 pub mod error;
+pub mod organisations;
 
 pub use error::AppError;

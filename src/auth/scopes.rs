@@ -126,6 +126,13 @@ impl ScopeSet {
     }
 }
 
+impl std::str::FromStr for ScopeSet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ScopeSet::parse(s)
+    }
+}
+
 impl FromIterator<Scope> for ScopeSet {
     fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Self {
         ScopeSet(iter.into_iter().collect())

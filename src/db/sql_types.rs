@@ -107,6 +107,8 @@ use crate::domain::vocabulary::{
 };
 
 stored_as_text!(
+    crate::domain::organisation::OrganisationKind => OrganisationKindColumn,
+    crate::auth::scopes::ScopeSet => ScopeSetColumn,
     CountryCode => CountryCodeColumn,
     Mineral => MineralColumn,
     FacilityKind => FacilityKindColumn,

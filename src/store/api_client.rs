@@ -34,31 +34,27 @@ pub struct ApiClient {
 #[diesel(table_name = api_clients)]
 struct ApiClientRow {
     id: String,
-    organisation_id: String,
+    organisation_id: OrganisationId,
     name: String,
     secret_hash: String,
-    scopes: String,
+    scopes: ScopeSet,
     created_at: NaiveDateTime,
     revoked_at: Option<NaiveDateTime>,
 }
 
 impl ApiClientRow {
-    fn into_client(self) -> Result<(ApiClient, String), StoreError> {
-        let scopes = ScopeSet::parse(&self.scopes).map_err(StoreError::corrupt)?;
-        Ok((
+    fn into_client(self) -> (ApiClient, String) {
+        (
             ApiClient {
                 client_id: self.id,
-                organisation_id: self
-                    .organisation_id
-                    .parse()
-                    .map_err(|_| StoreError::corrupt("bad organisation id on api client"))?,
+                organisation_id: self.organisation_id,
                 name: self.name,
-                scopes: scopes.to_vec(),
+                scopes: self.scopes.to_vec(),
                 created_at: time::from_db(self.created_at),
                 revoked_at: self.revoked_at.map(time::from_db),
             },
             self.secret_hash,
-        ))
+        )
     }
 }
 
@@ -73,17 +69,17 @@ pub fn insert(
     let hash = secrets::hash_secret(&secret).map_err(StoreError::corrupt)?;
     let row = ApiClientRow {
         id: secrets::new_client_id(),
-        organisation_id: organisation_id.to_string(),
+        organisation_id,
         name: name.to_owned(),
         secret_hash: hash,
-        scopes: scopes.to_string(),
+        scopes: scopes.clone(),
         created_at: time::to_db(time::now()),
         revoked_at: None,
     };
     diesel::insert_into(api_clients::table)
         .values(&row)
         .execute(conn)?;
-    let (client, _) = row.into_client()?;
+    let (client, _) = row.into_client();
     Ok((client, secret))
 }
 
@@ -92,14 +88,13 @@ pub fn find_active(
     conn: &mut DbConn,
     client_id: &str,
 ) -> Result<Option<(ApiClient, String)>, StoreError> {
-    api_clients::table
+    Ok(api_clients::table
         .find(client_id)
         .filter(api_clients::revoked_at.is_null())
         .select(ApiClientRow::as_select())
         .first(conn)
         .optional()?
-        .map(ApiClientRow::into_client)
-        .transpose()
+        .map(ApiClientRow::into_client))
 }
 
 pub fn list(
@@ -108,7 +103,7 @@ pub fn list(
     page: &PageRequest,
 ) -> Result<Vec<ApiClient>, StoreError> {
     let mut query = api_clients::table
-        .filter(api_clients::organisation_id.eq(organisation_id.to_string()))
+        .filter(api_clients::organisation_id.eq(organisation_id))
         .select(ApiClientRow::as_select())
         .order(api_clients::id.asc())
         .limit(page.fetch_limit())
@@ -116,11 +111,11 @@ pub fn list(
     if let Some(after) = &page.after {
         query = query.filter(api_clients::id.gt(after.clone()));
     }
-    query
+    Ok(query
         .load(conn)?
         .into_iter()
-        .map(|row| row.into_client().map(|(client, _)| client))
-        .collect()
+        .map(|row| row.into_client().0)
+        .collect())
 }
 
 /// Revokes a client of `organisation_id`; false when there is no such client.
@@ -132,17 +127,16 @@ pub fn revoke(
     diesel::update(
         api_clients::table
             .filter(api_clients::id.eq(client_id))
-            .filter(api_clients::organisation_id.eq(organisation_id.to_string()))
+            .filter(api_clients::organisation_id.eq(organisation_id))
             .filter(api_clients::revoked_at.is_null()),
     )
     .set(api_clients::revoked_at.eq(Some(time::to_db(time::now()))))
     .execute(conn)?;
-    api_clients::table
+    Ok(api_clients::table
         .find(client_id)
-        .filter(api_clients::organisation_id.eq(organisation_id.to_string()))
+        .filter(api_clients::organisation_id.eq(organisation_id))
         .select(ApiClientRow::as_select())
         .first(conn)
         .optional()?
-        .map(|row| row.into_client().map(|(client, _)| client))
-        .transpose()
+        .map(|row| row.into_client().0))
 }

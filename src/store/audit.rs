@@ -28,8 +28,8 @@ impl Actor {
     }
 }
 
-impl From<&crate::api::http::caller::Caller> for Actor {
-    fn from(caller: &crate::api::http::caller::Caller) -> Actor {
+impl From<&crate::auth::Caller> for Actor {
+    fn from(caller: &crate::auth::Caller) -> Actor {
         Actor {
             organisation_id: caller.organisation_id,
             client_id: Some(caller.client_id.clone()),
@@ -49,8 +49,8 @@ pub fn record(
     let id = AuditEventId::generate();
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::id.eq(id.to_string()),
-            audit_events::organisation_id.eq(actor.organisation_id.to_string()),
+            audit_events::id.eq(id),
+            audit_events::organisation_id.eq(actor.organisation_id),
             audit_events::client_id.eq(actor.client_id.clone()),
             audit_events::action.eq(action),
             audit_events::entity_type.eq(entity_type),
@@ -166,8 +166,8 @@ pub struct AuditEvent {
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_events)]
 struct AuditRow {
-    id: String,
-    organisation_id: String,
+    id: AuditEventId,
+    organisation_id: OrganisationId,
     client_id: Option<String>,
     action: String,
     entity_type: String,
@@ -190,8 +190,8 @@ pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: &[Change]) -> Resu
     let rows: Vec<AuditRow> = changes
         .iter()
         .map(|c| AuditRow {
-            id: AuditEventId::generate().to_string(),
-            organisation_id: actor.organisation_id.to_string(),
+            id: AuditEventId::generate(),
+            organisation_id: actor.organisation_id,
             client_id: actor.client_id.clone(),
             action: c.action.to_owned(),
             entity_type: c.entity_type.as_str().to_owned(),
@@ -249,7 +249,7 @@ pub fn list(
     filter: &AuditFilter,
     page: &crate::store::page::PageRequest,
 ) -> Result<Vec<AuditEvent>, StoreError> {
-    let viewer = filter.viewer.to_string();
+    let viewer = filter.viewer;
     let mut query = audit_events::table
         .select(AuditRow::as_select())
         .order(audit_events::id.asc())
@@ -276,26 +276,21 @@ pub fn list(
     if let Some(entity_id) = &filter.entity_id {
         query = query.filter(audit_events::entity_id.eq(entity_id.clone()));
     }
-    query
+    Ok(query
         .load(conn)?
         .into_iter()
-        .map(|row| {
-            Ok(AuditEvent {
-                id: super::catalog::parse_stored("audit event id", &row.id)?,
-                occurred_at: time::from_db(row.occurred_at),
-                organisation_id: super::catalog::parse_stored(
-                    "organisation id",
-                    &row.organisation_id,
-                )?,
-                client_id: row.client_id,
-                action: row.action,
-                entity_type: row.entity_type,
-                entity_id: row.entity_id,
-                changes: serde_json::from_str(&row.changes)
-                    .unwrap_or(serde_json::Value::String(row.changes)),
-            })
+        .map(|row: AuditRow| AuditEvent {
+            id: row.id,
+            occurred_at: time::from_db(row.occurred_at),
+            organisation_id: row.organisation_id,
+            client_id: row.client_id,
+            action: row.action,
+            entity_type: row.entity_type,
+            entity_id: row.entity_id,
+            changes: serde_json::from_str(&row.changes)
+                .unwrap_or(serde_json::Value::String(row.changes)),
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

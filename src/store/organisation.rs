@@ -30,26 +30,20 @@ pub struct Organisation {
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = organisations)]
 struct OrganisationRow {
-    id: String,
+    id: OrganisationId,
     name: String,
-    kind: String,
+    kind: OrganisationKind,
     created_at: NaiveDateTime,
 }
 
-impl TryFrom<OrganisationRow> for Organisation {
-    type Error = StoreError;
-    fn try_from(row: OrganisationRow) -> Result<Organisation, StoreError> {
-        Ok(Organisation {
-            id: row
-                .id
-                .parse()
-                .map_err(|_| StoreError::corrupt(format!("bad organisation id {:?}", row.id)))?,
+impl From<OrganisationRow> for Organisation {
+    fn from(row: OrganisationRow) -> Organisation {
+        Organisation {
+            id: row.id,
             name: row.name,
-            kind: OrganisationKind::parse(&row.kind).ok_or_else(|| {
-                StoreError::corrupt(format!("bad organisation kind {:?}", row.kind))
-            })?,
+            kind: row.kind,
             created_at: time::from_db(row.created_at),
-        })
+        }
     }
 }
 
@@ -66,9 +60,9 @@ pub fn insert(
     };
     diesel::insert_into(organisations::table)
         .values(OrganisationRow {
-            id: organisation.id.to_string(),
+            id: organisation.id,
             name: organisation.name.clone(),
-            kind: kind.as_str().to_owned(),
+            kind,
             created_at: time::to_db(organisation.created_at),
         })
         .execute(conn)?;
@@ -76,13 +70,12 @@ pub fn insert(
 }
 
 pub fn find(conn: &mut DbConn, id: OrganisationId) -> Result<Option<Organisation>, StoreError> {
-    organisations::table
-        .find(id.to_string())
+    Ok(organisations::table
+        .find(id)
         .select(OrganisationRow::as_select())
         .first(conn)
         .optional()?
-        .map(Organisation::try_from)
-        .transpose()
+        .map(Organisation::from))
 }
 
 pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, StoreError> {
@@ -94,11 +87,11 @@ pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Organisation>, 
     if let Some(after) = &page.after {
         query = query.filter(organisations::id.gt(after.clone()));
     }
-    query
+    Ok(query
         .load(conn)?
         .into_iter()
-        .map(Organisation::try_from)
-        .collect()
+        .map(Organisation::from)
+        .collect())
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
@@ -107,12 +100,12 @@ pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
 
 /// Every operator organisation, oldest first.
 pub fn operators(conn: &mut DbConn) -> Result<Vec<Organisation>, StoreError> {
-    organisations::table
-        .filter(organisations::kind.eq(OrganisationKind::Operator.as_str()))
+    Ok(organisations::table
+        .filter(organisations::kind.eq(OrganisationKind::Operator))
         .select(OrganisationRow::as_select())
         .order(organisations::id.asc())
         .load(conn)?
         .into_iter()
-        .map(Organisation::try_from)
-        .collect()
+        .map(Organisation::from)
+        .collect())
 }

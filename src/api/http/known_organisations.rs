@@ -10,9 +10,9 @@ use std::collections::HashSet;
 use std::sync::RwLock;
 
 use crate::api::error::ApiError;
+use crate::app::organisations;
 use crate::db::Db;
 use crate::domain::ids::OrganisationId;
-use crate::store::organisation;
 
 #[derive(Default)]
 pub struct KnownOrganisations(RwLock<HashSet<OrganisationId>>);
@@ -27,10 +27,7 @@ impl KnownOrganisations {
         if self.remembered(id) {
             return Ok(true);
         }
-        let found = db
-            .read(move |conn| organisation::find(conn, id))
-            .await?
-            .is_some();
+        let found = db.read(move |conn| organisations::exists(conn, id)).await?;
         if found && let Ok(mut set) = self.0.write() {
             set.insert(id);
         }

@@ -14,4 +14,5 @@ pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod route_table;
 pub mod security_headers;

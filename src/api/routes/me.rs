@@ -8,8 +8,9 @@ use utoipa::ToSchema;
 use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::state::AppState;
+use crate::app::organisations;
 use crate::auth::Scope;
-use crate::store::organisation::{self, Organisation};
+use crate::store::organisation::Organisation;
 
 /// The caller: its organisation, client and scopes.
 #[derive(Serialize, ToSchema)]
@@ -38,7 +39,7 @@ pub async fn me(caller: Caller, state: web::Data<AppState>) -> Result<HttpRespon
     let id = caller.organisation_id;
     let organisation = state
         .db
-        .read(move |conn| organisation::find(conn, id))
+        .read(move |conn| organisations::find(conn, id))
         .await?
         .ok_or_else(|| {
             ApiError::unauthenticated("the token's organisation no longer exists", true)

@@ -6,17 +6,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::error::{ApiError, FieldError};
+use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::idempotency::ShownOnce;
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
-use crate::auth::{Scope, ScopeSet};
+use crate::app::organisations;
+use crate::auth::Scope;
 use crate::domain::ids::OrganisationId;
-use crate::store::api_client::{self, ApiClient};
-use crate::store::audit::{self, Actor};
-use crate::store::organisation::{self, Organisation, OrganisationKind};
+use crate::store::api_client::ApiClient;
+use crate::store::audit::Actor;
+use crate::store::organisation::{Organisation, OrganisationKind};
 
 crate::page_type!(OrganisationList, Organisation);
 crate::page_type!(ApiClientList, ApiClient);
@@ -80,43 +81,6 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-/// Checks a display name: trimmed, 1 to 200 characters, no control characters.
-pub fn valid_name(pointer: &str, name: &str) -> Result<String, FieldError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > 200 {
-        return Err(FieldError::at(pointer, "must be 1 to 200 characters"));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::at(
-            pointer,
-            "must not contain control characters",
-        ));
-    }
-    Ok(trimmed.to_owned())
-}
-
-/// Scopes a client of an organisation of `kind` may hold: known, allowed for the kind, at
-/// least one.
-pub fn valid_scopes(kind: OrganisationKind, scopes: &[Scope]) -> Result<ScopeSet, ApiError> {
-    let mut errors = Vec::new();
-    if scopes.is_empty() {
-        errors.push(FieldError::at("/scopes", "must name at least one scope"));
-    }
-    for (i, scope) in scopes.iter().enumerate() {
-        if !scope.allowed_for(kind) {
-            errors.push(FieldError::at(
-                format!("/scopes/{i}"),
-                format!("a {} organisation may not hold `{scope}`", kind.as_str()),
-            ));
-        }
-    }
-    if errors.is_empty() {
-        Ok(scopes.iter().copied().collect())
-    } else {
-        Err(ApiError::validation(errors))
-    }
-}
-
 /// Registers an organisation (scope `admin`).
 #[utoipa::path(
     tag = "organisations",
@@ -134,22 +98,10 @@ pub async fn create_organisation(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::Admin)?;
     let body = body.0;
-    let name = valid_name("/name", &body.name).map_err(|e| ApiError::validation(vec![e]))?;
     let actor = Actor::from(&caller);
     let created = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let organisation = organisation::insert(conn, &name, body.kind)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "organisation",
-                &organisation.id.to_string(),
-                &serde_json::json!({"name": organisation.name, "kind": organisation.kind}),
-            )?;
-            Ok(organisation)
-        })
+        .write(move |conn| organisations::register(conn, Some(&actor), &body.name, body.kind))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -179,7 +131,7 @@ pub async fn list_organisations(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| organisation::list(conn, &request))
+        .read(move |conn| organisations::list(conn, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |o| o.id.to_string());
     Ok(pagination::respond(&req, &page))
@@ -205,20 +157,11 @@ pub async fn get_organisation(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    if id != caller.organisation_id && !caller.has(Scope::Admin) {
-        return Err(not_found(id));
-    }
     let found = state
         .db
-        .read(move |conn| organisation::find(conn, id))
+        .read(move |conn| organisations::find_visible(conn, &caller, id))
         .await?;
-    found
-        .map(|o| HttpResponse::Ok().json(o))
-        .ok_or_else(|| not_found(id))
-}
-
-fn not_found(id: OrganisationId) -> ApiError {
-    ApiError::not_found(format!("no organisation {id}"))
+    Ok(HttpResponse::Ok().json(found))
 }
 
 /// Creates an API client for an organisation (scope `admin`). The answer carries the client
@@ -245,24 +188,10 @@ pub async fn create_client(
     caller.require(Scope::Admin)?;
     let id = id.into_inner();
     let body = body.0;
-    let name = valid_name("/name", &body.name).map_err(|e| ApiError::validation(vec![e]))?;
     let actor = Actor::from(&caller);
     let (client, secret) = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let organisation = organisation::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let scopes = valid_scopes(organisation.kind, &body.scopes)?;
-            let (client, secret) = api_client::insert(conn, id, &name, &scopes)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "api_client",
-                &client.client_id,
-                &serde_json::json!({"organisation_id": id, "name": client.name, "scopes": client.scopes}),
-            )?;
-            Ok((client, secret))
-        })
+        .write(move |conn| organisations::create_client(conn, &actor, id, &body.name, &body.scopes))
         .await?;
     let mut response = HttpResponse::Created()
         .insert_header((
@@ -309,10 +238,7 @@ pub async fn list_clients(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            organisation::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            Ok(api_client::list(conn, id, &request)?)
-        })
+        .read(move |conn| organisations::list_clients(conn, id, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |c| c.client_id.clone());
     Ok(pagination::respond(&req, &page))
@@ -345,22 +271,7 @@ pub async fn revoke_client(
     let actor = Actor::from(&caller);
     let revoked = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let revoked = api_client::revoke(conn, id, &client_id)?;
-            if let Some(client) = &revoked {
-                audit::record(
-                    conn,
-                    &actor,
-                    "revoke",
-                    "api_client",
-                    &client.client_id,
-                    &serde_json::json!({"revoked_at": client.revoked_at}),
-                )?;
-            }
-            Ok(revoked)
-        })
+        .write(move |conn| organisations::revoke_client(conn, &actor, id, &client_id))
         .await?;
-    revoked
-        .map(|client| HttpResponse::Ok().json(client))
-        .ok_or_else(|| ApiError::not_found("no such client of this organisation"))
+    Ok(HttpResponse::Ok().json(revoked))
 }

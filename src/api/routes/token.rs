@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 use crate::api::error::{ApiError, OAuthError};
 use crate::api::http::extract::{media_type, read_body};
 use crate::api::state::AppState;
+use crate::app::organisations;
 use crate::auth::scopes::ScopeSet;
 use crate::auth::secrets;
-use crate::store::api_client;
 
 /// The token request, as `application/x-www-form-urlencoded`.
 #[derive(Deserialize, ToSchema)]
@@ -150,7 +150,7 @@ pub async fn issue_token(
     let lookup_id = client_id.clone();
     let found = state
         .db
-        .read(move |conn| api_client::find_active(conn, &lookup_id))
+        .read(move |conn| organisations::active_client(conn, &lookup_id))
         .await?;
     match &found {
         Some(_) => state

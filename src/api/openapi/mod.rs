@@ -7,7 +7,6 @@
 use actix_web::App;
 use utoipa::OpenApi;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
@@ -16,7 +15,11 @@ use utoipa::openapi::{Content, ObjectBuilder, Ref, RefOr, Required, ResponseBuil
 use utoipa_actix_web::AppExt;
 
 use crate::api::error::{FieldError, Problem};
+
+mod links;
+
 use crate::auth::Scope;
+use links::add_links;
 
 const DESCRIPTION: &str = "\
 Oretrace answers three questions for purchasers of minerals: is this mine, smelter or supplier \
@@ -107,200 +110,7 @@ fn forbid_nul_in_free_text_queries(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// `(from operation, status, link name, to operation, [(parameter, expression)])`.
-type LinkRow = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
-
-/// OpenAPI links: where a created resource's id feeds later operations. Generated clients show
-/// them, and schemathesis follows them in its stateful phase (create, then read, change,
-/// delete). Each row: the operation and status that create, the link's name, the operation it
-/// feeds, and its parameters as runtime expressions.
-const LINKS: &[LinkRow] = &[
-    // No link to `get_organisation`: any token may call it, but only for its own organisation
-    // (or with `admin`), so a client following a link from an admin's creation with another
-    // token would meet a correct 404.
-    (
-        "create_organisation",
-        "201",
-        "ListClients",
-        "list_clients",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_organisation",
-        "201",
-        "CreateClient",
-        "create_client",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_client",
-        "201",
-        "RevokeClient",
-        "revoke_client",
-        &[
-            ("id", "$request.path.id"),
-            ("client_id", "$response.body#/client_id"),
-        ],
-    ),
-    (
-        "create_facility",
-        "201",
-        "GetFacility",
-        "get_facility",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_facility",
-        "201",
-        "UpdateFacility",
-        "update_facility",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_facility",
-        "201",
-        "FacilityCertifications",
-        "facility_certifications_as_of",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_party",
-        "201",
-        "GetParty",
-        "get_party",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_party",
-        "201",
-        "UpdateParty",
-        "update_party",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_party",
-        "201",
-        "PartyCertifications",
-        "party_certifications_as_of",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_certification",
-        "201",
-        "GetCertification",
-        "get_certification",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_certification",
-        "201",
-        "UpdateCertification",
-        "update_certification",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_purchase",
-        "201",
-        "GetPurchase",
-        "get_purchase",
-        &[("id", "$response.body#/purchase/id")],
-    ),
-    (
-        "create_purchase",
-        "201",
-        "DeletePurchase",
-        "delete_purchase",
-        &[("id", "$response.body#/purchase/id")],
-    ),
-    (
-        "create_purchase",
-        "200",
-        "GetPurchase",
-        "get_purchase",
-        &[("id", "$response.body#/purchase/id")],
-    ),
-    (
-        "create_purchase",
-        "200",
-        "DeletePurchase",
-        "delete_purchase",
-        &[("id", "$response.body#/purchase/id")],
-    ),
-    (
-        "create_purchase",
-        "201",
-        "TracePurchase",
-        "trace_purchase",
-        &[("id", "$response.body#/purchase/id")],
-    ),
-    (
-        "create_party",
-        "201",
-        "TraceParty",
-        "trace_party",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_lot",
-        "201",
-        "GetLot",
-        "get_lot",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "create_lot",
-        "201",
-        "TraceLot",
-        "trace_lot",
-        &[("id", "$response.body#/id")],
-    ),
-    (
-        "list_schemes",
-        "200",
-        "GetScheme",
-        "get_scheme",
-        &[("id", "$response.body#/items/0/id")],
-    ),
-];
-
-fn add_links(doc: &mut utoipa::openapi::OpenApi) {
-    let known: std::collections::HashSet<String> = doc
-        .paths
-        .paths
-        .values()
-        .flat_map(|item| operations_of(item).into_iter().flatten())
-        .filter_map(|op| op.operation_id.clone())
-        .collect();
-    for item in doc.paths.paths.values_mut() {
-        for operation in operations_of_mut(item).into_iter().flatten() {
-            let Some(id) = operation.operation_id.clone() else {
-                continue;
-            };
-            for (from, status, name, to, parameters) in LINKS {
-                if *from != id || !known.contains(*to) {
-                    continue;
-                }
-                if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) {
-                    let mut link = LinkBuilder::new().operation_id(*to);
-                    for (parameter, expression) in *parameters {
-                        link = link.parameter(*parameter, *expression);
-                    }
-                    response
-                        .links
-                        .insert((*name).to_owned(), RefOr::T(link.build()));
-                }
-            }
-        }
-    }
-}
-
-fn operations_of(item: &utoipa::openapi::PathItem) -> [Option<&Operation>; 5] {
+pub(super) fn operations_of(item: &utoipa::openapi::PathItem) -> [Option<&Operation>; 5] {
     [
         item.get.as_ref(),
         item.post.as_ref(),
@@ -310,7 +120,9 @@ fn operations_of(item: &utoipa::openapi::PathItem) -> [Option<&Operation>; 5] {
     ]
 }
 
-fn operations_of_mut(item: &mut utoipa::openapi::PathItem) -> [Option<&mut Operation>; 5] {
+pub(super) fn operations_of_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> [Option<&mut Operation>; 5] {
     [
         item.get.as_mut(),
         item.post.as_mut(),
