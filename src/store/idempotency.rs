@@ -72,7 +72,7 @@ pub fn claim(
     ttl: Duration,
 ) -> Result<Claim, StoreError> {
     let now: DateTime<Utc> = time::now();
-    let org = owner.organisation.to_string();
+    let org = owner.organisation;
     let client = owner.client_id.as_str();
     let existing: Option<Row> = records::table
         .find((&org, client, key))
@@ -141,7 +141,7 @@ pub fn complete(
     key: &str,
     response: &StoredResponse,
 ) -> Result<(), StoreError> {
-    let org = owner.organisation.to_string();
+    let org = owner.organisation;
     diesel::update(records::table.find((&org, owner.client_id.as_str(), key)))
         .set((
             records::status.eq(Some(i32::from(response.status))),
@@ -155,7 +155,7 @@ pub fn complete(
 
 /// Gives a claimed key up (the response is not one to replay, such as a 503).
 pub fn release(conn: &mut DbConn, owner: &KeyOwner, key: &str) -> Result<(), StoreError> {
-    let org = owner.organisation.to_string();
+    let org = owner.organisation;
     diesel::delete(records::table.find((&org, owner.client_id.as_str(), key))).execute(conn)?;
     Ok(())
 }
