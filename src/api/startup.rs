@@ -15,8 +15,8 @@ use utoipa_actix_web::AppExt;
 use crate::api::error::ApiError;
 use crate::api::http::caller::authenticate;
 use crate::api::http::known_organisations::KnownOrganisations;
-use crate::api::http::route_table::RouteTable;
 use crate::api::http::rate_limit::RateLimiter;
+use crate::api::http::route_table::RouteTable;
 use crate::api::http::{
     access_log, idempotency, problem, rate_limit, request_id, security_headers,
 };

@@ -2,8 +2,8 @@
 //! per-replica rate limiters. Nothing here holds data a second replica would need.
 
 use crate::api::http::known_organisations::KnownOrganisations;
-use crate::api::http::route_table::RouteTable;
 use crate::api::http::rate_limit::RateLimiter;
+use crate::api::http::route_table::RouteTable;
 use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;

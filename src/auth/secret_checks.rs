@@ -2,77 +2,90 @@
 //!
 //! An argon2id check of a client secret takes about 19 MiB and tens of milliseconds of one core
 //! while it runs. Unbounded, a flood of token requests (even with unknown client ids, which are
-//! checked against a dummy hash so that they take as long as known ones) runs one check per
-//! blocking thread at once: 200 concurrent requests took a replica to 9 GB. Here at most
-//! `in_flight` checks run at once per replica; up to `queue` more wait their turn, and beyond
-//! that a request is answered 503 with `Retry-After` at once, before it allocates anything.
+//! checked against a dummy hash so that they take as long as known ones) ran one check per
+//! blocking thread at once: 200 concurrent requests took a replica to 9 GB, and the memory stayed
+//! with the threads' allocator arenas afterwards. Here the checks run on `in_flight` threads of
+//! their own, each with argon2 memory it keeps ([`Verifier`]); up to `queue` more wait
+//! their turn, and beyond that a request is answered at once ([`Busy`]: 503 with `Retry-After`),
+//! before anything is allocated.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use super::secrets::Verifier;
 
-/// How long a queued check waits for its turn before the request is answered 503.
+/// How long a queued check waits for its turn and its answer before the request is refused.
 const MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// Too many checks are running and waiting: answer 503 and ask the client to retry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Busy;
 
+type Job = Box<dyn FnOnce(&mut Verifier) + Send>;
+
 pub struct SecretChecks {
-    permits: Arc<Semaphore>,
-    waiting: AtomicUsize,
-    queue: usize,
+    jobs: SyncSender<Job>,
 }
 
 impl SecretChecks {
-    /// At most `in_flight` checks at once (at least 1), with up to `queue` waiting.
+    /// `in_flight` checking threads (at least 1), with up to `queue` checks waiting.
     pub fn new(in_flight: usize, queue: usize) -> SecretChecks {
-        SecretChecks {
-            permits: Arc::new(Semaphore::new(in_flight.max(1))),
-            waiting: AtomicUsize::new(0),
-            queue,
+        let (jobs, waiting) = sync_channel::<Job>(queue);
+        let waiting = Arc::new(Mutex::new(waiting));
+        for i in 0..in_flight.max(1) {
+            let waiting = Arc::clone(&waiting);
+            let spawned = std::thread::Builder::new()
+                .name(format!("secret-check-{i}"))
+                .spawn(move || work(&waiting));
+            if let Err(e) = spawned {
+                log::error!("cannot start a secret-check thread: {e}");
+            }
         }
+        SecretChecks { jobs }
     }
 
-    /// Runs `check` (an argon2 verification) on the blocking pool once a slot is free.
+    /// Runs `check` on a checking thread once one is free, with that thread's [`Verifier`].
     pub async fn run<T, F>(&self, check: F) -> Result<T, Busy>
     where
-        F: FnOnce() -> T + Send + 'static,
+        F: FnOnce(&mut Verifier) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let busy = || Busy;
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue + self.available() {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(busy());
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |verifier| {
+            let _ = answer.send(check(verifier));
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => return Err(Busy),
         }
-        let permit =
-            tokio::time::timeout(MAX_WAIT, Arc::clone(&self.permits).acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let permit = match permit {
-            Ok(Ok(permit)) => permit,
-            _ => return Err(busy()),
-        };
-        let result = tokio::task::spawn_blocking(move || {
-            let value = check();
-            drop(permit);
-            value
-        })
-        .await
-        .map_err(|_| Busy)?;
-        Ok(result)
+        match tokio::time::timeout(MAX_WAIT, answered).await {
+            Ok(Ok(value)) => Ok(value),
+            _ => Err(Busy),
+        }
     }
+}
 
-    fn available(&self) -> usize {
-        self.permits.available_permits()
+/// A checking thread: takes jobs until the service (the sender) is gone, with argon2 memory of
+/// its own.
+fn work(waiting: &Mutex<Receiver<Job>>) {
+    let mut verifier = Verifier::default();
+    loop {
+        let job = match waiting.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(&mut verifier),
+            Err(_) => return,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test]
     async fn no_more_than_the_bound_run_at_once_and_the_rest_are_refused() {
@@ -84,7 +97,7 @@ mod tests {
             let (checks, running, peak) = (checks.clone(), running.clone(), peak.clone());
             tasks.push(tokio::spawn(async move {
                 checks
-                    .run(move || {
+                    .run(move |_| {
                         let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                         peak.fetch_max(now, Ordering::SeqCst);
                         std::thread::sleep(Duration::from_millis(50));

@@ -12,7 +12,6 @@ use crate::api::http::extract::{media_type, read_body};
 use crate::api::state::AppState;
 use crate::app::organisations;
 use crate::auth::scopes::ScopeSet;
-use crate::auth::secrets;
 
 /// The token request, as `application/x-www-form-urlencoded`.
 #[derive(Deserialize, ToSchema)]
@@ -162,10 +161,10 @@ pub async fn issue_token(
     // a dummy hash) as for a known one.
     let authenticated = state
         .secret_checks
-        .run(move || match found {
-            Some((client, hash)) if secrets::verify_secret(&client_secret, &hash) => Some(client),
+        .run(move |verifier| match found {
+            Some((client, hash)) if verifier.verify(&client_secret, &hash) => Some(client),
             _ => {
-                secrets::verify_against_dummy(&client_secret);
+                verifier.verify_against_dummy(&client_secret);
                 None
             }
         })
