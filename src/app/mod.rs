@@ -5,5 +5,6 @@
 
 pub mod batch;
 pub mod error;
+pub mod provenance;
 
 pub use error::AppError;
