@@ -380,3 +380,109 @@ impl EventLine {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::quantity::MassUnit;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    }
+
+    fn draft(event_type: CustodyEventType) -> EventDraft {
+        EventDraft {
+            event_type,
+            occurred_on: day(),
+            external_ref: None,
+            facility: None,
+            from_party: None,
+            to_party: None,
+            chain_of_custody: None,
+            lots: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            documents: Vec::new(),
+        }
+    }
+
+    fn grams(lot: LotId, value: f64) -> AmountDraft {
+        AmountDraft {
+            lot,
+            quantity: Some(QuantityInput {
+                value,
+                unit: MassUnit::G,
+            }),
+        }
+    }
+
+    fn pointers(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().filter_map(|e| e.pointer).collect()
+    }
+
+    #[test]
+    fn each_event_happens_at_its_kind_of_facility() {
+        use CustodyEventType::{Extraction, Transfer, Transformation};
+        assert_eq!(facility_refusal(Extraction, FacilityKind::Mine), None);
+        assert!(facility_refusal(Extraction, FacilityKind::Smelter).is_some());
+        assert_eq!(
+            facility_refusal(Transformation, FacilityKind::Recycler),
+            None
+        );
+        assert!(facility_refusal(Transformation, FacilityKind::Mine).is_some());
+        assert_eq!(facility_refusal(Transfer, FacilityKind::Warehouse), None);
+    }
+
+    #[test]
+    fn a_transfer_names_both_parties_and_only_its_own_members() {
+        let mut transfer = draft(CustodyEventType::Transfer);
+        transfer.inputs = vec![grams(LotId::generate(), 1.0)];
+        let errors = EventLine::validate(transfer, "/events/2").unwrap_err();
+        assert_eq!(
+            pointers(errors),
+            [
+                "/events/2/from_party_id",
+                "/events/2/to_party_id",
+                "/events/2/inputs",
+                "/events/2/lots",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transformation_never_makes_a_lot_from_itself() {
+        let lot = LotId::generate();
+        let mut transformation = draft(CustodyEventType::Transformation);
+        transformation.facility = Some(FacilityId::generate());
+        transformation.chain_of_custody = Some(ChainOfCustody::MassBalance);
+        transformation.inputs = vec![grams(lot, 5.0), grams(LotId::generate(), 0.0)];
+        transformation.outputs = vec![AmountDraft {
+            lot,
+            quantity: None,
+        }];
+        let errors = EventLine::validate(transformation, "").unwrap_err();
+        assert_eq!(
+            pointers(errors),
+            ["/inputs/1/quantity/value", "/outputs/0/lot_id"]
+        );
+    }
+
+    #[test]
+    fn a_valid_extraction_keeps_its_pointers_for_later_checks() {
+        let lot = LotId::generate();
+        let mut extraction = draft(CustodyEventType::Extraction);
+        extraction.facility = Some(FacilityId::generate());
+        extraction.outputs = vec![AmountDraft {
+            lot,
+            quantity: None,
+        }];
+        extraction.documents = vec![Document {
+            kind: " invoice ".into(),
+            reference: "INV-1".into(),
+        }];
+        let line = EventLine::validate(extraction, "/events/0").unwrap();
+        assert_eq!(line.outputs[0].pointer, "/events/0/outputs/0");
+        assert_eq!(line.outputs[0].lot, lot);
+        assert_eq!(line.documents[0].kind, "invoice");
+    }
+}

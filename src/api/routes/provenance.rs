@@ -304,15 +304,15 @@ pub async fn trace_party(
     }
     let organisation = caller.organisation_id;
     let tolerance = state.config.yield_tolerance;
-    let scope = PurchaseScope {
-        supplier: Some(id),
+    let period = PurchaseScope {
         mineral: query.mineral,
         from: query.from,
         to: query.to,
+        ..Default::default()
     };
     let traced = state
         .db
-        .read(move |conn| trace::supplier(conn, organisation, id, scope, tolerance))
+        .read(move |conn| trace::supplier(conn, organisation, id, period, tolerance))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Party,

@@ -172,19 +172,19 @@ pub fn purchase(
     )
 }
 
-/// Traces every purchase from `supplier` in `scope` (whose own supplier is ignored), each
-/// through its lot, together, weighted by the quantities bought; purchases that name no lot
-/// count as untraced. Not found when nothing was bought from the supplier in the scope.
+/// Traces every purchase from `supplier` in `period` (its mineral and dates), each through its
+/// lot, together, weighted by the quantities bought; purchases that name no lot count as
+/// untraced. Not found when nothing was bought from the supplier in the period.
 pub fn supplier(
     conn: &mut DbConn,
     organisation: OrganisationId,
     supplier: PartyId,
-    scope: PurchaseScope,
+    period: PurchaseScope,
     tolerance: YieldTolerance,
 ) -> Result<Traced, AppError> {
     let scope = PurchaseScope {
         supplier: Some(supplier),
-        ..scope
+        ..period
     };
     let total_untraced = bought_without_lot(conn, organisation, &scope)?;
     let with_lots =
