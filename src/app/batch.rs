@@ -14,7 +14,7 @@ pub mod limits {
     /// `POST /v1/purchases/batch` and one chunk of `oretrace import purchases`.
     pub const PURCHASE_ROWS: usize = 100_000;
     /// `POST /v1/custody-events` with an `events` list.
-    pub const CUSTODY_EVENT_ROWS: usize = 10_000;
+    pub const CUSTODY_EVENT_ROWS: usize = 1_000;
 }
 
 /// What writing one record did.

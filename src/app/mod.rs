@@ -6,5 +6,6 @@
 pub mod batch;
 pub mod error;
 pub mod organisations;
+pub mod provenance;
 
 pub use error::AppError;

@@ -16,19 +16,24 @@
 //! ([`super::catalog::demo_id`]); dates are relative to the day of seeding.
 
 use chrono::{Days, NaiveDate};
-use serde_json::{Value, json};
 
 use super::catalog::names::*;
 use super::catalog::{DemoCatalog, demo_id};
-use crate::api::error::ApiError;
+use crate::app::AppError;
+use crate::app::provenance::{custody_events, lots};
 use crate::db::DbConn;
+use crate::domain::country::CountryCode;
+use crate::domain::facility::Location;
 use crate::domain::ids::{CustodyEventId, FacilityId, LotId, OrganisationId, PartyId};
-use crate::domain::lot::{CustodyEventInput, EventLine, LotInput, LotLine};
+use crate::domain::lot::{AmountDraft, Document, EventDraft, EventLine, LotDraft, LotLine};
 use crate::domain::provenance::YieldTolerance;
 use crate::domain::purchase::PurchaseLine;
-use crate::domain::quantity::{Decimal, MassUnit, Quantity};
-use crate::domain::vocabulary::Mineral;
-use crate::store::{custody_event, facility, lot, purchase};
+use crate::domain::quantity::{Decimal, MassUnit, Quantity, QuantityInput};
+use crate::domain::vocabulary::{
+    ChainOfCustody, CustodyEventType, FacilityKind, FacilityStatus, LotForm, Mineral,
+};
+use crate::store::facility::{self, NewFacility};
+use crate::store::purchase;
 
 /// The concentrator added for the gold chain.
 pub const PUNO_CONCENTRATOR: &str = "Puno gold concentrator (fictional)";
@@ -38,15 +43,96 @@ pub const JULIACA_SMELTER: &str = "Juliaca doré smelter (fictional)";
 pub const GOLD_PURCHASE: &str = "DEMO-PROV-GOLD-01";
 pub const TIN_PURCHASE: &str = "DEMO-PROV-TIN-01";
 
-fn invalid(what: &str, detail: impl std::fmt::Debug) -> ApiError {
-    ApiError::internal(format!("demo provenance {what} is invalid: {detail:?}"))
+fn invalid(what: &str, detail: impl std::fmt::Debug) -> AppError {
+    AppError::internal(format!("demo provenance {what} is invalid: {detail:?}"))
 }
 
-fn day(today: NaiveDate, days_ago: u64) -> String {
-    today
-        .checked_sub_days(Days::new(days_ago))
-        .unwrap_or(today)
-        .to_string()
+fn day(today: NaiveDate, days_ago: u64) -> NaiveDate {
+    today.checked_sub_days(Days::new(days_ago)).unwrap_or(today)
+}
+
+fn quantity(value: u32, unit: MassUnit) -> QuantityInput {
+    QuantityInput {
+        value: f64::from(value),
+        unit,
+    }
+}
+
+/// `value` `unit` of a lot.
+fn q(lot: LotId, value: u32, unit: MassUnit) -> AmountDraft {
+    AmountDraft {
+        lot,
+        quantity: Some(quantity(value, unit)),
+    }
+}
+
+/// A lot, its whole quantity.
+fn whole(lot: LotId) -> AmountDraft {
+    AmountDraft {
+        lot,
+        quantity: None,
+    }
+}
+
+fn event(event_type: CustodyEventType, occurred_on: NaiveDate) -> EventDraft {
+    EventDraft {
+        event_type,
+        occurred_on,
+        external_ref: None,
+        facility: None,
+        from_party: None,
+        to_party: None,
+        chain_of_custody: None,
+        lots: Vec::new(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        documents: Vec::new(),
+    }
+}
+
+fn extraction(on: NaiveDate, mine: FacilityId, lot: LotId) -> EventDraft {
+    EventDraft {
+        facility: Some(mine),
+        outputs: vec![whole(lot)],
+        ..event(CustodyEventType::Extraction, on)
+    }
+}
+
+fn transformation(
+    on: NaiveDate,
+    plant: FacilityId,
+    chain: ChainOfCustody,
+    inputs: Vec<AmountDraft>,
+    output: LotId,
+) -> EventDraft {
+    EventDraft {
+        facility: Some(plant),
+        chain_of_custody: Some(chain),
+        inputs,
+        outputs: vec![whole(output)],
+        ..event(CustodyEventType::Transformation, on)
+    }
+}
+
+fn transfer(
+    on: NaiveDate,
+    (from, to): (PartyId, PartyId),
+    lot: LotId,
+    documents: &[(&str, &str)],
+) -> EventDraft {
+    EventDraft {
+        from_party: Some(from),
+        to_party: Some(to),
+        lots: vec![whole(lot)],
+        documents: documents
+            .iter()
+            .map(|(kind, reference)| Document {
+                kind: (*kind).to_owned(),
+                reference: (*reference).to_owned(),
+            })
+            .collect(),
+        ..event(CustodyEventType::Transfer, on)
+    }
 }
 
 struct Seeder<'a> {
@@ -55,63 +141,87 @@ struct Seeder<'a> {
 }
 
 impl Seeder<'_> {
-    fn facility(&mut self, name: &'static str, body: Value) -> Result<String, ApiError> {
-        let mut body = body;
-        body["name"] = json!(name);
-        let new =
-            crate::api::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
+    /// A gold plant in Peru, added to the catalog.
+    fn plant(
+        &mut self,
+        name: &'static str,
+        kind: FacilityKind,
+        (lat, lon): (f64, f64),
+    ) -> Result<FacilityId, AppError> {
+        let new = NewFacility {
+            name: name.to_owned(),
+            kind,
+            mining_scale: None,
+            minerals: vec![Mineral::Gold],
+            country: "PE".parse::<CountryCode>().map_err(|e| invalid(name, e))?,
+            subdivision: None,
+            location: Some(Location { lat, lon }),
+            operator_party_id: None,
+            identifiers: Vec::new(),
+            cahra: false,
+            cahra_basis: None,
+            asm_presence: None,
+            coexistence_agreement: None,
+            status: FacilityStatus::Operating,
+        };
         let id = FacilityId(demo_id(name));
         facility::insert_many(self.conn, &[(id, new)])?;
-        Ok(id.to_string())
+        Ok(id)
     }
 
-    fn lot(&mut self, external_ref: &str, body: Value) -> Result<String, ApiError> {
-        let mut body = body;
-        body["external_ref"] = json!(external_ref);
-        let input: LotInput = serde_json::from_value(body).map_err(|e| invalid(external_ref, e))?;
-        let line = LotLine::validate(&input).map_err(|e| invalid(external_ref, e))?;
+    fn lot(
+        &mut self,
+        external_ref: &str,
+        (mineral, form): (Mineral, LotForm),
+        (value, unit): (u32, MassUnit),
+        recycled: bool,
+    ) -> Result<LotId, AppError> {
+        let draft = LotDraft {
+            external_ref: external_ref.to_owned(),
+            mineral,
+            form,
+            quantity: quantity(value, unit),
+            holder: None,
+            recycled,
+        };
+        let line = LotLine::validate(&draft).map_err(|e| invalid(external_ref, e))?;
         let id = LotId(demo_id(&format!("lot:{external_ref}")));
-        lot::create_with_id(self.conn, self.organisation, id, &line)?;
-        Ok(id.to_string())
+        lots::create_with_id(self.conn, self.organisation, id, &line)?;
+        Ok(id)
     }
 
-    fn events(&mut self, events: Vec<(&str, Value)>) -> Result<(), ApiError> {
+    fn events(&mut self, events: Vec<(&str, EventDraft)>) -> Result<(), AppError> {
         let mut lines = Vec::new();
-        for (name, body) in events {
-            let input: CustodyEventInput =
-                serde_json::from_value(body).map_err(|e| invalid(name, e))?;
-            let mut line = EventLine::validate(&input, "").map_err(|e| invalid(name, e))?;
+        for (name, draft) in events {
+            let mut line = EventLine::validate(draft, "").map_err(|e| invalid(name, e))?;
             line.id = Some(CustodyEventId(demo_id(&format!("event:{name}"))));
             lines.push(line);
         }
-        custody_event::record(self.conn, self.organisation, &lines, YieldTolerance::NONE)
-            .map_err(|e| invalid("events", ApiError::from(e).errors))?;
+        custody_events::record_without_audit(
+            self.conn,
+            self.organisation,
+            &lines,
+            YieldTolerance::NONE,
+        )
+        .map_err(|e| invalid("events", e.to_string()))?;
         Ok(())
     }
 }
 
-fn party(catalog: &DemoCatalog, name: &str) -> Result<String, ApiError> {
+fn party(catalog: &DemoCatalog, name: &str) -> Result<PartyId, AppError> {
     catalog
         .parties
         .get(name)
-        .map(PartyId::to_string)
-        .ok_or_else(|| ApiError::internal(format!("demo party {name} is missing")))
+        .copied()
+        .ok_or_else(|| AppError::internal(format!("demo party {name} is missing")))
 }
 
-fn facility_id(catalog: &DemoCatalog, name: &str) -> Result<String, ApiError> {
+fn facility_id(catalog: &DemoCatalog, name: &str) -> Result<FacilityId, AppError> {
     catalog
         .facilities
         .get(name)
-        .map(FacilityId::to_string)
-        .ok_or_else(|| ApiError::internal(format!("demo facility {name} is missing")))
-}
-
-fn lot_json(mineral: &str, form: &str, value: i64, unit: &str) -> Value {
-    json!({"mineral": mineral, "form": form, "quantity": {"value": value, "unit": unit}})
-}
-
-fn q(lot_id: &str, value: i64, unit: &str) -> Value {
-    json!({"lot_id": lot_id, "quantity": {"value": value, "unit": unit}})
+        .copied()
+        .ok_or_else(|| AppError::internal(format!("demo facility {name} is missing")))
 }
 
 /// Seeds the demo chains and two purchases traced through them. Run inside the seeding
@@ -121,21 +231,21 @@ pub fn seed(
     purchaser: OrganisationId,
     catalog: &DemoCatalog,
     today: NaiveDate,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
+    use ChainOfCustody::{MassBalance, Segregated};
+    use LotForm::{Concentrate, Dore, Metal, Ore, Scrap};
+    use MassUnit::{Kg, T};
+    use Mineral::{Gold, Tin};
     let mut s = Seeder {
         conn,
         organisation: purchaser,
     };
-    let concentrator = s.facility(
+    let concentrator = s.plant(
         PUNO_CONCENTRATOR,
-        json!({"kind": "concentrator", "minerals": ["gold"], "country": "PE",
-               "location": {"lat": -15.84, "lon": -70.02}}),
+        FacilityKind::Concentrator,
+        (-15.84, -70.02),
     )?;
-    let juliaca = s.facility(
-        JULIACA_SMELTER,
-        json!({"kind": "smelter", "minerals": ["gold"], "country": "PE",
-               "location": {"lat": -15.5, "lon": -70.13}}),
-    )?;
+    let juliaca = s.plant(JULIACA_SMELTER, FacilityKind::Smelter, (-15.5, -70.13))?;
     let sol = facility_id(catalog, SOL_NACIENTE_MINE)?;
     let rio = facility_id(catalog, RIO_DORADO_MINE)?;
     let cerro = facility_id(catalog, CERRO_AZUL_MINE)?;
@@ -148,96 +258,96 @@ pub fn seed(
 
     // Gold: 2 t + 1 t of ASM ore -> 150 kg of concentrate; with 100 kg of LSM concentrate -> 20 kg
     // of doré -> 19 kg of bars.
-    let ore_sol = s.lot("DEMO-ORE-SOL-01", lot_json("gold", "ore", 2, "t"))?;
-    let ore_rio = s.lot("DEMO-ORE-RIO-01", lot_json("gold", "ore", 1, "t"))?;
-    let conc_puno = s.lot(
-        "DEMO-CONC-PUNO-01",
-        lot_json("gold", "concentrate", 150, "kg"),
-    )?;
-    let conc_cerro = s.lot(
-        "DEMO-CONC-CERRO-01",
-        lot_json("gold", "concentrate", 100, "kg"),
-    )?;
-    let dore = s.lot("DEMO-DORE-JUL-01", lot_json("gold", "dore", 20, "kg"))?;
-    let bars = s.lot("DEMO-BAR-ALP-01", lot_json("gold", "metal", 19, "kg"))?;
+    let ore_sol = s.lot("DEMO-ORE-SOL-01", (Gold, Ore), (2, T), false)?;
+    let ore_rio = s.lot("DEMO-ORE-RIO-01", (Gold, Ore), (1, T), false)?;
+    let conc_puno = s.lot("DEMO-CONC-PUNO-01", (Gold, Concentrate), (150, Kg), false)?;
+    let conc_cerro = s.lot("DEMO-CONC-CERRO-01", (Gold, Concentrate), (100, Kg), false)?;
+    let dore = s.lot("DEMO-DORE-JUL-01", (Gold, Dore), (20, Kg), false)?;
+    let bars = s.lot("DEMO-BAR-ALP-01", (Gold, Metal), (19, Kg), false)?;
     // Tin: 10 t of cassiterite and 2 t of recycled scrap -> 6 t of ingots.
-    let cassiterite = s.lot("DEMO-ORE-KAL-01", lot_json("tin", "ore", 10, "t"))?;
-    let mut scrap = lot_json("tin", "scrap", 2, "t");
-    scrap["recycled"] = json!(true);
-    let scrap = s.lot("DEMO-SCRAP-TIN-01", scrap)?;
-    let ingots = s.lot("DEMO-INGOT-BKA-01", lot_json("tin", "metal", 6, "t"))?;
+    let cassiterite = s.lot("DEMO-ORE-KAL-01", (Tin, Ore), (10, T), false)?;
+    let scrap = s.lot("DEMO-SCRAP-TIN-01", (Tin, Scrap), (2, T), true)?;
+    let ingots = s.lot("DEMO-INGOT-BKA-01", (Tin, Metal), (6, T), false)?;
 
     s.events(vec![
-        (
-            "sol-extraction",
-            json!({"type": "extraction", "occurred_on": day(today, 150),
-            "facility_id": sol, "outputs": [{"lot_id": ore_sol}]}),
-        ),
-        (
-            "rio-extraction",
-            json!({"type": "extraction", "occurred_on": day(today, 148),
-            "facility_id": rio, "outputs": [{"lot_id": ore_rio}]}),
-        ),
+        ("sol-extraction", extraction(day(today, 150), sol, ore_sol)),
+        ("rio-extraction", extraction(day(today, 148), rio, ore_rio)),
         (
             "cerro-extraction",
-            json!({"type": "extraction", "occurred_on": day(today, 145),
-            "facility_id": cerro, "outputs": [{"lot_id": conc_cerro}]}),
+            extraction(day(today, 145), cerro, conc_cerro),
         ),
         (
             "puno-concentration",
-            json!({"type": "transformation", "occurred_on": day(today, 140),
-            "facility_id": concentrator, "chain_of_custody": "segregated",
-            "inputs": [q(&ore_sol, 2, "t"), q(&ore_rio, 1, "t")],
-            "outputs": [{"lot_id": conc_puno}]}),
+            transformation(
+                day(today, 140),
+                concentrator,
+                Segregated,
+                vec![q(ore_sol, 2, T), q(ore_rio, 1, T)],
+                conc_puno,
+            ),
         ),
         (
             "juliaca-smelting",
-            json!({"type": "transformation", "occurred_on": day(today, 130),
-            "facility_id": juliaca, "chain_of_custody": "mass_balance",
-            "inputs": [q(&conc_puno, 150, "kg"), q(&conc_cerro, 100, "kg")],
-            "outputs": [{"lot_id": dore}]}),
+            transformation(
+                day(today, 130),
+                juliaca,
+                MassBalance,
+                vec![q(conc_puno, 150, Kg), q(conc_cerro, 100, Kg)],
+                dore,
+            ),
         ),
         (
             "alpine-refining",
-            json!({"type": "transformation", "occurred_on": day(today, 110),
-            "facility_id": alpine, "chain_of_custody": "segregated",
-            "inputs": [q(&dore, 20, "kg")], "outputs": [{"lot_id": bars}]}),
+            transformation(
+                day(today, 110),
+                alpine,
+                Segregated,
+                vec![q(dore, 20, Kg)],
+                bars,
+            ),
         ),
         (
             "alpine-to-meridian",
-            json!({"type": "transfer", "occurred_on": day(today, 100),
-            "from_party_id": alpine_company, "to_party_id": meridian,
-            "lots": [{"lot_id": bars}],
-            "documents": [{"type": "invoice", "reference": "ALP-INV-DEMO-2207"},
-                          {"type": "bill_of_lading", "reference": "BL-DEMO-ZRH-0042"}]}),
+            transfer(
+                day(today, 100),
+                (alpine_company, meridian),
+                bars,
+                &[
+                    ("invoice", "ALP-INV-DEMO-2207"),
+                    ("bill_of_lading", "BL-DEMO-ZRH-0042"),
+                ],
+            ),
         ),
         (
             "kalimbi-extraction",
-            json!({"type": "extraction", "occurred_on": day(today, 160),
-            "facility_id": kalimbi, "outputs": [{"lot_id": cassiterite}]}),
+            extraction(day(today, 160), kalimbi, cassiterite),
         ),
         (
             "bangka-smelting",
-            json!({"type": "transformation", "occurred_on": day(today, 120),
-            "facility_id": bangka, "chain_of_custody": "mass_balance",
-            "inputs": [q(&cassiterite, 10, "t"), q(&scrap, 2, "t")],
-            "outputs": [{"lot_id": ingots}]}),
+            transformation(
+                day(today, 120),
+                bangka,
+                MassBalance,
+                vec![q(cassiterite, 10, T), q(scrap, 2, T)],
+                ingots,
+            ),
         ),
         (
             "bangka-to-meridian",
-            json!({"type": "transfer", "occurred_on": day(today, 90),
-            "from_party_id": bangka_company, "to_party_id": meridian,
-            "lots": [{"lot_id": ingots}],
-            "documents": [{"type": "purchase_order", "reference": "MER-PO-DEMO-7781"}]}),
+            transfer(
+                day(today, 90),
+                (bangka_company, meridian),
+                ingots,
+                &[("purchase_order", "MER-PO-DEMO-7781")],
+            ),
         ),
     ])?;
 
-    let supplier: PartyId = meridian.parse().map_err(|e| invalid("supplier", e))?;
-    let purchased_on = today.checked_sub_days(Days::new(60)).unwrap_or(today);
-    let line = |external_ref: &str, mineral, value, unit, lot: &str| {
-        Ok::<_, ApiError>(PurchaseLine {
+    let purchased_on = day(today, 60);
+    let line = |external_ref: &str, mineral, value, unit, lot: LotId| {
+        Ok::<_, AppError>(PurchaseLine {
             external_ref: external_ref.to_owned(),
-            supplier,
+            supplier: meridian,
             mineral,
             quantity: Quantity::new(
                 Decimal {
@@ -248,19 +358,13 @@ pub fn seed(
             )
             .map_err(|e| invalid(external_ref, e))?,
             purchased_on,
-            lot: Some(lot.parse().map_err(|e| invalid(external_ref, e))?),
+            lot: Some(lot),
             origins: Vec::new(),
         })
     };
     let lines = vec![
-        (
-            0,
-            line(GOLD_PURCHASE, Mineral::Gold, 5, MassUnit::Kg, &bars)?,
-        ),
-        (
-            1,
-            line(TIN_PURCHASE, Mineral::Tin, 2, MassUnit::T, &ingots)?,
-        ),
+        (0, line(GOLD_PURCHASE, Gold, 5, Kg, bars)?),
+        (1, line(TIN_PURCHASE, Tin, 2, T, ingots)?),
     ];
     purchase::apply_batch(s.conn, purchaser, &lines, &|_| {})?;
     Ok(())

@@ -1,6 +1,7 @@
-//! Lots and custody events as clients send them, parsed into validated values at the edge.
-//! What needs the database (do the lots exist, is the facility a mine, would it make a cycle)
-//! is checked by `models::custody_event`.
+//! Lots and custody events as values: what was sent (a draft, its values typed by the edge) and
+//! what it becomes once the rules that need no database are checked ([`LotLine`],
+//! [`EventLine`]). What needs the database (do the lots exist, is the facility a mine, would it
+//! make a cycle) is checked by the use case (`app::provenance::custody_events`).
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -9,26 +10,17 @@ use utoipa::ToSchema;
 use super::ids::{CustodyEventId, FacilityId, LotId, PartyId};
 use super::purchase::{external_ref, purchase_date};
 use super::quantity::{Quantity, QuantityInput};
-use super::vocabulary::{ChainOfCustody, CustodyEventType, LotForm, Mineral};
+use super::vocabulary::{ChainOfCustody, CustodyEventType, FacilityKind, LotForm, Mineral};
 use crate::domain::validation::FieldError;
 
-/// A lot of material as recorded.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LotInput {
-    /// The organisation's own reference for the lot (1 to 100 characters), unique within it.
-    #[schema(min_length = 1, max_length = 100)]
+/// A lot as sent.
+#[derive(Clone, Debug)]
+pub struct LotDraft {
     pub external_ref: String,
     pub mineral: Mineral,
     pub form: LotForm,
-    /// The lot's quantity.
     pub quantity: QuantityInput,
-    /// The party holding the lot: a party of the catalog. Transfers move it.
-    #[serde(default)]
-    pub holder_party_id: Option<PartyId>,
-    /// Whether the lot is recycled material (scrap, secondary): a trace stops there and counts
-    /// it as recycled.
-    #[serde(default)]
+    pub holder: Option<PartyId>,
     pub recycled: bool,
 }
 
@@ -45,37 +37,26 @@ pub struct LotLine {
 
 impl LotLine {
     /// Validates a lot as sent.
-    pub fn validate(input: &LotInput) -> Result<LotLine, Vec<FieldError>> {
+    pub fn validate(draft: &LotDraft) -> Result<LotLine, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let external_ref = external_ref(&input.external_ref)
+        let external_ref = external_ref(&draft.external_ref)
             .map_err(|e| errors.push(FieldError::at("/external_ref", e)))
             .ok();
-        let quantity = Quantity::from_input(&input.quantity)
+        let quantity = Quantity::from_input(&draft.quantity)
             .map_err(|e| errors.push(FieldError::at("/quantity/value", e.to_string())))
             .ok();
         match (external_ref, quantity) {
             (Some(external_ref), Some(quantity)) => Ok(LotLine {
                 external_ref,
-                mineral: input.mineral,
-                form: input.form,
+                mineral: draft.mineral,
+                form: draft.form,
                 quantity,
-                holder: input.holder_party_id,
-                recycled: input.recycled,
+                holder: draft.holder,
+                recycled: draft.recycled,
             }),
             _ => Err(errors),
         }
     }
-}
-
-/// A quantity of one lot in an event.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LotQuantityInput {
-    /// One of the organisation's lots.
-    pub lot_id: LotId,
-    /// How much of it. For an extraction, omit it to take the lot's whole quantity.
-    #[serde(default)]
-    pub quantity: Option<QuantityInput>,
 }
 
 /// A business document backing an event (EPCIS `bizTransaction`).
@@ -91,66 +72,32 @@ pub struct Document {
     pub reference: String,
 }
 
-/// A custody event as sent (after GS1 EPCIS 2.0 `ObjectEvent`/`TransformationEvent` and the UN
-/// Transparency Protocol's traceability events). Which members apply depends on `type`:
-///
-/// - `extraction`: `facility_id` (a mine) and `outputs` (exactly one lot, the lot extracted);
-///   optionally `to_party_id` (the mine operator or ASM organisation holding it).
-/// - `transfer`: `from_party_id`, `to_party_id` and `lots` (what passed, with quantities);
-///   optionally `documents`.
-/// - `transformation`: `facility_id` (a concentrator, smelter, refiner or recycler),
-///   `chain_of_custody`, `inputs` (lots consumed) and `outputs` (lots produced).
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustodyEventInput {
-    /// `extraction`, `transfer` or `transformation`.
-    #[serde(rename = "type")]
-    pub event_type: CustodyEventType,
-    /// The day it happened (ISO 8601).
-    #[serde(deserialize_with = "crate::domain::time::strict_date::required")]
-    pub occurred_on: NaiveDate,
-    /// The organisation's own reference for the event, unique within it (optional).
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 100)]
-    pub external_ref: Option<String>,
-    /// Where it happened: the mine of an extraction, the plant of a transformation.
-    #[serde(default)]
-    pub facility_id: Option<FacilityId>,
-    /// The party handing material over (transfer).
-    #[serde(default)]
-    pub from_party_id: Option<PartyId>,
-    /// The party receiving it (transfer), or holding the extracted lot (extraction).
-    #[serde(default)]
-    pub to_party_id: Option<PartyId>,
-    /// The chain-of-custody model of a transformation.
-    #[serde(default)]
-    pub chain_of_custody: Option<ChainOfCustody>,
-    /// The lots handed over (transfer).
-    #[serde(default)]
-    pub lots: Vec<LotQuantityInput>,
-    /// The lots consumed (transformation).
-    #[serde(default)]
-    pub inputs: Vec<LotQuantityInput>,
-    /// The lots produced (transformation) or extracted (extraction, exactly one).
-    #[serde(default)]
-    pub outputs: Vec<LotQuantityInput>,
-    /// Business documents: purchase orders, invoices, bills of lading.
-    #[serde(default)]
-    pub documents: Vec<Document>,
-}
-
-/// A batch of custody events, written all or none.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CustodyEventBatch {
-    /// The events, in order: an event may use lots produced by an earlier one.
-    pub events: Vec<CustodyEventInput>,
-}
-
-/// At most this many events in one batch.
-pub const MAX_EVENTS: usize = 1000;
 /// At most this many lots on one side of an event.
 pub const MAX_EVENT_LOTS: usize = 1000;
+
+/// A lot and a quantity in an event as sent; `None`: the lot's whole quantity.
+#[derive(Clone, Debug)]
+pub struct AmountDraft {
+    pub lot: LotId,
+    pub quantity: Option<QuantityInput>,
+}
+
+/// A custody event as sent: which members apply depends on its type (see
+/// [`EventLine::validate`]).
+#[derive(Clone, Debug)]
+pub struct EventDraft {
+    pub event_type: CustodyEventType,
+    pub occurred_on: NaiveDate,
+    pub external_ref: Option<String>,
+    pub facility: Option<FacilityId>,
+    pub from_party: Option<PartyId>,
+    pub to_party: Option<PartyId>,
+    pub chain_of_custody: Option<ChainOfCustody>,
+    pub lots: Vec<AmountDraft>,
+    pub inputs: Vec<AmountDraft>,
+    pub outputs: Vec<AmountDraft>,
+    pub documents: Vec<Document>,
+}
 
 /// A lot and a quantity in a validated event; `None` quantity: the lot's whole quantity.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,8 +128,33 @@ pub struct EventLine {
     pub base: String,
 }
 
+/// Why an event of `event_type` cannot happen at a facility of `kind`: an extraction happens at
+/// a mine, a transformation at a concentrator, smelter, refiner or recycler.
+pub fn facility_refusal(event_type: CustodyEventType, kind: FacilityKind) -> Option<String> {
+    match event_type {
+        CustodyEventType::Extraction if kind != FacilityKind::Mine => {
+            Some(format!("an extraction happens at a mine, not a {kind}"))
+        }
+        CustodyEventType::Transformation
+            if !matches!(
+                kind,
+                FacilityKind::Concentrator
+                    | FacilityKind::Smelter
+                    | FacilityKind::Refiner
+                    | FacilityKind::Recycler
+            ) =>
+        {
+            Some(format!(
+                "a transformation happens at a concentrator, smelter, refiner or recycler, not a \
+                 {kind}"
+            ))
+        }
+        _ => None,
+    }
+}
+
 fn amounts(
-    list: &[LotQuantityInput],
+    list: &[AmountDraft],
     pointer: &str,
     quantity_required: bool,
     errors: &mut Vec<FieldError>,
@@ -198,7 +170,7 @@ fn amounts(
     let mut out = Vec::with_capacity(list.len());
     for (i, item) in list.iter().enumerate() {
         let at = format!("{pointer}/{i}");
-        if !seen.insert(item.lot_id) {
+        if !seen.insert(item.lot) {
             errors.push(FieldError::at(
                 format!("{at}/lot_id"),
                 "this lot is listed twice",
@@ -225,7 +197,7 @@ fn amounts(
             None => None,
         };
         out.push(LotAmount {
-            lot: item.lot_id,
+            lot: item.lot,
             quantity,
             pointer: at,
         });
@@ -250,13 +222,13 @@ fn forbid(present: bool, pointer: String, event: CustodyEventType, errors: &mut 
 
 impl EventLine {
     /// Validates an event as sent; `base` prefixes every pointer (`/events/3` in a batch).
-    pub fn validate(input: &CustodyEventInput, base: &str) -> Result<EventLine, Vec<FieldError>> {
+    pub fn validate(draft: EventDraft, base: &str) -> Result<EventLine, Vec<FieldError>> {
         let mut errors = Vec::new();
         let at = |field: &str| format!("{base}/{field}");
-        if let Err(e) = purchase_date(input.occurred_on) {
+        if let Err(e) = purchase_date(draft.occurred_on) {
             errors.push(FieldError::at(at("occurred_on"), e));
         }
-        let external_ref = match &input.external_ref {
+        let external_ref = match &draft.external_ref {
             Some(r) => match external_ref(r) {
                 Ok(r) => Some(r),
                 Err(e) => {
@@ -266,7 +238,7 @@ impl EventLine {
             },
             None => None,
         };
-        for (i, d) in input.documents.iter().enumerate() {
+        for (i, d) in draft.documents.iter().enumerate() {
             if let Err(e) = crate::domain::text::short_text(&d.kind, 50) {
                 errors.push(FieldError::at(format!("{base}/documents/{i}/type"), e));
             }
@@ -274,54 +246,49 @@ impl EventLine {
                 errors.push(FieldError::at(format!("{base}/documents/{i}/reference"), e));
             }
         }
-        let event = input.event_type;
+        let event = draft.event_type;
         let mut lots = Vec::new();
         let mut inputs = Vec::new();
         let mut outputs = Vec::new();
         match event {
             CustodyEventType::Extraction => {
-                require(
-                    input.facility_id,
-                    at("facility_id"),
-                    "the mine",
-                    &mut errors,
-                );
+                require(draft.facility, at("facility_id"), "the mine", &mut errors);
                 forbid(
-                    input.from_party_id.is_some(),
+                    draft.from_party.is_some(),
                     at("from_party_id"),
                     event,
                     &mut errors,
                 );
                 forbid(
-                    input.chain_of_custody.is_some(),
+                    draft.chain_of_custody.is_some(),
                     at("chain_of_custody"),
                     event,
                     &mut errors,
                 );
-                forbid(!input.lots.is_empty(), at("lots"), event, &mut errors);
-                forbid(!input.inputs.is_empty(), at("inputs"), event, &mut errors);
-                if input.outputs.len() != 1 {
+                forbid(!draft.lots.is_empty(), at("lots"), event, &mut errors);
+                forbid(!draft.inputs.is_empty(), at("inputs"), event, &mut errors);
+                if draft.outputs.len() != 1 {
                     errors.push(FieldError::at(
                         at("outputs"),
                         "an extraction produces exactly one lot",
                     ));
                 }
-                outputs = amounts(&input.outputs, &at("outputs"), false, &mut errors);
+                outputs = amounts(&draft.outputs, &at("outputs"), false, &mut errors);
             }
             CustodyEventType::Transfer => {
                 require(
-                    input.from_party_id,
+                    draft.from_party,
                     at("from_party_id"),
                     "the party handing over",
                     &mut errors,
                 );
                 require(
-                    input.to_party_id,
+                    draft.to_party,
                     at("to_party_id"),
                     "the party receiving",
                     &mut errors,
                 );
-                if let (Some(from), Some(to)) = (input.from_party_id, input.to_party_id)
+                if let (Some(from), Some(to)) = (draft.from_party, draft.to_party)
                     && from == to
                 {
                     errors.push(FieldError::at(
@@ -330,52 +297,52 @@ impl EventLine {
                     ));
                 }
                 forbid(
-                    input.chain_of_custody.is_some(),
+                    draft.chain_of_custody.is_some(),
                     at("chain_of_custody"),
                     event,
                     &mut errors,
                 );
-                forbid(!input.inputs.is_empty(), at("inputs"), event, &mut errors);
-                forbid(!input.outputs.is_empty(), at("outputs"), event, &mut errors);
-                if input.lots.is_empty() {
+                forbid(!draft.inputs.is_empty(), at("inputs"), event, &mut errors);
+                forbid(!draft.outputs.is_empty(), at("outputs"), event, &mut errors);
+                if draft.lots.is_empty() {
                     errors.push(FieldError::at(at("lots"), "a transfer hands over lots"));
                 }
-                lots = amounts(&input.lots, &at("lots"), false, &mut errors);
+                lots = amounts(&draft.lots, &at("lots"), false, &mut errors);
             }
             CustodyEventType::Transformation => {
                 require(
-                    input.facility_id,
+                    draft.facility,
                     at("facility_id"),
                     "the facility",
                     &mut errors,
                 );
                 require(
-                    input.chain_of_custody,
+                    draft.chain_of_custody,
                     at("chain_of_custody"),
                     "the chain-of-custody model",
                     &mut errors,
                 );
-                forbid(!input.lots.is_empty(), at("lots"), event, &mut errors);
+                forbid(!draft.lots.is_empty(), at("lots"), event, &mut errors);
                 forbid(
-                    input.from_party_id.is_some(),
+                    draft.from_party.is_some(),
                     at("from_party_id"),
                     event,
                     &mut errors,
                 );
-                if input.inputs.is_empty() {
+                if draft.inputs.is_empty() {
                     errors.push(FieldError::at(
                         at("inputs"),
                         "a transformation consumes at least one lot",
                     ));
                 }
-                if input.outputs.is_empty() {
+                if draft.outputs.is_empty() {
                     errors.push(FieldError::at(
                         at("outputs"),
                         "a transformation produces at least one lot",
                     ));
                 }
-                inputs = amounts(&input.inputs, &at("inputs"), true, &mut errors);
-                outputs = amounts(&input.outputs, &at("outputs"), false, &mut errors);
+                inputs = amounts(&draft.inputs, &at("inputs"), true, &mut errors);
+                outputs = amounts(&draft.outputs, &at("outputs"), false, &mut errors);
                 for (i, output) in outputs.iter().enumerate() {
                     if inputs.iter().any(|input| input.lot == output.lot) {
                         errors.push(FieldError::at(
@@ -392,18 +359,18 @@ impl EventLine {
         Ok(EventLine {
             id: None,
             event_type: event,
-            occurred_on: input.occurred_on,
+            occurred_on: draft.occurred_on,
             external_ref,
-            facility: input.facility_id,
-            from_party: input.from_party_id,
-            to_party: input.to_party_id,
-            chain_of_custody: input.chain_of_custody,
+            facility: draft.facility,
+            from_party: draft.from_party,
+            to_party: draft.to_party,
+            chain_of_custody: draft.chain_of_custody,
             lots,
             inputs,
             outputs,
-            documents: input
+            documents: draft
                 .documents
-                .iter()
+                .into_iter()
                 .map(|d| Document {
                     kind: d.kind.trim().to_owned(),
                     reference: d.reference.trim().to_owned(),
@@ -411,5 +378,111 @@ impl EventLine {
                 .collect(),
             base: base.to_owned(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::quantity::MassUnit;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+    }
+
+    fn draft(event_type: CustodyEventType) -> EventDraft {
+        EventDraft {
+            event_type,
+            occurred_on: day(),
+            external_ref: None,
+            facility: None,
+            from_party: None,
+            to_party: None,
+            chain_of_custody: None,
+            lots: Vec::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            documents: Vec::new(),
+        }
+    }
+
+    fn grams(lot: LotId, value: f64) -> AmountDraft {
+        AmountDraft {
+            lot,
+            quantity: Some(QuantityInput {
+                value,
+                unit: MassUnit::G,
+            }),
+        }
+    }
+
+    fn pointers(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().filter_map(|e| e.pointer).collect()
+    }
+
+    #[test]
+    fn each_event_happens_at_its_kind_of_facility() {
+        use CustodyEventType::{Extraction, Transfer, Transformation};
+        assert_eq!(facility_refusal(Extraction, FacilityKind::Mine), None);
+        assert!(facility_refusal(Extraction, FacilityKind::Smelter).is_some());
+        assert_eq!(
+            facility_refusal(Transformation, FacilityKind::Recycler),
+            None
+        );
+        assert!(facility_refusal(Transformation, FacilityKind::Mine).is_some());
+        assert_eq!(facility_refusal(Transfer, FacilityKind::Warehouse), None);
+    }
+
+    #[test]
+    fn a_transfer_names_both_parties_and_only_its_own_members() {
+        let mut transfer = draft(CustodyEventType::Transfer);
+        transfer.inputs = vec![grams(LotId::generate(), 1.0)];
+        let errors = EventLine::validate(transfer, "/events/2").unwrap_err();
+        assert_eq!(
+            pointers(errors),
+            [
+                "/events/2/from_party_id",
+                "/events/2/to_party_id",
+                "/events/2/inputs",
+                "/events/2/lots",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transformation_never_makes_a_lot_from_itself() {
+        let lot = LotId::generate();
+        let mut transformation = draft(CustodyEventType::Transformation);
+        transformation.facility = Some(FacilityId::generate());
+        transformation.chain_of_custody = Some(ChainOfCustody::MassBalance);
+        transformation.inputs = vec![grams(lot, 5.0), grams(LotId::generate(), 0.0)];
+        transformation.outputs = vec![AmountDraft {
+            lot,
+            quantity: None,
+        }];
+        let errors = EventLine::validate(transformation, "").unwrap_err();
+        assert_eq!(
+            pointers(errors),
+            ["/inputs/1/quantity/value", "/outputs/0/lot_id"]
+        );
+    }
+
+    #[test]
+    fn a_valid_extraction_keeps_its_pointers_for_later_checks() {
+        let lot = LotId::generate();
+        let mut extraction = draft(CustodyEventType::Extraction);
+        extraction.facility = Some(FacilityId::generate());
+        extraction.outputs = vec![AmountDraft {
+            lot,
+            quantity: None,
+        }];
+        extraction.documents = vec![Document {
+            kind: " invoice ".into(),
+            reference: "INV-1".into(),
+        }];
+        let line = EventLine::validate(extraction, "/events/0").unwrap();
+        assert_eq!(line.outputs[0].pointer, "/events/0/outputs/0");
+        assert_eq!(line.outputs[0].lot, lot);
+        assert_eq!(line.documents[0].kind, "invoice");
     }
 }

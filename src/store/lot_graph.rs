@@ -13,9 +13,9 @@ use crate::db::schema::{custody_event_lots, custody_events, lots};
 use crate::domain::provenance::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation,
 };
-use crate::domain::vocabulary::ChainOfCustody;
+use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::StoreError;
-use crate::store::catalog::parse_stored;
+use crate::store::custody_event::Side;
 
 /// How many ids go into one `IN (…)` list (well below SQLite's 32,766 and PostgreSQL's 65,535
 /// bound parameters).
@@ -39,7 +39,13 @@ pub struct LoadedGraph {
 }
 
 type LotRow = (String, i64, i16, Option<String>);
-type EventRow = (String, String, NaiveDate, Option<String>, Option<String>);
+type EventRow = (
+    String,
+    CustodyEventType,
+    NaiveDate,
+    Option<String>,
+    Option<ChainOfCustody>,
+);
 
 /// Loads `roots` and their ancestry, `max_depth` transformations deep (plus the tier where the
 /// cap is reached, so the trace can tell a depth limit from a missing origin), with the
@@ -137,10 +143,10 @@ fn load_origins(
         String,
         String,
         i64,
-        String,
+        CustodyEventType,
         NaiveDate,
         Option<String>,
-        Option<String>,
+        Option<ChainOfCustody>,
     );
     let mut events: Vec<EventRow> = Vec::new();
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
@@ -153,7 +159,7 @@ fn load_origins(
             )
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::event_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.ne("transferred"))
+            .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
             .select((
                 custody_event_lots::event_id,
                 custody_event_lots::direction,
@@ -180,7 +186,7 @@ fn load_origins(
                 lot_id,
                 quantity_mg,
             };
-            if direction == "input" {
+            if direction == Side::Input.as_str() {
                 entry.0.push(q);
             } else {
                 entry.1.push(q);
@@ -193,25 +199,22 @@ fn load_origins(
         inputs.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         outputs.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         let facility_id = facility.unwrap_or_default();
-        let origin = match event_type.as_str() {
-            "extraction" => Origin::Extraction(Extraction {
+        let origin = match event_type {
+            CustodyEventType::Extraction => Origin::Extraction(Extraction {
                 quantity_mg: outputs.iter().map(|o| o.quantity_mg).sum(),
                 event_id: id.clone(),
                 facility_id,
                 occurred_on,
             }),
-            "transformation" => Origin::Transformation(Transformation {
+            CustodyEventType::Transformation => Origin::Transformation(Transformation {
                 event_id: id.clone(),
                 facility_id,
                 occurred_on,
-                chain_of_custody: match chain.as_deref() {
-                    Some(c) => parse_stored::<ChainOfCustody>("chain of custody", c)?,
-                    None => ChainOfCustody::MassBalance,
-                },
+                chain_of_custody: chain.unwrap_or(ChainOfCustody::MassBalance),
                 inputs,
                 outputs,
             }),
-            _ => continue,
+            CustodyEventType::Transfer => continue,
         };
         origins.insert(id, origin);
     }
@@ -249,7 +252,7 @@ fn uses_of(
             )
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::lot_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.ne("output"))
+            .filter(custody_event_lots::direction.ne(Side::Output.as_str()))
             .select((
                 custody_event_lots::event_id,
                 custody_event_lots::lot_id,
@@ -262,7 +265,7 @@ fn uses_of(
             .load(conn)?;
         *queries += 1;
         for (event_id, lot_id, direction, quantity_mg, occurred_on, from, to) in rows {
-            if direction == "input" {
+            if direction == Side::Input.as_str() {
                 let total = totals.entry(lot_id).or_default();
                 *total = total.saturating_add(quantity_mg);
             } else {
@@ -292,7 +295,7 @@ pub fn consumed(
         let rows: Vec<(String, i64)> = custody_event_lots::table
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::lot_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.eq("input"))
+            .filter(custody_event_lots::direction.eq(Side::Input.as_str()))
             .select((custody_event_lots::lot_id, custody_event_lots::quantity_mg))
             .load(conn)?;
         *queries += 1;

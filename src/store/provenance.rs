@@ -1,9 +1,11 @@
 //! Everything a trace needs from the database, loaded set-based once for any number of roots:
 //! the ancestry graph (`lot_graph`), the facilities on the way with their certificates, and the
 //! organisation's policy. [`TraceContext::evaluate`] then runs the pure attribution and red-flag
-//! rules for one root or many.
+//! rules for one root or many. Also the organisation's purchases that name a lot, the roots of
+//! the traces of a supplier and of the red-flag list.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -11,18 +13,17 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::{facilities, purchases};
 use crate::domain::country::CountryCode;
-use crate::domain::ids::OrganisationId;
+use crate::domain::ids::{LotId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::policy::SourcingPolicy;
 use crate::domain::provenance::{LotQuantity, Trace, TraceError, YieldTolerance, trace_many};
 use crate::domain::red_flags::{FacilityFacts, RedFlag, RedFlagContext, red_flags};
 use crate::domain::vocabulary::{FacilityKind, Mineral, MiningScale};
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, parse_stored};
+use crate::store::catalog::CHUNK;
 use crate::store::certificate_facts::{self, Subject};
 use crate::store::facility::CoexistenceAgreement;
 use crate::store::lot_graph::{self, LoadedGraph, MAX_DEPTH};
 use crate::store::policy;
-use crate::store::purchase::PurchaseFilter;
 
 /// What a trace shows of a facility besides the facts the rules read.
 #[derive(Clone, Debug)]
@@ -54,9 +55,9 @@ pub fn facility_infos(
     type Row = (
         String,
         String,
-        String,
-        Option<String>,
-        String,
+        FacilityKind,
+        Option<MiningScale>,
+        CountryCode,
         i16,
         Option<String>,
         Option<i16>,
@@ -82,12 +83,9 @@ pub fn facility_infos(
         for (id, name, kind, scale, country, cahra, cahra_basis, asm, coexistence) in rows {
             let facts = FacilityFacts {
                 facility_id: id.clone(),
-                kind: parse_stored::<FacilityKind>("facility kind", &kind)?,
-                mining_scale: scale
-                    .as_deref()
-                    .map(|s| parse_stored::<MiningScale>("mining scale", s))
-                    .transpose()?,
-                country: parse_stored::<CountryCode>("country", &country)?,
+                kind,
+                mining_scale: scale,
+                country,
                 cahra: cahra != 0,
                 cahra_basis,
                 asm_presence: asm.map(|a| a != 0),
@@ -135,8 +133,8 @@ impl TraceContext {
         mineral: Option<Mineral>,
         purchased_on: Option<NaiveDate>,
         tolerance: YieldTolerance,
-    ) -> Result<Evaluated, StoreError> {
-        let trace = trace_many(&self.loaded.graph, roots, MAX_DEPTH).map_err(trace_error)?;
+    ) -> Result<Evaluated, TraceError> {
+        let trace = trace_many(&self.loaded.graph, roots, MAX_DEPTH)?;
         let context = RedFlagContext {
             policy: &self.policy,
             facilities: &self.facts,
@@ -150,48 +148,37 @@ impl TraceContext {
     }
 }
 
-fn trace_error(error: TraceError) -> StoreError {
-    match error {
-        TraceError::NothingToTrace | TraceError::NegativeQuantity | TraceError::TooLarge => {
-            StoreError::BadParameter {
-                name: "id".into(),
-                detail: error.to_string(),
-            }
-        }
-    }
-}
-
 /// A purchase that names a lot.
 #[derive(Clone, Debug)]
 pub struct PurchaseWithLot {
-    pub id: String,
-    pub supplier_party_id: String,
+    pub id: PurchaseId,
+    pub supplier_party_id: PartyId,
     pub mineral: Mineral,
     pub quantity_mg: i64,
     pub purchased_on: NaiveDate,
-    pub lot_id: String,
+    pub lot_id: LotId,
 }
 
-/// Filters over purchases that name a lot.
+/// Which purchases: from a supplier, of a mineral, in a period (every given filter applies).
 #[derive(Clone, Debug, Default)]
 pub struct PurchaseScope {
-    pub supplier: Option<String>,
+    pub supplier: Option<PartyId>,
     pub mineral: Option<Mineral>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// Only purchases whose id is at least this (keyset pages).
-    pub from_id: Option<String>,
-    pub limit: Option<i64>,
 }
 
-/// The organisation's purchases that name a lot, by id.
+/// The organisation's purchases in `scope` that name a lot, by id: from `start` on, at most
+/// `limit` (keyset pages).
 pub fn purchases_with_lots(
     conn: &mut DbConn,
     organisation: OrganisationId,
     scope: &PurchaseScope,
+    start: Bound<PurchaseId>,
+    limit: Option<i64>,
 ) -> Result<Vec<PurchaseWithLot>, StoreError> {
     let mut query = purchases::table
-        .filter(purchases::organisation_id.eq(organisation.to_string()))
+        .filter(purchases::organisation_id.eq(organisation))
         .filter(purchases::lot_id.is_not_null())
         .select((
             purchases::id,
@@ -203,11 +190,11 @@ pub fn purchases_with_lots(
         ))
         .order(purchases::id.asc())
         .into_boxed();
-    if let Some(supplier) = &scope.supplier {
-        query = query.filter(purchases::supplier_party_id.eq(supplier.clone()));
+    if let Some(supplier) = scope.supplier {
+        query = query.filter(purchases::supplier_party_id.eq(supplier));
     }
     if let Some(mineral) = scope.mineral {
-        query = query.filter(purchases::mineral.eq(mineral.as_str()));
+        query = query.filter(purchases::mineral.eq(mineral));
     }
     if let Some(from) = scope.from {
         query = query.filter(purchases::purchased_on.ge(from));
@@ -215,58 +202,58 @@ pub fn purchases_with_lots(
     if let Some(to) = scope.to {
         query = query.filter(purchases::purchased_on.le(to));
     }
-    if let Some(from_id) = &scope.from_id {
-        query = query.filter(purchases::id.ge(from_id.clone()));
+    match start {
+        Bound::Included(id) => query = query.filter(purchases::id.ge(id)),
+        Bound::Excluded(id) => query = query.filter(purchases::id.gt(id)),
+        Bound::Unbounded => {}
     }
-    if let Some(limit) = scope.limit {
+    if let Some(limit) = limit {
         query = query.limit(limit);
     }
-    type Row = (String, String, String, i64, NaiveDate, Option<String>);
+    type Row = (PurchaseId, PartyId, Mineral, i64, NaiveDate, Option<LotId>);
     let rows: Vec<Row> = query.load(conn)?;
-    rows.into_iter()
-        .filter_map(|(id, supplier, mineral, quantity_mg, purchased_on, lot)| {
-            lot.map(|lot_id| (id, supplier, mineral, quantity_mg, purchased_on, lot_id))
-        })
-        .map(
-            |(id, supplier_party_id, mineral, quantity_mg, purchased_on, lot_id)| {
-                Ok(PurchaseWithLot {
-                    mineral: parse_stored("mineral", &mineral)?,
+    Ok(rows
+        .into_iter()
+        .filter_map(
+            |(id, supplier_party_id, mineral, quantity_mg, purchased_on, lot)| {
+                lot.map(|lot_id| PurchaseWithLot {
                     id,
                     supplier_party_id,
+                    mineral,
                     quantity_mg,
                     purchased_on,
                     lot_id,
                 })
             },
         )
-        .collect()
+        .collect())
 }
 
-/// Milligrams bought in the filter's scope on purchases that name no lot.
+/// Milligrams bought in `scope` on purchases that name no lot.
 pub fn bought_without_lot(
     conn: &mut DbConn,
     organisation: OrganisationId,
-    filter: &PurchaseFilter,
+    scope: &PurchaseScope,
 ) -> Result<i64, StoreError> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let mut query = purchases::table
-        .filter(purchases::organisation_id.eq(organisation.to_string()))
+        .filter(purchases::organisation_id.eq(organisation))
         .filter(purchases::lot_id.is_null())
         .select(sql::<BigInt>(
             "CAST(COALESCE(SUM(quantity_mg), 0) AS BIGINT)",
         ))
         .into_boxed();
-    if let Some(supplier) = filter.supplier {
-        query = query.filter(purchases::supplier_party_id.eq(supplier.to_string()));
+    if let Some(supplier) = scope.supplier {
+        query = query.filter(purchases::supplier_party_id.eq(supplier));
     }
-    if let Some(mineral) = filter.mineral {
-        query = query.filter(purchases::mineral.eq(mineral.as_str()));
+    if let Some(mineral) = scope.mineral {
+        query = query.filter(purchases::mineral.eq(mineral));
     }
-    if let Some(from) = filter.from {
+    if let Some(from) = scope.from {
         query = query.filter(purchases::purchased_on.ge(from));
     }
-    if let Some(to) = filter.to {
+    if let Some(to) = scope.to {
         query = query.filter(purchases::purchased_on.le(to));
     }
     Ok(query.get_result(conn)?)

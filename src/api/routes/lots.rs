@@ -11,15 +11,49 @@ use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
+use crate::app::provenance::lots;
 use crate::auth::Scope;
 use crate::domain::ids::{CustodyEventId, LotId, PartyId};
-use crate::domain::lot::{LotInput, LotLine};
-use crate::domain::quantity::QuantityView;
+use crate::domain::lot::{LotDraft, LotLine};
+use crate::domain::quantity::{QuantityInput, QuantityView};
 use crate::domain::vocabulary::{CustodyEventType, LotForm, Mineral};
-use crate::store::audit::{self, Actor};
-use crate::store::lot::{self, LotFilter, LotRecord};
+use crate::store::audit::Actor;
+use crate::store::lot::{LotFilter, LotRecord};
 
 crate::page_type!(LotList, Lot);
+
+/// A lot of material as recorded.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LotInput {
+    /// The organisation's own reference for the lot (1 to 100 characters), unique within it.
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_ref: String,
+    pub mineral: Mineral,
+    pub form: LotForm,
+    /// The lot's quantity.
+    pub quantity: QuantityInput,
+    /// The party holding the lot: a party of the catalog. Transfers move it.
+    #[serde(default)]
+    pub holder_party_id: Option<PartyId>,
+    /// Whether the lot is recycled material (scrap, secondary): a trace stops there and counts
+    /// it as recycled.
+    #[serde(default)]
+    pub recycled: bool,
+}
+
+impl From<LotInput> for LotDraft {
+    fn from(input: LotInput) -> LotDraft {
+        LotDraft {
+            external_ref: input.external_ref,
+            mineral: input.mineral,
+            form: input.form,
+            quantity: input.quantity,
+            holder: input.holder_party_id,
+            recycled: input.recycled,
+        }
+    }
+}
 
 /// A lot of material.
 #[derive(Serialize, ToSchema)]
@@ -45,14 +79,14 @@ pub struct Lot {
 impl From<LotRecord> for Lot {
     fn from(r: LotRecord) -> Lot {
         Lot {
-            id: r.id.parse().unwrap_or(LotId(uuid::Uuid::nil())),
+            id: r.id,
             external_ref: r.external_ref,
             mineral: r.mineral,
             form: r.form,
             quantity: QuantityView::new(r.quantity_mg, &r.quantity_value, r.quantity_unit),
-            holder_party_id: r.holder_party_id.and_then(|p| p.parse().ok()),
+            holder_party_id: r.holder_party_id,
             recycled: r.recycled,
-            origin_event_id: r.origin_event_id.and_then(|e| e.parse().ok()),
+            origin_event_id: r.origin_event_id,
             origin_event_type: r.origin_event_type,
             created_at: r.created_at,
         }
@@ -103,23 +137,11 @@ pub async fn create_lot(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceWrite)?;
-    let line = LotLine::validate(&body.0).map_err(ApiError::validation)?;
-    let organisation = caller.organisation_id;
+    let line = LotLine::validate(&body.0.into()).map_err(ApiError::validation)?;
     let actor = Actor::from(&caller);
     let record = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let record = lot::create(conn, organisation, &line)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                audit::EntityType::Lot.as_str(),
-                &record.id,
-                &serde_json::json!({"external_ref": record.external_ref}),
-            )?;
-            Ok(record)
-        })
+        .write(move |conn| lots::create(conn, &actor, &line))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/lots/{}", record.id)))
@@ -151,7 +173,7 @@ pub async fn list_lots(
     let filter = LotFilter {
         mineral: query.mineral,
         form: query.form,
-        holder: query.holder_party_id.map(|p| p.to_string()),
+        holder: query.holder_party_id,
         external_ref: query.external_ref,
         recycled: query.recycled,
     };
@@ -159,9 +181,9 @@ pub async fn list_lots(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| lot::list(conn, organisation, &filter, &request))
+        .read(move |conn| lots::list(conn, organisation, &filter, &request))
         .await?;
-    let page = Page::from_rows(rows, &page, |l| l.id.clone()).map(Lot::from);
+    let page = Page::from_rows(rows, &page, |l| l.id.to_string()).map(Lot::from);
     Ok(pagination::respond(&req, &page))
 }
 
@@ -188,9 +210,7 @@ pub async fn get_lot(
     let organisation = caller.organisation_id;
     let found = state
         .db
-        .read(move |conn| lot::find(conn, organisation, &id.to_string()))
+        .read(move |conn| lots::get(conn, organisation, id))
         .await?;
-    found
-        .map(|l| HttpResponse::Ok().json(Lot::from(l)))
-        .ok_or_else(|| ApiError::not_found(format!("no lot {id}")))
+    Ok(HttpResponse::Ok().json(Lot::from(found)))
 }

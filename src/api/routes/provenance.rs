@@ -3,8 +3,6 @@
 //! exact share attributed to each, recycled and untraced shares, the graph to draw and the red
 //! flags.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,21 +12,18 @@ use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::state::AppState;
+use crate::app::provenance::trace::{self, MineOrigin, Traced};
 use crate::auth::Scope;
 use crate::domain::certification::EffectiveStatus;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{LotId, PartyId, PurchaseId};
-use crate::domain::policy::PolicyClass;
 use crate::domain::provenance::{
-    Arithmetic, Attribution, ExactShare, LotQuantity, ProvenanceGraph, Source, TraceSummary,
+    Arithmetic, Attribution, ExactShare, LotQuantity, ProvenanceGraph, TraceSummary,
 };
 use crate::domain::quantity::Quantity;
 use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{Mineral, MiningScale};
-use crate::store::provenance::{
-    Evaluated, PurchaseScope, TraceContext, bought_without_lot, purchases_with_lots,
-};
-use crate::store::{lot, purchase};
+use crate::store::provenance::PurchaseScope;
 
 crate::text_enum! {
     /// What was traced.
@@ -122,75 +117,49 @@ pub struct Provenance {
     pub arithmetic: Arithmetic,
 }
 
-/// Builds the answer from an evaluated trace.
-pub fn provenance_view(
-    subject: TraceSubject,
-    mineral: Option<Mineral>,
-    context: &TraceContext,
-    evaluated: Evaluated,
-) -> Provenance {
-    let Evaluated { trace, flags } = evaluated;
-    let mut origins: Vec<OriginView> = trace
-        .attributions
-        .iter()
-        .filter_map(|a| match &a.source {
-            Source::Mine {
-                facility_id,
-                event_id,
-                extracted_on,
-            } => {
-                let info = context.facilities.get(facility_id);
-                let scale = info.and_then(|i| i.facts.mining_scale);
-                let acceptance = match (info, scale) {
-                    (Some(info), Some(scale)) => context.policy.accepts(
-                        match scale {
-                            MiningScale::Asm => PolicyClass::Asm,
-                            MiningScale::Lsm => PolicyClass::Lsm,
-                        },
-                        &info.facts.certificates,
-                        *extracted_on,
-                        mineral,
-                    ),
-                    _ => None,
-                };
-                Some(OriginView {
-                    facility_id: facility_id.clone(),
-                    facility_name: info.map(|i| i.name.clone()),
-                    mining_scale: scale,
-                    country: info.map(|i| i.facts.country),
-                    cahra: info.is_some_and(|i| i.facts.cahra),
-                    extraction_event_id: event_id.clone(),
-                    extracted_on: *extracted_on,
-                    lot_id: a.lot_id.clone(),
-                    quantity_mg: a.quantity_mg,
-                    quantity_kg: Quantity::kg_text(a.quantity_mg),
-                    share: a.share.clone(),
-                    certification: CertificationOnDate {
-                        date: *extracted_on,
-                        certified: acceptance.is_some(),
-                        certificate_id: acceptance.as_ref().map(|a| a.certificate_id.clone()),
-                        scheme: acceptance.as_ref().map(|a| a.scheme.clone()),
-                        level: acceptance.as_ref().and_then(|a| a.standing.level.clone()),
-                        status: acceptance.as_ref().map(|a| a.standing.status),
-                    },
-                })
-            }
-            _ => None,
-        })
-        .collect();
-    origins.sort_by(|a, b| {
-        b.quantity_mg
-            .cmp(&a.quantity_mg)
-            .then_with(|| a.facility_id.cmp(&b.facility_id))
-            .then_with(|| a.lot_id.cmp(&b.lot_id))
-    });
+impl From<MineOrigin> for OriginView {
+    fn from(o: MineOrigin) -> OriginView {
+        let facts = o.facility.as_ref().map(|f| &f.facts);
+        let acceptance = o.acceptance.as_ref();
+        OriginView {
+            mining_scale: facts.and_then(|f| f.mining_scale),
+            country: facts.map(|f| f.country),
+            cahra: facts.is_some_and(|f| f.cahra),
+            facility_name: o.facility.map(|f| f.name),
+            facility_id: o.facility_id,
+            extraction_event_id: o.extraction_event_id,
+            extracted_on: o.extracted_on,
+            lot_id: o.lot_id,
+            quantity_mg: o.quantity_mg,
+            quantity_kg: Quantity::kg_text(o.quantity_mg),
+            share: o.share,
+            certification: CertificationOnDate {
+                date: o.extracted_on,
+                certified: acceptance.is_some(),
+                certificate_id: acceptance.map(|a| a.certificate_id.clone()),
+                scheme: acceptance.map(|a| a.scheme.clone()),
+                level: acceptance.and_then(|a| a.standing.level.clone()),
+                status: acceptance.map(|a| a.standing.status),
+            },
+        }
+    }
+}
+
+/// The answer for a traced subject.
+fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
+    let Traced {
+        mineral,
+        trace,
+        flags,
+        origins,
+    } = traced;
     Provenance {
         subject,
         mineral,
         quantity_mg: trace.quantity_mg,
         quantity_kg: Quantity::kg_text(trace.quantity_mg),
         roots: trace.roots,
-        origins,
+        origins: origins.into_iter().map(OriginView::from).collect(),
         summary: trace.summary,
         attributions: trace.attributions,
         depth: trace.depth,
@@ -228,32 +197,15 @@ pub async fn trace_lot(
     let id = id.into_inner();
     let organisation = caller.organisation_id;
     let tolerance = state.config.yield_tolerance;
-    let view = state
+    let traced = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let Some(found) = lot::find(conn, organisation, &id.to_string())? else {
-                return Ok(None);
-            };
-            let context = TraceContext::load(conn, organisation, std::slice::from_ref(&found.id))?;
-            let roots = [LotQuantity {
-                lot_id: found.id.clone(),
-                quantity_mg: found.quantity_mg,
-            }];
-            let evaluated = context.evaluate(&roots, Some(found.mineral), None, tolerance)?;
-            let subject = TraceSubject {
-                kind: TraceSubjectKind::Lot,
-                id: found.id,
-            };
-            Ok(Some(provenance_view(
-                subject,
-                Some(found.mineral),
-                &context,
-                evaluated,
-            )))
-        })
+        .read(move |conn| trace::lot(conn, organisation, id, tolerance))
         .await?;
-    view.map(|v| HttpResponse::Ok().json(v))
-        .ok_or_else(|| ApiError::not_found(format!("no lot {id}")))
+    let subject = TraceSubject {
+        kind: TraceSubjectKind::Lot,
+        id: id.to_string(),
+    };
+    Ok(HttpResponse::Ok().json(provenance_view(subject, traced)))
 }
 
 /// Traces a purchase's quantity through its lot back to the mines of origin.
@@ -282,43 +234,15 @@ pub async fn trace_purchase(
     let id = id.into_inner();
     let organisation = caller.organisation_id;
     let tolerance = state.config.yield_tolerance;
-    let view = state
+    let traced = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let Some(found) = purchase::find(conn, organisation, id)? else {
-                return Ok(None);
-            };
-            // A purchase without a lot is traced through a lot id that loads nothing: all of
-            // it is untraced.
-            let lot_id = found
-                .lot
-                .map(|l| l.to_string())
-                .unwrap_or_else(|| format!("purchase:{}", found.id));
-            let context = TraceContext::load(conn, organisation, std::slice::from_ref(&lot_id))?;
-            let roots = [LotQuantity {
-                lot_id,
-                quantity_mg: found.quantity_mg,
-            }];
-            let evaluated = context.evaluate(
-                &roots,
-                Some(found.mineral),
-                Some(found.purchased_on),
-                tolerance,
-            )?;
-            let subject = TraceSubject {
-                kind: TraceSubjectKind::Purchase,
-                id: found.id.to_string(),
-            };
-            Ok(Some(provenance_view(
-                subject,
-                Some(found.mineral),
-                &context,
-                evaluated,
-            )))
-        })
+        .read(move |conn| trace::purchase(conn, organisation, id, tolerance))
         .await?;
-    view.map(|v| HttpResponse::Ok().json(v))
-        .ok_or_else(|| ApiError::not_found(format!("no purchase {id}")))
+    let subject = TraceSubject {
+        kind: TraceSubjectKind::Purchase,
+        id: id.to_string(),
+    };
+    Ok(HttpResponse::Ok().json(provenance_view(subject, traced)))
 }
 
 /// The period and mineral of a supplier's provenance.
@@ -380,60 +304,19 @@ pub async fn trace_party(
     }
     let organisation = caller.organisation_id;
     let tolerance = state.config.yield_tolerance;
-    let view = state
+    let period = PurchaseScope {
+        mineral: query.mineral,
+        from: query.from,
+        to: query.to,
+        ..Default::default()
+    };
+    let traced = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let filter = purchase::PurchaseFilter {
-                mineral: query.mineral,
-                supplier: Some(id),
-                from: query.from,
-                to: query.to,
-                ..Default::default()
-            };
-            let total_untraced = bought_without_lot(conn, organisation, &filter)?;
-            let with_lots = purchases_with_lots(
-                conn,
-                organisation,
-                &PurchaseScope {
-                    supplier: Some(id.to_string()),
-                    mineral: query.mineral,
-                    from: query.from,
-                    to: query.to,
-                    ..Default::default()
-                },
-            )?;
-            let mut by_lot: BTreeMap<String, i64> = BTreeMap::new();
-            for p in &with_lots {
-                *by_lot.entry(p.lot_id.clone()).or_default() += p.quantity_mg;
-            }
-            if total_untraced > 0 {
-                by_lot.insert(format!("party:{id}:no-lot"), total_untraced);
-            }
-            if by_lot.is_empty() {
-                return Ok(None);
-            }
-            let lots: Vec<String> = by_lot.keys().cloned().collect();
-            let context = TraceContext::load(conn, organisation, &lots)?;
-            let roots: Vec<LotQuantity> = by_lot
-                .into_iter()
-                .map(|(lot_id, quantity_mg)| LotQuantity {
-                    lot_id,
-                    quantity_mg,
-                })
-                .collect();
-            let evaluated = context.evaluate(&roots, query.mineral, None, tolerance)?;
-            let subject = TraceSubject {
-                kind: TraceSubjectKind::Party,
-                id: id.to_string(),
-            };
-            Ok(Some(provenance_view(
-                subject,
-                query.mineral,
-                &context,
-                evaluated,
-            )))
-        })
+        .read(move |conn| trace::supplier(conn, organisation, id, period, tolerance))
         .await?;
-    view.map(|v| HttpResponse::Ok().json(v))
-        .ok_or_else(|| ApiError::not_found(format!("no purchase from party {id} in this period")))
+    let subject = TraceSubject {
+        kind: TraceSubjectKind::Party,
+        id: id.to_string(),
+    };
+    Ok(HttpResponse::Ok().json(provenance_view(subject, traced)))
 }

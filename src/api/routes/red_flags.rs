@@ -11,12 +11,12 @@ use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
+use crate::app::provenance::red_flags::{self, PurchaseFlag, RedFlagFilter, parse_key};
 use crate::auth::Scope;
 use crate::domain::ids::{LotId, PartyId, PurchaseId};
-use crate::domain::provenance::LotQuantity;
 use crate::domain::red_flags::Evidence;
 use crate::domain::vocabulary::{Mineral, RedFlagKind, Severity};
-use crate::store::provenance::{PurchaseScope, TraceContext, purchases_with_lots};
+use crate::store::provenance::PurchaseScope;
 
 crate::page_type!(RedFlagList, PurchaseRedFlag);
 
@@ -38,8 +38,22 @@ pub struct PurchaseRedFlag {
     pub message: String,
     /// The records it rests on: the main one first.
     pub evidence: Vec<Evidence>,
-    #[serde(skip)]
-    key: String,
+}
+
+impl From<PurchaseFlag> for PurchaseRedFlag {
+    fn from(f: PurchaseFlag) -> PurchaseRedFlag {
+        PurchaseRedFlag {
+            purchase_id: f.purchase.id,
+            supplier_party_id: f.purchase.supplier_party_id,
+            mineral: f.purchase.mineral,
+            purchased_on: f.purchase.purchased_on,
+            lot_id: f.purchase.lot_id,
+            kind: f.flag.kind,
+            severity: f.flag.severity,
+            message: f.flag.message,
+            evidence: f.flag.evidence,
+        }
+    }
 }
 
 /// Filters of the red-flag list.
@@ -75,28 +89,6 @@ pub struct RedFlagQuery {
         pattern = "^ot1\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/[0-9]{6,9}$"
     )]
     pub cursor: Option<String>,
-}
-
-/// Purchases traced per round of set-based loading.
-const BATCH: i64 = 200;
-
-/// A cursor key is the purchase id and the flag's position in it; this accepts exactly the
-/// keys of the `cursor` pattern documented on [`RedFlagQuery`], so that a well-formed cursor
-/// is never refused.
-fn parse_key(key: &str) -> Option<(String, u32)> {
-    let (purchase, index) = key.split_once('/')?;
-    let id = uuid::Uuid::parse_str(purchase).ok()?;
-    if id.hyphenated().to_string() != purchase
-        || !(6..=9).contains(&index.len())
-        || !index.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    Some((purchase.to_owned(), index.parse().ok()?))
-}
-
-fn key_of(purchase: &str, index: usize) -> String {
-    format!("{purchase}/{index:06}")
 }
 
 /// Lists the red flags of the organisation's purchases that name a lot, each purchase traced
@@ -139,85 +131,21 @@ pub async fn list_red_flags(
     })?;
     let organisation = caller.organisation_id;
     let tolerance = state.config.yield_tolerance;
+    let filter = RedFlagFilter {
+        kind: query.kind,
+        severity: query.severity,
+        purchases: PurchaseScope {
+            supplier: query.supplier_party_id,
+            mineral: query.mineral,
+            from: query.from,
+            to: query.to,
+        },
+    };
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let after = request.after.as_deref().and_then(parse_key);
-            let wanted = request.fetch_limit() as usize;
-            let mut found: Vec<PurchaseRedFlag> = Vec::new();
-            let mut from_id = after.as_ref().map(|(p, _)| p.clone());
-            loop {
-                let purchases = purchases_with_lots(
-                    conn,
-                    organisation,
-                    &PurchaseScope {
-                        supplier: query.supplier_party_id.map(|p| p.to_string()),
-                        mineral: query.mineral,
-                        from: query.from,
-                        to: query.to,
-                        from_id: from_id.clone(),
-                        limit: Some(BATCH),
-                    },
-                )?;
-                let exhausted = (purchases.len() as i64) < BATCH;
-                let lots: Vec<String> = purchases.iter().map(|p| p.lot_id.clone()).collect();
-                let context = TraceContext::load(conn, organisation, &lots)?;
-                for p in &purchases {
-                    let roots = [LotQuantity {
-                        lot_id: p.lot_id.clone(),
-                        quantity_mg: p.quantity_mg,
-                    }];
-                    let evaluated = context.evaluate(
-                        &roots,
-                        Some(p.mineral),
-                        Some(p.purchased_on),
-                        tolerance,
-                    )?;
-                    for (index, flag) in evaluated.flags.into_iter().enumerate() {
-                        let key = key_of(&p.id, index);
-                        if after.as_ref().is_some_and(|(ap, ai)| {
-                            (p.id.as_str(), index as u32) <= (ap.as_str(), *ai)
-                        }) {
-                            continue;
-                        }
-                        if query.kind.is_some_and(|k| k != flag.kind)
-                            || query.severity.is_some_and(|s| s != flag.severity)
-                        {
-                            continue;
-                        }
-                        found.push(PurchaseRedFlag {
-                            purchase_id: p.id.parse().map_err(ApiError::internal)?,
-                            supplier_party_id: p
-                                .supplier_party_id
-                                .parse()
-                                .map_err(ApiError::internal)?,
-                            mineral: p.mineral,
-                            purchased_on: p.purchased_on,
-                            lot_id: p.lot_id.parse().map_err(ApiError::internal)?,
-                            kind: flag.kind,
-                            severity: flag.severity,
-                            message: flag.message,
-                            evidence: flag.evidence,
-                            key,
-                        });
-                    }
-                }
-                if found.len() >= wanted || exhausted {
-                    break;
-                }
-                match purchases.last() {
-                    // The next round starts after the last purchase read.
-                    Some(last) => {
-                        from_id = Some(format!("{}~", last.id));
-                    }
-                    None => break,
-                }
-            }
-            found.truncate(wanted);
-            Ok(found)
-        })
+        .read(move |conn| red_flags::list(conn, organisation, &filter, &request, tolerance))
         .await?;
-    let page = Page::from_rows(rows, &page, |f| f.key.clone());
+    let page = Page::from_rows(rows, &page, |f| f.key.clone()).map(PurchaseRedFlag::from);
     Ok(pagination::respond(&req, &page))
 }

@@ -1,24 +1,28 @@
 //! `/v1/custody-events`: extraction, transfer and transformation events between the
 //! organisation's lots (after GS1 EPCIS 2.0 and the UN Transparency Protocol).
 
+pub mod input;
+
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::error::{ApiError, FieldError};
+use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
-use crate::api::http::extract::{ApiBatchJson, ApiQuery, parse_json};
+use crate::api::http::extract::{ApiBatchJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
+use crate::app::provenance::custody_events::{self, Written};
 use crate::auth::Scope;
 use crate::domain::ids::{CustodyEventId, FacilityId, LotId, PartyId};
-use crate::domain::lot::{CustodyEventBatch, CustodyEventInput, Document, EventLine, MAX_EVENTS};
+use crate::domain::lot::Document;
 use crate::domain::quantity::Quantity;
 use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
-use crate::store::audit::{self, Actor};
-use crate::store::custody_event::{self, EventFilter, EventLot, EventRecord, Written};
+use crate::store::audit::Actor;
+use crate::store::custody_event::{EventFilter, EventLot, EventRecord};
+use input::CustodyEventsRequest;
 
 crate::page_type!(CustodyEventList, CustodyEvent);
 
@@ -59,7 +63,7 @@ pub struct CustodyEvent {
 fn lot_views(list: Vec<EventLot>) -> Vec<EventLotView> {
     list.into_iter()
         .map(|l| EventLotView {
-            lot_id: l.lot_id.parse().unwrap_or(LotId(uuid::Uuid::nil())),
+            lot_id: l.lot_id,
             quantity_mg: l.quantity_mg,
             quantity_kg: Quantity::kg_text(l.quantity_mg),
         })
@@ -69,17 +73,17 @@ fn lot_views(list: Vec<EventLot>) -> Vec<EventLotView> {
 impl From<EventRecord> for CustodyEvent {
     fn from(r: EventRecord) -> CustodyEvent {
         CustodyEvent {
-            id: r.id.parse().unwrap_or(CustodyEventId(uuid::Uuid::nil())),
+            id: r.id,
             event_type: r.event_type,
             occurred_on: r.occurred_on,
             external_ref: r.external_ref,
-            facility_id: r.facility_id.and_then(|f| f.parse().ok()),
-            from_party_id: r.from_party_id.and_then(|p| p.parse().ok()),
-            to_party_id: r.to_party_id.and_then(|p| p.parse().ok()),
+            facility_id: r.facility_id,
+            from_party_id: r.from_party_id,
+            to_party_id: r.to_party_id,
             chain_of_custody: r.chain_of_custody,
-            lots: lot_views(r.lots),
-            inputs: lot_views(r.inputs),
-            outputs: lot_views(r.outputs),
+            lots: lot_views(r.lots.transferred),
+            inputs: lot_views(r.lots.inputs),
+            outputs: lot_views(r.lots.outputs),
             documents: r.documents,
             recorded_at: r.recorded_at,
         }
@@ -101,15 +105,6 @@ pub struct WrittenEvent {
 pub struct WrittenEvents {
     /// The events written, in the order sent.
     pub events: Vec<WrittenEvent>,
-}
-
-/// One event, or `{"events": [...]}` (documentation only: the body is told apart by its
-/// `events` member).
-#[derive(Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum CustodyEventsRequest {
-    One(CustodyEventInput),
-    Batch(CustodyEventBatch),
 }
 
 /// One event written, or a batch.
@@ -162,65 +157,15 @@ pub async fn create_custody_events(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceWrite)?;
-    let bytes = serde_json::to_vec(&body.0).map_err(ApiError::internal)?;
-    let is_batch = body.0.get("events").is_some();
-    let inputs: Vec<(String, CustodyEventInput)> = if is_batch {
-        let batch: CustodyEventBatch = parse_json(&bytes)?;
-        if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
-            return Err(ApiError::validation(vec![FieldError::at(
-                "/events",
-                format!("give 1 to {MAX_EVENTS} events"),
-            )]));
-        }
-        batch
-            .events
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| (format!("/events/{i}"), e))
-            .collect()
-    } else {
-        vec![(String::new(), parse_json(&bytes)?)]
-    };
-    let mut lines = Vec::with_capacity(inputs.len());
-    let mut errors = Vec::new();
-    for (base, input) in &inputs {
-        match EventLine::validate(input, base) {
-            Ok(line) => lines.push(line),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    if !errors.is_empty() {
-        let count = errors.len();
-        let mut problem = ApiError::validation(errors);
-        problem.detail = format!("{count} error(s) in the events; nothing was written");
-        return Err(problem);
-    }
-    let organisation = caller.organisation_id;
+    let input::Events { lines, batch } = input::parse(body.0)?;
     let actor = Actor::from(&caller);
     let tolerance = state.config.yield_tolerance;
     let written = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let written = custody_event::record(conn, organisation, &lines, tolerance)?;
-            let changes: Vec<audit::Change> = written
-                .iter()
-                .map(|w| audit::Change {
-                    action: "create",
-                    entity_type: audit::EntityType::CustodyEvent,
-                    entity_id: w.event.id.clone(),
-                    changes: serde_json::json!({
-                        "type": w.event.event_type,
-                        "occurred_on": w.event.occurred_on,
-                        "flags": w.flags.len(),
-                    }),
-                })
-                .collect();
-            audit::record_many(conn, &actor, &changes)?;
-            Ok(written)
-        })
+        .write(move |conn| custody_events::record(conn, &actor, &lines, tolerance))
         .await?;
     let mut views: Vec<WrittenEvent> = written.into_iter().map(WrittenEvent::from).collect();
-    let answer = if is_batch {
+    let answer = if batch {
         CustodyEventsWritten::Batch(WrittenEvents { events: views })
     } else {
         CustodyEventsWritten::One(Box::new(
@@ -298,9 +243,9 @@ pub async fn list_custody_events(
     }
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
     let filter = EventFilter {
-        lot: query.lot_id.map(|l| l.to_string()),
-        facility: query.facility_id.map(|f| f.to_string()),
-        party: query.party_id.map(|p| p.to_string()),
+        lot: query.lot_id,
+        facility: query.facility_id,
+        party: query.party_id,
         event_type: query.event_type,
         from: query.from,
         to: query.to,
@@ -309,8 +254,8 @@ pub async fn list_custody_events(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| custody_event::list(conn, organisation, &filter, &request))
+        .read(move |conn| custody_events::list(conn, organisation, &filter, &request))
         .await?;
-    let page = Page::from_rows(rows, &page, |e| e.id.clone()).map(CustodyEvent::from);
+    let page = Page::from_rows(rows, &page, |e| e.id.to_string()).map(CustodyEvent::from);
     Ok(pagination::respond(&req, &page))
 }
