@@ -206,11 +206,6 @@ pub async fn chain(app: &TestApp, client: &Client) -> Chain {
     }
 }
 
-/// POSTs `body` to `path` as the operator; the created resource.
-pub async fn create(app: &TestApp, path: &str, body: Value) -> Value {
-    app.create(path, body).await
-}
-
 /// A facility from a full body; its id.
 pub async fn facility(app: &TestApp, body: Value) -> String {
     app.create_facility(body).await.id()

@@ -29,6 +29,13 @@ impl TestApp {
         self.create("/v1/certifications", certification).await
     }
 
+    /// Patches a facility as the operator, asserting 200; the facility.
+    pub async fn patch_facility(&self, id: &str, patch: &Value) -> Value {
+        self.patch(&format!("/v1/facilities/{id}"), &self.operator, patch)
+            .expect_status(StatusCode::OK)
+            .await
+    }
+
     /// Patches a certificate as the operator, asserting 200; the certificate.
     pub async fn patch_certification(&self, id: &str, patch: &Value) -> Value {
         self.patch(&format!("/v1/certifications/{id}"), &self.operator, patch)
