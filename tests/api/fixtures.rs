@@ -205,37 +205,3 @@ pub async fn chain(app: &TestApp, client: &Client) -> Chain {
         bar,
     }
 }
-
-/// A facility from a full body; its id.
-pub async fn facility(app: &TestApp, body: Value) -> String {
-    app.create_facility(body).await.id()
-}
-
-/// A certificate of a facility; its id.
-pub async fn certify(
-    app: &TestApp,
-    facility_id: &str,
-    scheme: &str,
-    level: Option<&str>,
-    valid_from: &str,
-    valid_until: &str,
-) -> String {
-    let mut certificate =
-        Certification::of_facility(facility_id, scheme).valid(valid_from, valid_until);
-    if let Some(level) = level {
-        certificate = certificate.level(level);
-    }
-    app.create_certification(certificate).await.id()
-}
-
-/// Records a status change of a certificate effective on a date.
-pub async fn change_status(
-    app: &TestApp,
-    certification_id: &str,
-    status: &str,
-    effective_on: &str,
-) {
-    let change =
-        serde_json::json!({"status": status, "effective_on": effective_on, "reason": "test"});
-    app.patch_certification(certification_id, &change).await;
-}

@@ -266,6 +266,16 @@ impl TestApp {
         self.request(Method::PATCH, path, client).json(body)
     }
 
+    /// A PUT of `body` as JSON.
+    pub fn put(&self, path: &str, client: &Client, body: &impl Serialize) -> RequestBuilder {
+        self.request(Method::PUT, path, client).json(body)
+    }
+
+    /// A DELETE.
+    pub fn delete(&self, path: &str, client: &Client) -> RequestBuilder {
+        self.request(Method::DELETE, path, client)
+    }
+
     /// A request with a body of any bytes under any content type (CSV, NDJSON, hostile input).
     pub fn with_body(
         &self,
@@ -386,6 +396,8 @@ pub trait Expect {
     fn expect_status(self, status: StatusCode) -> impl Future<Output = Value>;
     /// Sends and asserts an RFC 9457 problem of `status` (see [`assert_problem`]); the problem.
     fn expect_problem(self, status: u16) -> impl Future<Output = Value>;
+    /// Sends and asserts an RFC 9457 problem of one of `statuses`; the problem.
+    fn expect_problem_among(self, statuses: &[u16]) -> impl Future<Output = Value>;
 }
 
 impl Expect for RequestBuilder {
@@ -397,6 +409,16 @@ impl Expect for RequestBuilder {
 
     async fn expect_problem(self, status: u16) -> Value {
         assert_problem(send_raw(self).await, status).await
+    }
+
+    async fn expect_problem_among(self, statuses: &[u16]) -> Value {
+        let response = send_raw(self).await;
+        let status = response.status().as_u16();
+        assert!(
+            statuses.contains(&status),
+            "{status}, expected {statuses:?}"
+        );
+        assert_problem(response, status).await
     }
 }
 
