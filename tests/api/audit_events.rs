@@ -1,46 +1,31 @@
 //! The audit trail: every catalog write, readable by operators, never another organisation's
 //! own events.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::fixtures::{all_items, id, irma, lsm_mine, party};
-use crate::helpers::{TestApp, assert_problem, send, send_raw};
+use crate::fixtures::{irma, lsm_mine, party};
+use crate::helpers::{Expect, HasId, TestApp, send};
 
 async fn catalog_writes_are_audited(app: TestApp) {
     let mine = lsm_mine(&app, "Audited mine").await;
-    let (status, _) = send(
-        app.request(
-            Method::PATCH,
-            &format!("/v1/facilities/{}", id(&mine)),
-            &app.operator,
-        )
-        .json(&json!({"name": "Audited mine, renamed"})),
+    app.patch_facility(&mine.id(), &json!({"name": "Audited mine, renamed"}))
+        .await;
+    let cert = irma(&app, &mine.id(), "IRMA-A").await;
+    app.patch_certification(
+        &cert.id(),
+        &json!({"status": "suspended", "effective_on": "2026-01-01", "reason": "audit"}),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
-    let cert = irma(&app, &id(&mine), "IRMA-A").await;
-    let (status, _) = send(
-        app.request(
-            Method::PATCH,
-            &format!("/v1/certifications/{}", id(&cert)),
-            &app.operator,
-        )
-        .json(&json!({"status": "suspended", "effective_on": "2026-01-01", "reason": "audit"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
     party(&app, "Audited party", &["trader"]).await;
 
-    let events = all_items(
-        &app,
-        &format!(
+    let events = app
+        .all_items(&format!(
             "/v1/audit-events?entity_type=facility&entity_id={}",
-            id(&mine)
-        ),
-    )
-    .await;
+            mine.id()
+        ))
+        .await;
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["action"], "create");
     assert_eq!(events[0]["client_id"], app.operator.client_id.as_str());
@@ -50,14 +35,12 @@ async fn catalog_writes_are_audited(app: TestApp) {
         events[1]["changes"],
         json!({"name": {"from": "Audited mine", "to": "Audited mine, renamed"}})
     );
-    let cert_events = all_items(
-        &app,
-        &format!(
+    let cert_events = app
+        .all_items(&format!(
             "/v1/audit-events?entity_type=certification&entity_id={}",
-            id(&cert)
-        ),
-    )
-    .await;
+            cert.id()
+        ))
+        .await;
     assert_eq!(cert_events.len(), 2);
     assert_eq!(
         cert_events[1]["changes"]["status"],
@@ -68,43 +51,37 @@ async fn catalog_writes_are_audited(app: TestApp) {
         json!({"effective_on": "2026-01-01", "reason": "audit"})
     );
     assert_eq!(
-        all_items(&app, "/v1/audit-events?entity_type=party")
+        app.all_items("/v1/audit-events?entity_type=party")
             .await
             .len(),
         1
     );
     for bad in ["entity_type=mine", "entity_id=", "limit=0"] {
-        assert_problem(
-            send_raw(app.get(&format!("/v1/audit-events?{bad}"), &app.operator)).await,
-            400,
-        )
-        .await;
+        app.get(&format!("/v1/audit-events?{bad}"), &app.operator)
+            .expect_problem(400)
+            .await;
     }
 }
 
 async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     // A purchaser reads only its own organisation's trail, never the shared catalog's.
-    assert_problem(
-        send_raw(app.get("/v1/audit-events?entity_type=facility", &buyer)).await,
-        403,
-    )
-    .await;
+    app.get("/v1/audit-events?entity_type=facility", &buyer)
+        .expect_problem(403)
+        .await;
     let catalog_only = app
         .organisation("Reader", "purchaser", &["catalog:read"])
         .await;
-    assert_problem(
-        send_raw(app.get("/v1/audit-events", &catalog_only)).await,
-        403,
-    )
-    .await;
+    app.get("/v1/audit-events", &catalog_only)
+        .expect_problem(403)
+        .await;
     // A second operator keeps the catalog with only catalog:write.
     let curator = app
         .organisation("Curator", "operator", &["catalog:read", "catalog:write"])
         .await;
     let mine = lsm_mine(&app, "Shared mine").await;
     // The first operator's own events (registering organisations and clients) stay its own.
-    let mine_for_curator = all_items(&app, "/v1/audit-events").await;
+    let mine_for_curator = app.all_items("/v1/audit-events").await;
     assert!(
         mine_for_curator
             .iter()
@@ -114,7 +91,7 @@ async fn the_trail_never_shows_another_organisations_own_events(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     let seen = seen["items"].as_array().unwrap();
     assert!(
-        seen.iter().any(|e| e["entity_id"] == id(&mine).as_str()),
+        seen.iter().any(|e| e["entity_id"] == mine.id().as_str()),
         "catalog is shared"
     );
     assert!(

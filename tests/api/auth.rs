@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{TestApp, assert_problem, send, send_raw};
+use crate::helpers::{Expect, TestApp, assert_problem, send, send_raw};
 
 async fn token_is_issued_and_identifies_the_caller(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
@@ -60,68 +60,54 @@ async fn token_errors_follow_rfc6749(app: TestApp) {
         )
     };
 
-    let wrong_secret = assert_problem(
-        send_raw(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &buyer.client_id),
-            ("client_secret", "ots_wrong"),
-        ]))
-        .await,
-        401,
-    )
+    let wrong_secret = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", &buyer.client_id),
+        ("client_secret", "ots_wrong"),
+    ])
+    .expect_problem(401)
     .await;
     assert_eq!(wrong_secret["error"], "invalid_client");
 
-    let unknown_client = assert_problem(
-        send_raw(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "otc_nobody"),
-            ("client_secret", "x"),
-        ]))
-        .await,
-        401,
-    )
+    let unknown_client = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "otc_nobody"),
+        ("client_secret", "x"),
+    ])
+    .expect_problem(401)
     .await;
     assert_eq!(
         unknown_client["detail"], wrong_secret["detail"],
         "no client enumeration"
     );
 
-    let grant = assert_problem(
-        send_raw(form(&[
-            ("grant_type", "password"),
-            ("client_id", &buyer.client_id),
-            ("client_secret", &buyer.secret),
-        ]))
-        .await,
-        400,
-    )
+    let grant = form(&[
+        ("grant_type", "password"),
+        ("client_id", &buyer.client_id),
+        ("client_secret", &buyer.secret),
+    ])
+    .expect_problem(400)
     .await;
     assert_eq!(grant["error"], "unsupported_grant_type");
 
-    let missing = assert_problem(send_raw(form(&[("client_id", "x")])).await, 400).await;
+    let missing = form(&[("client_id", "x")]).expect_problem(400).await;
     assert_eq!(missing["error"], "invalid_request");
 
-    let scope = assert_problem(
-        send_raw(form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &buyer.client_id),
-            ("client_secret", &buyer.secret),
-            ("scope", "admin"),
-        ]))
-        .await,
-        400,
-    )
+    let scope = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", &buyer.client_id),
+        ("client_secret", &buyer.secret),
+        ("scope", "admin"),
+    ])
+    .expect_problem(400)
     .await;
     assert_eq!(scope["error"], "invalid_scope");
 
-    let json_body = send_raw(
-        app.http
-            .post(&token_url)
-            .json(&json!({"grant_type": "client_credentials"})),
-    )
-    .await;
-    assert_problem(json_body, 415).await;
+    app.http
+        .post(&token_url)
+        .json(&json!({"grant_type": "client_credentials"}))
+        .expect_problem(415)
+        .await;
 }
 
 async fn revoked_clients_get_no_token(app: TestApp) {
@@ -137,13 +123,16 @@ async fn revoked_clients_get_no_token(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK, "{revoked}");
     assert!(revoked["revoked_at"].is_string());
-    let response = send_raw(app.http.post(app.url("/v1/auth/token")).form(&[
-        ("grant_type", "client_credentials"),
-        ("client_id", buyer.client_id.as_str()),
-        ("client_secret", buyer.secret.as_str()),
-    ]))
-    .await;
-    let problem = assert_problem(response, 401).await;
+    let problem = app
+        .http
+        .post(app.url("/v1/auth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", buyer.client_id.as_str()),
+            ("client_secret", buyer.secret.as_str()),
+        ])
+        .expect_problem(401)
+        .await;
     assert_eq!(problem["error"], "invalid_client");
 }
 
@@ -163,13 +152,11 @@ async fn missing_scope_is_403_and_missing_token_is_401(app: TestApp) {
     );
     assert_problem(anonymous, 401).await;
 
-    let basic = send_raw(
-        app.http
-            .get(app.url("/v1/me"))
-            .basic_auth("user", Some("pass")),
-    )
-    .await;
-    assert_problem(basic, 401).await;
+    app.http
+        .get(app.url("/v1/me"))
+        .basic_auth("user", Some("pass"))
+        .expect_problem(401)
+        .await;
 }
 
 both_backends!(

@@ -4,13 +4,18 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::builders::{Certification, Facility};
 use crate::fixtures::{all_items, id, ids, lsm_mine, party};
 use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
 
+/// Tin smelter number `i` in Indonesia, known by its RMI CID.
 fn smelter_row(i: usize) -> Value {
-    json!({"name": format!("Batch Smelter {i}"), "kind": "smelter", "minerals": ["tin"],
-           "country": "ID", "identifiers": [{"scheme": "rmi_cid", "value": format!("CID{i:06}")}],
-           "location": {"lat": -2.0, "lon": 106.0}})
+    Facility::smelter(&format!("Batch Smelter {i}"))
+        .minerals(&["tin"])
+        .country("ID")
+        .identifier("rmi_cid", &format!("CID{i:06}"))
+        .location(-2.0, 106.0)
+        .json()
 }
 
 async fn facilities_load_in_one_batch_and_upsert_by_identifier(app: TestApp) {
@@ -114,19 +119,12 @@ async fn a_bad_row_late_in_the_batch_writes_nothing(app: TestApp) {
     // A row that would write past a constraint is refused whole too: two rows naming one
     // existing facility through different identifiers.
     let mine = lsm_mine(&app, "Known mine").await;
-    let (status, _) = send(
-        app.request(
-            reqwest::Method::PATCH,
-            &format!("/v1/facilities/{}", id(&mine)),
-            &app.operator,
-        )
-        .json(
-            &json!({"identifiers": [{"scheme": "irma_site", "value": "S-1"},
-                                          {"scheme": "mining_title", "value": "T-1"}]}),
-        ),
+    app.patch_facility(
+        &id(&mine),
+        &json!({"identifiers": [{"scheme": "irma_site", "value": "S-1"},
+                                {"scheme": "mining_title", "value": "T-1"}]}),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
     let mut a = smelter_row(1);
     a["kind"] = json!("mine");
     a["mining_scale"] = json!("lsm");
@@ -228,20 +226,19 @@ async fn certifications_upsert_by_scheme_and_number_with_history(app: TestApp) {
     let mine = lsm_mine(&app, "LSM").await;
     let coop = party(&app, "Coop", &["asm_organisation"]).await;
     let row = |number: &str, status: &str| {
-        json!({"subject": {"type": "facility", "id": id(&mine)}, "scheme": "irma",
-               "level": "irma_75", "status": status, "valid_from": "2025-01-01",
-               "valid_until": "2027-12-31", "certificate_number": number, "minerals": ["copper"]})
+        Certification::of_facility(&id(&mine), "irma")
+            .level("irma_75")
+            .status(status)
+            .valid("2025-01-01", "2027-12-31")
+            .number(number)
+            .minerals(&["copper"])
+            .json()
     };
-    let (status, _) = send(
-        app.request(
-            reqwest::Method::PATCH,
-            &format!("/v1/facilities/{}", id(&mine)),
-            &app.operator,
-        )
-        .json(&json!({"identifiers": [{"scheme": "irma_site", "value": "IRMA-SITE-9"}]})),
+    app.patch_facility(
+        &id(&mine),
+        &json!({"identifiers": [{"scheme": "irma_site", "value": "IRMA-SITE-9"}]}),
     )
     .await;
-    assert_eq!(status, StatusCode::OK);
     let mut by_identifier = row("IRMA-B2", "in_assessment");
     by_identifier["subject"] = json!({"type": "facility", "identifier": "irma_site:IRMA-SITE-9"});
     let rows = json!([row("IRMA-B1", "active"), by_identifier]);

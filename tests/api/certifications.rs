@@ -4,38 +4,34 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures::{asm_mine, create, id, ids, irma, lsm_mine, party, smelter};
-use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+use crate::builders::{Certification, Facility};
+use crate::fixtures::{asm_mine, irma, lsm_mine, party, smelter};
+use crate::helpers::{Expect, HasId, TestApp, pointers, send};
 
 async fn patch(app: &TestApp, cert: &Value, body: Value) -> (StatusCode, Value) {
-    send(
-        app.request(
-            Method::PATCH,
-            &format!("/v1/certifications/{}", id(cert)),
-            &app.operator,
-        )
-        .header("content-type", "application/merge-patch+json")
-        .body(body.to_string()),
-    )
+    send(app.with_body(
+        Method::PATCH,
+        &format!("/v1/certifications/{}", cert.id()),
+        &app.operator,
+        "application/merge-patch+json",
+        body.to_string(),
+    ))
     .await
 }
 
 /// The effective status of each certificate of a facility on `day`, by certificate id.
 async fn standing(app: &TestApp, facility: &Value, day: &str) -> Vec<(String, String, Value)> {
-    let (status, page) = send(app.get(
-        &format!("/v1/facilities/{}/certifications?as_of={day}", id(facility)),
-        &app.operator,
-    ))
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    page["items"]
-        .as_array()
-        .unwrap()
+    let path = format!(
+        "/v1/facilities/{}/certifications?as_of={day}",
+        facility.id()
+    );
+    app.items(&app.operator, &path)
+        .await
         .iter()
         .map(|s| {
             assert_eq!(s["as_of"], day);
             (
-                id(&s["certification"]),
+                s["certification"].id(),
                 s["effective_status"].as_str().unwrap().to_owned(),
                 s["level"].clone(),
             )
@@ -49,7 +45,7 @@ async fn status_on(app: &TestApp, facility: &Value, day: &str) -> String {
 
 async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     let mine = lsm_mine(&app, "Mina Uno").await;
-    let cert = irma(&app, &id(&mine), "IRMA-1").await;
+    let cert = irma(&app, &mine.id(), "IRMA-1").await;
     assert_eq!(cert["history"].as_array().unwrap().len(), 1);
     assert_eq!(cert["history"][0]["effective_on"], "2025-01-01");
     assert_eq!(
@@ -92,38 +88,28 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     }
     // The party route answers the same way for a party's certificate.
     let company = party(&app, "Jewellers Ltd", &["manufacturer"]).await;
-    let rjc = create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "party", "id": id(&company)}, "scheme": "rjc_cop",
-               "status": "active", "valid_from": "2024-06-01", "valid_until": "2027-05-31",
-               "minerals": ["gold"]}),
-    )
-    .await;
-    let (status, page) = send(app.get(
-        &format!(
-            "/v1/parties/{}/certifications?as_of=2027-06-01",
-            id(&company)
-        ),
-        &app.operator,
-    ))
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(page["items"][0]["certification"]["id"], rjc["id"]);
-    assert_eq!(page["items"][0]["effective_status"], "expired");
-    assert!(page["items"][0]["level"].is_null());
+    let rjc = Certification::of_party(&company.id(), "rjc_cop").valid("2024-06-01", "2027-05-31");
+    let rjc = app.create_certification(rjc).await;
+    let path = format!(
+        "/v1/parties/{}/certifications?as_of=2027-06-01",
+        company.id()
+    );
+    let page = app.items(&app.operator, &path).await;
+    assert_eq!(page[0]["certification"]["id"], rjc["id"]);
+    assert_eq!(page[0]["effective_status"], "expired");
+    assert!(page[0]["level"].is_null());
     let missing = "/v1/facilities/0193c3a0-0000-7000-8000-000000000000/certifications";
-    assert_problem(send_raw(app.get(missing, &app.operator)).await, 404).await;
+    app.get(missing, &app.operator).expect_problem(404).await;
     let bad = format!(
         "/v1/facilities/{}/certifications?as_of=31-12-2026",
-        id(&mine)
+        mine.id()
     );
-    assert_problem(send_raw(app.get(&bad, &app.operator)).await, 400).await;
+    app.get(&bad, &app.operator).expect_problem(400).await;
 }
 
 async fn each_kind_of_change_is_history(app: TestApp) {
     let mine = lsm_mine(&app, "Mina Dos").await;
-    let cert = irma(&app, &id(&mine), "IRMA-2").await;
+    let cert = irma(&app, &mine.id(), "IRMA-2").await;
     // Level up from 2025-07-01.
     let (status, c) = patch(
         &app,
@@ -201,7 +187,7 @@ async fn each_kind_of_change_is_history(app: TestApp) {
         &app,
         &cert,
         json!({"scheme": "copper_mark", "level": null, "effective_on": "2030-01-01",
-               "subject": {"type": "facility", "id": id(&other)}}),
+               "subject": {"type": "facility", "id": other.id()}}),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -232,35 +218,29 @@ async fn each_kind_of_change_is_history(app: TestApp) {
     }
 }
 
-fn valid_for(subject: &str) -> Value {
-    json!({
-        "subject": {"type": "facility", "id": subject},
-        "scheme": "irma",
-        "level": "irma_50",
-        "status": "active",
-        "valid_from": "2025-01-01",
-        "valid_until": "2027-12-31",
-        "certificate_number": "IRMA-X",
-        "assurance_body": "Fictional Assurance GmbH",
-        "evidence_url": "https://example.org/irma-x.pdf",
-        "evidence_sha256": "0".repeat(64),
-        "minerals": ["copper", "gold"],
-        "reason": "Initial assessment"
-    })
+/// A complete, valid IRMA certificate of an LSM mine.
+fn valid_for(subject: &str) -> Certification {
+    Certification::of_facility(subject, "irma")
+        .level("irma_50")
+        .valid("2025-01-01", "2027-12-31")
+        .number("IRMA-X")
+        .with("assurance_body", "Fictional Assurance GmbH")
+        .with("evidence_url", "https://example.org/irma-x.pdf")
+        .with("evidence_sha256", "0".repeat(64))
+        .minerals(&["copper", "gold"])
+        .with("reason", "Initial assessment")
 }
 
 async fn every_bad_certification_field_is_named(app: TestApp) {
     let mine = lsm_mine(&app, "LSM").await;
     let asm = asm_mine(&app, "ASM").await;
     let tin = smelter(&app, "Tin", "CID000001").await;
-    let depot = create(
-        &app,
-        "/v1/facilities",
-        json!({"name": "Depot", "kind": "warehouse", "minerals": ["tin"], "country": "NL"}),
-    )
-    .await;
+    let depot = Facility::new("Depot", "warehouse")
+        .minerals(&["tin"])
+        .country("NL");
+    let depot = app.create_facility(depot).await;
     let nobody = "0193c3a0-0000-7000-8000-000000000000";
-    let m = id(&mine);
+    let m = mine.id();
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
         (
             "subject",
@@ -279,17 +259,17 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
         ),
         (
             "subject",
-            json!({"type": "facility", "id": id(&asm)}),
+            json!({"type": "facility", "id": asm.id()}),
             vec!["/subject"],
         ),
         (
             "subject",
-            json!({"type": "facility", "id": id(&tin)}),
+            json!({"type": "facility", "id": tin.id()}),
             vec!["/subject"],
         ),
         (
             "subject",
-            json!({"type": "facility", "id": id(&depot)}),
+            json!({"type": "facility", "id": depot.id()}),
             vec!["/subject"],
         ),
         ("subject", json!({"type": "facility"}), vec!["/subject"]),
@@ -337,68 +317,57 @@ async fn every_bad_certification_field_is_named(app: TestApp) {
         ("extra", json!(1), vec!["/extra"]),
     ];
     for (field, value, expected) in cases {
-        let mut body = valid_for(&m);
-        body[field] = value;
-        let problem = assert_problem(
-            send_raw(app.post("/v1/certifications", &app.operator, &body)).await,
-            422,
-        )
-        .await;
+        let body = valid_for(&m).with(field, value);
+        let problem = app
+            .post("/v1/certifications", &app.operator, &body)
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), expected, "{field}: {body}");
     }
     // The scheme decides about levels and minerals.
-    let mut craft = valid_for(&id(&asm));
-    craft["scheme"] = json!("craft");
-    craft["certificate_number"] = json!("CRAFT-1");
-    let problem = assert_problem(
-        send_raw(app.post("/v1/certifications", &app.operator, &craft)).await,
-        422,
-    )
-    .await;
+    let craft = valid_for(&asm.id())
+        .with("scheme", "craft")
+        .number("CRAFT-1");
+    let problem = app
+        .post("/v1/certifications", &app.operator, &craft)
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), vec!["/level"], "craft has no levels");
-    let mut fairmined = valid_for(&id(&asm));
-    fairmined["scheme"] = json!("fairmined");
-    fairmined["level"] = json!("fairmined");
-    let problem = assert_problem(
-        send_raw(app.post("/v1/certifications", &app.operator, &fairmined)).await,
-        422,
-    )
-    .await;
+    let fairmined = valid_for(&asm.id())
+        .with("scheme", "fairmined")
+        .level("fairmined");
+    let problem = app
+        .post("/v1/certifications", &app.operator, &fairmined)
+        .expect_problem(422)
+        .await;
     assert_eq!(
         pointers(&problem),
         vec!["/minerals/0"],
         "fairmined covers no copper"
     );
-    assert_eq!(ids(&app, "/v1/certifications").await.len(), 0);
+    assert_eq!(app.ids("/v1/certifications").await.len(), 0);
     // Evidence digests need the evidence.
-    let mut digest_only = valid_for(&m);
-    digest_only.as_object_mut().unwrap().remove("evidence_url");
-    let problem = assert_problem(
-        send_raw(app.post("/v1/certifications", &app.operator, &digest_only)).await,
-        422,
-    )
-    .await;
+    let digest_only = valid_for(&m).without("evidence_url");
+    let problem = app
+        .post("/v1/certifications", &app.operator, &digest_only)
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), vec!["/evidence_sha256"]);
     // A subject may be named by one of its identifiers.
-    let by_cid = create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "facility", "identifier": "rmi_cid:CID000001"},
-               "scheme": "rmi_rmap", "level": "conformant", "status": "active",
-               "valid_from": "2025-01-01", "minerals": ["tin"]}),
-    )
-    .await;
+    let by_cid = Certification::of_facility_by_identifier("rmi_cid:CID000001", "rmi_rmap")
+        .level("conformant")
+        .minerals(&["tin"]);
+    let by_cid = app.create_certification(by_cid).await;
     assert_eq!(
         by_cid["subject"],
-        json!({"type": "facility", "id": id(&tin)})
+        json!({"type": "facility", "id": tin.id()})
     );
     // Numbers are unique per scheme.
-    create(&app, "/v1/certifications", valid_for(&m)).await;
-    let problem = assert_problem(
-        send_raw(app.post("/v1/certifications", &app.operator, &valid_for(&m))).await,
-        409,
-    )
-    .await;
+    app.create_certification(valid_for(&m)).await;
+    let problem = app
+        .post("/v1/certifications", &app.operator, &valid_for(&m))
+        .expect_problem(409)
+        .await;
     assert!(problem["detail"].as_str().unwrap().contains("IRMA-X"));
 }
 
@@ -406,31 +375,25 @@ async fn certifications_are_filtered(app: TestApp) {
     let mine = lsm_mine(&app, "LSM").await;
     let asm = asm_mine(&app, "ASM").await;
     let company = party(&app, "Refiner Co", &["smelter_refiner"]).await;
-    let lsm_cert = irma(&app, &id(&mine), "IRMA-F").await;
-    let asm_cert = create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "facility", "id": id(&asm)}, "scheme": "fairmined",
-               "level": "fairmined_ecological", "status": "active", "valid_from": "2025-03-01",
-               "valid_until": "2099-02-28", "minerals": ["gold", "silver"]}),
-    )
-    .await;
-    let party_cert = create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "party", "id": id(&company)}, "scheme": "rjc_coc",
-               "status": "in_assessment", "valid_from": "2026-01-01", "minerals": ["gold"]}),
-    )
-    .await;
+    let lsm_cert = irma(&app, &mine.id(), "IRMA-F").await;
+    let asm_cert = Certification::of_facility(&asm.id(), "fairmined")
+        .level("fairmined_ecological")
+        .valid("2025-03-01", "2099-02-28")
+        .minerals(&["gold", "silver"]);
+    let asm_cert = app.create_certification(asm_cert).await;
+    let party_cert = Certification::of_party(&company.id(), "rjc_coc")
+        .status("in_assessment")
+        .valid_from("2026-01-01");
+    let party_cert = app.create_certification(party_cert).await;
     let cases: Vec<(String, Vec<&Value>)> = vec![
         ("scheme=irma".into(), vec![&lsm_cert]),
         ("status=active".into(), vec![&lsm_cert, &asm_cert]),
         ("status=in_assessment".into(), vec![&party_cert]),
         ("subject_type=party".into(), vec![&party_cert]),
         ("subject_type=facility".into(), vec![&lsm_cert, &asm_cert]),
-        (format!("subject_id={}", id(&asm)), vec![&asm_cert]),
+        (format!("subject_id={}", asm.id()), vec![&asm_cert]),
         (
-            format!("subject_type=party&subject_id={}", id(&asm)),
+            format!("subject_type=party&subject_id={}", asm.id()),
             vec![],
         ),
         ("mineral=silver".into(), vec![&asm_cert]),
@@ -448,21 +411,21 @@ async fn certifications_are_filtered(app: TestApp) {
     // The IRMA certificate ended 2026-12-31: today (2026-11-28 or later) it may still be
     // active; compute what the rules say instead of assuming.
     let (_, fresh) = send(app.get(
-        &format!("/v1/certifications/{}", id(&lsm_cert)),
+        &format!("/v1/certifications/{}", lsm_cert.id()),
         &app.operator,
     ))
     .await;
     let irma_today = fresh["effective_status"].as_str().unwrap().to_owned();
     for (query, expected) in cases {
-        let mut expected: Vec<String> = expected.into_iter().map(id).collect();
+        let mut expected: Vec<String> = expected.into_iter().map(HasId::id).collect();
         if query.starts_with("effective_status=") && irma_today == "active" {
             if query == "effective_status=active" {
-                expected.insert(0, id(&lsm_cert));
+                expected.insert(0, lsm_cert.id());
             } else if query == "effective_status=expired" {
                 expected.clear();
             }
         }
-        let found = ids(&app, &format!("/v1/certifications?{query}")).await;
+        let found = app.ids(&format!("/v1/certifications?{query}")).await;
         assert_eq!(found, expected, "{query}");
     }
     for bad in [
@@ -474,35 +437,26 @@ async fn certifications_are_filtered(app: TestApp) {
         "expiring_before=soon",
         "colour=red",
     ] {
-        assert_problem(
-            send_raw(app.get(&format!("/v1/certifications?{bad}"), &app.operator)).await,
-            400,
-        )
-        .await;
+        app.get(&format!("/v1/certifications?{bad}"), &app.operator)
+            .expect_problem(400)
+            .await;
     }
 }
 
 async fn purchasers_cannot_write_certifications(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let mine = lsm_mine(&app, "LSM").await;
-    let cert = irma(&app, &id(&mine), "IRMA-P").await;
-    let body = valid_for(&id(&mine));
-    for response in [
-        send_raw(app.post("/v1/certifications", &buyer, &body)).await,
-        send_raw(app.post("/v1/certifications/batch", &buyer, &json!([body]))).await,
-        send_raw(
-            app.request(
-                Method::PATCH,
-                &format!("/v1/certifications/{}", id(&cert)),
-                &buyer,
-            )
-            .json(&json!({"status": "withdrawn"})),
-        )
-        .await,
+    let cert = irma(&app, &mine.id(), "IRMA-P").await;
+    let body = valid_for(&mine.id());
+    let path = format!("/v1/certifications/{}", cert.id());
+    for request in [
+        app.post("/v1/certifications", &buyer, &body),
+        app.post("/v1/certifications/batch", &buyer, &[&body]),
+        app.patch(&path, &buyer, &json!({"status": "withdrawn"})),
     ] {
-        assert_problem(response, 403).await;
+        request.expect_problem(403).await;
     }
-    let (status, read) = send(app.get(&format!("/v1/certifications/{}", id(&cert)), &buyer)).await;
+    let (status, read) = send(app.get(&path, &buyer)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read["status"], "active");
     assert_eq!(read["history"].as_array().unwrap().len(), 1);
@@ -513,16 +467,13 @@ async fn certifications_page_without_skipping_or_repeating(app: TestApp) {
     let mine = lsm_mine(&app, "Paged").await;
     let mut expected = Vec::new();
     for i in 0..5 {
-        expected.push(id(&irma(&app, &id(&mine), &format!("IRMA-P{i}")).await));
+        expected.push(irma(&app, &mine.id(), &format!("IRMA-P{i}")).await.id());
         // Interleave certificates the filter drops: in assessment, not active.
-        create(
-            &app,
-            "/v1/certifications",
-            json!({"subject": {"type": "facility", "id": id(&mine)}, "scheme": "irma",
-                   "level": "transparency", "status": "in_assessment",
-                   "valid_from": "2025-01-01", "minerals": ["copper"]}),
-        )
-        .await;
+        let assessed = Certification::of_facility(&mine.id(), "irma")
+            .level("transparency")
+            .status("in_assessment")
+            .minerals(&["copper"]);
+        app.create_certification(assessed).await;
     }
     let (_, probe) = send(app.get(
         &format!("/v1/certifications/{}", expected[0]),
@@ -537,10 +488,10 @@ async fn certifications_page_without_skipping_or_repeating(app: TestApp) {
     loop {
         let (status, page) = send(app.get(&path, &app.operator)).await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        seen.extend(page["items"].as_array().unwrap().iter().map(id));
+        seen.extend(page["items"].as_array().unwrap().iter().map(HasId::id));
         pages += 1;
         if pages == 1 {
-            expected.push(id(&irma(&app, &id(&mine), "IRMA-LATE").await));
+            expected.push(irma(&app, &mine.id(), "IRMA-LATE").await.id());
         }
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("{base}&cursor={cursor}"),
@@ -551,7 +502,7 @@ async fn certifications_page_without_skipping_or_repeating(app: TestApp) {
     let (_, scoped) = send(app.get(
         &format!(
             "/v1/facilities/{}/certifications?scheme=fairmined",
-            id(&mine)
+            mine.id()
         ),
         &app.operator,
     ))

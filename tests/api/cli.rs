@@ -209,28 +209,20 @@ async fn catalog_files_are_imported_all_or_nothing() {
 
         let config = test_config(&db);
         let app = TestApp::start(db, config).await;
-        let (status, page) = send(app.get("/v1/facilities?limit=500", &app.operator)).await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            page["items"].as_array().unwrap().len(),
-            251,
-            "nothing of bad.csv"
-        );
-        let (_, found) =
-            send(app.get("/v1/facilities?identifier=rmi_cid:CID000249", &app.operator)).await;
-        assert_eq!(
-            found["items"][0]["minerals"],
-            serde_json::json!(["tin", "tungsten"])
-        );
-        let (_, rmap) = send(app.get(
-            "/v1/facilities?certified_scheme=rmi_rmap&certified_on=2026-06-01",
-            &app.operator,
-        ))
-        .await;
-        assert_eq!(rmap["items"].as_array().unwrap().len(), 1, "CID000001 only");
-        let (_, events) = send(app.get("/v1/audit-events?entity_type=party", &app.operator)).await;
+        let operator = &app.operator;
+        let page = app.items(operator, "/v1/facilities?limit=500").await;
+        assert_eq!(page.len(), 251, "nothing of bad.csv");
+        let found = app
+            .items(operator, "/v1/facilities?identifier=rmi_cid:CID000249")
+            .await;
+        assert_eq!(found[0]["minerals"], serde_json::json!(["tin", "tungsten"]));
+        let rmap = "/v1/facilities?certified_scheme=rmi_rmap&certified_on=2026-06-01";
+        assert_eq!(app.items(operator, rmap).await.len(), 1, "CID000001 only");
+        let events = app
+            .items(operator, "/v1/audit-events?entity_type=party")
+            .await;
         assert!(
-            events["items"][0]["client_id"].is_null(),
+            events[0]["client_id"].is_null(),
             "imported from the command line"
         );
     }

@@ -5,98 +5,76 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, assert_problem, pointers, send, send_raw};
+use crate::helpers::{Backend, Expect, TestApp, assert_problem, pointers, send, send_raw};
 
 async fn malformed_bodies_are_problems(app: TestApp) {
-    let post = |body: &'static str, content_type: &'static str| {
-        app.http
-            .post(app.url("/v1/organisations"))
-            .bearer_auth(&app.operator.token)
-            .header("content-type", content_type)
-            .body(body)
+    let post = |content_type: &str, body: Vec<u8>| {
+        app.with_body(
+            Method::POST,
+            "/v1/organisations",
+            &app.operator,
+            content_type,
+            body,
+        )
     };
-    assert_problem(send_raw(post("{\"name\":", "application/json")).await, 400).await;
-    assert_problem(send_raw(post("\u{0}\u{1}", "application/json")).await, 400).await;
-    assert_problem(
-        send_raw(post("name=x", "application/x-www-form-urlencoded")).await,
-        415,
-    )
-    .await;
-    assert_problem(send_raw(post("{\"name\":\"x\"}", "text/plain")).await, 415).await;
+    let json = |body: &str| post("application/json", body.as_bytes().to_vec());
+    json("{\"name\":").expect_problem(400).await;
+    json("\u{0}\u{1}").expect_problem(400).await;
+    post("application/x-www-form-urlencoded", b"name=x".to_vec())
+        .expect_problem(415)
+        .await;
+    post("text/plain", b"{\"name\":\"x\"}".to_vec())
+        .expect_problem(415)
+        .await;
     let no_type = app
-        .http
-        .post(app.url("/v1/organisations"))
-        .bearer_auth(&app.operator.token)
+        .request(Method::POST, "/v1/organisations", &app.operator)
         .body("{\"name\":\"x\"}");
-    assert_problem(send_raw(no_type).await, 415).await;
+    no_type.expect_problem(415).await;
 
-    let invalid_utf8 = app
-        .http
-        .post(app.url("/v1/organisations"))
-        .bearer_auth(&app.operator.token)
-        .header("content-type", "application/json")
-        .body(b"{\"name\":\"\xff\xfe\"}".to_vec());
-    assert_problem(send_raw(invalid_utf8).await, 400).await;
+    let invalid_utf8 = b"{\"name\":\"\xff\xfe\"}".to_vec();
+    post("application/json", invalid_utf8)
+        .expect_problem(400)
+        .await;
 
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-    let nested = app
-        .http
-        .post(app.url("/v1/organisations"))
-        .bearer_auth(&app.operator.token)
-        .header("content-type", "application/json")
-        .body(deep);
-    let status = send_raw(nested).await.status().as_u16();
+    let status = send_raw(json(&deep)).await.status().as_u16();
     assert!(status == 400 || status == 422, "{status}");
 
-    let raw = |body: &'static str| {
-        app.http
-            .post(app.url("/v1/organisations"))
-            .bearer_auth(&app.operator.token)
-            .header("content-type", "application/json")
-            .body(body)
-    };
     // Beyond i64 and f64: a bad value where a name is expected, or a number JSON cannot hold.
-    let beyond_i64 = send_raw(raw(r#"{"name":"x","kind":123456789012345678901234567890}"#)).await;
+    let beyond_i64 = json(r#"{"name":"x","kind":123456789012345678901234567890}"#);
     assert_eq!(
-        pointers(&assert_problem(beyond_i64, 422).await),
+        pointers(&beyond_i64.expect_problem(422).await),
         vec!["/kind"]
     );
-    let beyond_f64 = send_raw(raw(r#"{"name":"x","kind":1e400}"#)).await;
+    let beyond_f64 = json(r#"{"name":"x","kind":1e400}"#);
     assert_eq!(
-        pointers(&assert_problem(beyond_f64, 422).await),
+        pointers(&beyond_f64.expect_problem(422).await),
         vec!["/kind"]
     );
     let megabyte_string = format!(r#"{{"name":"{}"}}"#, "é".repeat(100_000));
-    let long = send_raw(
-        app.http
-            .post(app.url("/v1/organisations"))
-            .bearer_auth(&app.operator.token)
-            .header("content-type", "application/json")
-            .body(megabyte_string),
-    )
-    .await;
-    assert_eq!(pointers(&assert_problem(long, 422).await), vec!["/name"]);
+    let long = json(&megabyte_string).expect_problem(422).await;
+    assert_eq!(pointers(&long), vec!["/name"]);
 }
 
 async fn oversize_bodies_are_413_before_anything_is_written(app: TestApp) {
     let big_name = "x".repeat(app.config.json_body_limit + 10);
-    let response = send_raw(app.post(
+    app.post(
         "/v1/organisations",
         &app.operator,
         &json!({"name": big_name}),
-    ))
-    .await;
-    assert_problem(response, 413).await;
-    let ten_megabytes = vec![b' '; 10 * 1024 * 1024];
-    let response = send_raw(
-        app.http
-            .post(app.url("/v1/organisations"))
-            .bearer_auth(&app.operator.token)
-            .header("content-type", "application/json")
-            .body(ten_megabytes),
     )
+    .expect_problem(413)
     .await;
-    assert_problem(response, 413).await;
+    let ten_megabytes = vec![b' '; 10 * 1024 * 1024];
+    app.with_body(
+        Method::POST,
+        "/v1/organisations",
+        &app.operator,
+        "application/json",
+        ten_megabytes,
+    )
+    .expect_problem(413)
+    .await;
     let (_, list) = send(app.get("/v1/organisations", &app.operator)).await;
     assert_eq!(
         list["items"].as_array().unwrap().len(),
@@ -106,8 +84,10 @@ async fn oversize_bodies_are_413_before_anything_is_written(app: TestApp) {
 }
 
 async fn unknown_routes_and_wrong_methods_are_problems(app: TestApp) {
-    let missing = send_raw(app.http.get(app.url("/v1/no-such-thing"))).await;
-    assert_problem(missing, 404).await;
+    app.http
+        .get(app.url("/v1/no-such-thing"))
+        .expect_problem(404)
+        .await;
     let wrong = send_raw(app.http.delete(app.url("/v1/me"))).await;
     assert_eq!(wrong.headers()["allow"], "GET");
     assert_problem(wrong, 405).await;
@@ -115,8 +95,10 @@ async fn unknown_routes_and_wrong_methods_are_problems(app: TestApp) {
     let allow = wrong.headers()["allow"].to_str().unwrap().to_owned();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     assert_problem(wrong, 405).await;
-    let templated = send_raw(app.http.patch(app.url("/v1/organisations/abc/clients"))).await;
-    assert_problem(templated, 405).await;
+    app.http
+        .patch(app.url("/v1/organisations/abc/clients"))
+        .expect_problem(405)
+        .await;
 }
 
 async fn request_ids_are_echoed_or_generated(app: TestApp) {
@@ -162,16 +144,14 @@ async fn idempotency_keys_replay_and_refuse_reuse(app: TestApp) {
         "the same response, not a second organisation"
     );
 
-    let reused = send_raw(create("Someone Else", "key-1")).await;
-    let problem = assert_problem(reused, 409).await;
+    let problem = create("Someone Else", "key-1").expect_problem(409).await;
     assert_eq!(
         problem["type"],
         "urn:oretrace:problem:idempotency-key-reused"
     );
 
     // Validation failures are definitive and replayed too; they wrote nothing.
-    let bad = send_raw(create("", "key-2")).await;
-    assert_problem(bad, 422).await;
+    create("", "key-2").expect_problem(422).await;
     let bad_again = send_raw(create("", "key-2")).await;
     assert_eq!(bad_again.headers()["idempotent-replayed"], "true");
 
@@ -185,8 +165,7 @@ async fn idempotency_keys_replay_and_refuse_reuse(app: TestApp) {
         .collect();
     assert_eq!(names.iter().filter(|n| **n == "Replayed Ltd").count(), 1);
 
-    let bad_key = send_raw(create("X", "has space")).await;
-    assert_problem(bad_key, 400).await;
+    create("X", "has space").expect_problem(400).await;
 }
 
 async fn security_headers_are_set_and_cors_is_off(app: TestApp) {
@@ -278,8 +257,10 @@ mod rate_limits {
 }
 
 async fn head_and_options_are_answered_as_problems(app: TestApp) {
-    let response = send_raw(app.http.request(Method::OPTIONS, app.url("/v1/me"))).await;
-    assert_problem(response, 405).await;
+    app.http
+        .request(Method::OPTIONS, app.url("/v1/me"))
+        .expect_problem(405)
+        .await;
 }
 
 both_backends!(

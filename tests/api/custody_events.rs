@@ -5,9 +5,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures;
+use crate::builders::{Event, grams};
+use crate::fixtures::{self, chain, lot};
 use crate::helpers::{Client, TestApp, assert_problem, pointers, send, send_raw};
-use crate::provenance::{chain, event, grams, lot};
 
 /// Everything the organisation has recorded, to compare before and after a refusal.
 async fn snapshot(app: &TestApp, client: &Client) -> (Vec<Value>, Vec<Value>) {
@@ -115,12 +115,11 @@ async fn impossible_events_are_refused_and_nothing_is_written(app: TestApp) {
     )
     .await;
     // A cycle: FRESH is consumed into SPARE, then SPARE would be consumed into FRESH.
-    event(
-        &app,
+    app.record_event(
         &org,
-        json!({"type": "transformation", "occurred_on": "2026-05-01", "facility_id": c.refiner,
-               "chain_of_custody": "mass_balance",
-               "inputs": [grams(&fresh, 100.0)], "outputs": [{"lot_id": spare}]}),
+        &Event::transformation("2026-05-01", &c.refiner)
+            .input(&fresh, 100.0)
+            .output(&spare),
     )
     .await;
     let problem = refused(
@@ -228,22 +227,20 @@ async fn suspicious_events_raise_exactly_the_expected_flags(app: TestApp) {
     let x = lot(&app, &org, "X", 1000.0).await;
     let y = lot(&app, &org, "Y", 700.0).await;
     let z = lot(&app, &org, "Z", 600.0).await;
-    event(
-        &app,
+    app.record_event(
         &org,
-        json!({"type": "extraction", "occurred_on": "2026-01-10", "facility_id": c.asm_mine,
-               "outputs": [{"lot_id": a}]}),
+        &Event::extraction("2026-01-10", &c.asm_mine).output(&a),
     )
     .await;
     // 1 kg in, 1.1 kg out: 10% heavier, beyond the 2% tolerance.
-    let heavy = event(
-        &app,
-        &org,
-        json!({"type": "transformation", "occurred_on": "2026-02-01", "facility_id": c.smelter,
-               "chain_of_custody": "mass_balance",
-               "inputs": [grams(&a, 1000.0)], "outputs": [{"lot_id": out}]}),
-    )
-    .await;
+    let heavy = app
+        .record_event(
+            &org,
+            &Event::transformation("2026-02-01", &c.smelter)
+                .input(&a, 1000.0)
+                .output(&out),
+        )
+        .await;
     assert_eq!(flag_kinds(&heavy), ["mass_balance_exceeded"], "{heavy}");
     assert_eq!(heavy["flags"][0]["severity"], "medium");
     assert_eq!(
@@ -261,31 +258,29 @@ async fn suspicious_events_raise_exactly_the_expected_flags(app: TestApp) {
     assert!(kinds.contains(&"mass_balance_exceeded"), "{trace}");
 
     // Within tolerance: no flag.
-    event(
-        &app,
+    app.record_event(
         &org,
-        json!({"type": "extraction", "occurred_on": "2026-01-10", "facility_id": c.asm_mine,
-               "outputs": [{"lot_id": x}]}),
+        &Event::extraction("2026-01-10", &c.asm_mine).output(&x),
     )
     .await;
-    let first = event(
-        &app,
-        &org,
-        json!({"type": "transformation", "occurred_on": "2026-02-01", "facility_id": c.smelter,
-               "chain_of_custody": "mass_balance",
-               "inputs": [grams(&x, 700.0)], "outputs": [{"lot_id": y}]}),
-    )
-    .await;
+    let first = app
+        .record_event(
+            &org,
+            &Event::transformation("2026-02-01", &c.smelter)
+                .input(&x, 700.0)
+                .output(&y),
+        )
+        .await;
     assert_eq!(first["flags"], json!([]));
     // 700 g then 600 g of a 1 kg lot: consumed beyond its quantity.
-    let second = event(
-        &app,
-        &org,
-        json!({"type": "transformation", "occurred_on": "2026-02-02", "facility_id": c.smelter,
-               "chain_of_custody": "mass_balance",
-               "inputs": [grams(&x, 600.0)], "outputs": [{"lot_id": z}]}),
-    )
-    .await;
+    let second = app
+        .record_event(
+            &org,
+            &Event::transformation("2026-02-02", &c.smelter)
+                .input(&x, 600.0)
+                .output(&z),
+        )
+        .await;
     assert_eq!(flag_kinds(&second), ["mass_balance_exceeded"], "{second}");
     assert_eq!(
         second["flags"][0]["evidence"][0],
@@ -293,34 +288,31 @@ async fn suspicious_events_raise_exactly_the_expected_flags(app: TestApp) {
     );
     // One party handing the same whole lot to two buyers.
     let buyer = fixtures::supplier(&app, "Second Buyer").await;
-    let once = event(
-        &app,
-        &org,
-        json!({"type": "transfer", "occurred_on": "2026-03-01", "from_party_id": c.trader,
-               "to_party_id": c.refiner_company, "lots": [{"lot_id": normal}]}),
-    )
-    .await;
+    let once = app
+        .record_event(
+            &org,
+            &Event::transfer("2026-03-01", &c.trader, &c.refiner_company).lot(&normal),
+        )
+        .await;
     assert_eq!(once["flags"], json!([]));
-    let twice = event(
-        &app,
-        &org,
-        json!({"type": "transfer", "occurred_on": "2026-03-02", "from_party_id": c.trader,
-               "to_party_id": buyer, "lots": [{"lot_id": normal}]}),
-    )
-    .await;
+    let twice = app
+        .record_event(
+            &org,
+            &Event::transfer("2026-03-02", &c.trader, &buyer).lot(&normal),
+        )
+        .await;
     assert_eq!(flag_kinds(&twice), ["mass_balance_exceeded"], "{twice}");
     assert_eq!(
         twice["flags"][0]["evidence"][1],
         json!({"kind": "party", "id": c.trader})
     );
     // Passing the lot down the chain is not an overdraw.
-    let onward = event(
-        &app,
-        &org,
-        json!({"type": "transfer", "occurred_on": "2026-03-05", "from_party_id": buyer,
-               "to_party_id": c.trader, "lots": [{"lot_id": y}]}),
-    )
-    .await;
+    let onward = app
+        .record_event(
+            &org,
+            &Event::transfer("2026-03-05", &buyer, &c.trader).lot(&y),
+        )
+        .await;
     assert_eq!(onward["flags"], json!([]));
 }
 
@@ -338,22 +330,20 @@ async fn a_larger_yield_tolerance_lets_heavier_outputs_pass(backend: crate::help
     let c = chain(&app, &org).await;
     let a = lot(&app, &org, "IN", 1000.0).await;
     let out = lot(&app, &org, "OUT", 1100.0).await;
-    event(
-        &app,
+    app.record_event(
         &org,
-        json!({"type": "extraction", "occurred_on": "2026-01-10", "facility_id": c.asm_mine,
-               "outputs": [{"lot_id": a}]}),
+        &Event::extraction("2026-01-10", &c.asm_mine).output(&a),
     )
     .await;
     // 10% heavier passes a 20% tolerance.
-    let written = event(
-        &app,
-        &org,
-        json!({"type": "transformation", "occurred_on": "2026-02-01", "facility_id": c.smelter,
-               "chain_of_custody": "mass_balance",
-               "inputs": [grams(&a, 1000.0)], "outputs": [{"lot_id": out}]}),
-    )
-    .await;
+    let written = app
+        .record_event(
+            &org,
+            &Event::transformation("2026-02-01", &c.smelter)
+                .input(&a, 1000.0)
+                .output(&out),
+        )
+        .await;
     assert_eq!(written["flags"], json!([]));
 }
 

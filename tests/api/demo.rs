@@ -5,7 +5,7 @@ use oretrace::demo::catalog::{self, names};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Backend, Client, TestApp, TestDb, send, test_config};
+use crate::helpers::{Backend, Client, Expect, HasId, TestApp, TestDb, test_config};
 
 async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
     let db = TestDb::create(backend)?;
@@ -49,12 +49,6 @@ async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
     Some((app, buyer))
 }
 
-async fn items(app: &TestApp, buyer: &Client, path: &str) -> Vec<Value> {
-    let (status, page) = send(app.get(path, buyer)).await;
-    assert_eq!(status, StatusCode::OK, "{path}: {page}");
-    page["items"].as_array().unwrap().clone()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_catalog_answers_the_first_question() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
@@ -62,37 +56,47 @@ async fn the_demo_catalog_answers_the_first_question() {
             continue;
         };
         let today = chrono::Utc::now().date_naive();
-        let smelter = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009901").await[0];
+        let smelter = &app
+            .items(&buyer, "/v1/facilities?identifier=rmi_cid:CID009901")
+            .await[0];
         assert_eq!(smelter["name"], names::STRAITS_TIN_SMELTER);
         let id = smelter["id"].as_str().unwrap();
-        let standing = items(&app, &buyer, &format!("/v1/facilities/{id}/certifications")).await;
+        let standing = app
+            .items(&buyer, &format!("/v1/facilities/{id}/certifications"))
+            .await;
         assert_eq!(standing[0]["effective_status"], "active");
         assert_eq!(standing[0]["level"], "conformant");
 
-        let bangka = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009902").await[0];
+        let bangka = &app
+            .items(&buyer, "/v1/facilities?identifier=rmi_cid:CID009902")
+            .await[0];
         let id = bangka["id"].as_str().unwrap();
-        let now = items(&app, &buyer, &format!("/v1/facilities/{id}/certifications")).await;
+        let now = app
+            .items(&buyer, &format!("/v1/facilities/{id}/certifications"))
+            .await;
         assert_eq!(now[0]["effective_status"], "suspended");
-        let before = items(
-            &app,
-            &buyer,
-            &format!(
-                "/v1/facilities/{id}/certifications?as_of={}-01-01",
-                chrono::Datelike::year(&today) - 1
-            ),
-        )
-        .await;
+        let before = app
+            .items(
+                &buyer,
+                &format!(
+                    "/v1/facilities/{id}/certifications?as_of={}-01-01",
+                    chrono::Datelike::year(&today) - 1
+                ),
+            )
+            .await;
         assert_eq!(before[0]["effective_status"], "active");
 
-        let gulf = &items(&app, &buyer, "/v1/facilities?identifier=rmi_cid:CID009903").await[0];
+        let gulf = &app
+            .items(&buyer, "/v1/facilities?identifier=rmi_cid:CID009903")
+            .await[0];
         let id = gulf["id"].as_str().unwrap();
         assert!(
-            items(&app, &buyer, &format!("/v1/facilities/{id}/certifications"))
+            app.items(&buyer, &format!("/v1/facilities/{id}/certifications"))
                 .await
                 .is_empty()
         );
 
-        let lsm = items(&app, &buyer, "/v1/facilities?mining_scale=lsm").await;
+        let lsm = app.items(&buyer, "/v1/facilities?mining_scale=lsm").await;
         assert_eq!(lsm.len(), 3);
         let with_asm: Vec<&Value> = lsm.iter().filter(|m| m["asm_presence"] == true).collect();
         assert_eq!(with_asm.len(), 2);
@@ -107,30 +111,34 @@ async fn the_demo_catalog_answers_the_first_question() {
                 .any(|m| m["coexistence_agreement"].is_null())
         );
 
-        let irma_today = items(&app, &buyer, "/v1/facilities?certified_scheme=irma").await;
+        let irma_today = app
+            .items(&buyer, "/v1/facilities?certified_scheme=irma")
+            .await;
         assert_eq!(irma_today.len(), 3);
-        let asm_certified = items(&app, &buyer, "/v1/facilities?certified_scheme=fairmined").await;
+        let asm_certified = app
+            .items(&buyer, "/v1/facilities?certified_scheme=fairmined")
+            .await;
         assert_eq!(asm_certified[0]["name"], names::SOL_NACIENTE_MINE);
         let horizon = today + chrono::Days::new(60);
-        let expiring = items(
-            &app,
-            &buyer,
-            &format!("/v1/certifications?expiring_before={horizon}&effective_status=active"),
-        )
-        .await;
+        let expiring = app
+            .items(
+                &buyer,
+                &format!("/v1/certifications?expiring_before={horizon}&effective_status=active"),
+            )
+            .await;
         let schemes: Vec<&str> = expiring
             .iter()
             .map(|c| c["scheme"].as_str().unwrap())
             .collect();
         assert_eq!(schemes, vec!["craft", "irma", "lbma_rgg"]);
-        let countries: std::collections::BTreeSet<String> =
-            items(&app, &buyer, "/v1/facilities?limit=500")
-                .await
-                .iter()
-                .map(|f| f["country"].as_str().unwrap().to_owned())
-                .collect();
+        let countries: std::collections::BTreeSet<String> = app
+            .items(&buyer, "/v1/facilities?limit=500")
+            .await
+            .iter()
+            .map(|f| f["country"].as_str().unwrap().to_owned())
+            .collect();
         assert!(countries.len() >= 8, "{countries:?}");
-        let traders = items(&app, &buyer, "/v1/parties?role=trader").await;
+        let traders = app.items(&buyer, "/v1/parties?role=trader").await;
         assert!(traders.len() >= 3);
     }
 }
@@ -143,18 +151,13 @@ async fn the_demo_purchases_and_the_example_csv() {
         let Some((app, buyer)) = seeded_app(backend).await else {
             continue;
         };
-        let (status, page) = send(app.get("/v1/purchases?limit=500", &buyer)).await;
-        assert_eq!(status, StatusCode::OK);
-        let demo_lines = page["items"].as_array().unwrap().len();
+        let demo_lines = app.items(&buyer, "/v1/purchases?limit=500").await.len();
         assert!(demo_lines > 150, "a year of purchases: {demo_lines}");
         let today = chrono::Utc::now().date_naive();
         let from = today - chrono::Days::new(366);
-        let (status, mix) = send(app.get(
-            &format!("/v1/sourcing-mix?from={from}&to={today}&group_by=mineral"),
-            &buyer,
-        ))
-        .await;
-        assert_eq!(status, StatusCode::OK, "{mix}");
+        let mix = app
+            .sourcing_mix(&buyer, &format!("from={from}&to={today}&group_by=mineral"))
+            .await;
         let classes = mix["overall"]["classes"].as_array().unwrap();
         for class in ["asm", "lsm", "recycled", "unknown"] {
             let figures = classes.iter().find(|c| c["origin_class"] == class).unwrap();
@@ -174,13 +177,10 @@ async fn the_demo_purchases_and_the_example_csv() {
             "/examples/purchases.csv"
         ))
         .unwrap();
-        let (status, result) = send(
-            app.request(reqwest::Method::POST, "/v1/purchases/batch", &buyer)
-                .header("content-type", "text/csv")
-                .body(csv),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{result}");
+        let result = app
+            .purchases_csv(&buyer, csv)
+            .expect_status(StatusCode::OK)
+            .await;
         assert_eq!(result["created"], 15);
     }
 }
@@ -195,16 +195,13 @@ async fn the_demo_chains_trace_to_mines_and_raise_flags() {
         let Some((app, buyer)) = seeded_app(backend).await else {
             continue;
         };
-        let gold = items(
-            &app,
-            &buyer,
-            &format!("/v1/purchases?external_ref={GOLD_PURCHASE}"),
-        )
-        .await;
-        let gold_id = gold[0]["id"].as_str().unwrap().to_owned();
-        let (status, trace) =
-            send(app.get(&format!("/v1/purchases/{gold_id}/provenance"), &buyer)).await;
-        assert_eq!(status, StatusCode::OK, "{trace}");
+        let gold = app
+            .items(
+                &buyer,
+                &format!("/v1/purchases?external_ref={GOLD_PURCHASE}"),
+            )
+            .await;
+        let trace = app.trace_purchase(&buyer, &gold[0].id()).await;
         assert_eq!(trace["origins"].as_array().unwrap().len(), 3, "{trace}");
         assert_eq!(trace["depth"], 3);
         assert_eq!(trace["summary"]["mines"]["share"]["value"], "1.000000");
@@ -228,14 +225,13 @@ async fn the_demo_chains_trace_to_mines_and_raise_flags() {
         };
         assert_eq!(kinds(&trace), ["smelter_not_conformant"], "{trace}");
 
-        let tin = items(
-            &app,
-            &buyer,
-            &format!("/v1/purchases?external_ref={TIN_PURCHASE}"),
-        )
-        .await;
-        let tin_id = tin[0]["id"].as_str().unwrap().to_owned();
-        let (_, trace) = send(app.get(&format!("/v1/purchases/{tin_id}/provenance"), &buyer)).await;
+        let tin = app
+            .items(
+                &buyer,
+                &format!("/v1/purchases?external_ref={TIN_PURCHASE}"),
+            )
+            .await;
+        let trace = app.trace_purchase(&buyer, &tin[0].id()).await;
         let tin_kinds = kinds(&trace);
         for kind in [
             "cahra_origin",
@@ -246,7 +242,7 @@ async fn the_demo_chains_trace_to_mines_and_raise_flags() {
         }
         assert_ne!(trace["summary"]["recycled"]["quantity_mg"], 0);
 
-        let flags = items(&app, &buyer, "/v1/red-flags?limit=500").await;
+        let flags = app.items(&buyer, "/v1/red-flags?limit=500").await;
         assert!(flags.len() >= 4, "{flags:?}");
     }
 }

@@ -1,11 +1,12 @@
 //! Facilities: mines, smelters and refiners of the shared catalog.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures::{asm_mine, create, id, ids, lsm_mine, party, smelter};
-use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+use crate::builders::{Certification, Facility};
+use crate::fixtures::{asm_mine, irma, lsm_mine, party, smelter};
+use crate::helpers::{Expect, HasId, TestApp, pointers, send, send_raw};
 
 fn full_lsm_mine(coop: &str, operator: &str) -> Value {
     json!({
@@ -32,7 +33,7 @@ fn full_lsm_mine(coop: &str, operator: &str) -> Value {
 async fn facilities_are_created_read_and_patched(app: TestApp) {
     let coop = party(&app, "Cooperativa Sol (fictional)", &["asm_organisation"]).await;
     let operator = party(&app, "Minera Norte SA (fictional)", &["mine_operator"]).await;
-    let body = full_lsm_mine(&id(&coop), &id(&operator));
+    let body = full_lsm_mine(&coop.id(), &operator.id());
     let response = send_raw(app.post("/v1/facilities", &app.operator, &body)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -44,7 +45,7 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     );
     assert_eq!(
         mine["coexistence_agreement"]["asm_party_ids"],
-        json!([id(&coop)])
+        json!([coop.id()])
     );
     assert_eq!(mine["cahra"], true);
     let buyer = app.purchaser("Buyer").await;
@@ -53,7 +54,9 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     assert_eq!(read, mine);
 
     // Nested objects merge; null clears.
-    let (status, patched) = send(app.request(Method::PATCH, &location, &app.operator).json(
+    let (status, patched) = send(app.patch(
+        &location,
+        &app.operator,
         &json!({
             "coexistence_agreement": {"status": "suspended"},
             "location": {"lat": -16.4},
@@ -68,17 +71,17 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     assert!(patched["subdivision"].is_null());
 
     // Turning the mine into a smelter needs its mine-only members cleared too.
-    let response = send_raw(
-        app.request(Method::PATCH, &location, &app.operator)
-            .json(&json!({"kind": "smelter"})),
-    )
-    .await;
-    let problem = assert_problem(response, 422).await;
+    let problem = app
+        .patch(&location, &app.operator, &json!({"kind": "smelter"}))
+        .expect_problem(422)
+        .await;
     assert_eq!(
         pointers(&problem),
         vec!["/mining_scale", "/asm_presence", "/coexistence_agreement"]
     );
-    let (status, smelter) = send(app.request(Method::PATCH, &location, &app.operator).json(
+    let (status, smelter) = send(app.patch(
+        &location,
+        &app.operator,
         &json!({
             "kind": "smelter", "mining_scale": null, "asm_presence": null,
             "coexistence_agreement": null
@@ -89,18 +92,14 @@ async fn facilities_are_created_read_and_patched(app: TestApp) {
     assert!(smelter["mining_scale"].is_null());
 
     // A patch that changes nothing changes nothing.
-    let (_, same) = send(
-        app.request(Method::PATCH, &location, &app.operator)
-            .json(&json!({"kind": "smelter"})),
-    )
-    .await;
+    let (_, same) = send(app.patch(&location, &app.operator, &json!({"kind": "smelter"}))).await;
     assert_eq!(same["updated_at"], smelter["updated_at"]);
 }
 
 async fn every_bad_facility_field_is_named(app: TestApp) {
     let coop = party(&app, "Coop", &["asm_organisation"]).await;
     let operator = party(&app, "Operator", &["mine_operator"]).await;
-    let valid = full_lsm_mine(&id(&coop), &id(&operator));
+    let valid = full_lsm_mine(&coop.id(), &operator.id());
     let nobody = "0193c3a0-0000-7000-8000-000000000000";
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
         ("name", json!(" "), vec!["/name"]),
@@ -187,55 +186,43 @@ async fn every_bad_facility_field_is_named(app: TestApp) {
     for (field, value, expected) in cases {
         let mut body = valid.clone();
         body[field] = value;
-        let problem = assert_problem(
-            send_raw(app.post("/v1/facilities", &app.operator, &body)).await,
-            422,
-        )
-        .await;
+        let problem = app
+            .post("/v1/facilities", &app.operator, &body)
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), expected, "{field}: {body}");
     }
     // Rules that depend on the kind.
     let smelter_with_scale = json!({"name": "S", "kind": "smelter", "mining_scale": "lsm",
         "minerals": ["tin"], "country": "ID", "asm_presence": true, "cahra": false,
         "cahra_basis": "none"});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/facilities", &app.operator, &smelter_with_scale)).await,
-        422,
-    )
-    .await;
+    let problem = app
+        .post("/v1/facilities", &app.operator, &smelter_with_scale)
+        .expect_problem(422)
+        .await;
     assert_eq!(
         pointers(&problem),
         vec!["/mining_scale", "/cahra_basis", "/asm_presence"]
     );
     let asm_with_agreement = json!({"name": "A", "kind": "mine", "mining_scale": "asm",
         "minerals": ["gold"], "country": "GH", "coexistence_agreement": {"status": "none"}});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/facilities", &app.operator, &asm_with_agreement)).await,
-        422,
-    )
-    .await;
+    let problem = app
+        .post("/v1/facilities", &app.operator, &asm_with_agreement)
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), vec!["/coexistence_agreement"]);
-    assert_eq!(
-        ids(&app, "/v1/facilities").await.len(),
-        0,
-        "nothing written"
-    );
+    assert_eq!(app.ids("/v1/facilities").await.len(), 0, "nothing written");
 }
 
 async fn facility_identifiers_are_unique(app: TestApp) {
     let first = smelter(&app, "Smelter A", "CID000123").await;
-    let problem = assert_problem(
-        send_raw(app.post(
-            "/v1/facilities",
-            &app.operator,
-            &json!({"name": "Smelter B", "kind": "smelter", "minerals": ["tin"], "country": "ID",
-                    "identifiers": [{"scheme": "rmi_cid", "value": "CID000123"}]}),
-        ))
-        .await,
-        409,
-    )
-    .await;
-    assert!(problem["detail"].as_str().unwrap().contains(&id(&first)));
+    let tin_smelter = |name: &str| Facility::smelter(name).minerals(&["tin"]).country("ID");
+    let same_cid = tin_smelter("Smelter B").identifier("rmi_cid", "CID000123");
+    let problem = app
+        .post("/v1/facilities", &app.operator, &same_cid)
+        .expect_problem(409)
+        .await;
+    assert!(problem["detail"].as_str().unwrap().contains(&first.id()));
     assert!(
         problem["detail"]
             .as_str()
@@ -243,32 +230,23 @@ async fn facility_identifiers_are_unique(app: TestApp) {
             .contains("rmi_cid:CID000123")
     );
     // The same value under another scheme is another identifier.
-    create(
-        &app,
-        "/v1/facilities",
-        json!({"name": "Smelter C", "kind": "smelter", "minerals": ["tin"], "country": "ID",
-               "identifiers": [{"scheme": "other", "value": "CID000123"}]}),
-    )
-    .await;
+    app.create_facility(tin_smelter("Smelter C").identifier("other", "CID000123"))
+        .await;
 }
 
 async fn facilities_are_filtered(app: TestApp) {
     let asm = asm_mine(&app, "Minera Artesanal Ñusta").await;
     let lsm = lsm_mine(&app, "Escondida Sur (fictional)").await;
     let tin = smelter(&app, "Malaysia Tin Smelter (fictional)", "CID000321").await;
-    let closed = create(
-        &app,
-        "/v1/facilities",
-        json!({"name": "Old Fiji Refinery", "kind": "refiner", "minerals": ["gold"],
-               "country": "FJ", "location": {"lat": -17.7, "lon": 178.0}, "status": "closed"}),
-    )
-    .await;
-    let nowhere = create(
-        &app,
-        "/v1/facilities",
-        json!({"name": "Depot 100%_off", "kind": "warehouse", "minerals": ["tin"], "country": "NL"}),
-    )
-    .await;
+    let closed = Facility::refiner("Old Fiji Refinery")
+        .country("FJ")
+        .location(-17.7, 178.0)
+        .status("closed");
+    let closed = app.create_facility(closed).await;
+    let nowhere = Facility::new("Depot 100%_off", "warehouse")
+        .minerals(&["tin"])
+        .country("NL");
+    let nowhere = app.create_facility(nowhere).await;
     let cases: Vec<(&str, Vec<&Value>)> = vec![
         ("kind=mine", vec![&asm, &lsm]),
         ("mining_scale=asm", vec![&asm]),
@@ -289,8 +267,8 @@ async fn facilities_are_filtered(app: TestApp) {
         ("bbox=-80,-30,-60,0&mining_scale=lsm", vec![&lsm]),
     ];
     for (query, expected) in cases {
-        let found = ids(&app, &format!("/v1/facilities?{query}")).await;
-        let expected: Vec<String> = expected.into_iter().map(id).collect();
+        let found = app.ids(&format!("/v1/facilities?{query}")).await;
+        let expected: Vec<String> = expected.into_iter().map(HasId::id).collect();
         assert_eq!(found, expected, "{query}");
     }
     for bad in [
@@ -309,11 +287,9 @@ async fn facilities_are_filtered(app: TestApp) {
         "certified_scheme=irma&certified_on=yesterday",
         "q=",
     ] {
-        assert_problem(
-            send_raw(app.get(&format!("/v1/facilities?{bad}"), &app.operator)).await,
-            400,
-        )
-        .await;
+        app.get(&format!("/v1/facilities?{bad}"), &app.operator)
+            .expect_problem(400)
+            .await;
     }
 }
 
@@ -328,28 +304,20 @@ async fn facilities_are_filtered_by_certification_on_a_date(app: TestApp) {
     // mine 6 is certified only from 2026-06-01.
     let mut certs = Vec::new();
     for i in [1, 3, 5] {
-        certs.push(crate::fixtures::irma(&app, &id(&mines[i]), &format!("IRMA-{i}")).await);
+        certs.push(irma(&app, &mines[i].id(), &format!("IRMA-{i}")).await);
     }
-    create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "facility", "id": id(&mines[6])}, "scheme": "irma",
-               "level": "irma_75", "status": "active", "valid_from": "2026-06-01",
-               "minerals": ["copper"]}),
+    let from_june = Certification::of_facility(&mines[6].id(), "irma")
+        .level("irma_75")
+        .valid_from("2026-06-01")
+        .minerals(&["copper"]);
+    app.create_certification(from_june).await;
+    app.patch_certification(
+        &certs[1].id(),
+        &json!({"status": "suspended", "effective_on": "2026-03-15"}),
     )
     .await;
-    let (status, _) = send(
-        app.request(
-            Method::PATCH,
-            &format!("/v1/certifications/{}", id(&certs[1])),
-            &app.operator,
-        )
-        .json(&json!({"status": "suspended", "effective_on": "2026-03-15"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
     let expect =
-        |indices: &[usize]| -> Vec<String> { indices.iter().map(|i| id(&mines[*i])).collect() };
+        |indices: &[usize]| -> Vec<String> { indices.iter().map(|i| mines[*i].id()).collect() };
     let cases = [
         ("2024-12-31", expect(&[])),
         ("2025-01-01", expect(&[1, 3, 5])),
@@ -361,15 +329,17 @@ async fn facilities_are_filtered_by_certification_on_a_date(app: TestApp) {
     ];
     for (day, expected) in cases {
         let path = format!("/v1/facilities?certified_scheme=irma&certified_on={day}");
-        assert_eq!(ids(&app, &path).await, expected, "{day}");
+        assert_eq!(app.ids(&path).await, expected, "{day}");
         // Page by one: every page is full and none skips or repeats.
         let mut seen = Vec::new();
         let mut url = format!("{path}&limit=1");
         loop {
-            let (status, page) = send(app.get(&url, &app.operator)).await;
-            assert_eq!(status, StatusCode::OK);
+            let page = app
+                .get(&url, &app.operator)
+                .expect_status(StatusCode::OK)
+                .await;
             let items = page["items"].as_array().unwrap();
-            seen.extend(items.iter().map(id));
+            seen.extend(items.iter().map(HasId::id));
             match page["next_cursor"].as_str() {
                 Some(cursor) => {
                     assert_eq!(items.len(), 1, "a page with a next cursor is full");
@@ -380,7 +350,7 @@ async fn facilities_are_filtered_by_certification_on_a_date(app: TestApp) {
         }
         assert_eq!(seen, expected, "paged {day}");
     }
-    let fairmined = ids(&app, "/v1/facilities?certified_scheme=fairmined").await;
+    let fairmined = app.ids("/v1/facilities?certified_scheme=fairmined").await;
     assert!(fairmined.is_empty());
 }
 
@@ -399,7 +369,7 @@ async fn facilities_page_without_skipping_or_repeating(app: TestApp) {
             .get("link")
             .map(|v| v.to_str().unwrap().to_owned());
         let page: Value = response.json().await.unwrap();
-        seen.extend(page["items"].as_array().unwrap().iter().map(id));
+        seen.extend(page["items"].as_array().unwrap().iter().map(HasId::id));
         pages += 1;
         if pages == 1 {
             asm_mine(&app, "Late arrival").await;
@@ -426,66 +396,55 @@ async fn facilities_page_without_skipping_or_repeating(app: TestApp) {
 async fn purchasers_cannot_write_facilities(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let mine = asm_mine(&app, "Known").await;
-    let body = json!({"name": "X", "kind": "smelter", "minerals": ["tin"], "country": "ID"});
-    for response in [
-        send_raw(app.post("/v1/facilities", &buyer, &body)).await,
-        send_raw(app.post("/v1/facilities/batch", &buyer, &json!([body]))).await,
-        send_raw(
-            app.request(
-                Method::PATCH,
-                &format!("/v1/facilities/{}", id(&mine)),
-                &buyer,
-            )
-            .json(&json!({"name": "Mine now"})),
-        )
-        .await,
+    let body = Facility::smelter("X").minerals(&["tin"]).country("ID");
+    for request in [
+        app.post("/v1/facilities", &buyer, &body),
+        app.post("/v1/facilities/batch", &buyer, &[&body]),
+        app.patch(
+            &format!("/v1/facilities/{}", mine.id()),
+            &buyer,
+            &json!({"name": "Mine now"}),
+        ),
     ] {
-        assert_problem(response, 403).await;
+        request.expect_problem(403).await;
     }
-    assert_eq!(ids(&app, "/v1/facilities").await, vec![id(&mine)]);
+    assert_eq!(app.ids("/v1/facilities").await, vec![mine.id()]);
 }
 
 async fn a_certified_mine_keeps_a_kind_its_certificates_apply_to(app: TestApp) {
-    let mine = create(
-        &app,
-        "/v1/facilities",
-        json!({"name": "Certified LSM", "kind": "mine", "mining_scale": "lsm",
-               "minerals": ["copper"], "country": "CL",
-               "identifiers": [{"scheme": "irma_site", "value": "IRMA-K-1"}]}),
-    )
-    .await;
-    let cert = crate::fixtures::irma(&app, &id(&mine), "IRMA-K").await;
-    let path = format!("/v1/facilities/{}", id(&mine));
-    let problem = assert_problem(
-        send_raw(
-            app.request(Method::PATCH, &path, &app.operator)
-                .json(&json!({"mining_scale": "asm"})),
-        )
-        .await,
-        409,
-    )
-    .await;
+    let certified = |kind: &str| {
+        Facility::new("Certified LSM", kind)
+            .minerals(&["copper"])
+            .country("CL")
+            .identifier("irma_site", "IRMA-K-1")
+    };
+    let mine = app
+        .create_facility(certified("mine").with("mining_scale", "lsm"))
+        .await;
+    let cert = irma(&app, &mine.id(), "IRMA-K").await;
+    let path = format!("/v1/facilities/{}", mine.id());
+    let problem = app
+        .patch(&path, &app.operator, &json!({"mining_scale": "asm"}))
+        .expect_problem(409)
+        .await;
     assert!(
-        problem["detail"].as_str().unwrap().contains(&id(&cert)),
+        problem["detail"].as_str().unwrap().contains(&cert.id()),
         "{problem}"
     );
-    let row = json!({"name": "Certified LSM", "kind": "smelter", "minerals": ["copper"],
-                     "country": "CL", "identifiers": [{"scheme": "irma_site", "value": "IRMA-K-1"}]});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/facilities/batch", &app.operator, &json!([row]))).await,
-        422,
-    )
-    .await;
+    let problem = app
+        .post(
+            "/v1/facilities/batch",
+            &app.operator,
+            &[certified("smelter")],
+        )
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), vec!["/0/kind"]);
     let (_, still) = send(app.get(&path, &app.operator)).await;
     assert_eq!(still["mining_scale"], "lsm");
     // Other changes go through.
-    let (status, _) = send(
-        app.request(Method::PATCH, &path, &app.operator)
-            .json(&json!({"status": "closed"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    app.patch_facility(&mine.id(), &json!({"status": "closed"}))
+        .await;
 }
 
 both_backends!(

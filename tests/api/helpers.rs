@@ -5,6 +5,7 @@
 //! When it is unreachable its tests are skipped with a notice, unless
 //! `ORETRACE_REQUIRE_POSTGRES=1`, which makes that a failure.
 
+use std::future::Future;
 use std::sync::{Mutex, OnceLock};
 
 use actix_web::dev::ServerHandle;
@@ -17,7 +18,8 @@ use oretrace::db::{ConnectionManager, DatabaseUrl};
 use oretrace::store::organisation::OrganisationKind;
 use oretrace::store::{api_client, organisation};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 pub use oretrace::db::Backend;
 
@@ -254,8 +256,38 @@ impl TestApp {
         self.request(Method::GET, path, client)
     }
 
-    pub fn post(&self, path: &str, client: &Client, body: &Value) -> RequestBuilder {
+    /// A POST of `body` as JSON.
+    pub fn post(&self, path: &str, client: &Client, body: &impl Serialize) -> RequestBuilder {
         self.request(Method::POST, path, client).json(body)
+    }
+
+    /// A PATCH of `body` as JSON.
+    pub fn patch(&self, path: &str, client: &Client, body: &impl Serialize) -> RequestBuilder {
+        self.request(Method::PATCH, path, client).json(body)
+    }
+
+    /// A PUT of `body` as JSON.
+    pub fn put(&self, path: &str, client: &Client, body: &impl Serialize) -> RequestBuilder {
+        self.request(Method::PUT, path, client).json(body)
+    }
+
+    /// A DELETE.
+    pub fn delete(&self, path: &str, client: &Client) -> RequestBuilder {
+        self.request(Method::DELETE, path, client)
+    }
+
+    /// A request with a body of any bytes under any content type (CSV, NDJSON, hostile input).
+    pub fn with_body(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> RequestBuilder {
+        self.request(method, path, client)
+            .header("content-type", content_type)
+            .body(body)
     }
 
     /// A token for a client, via the real token endpoint.
@@ -278,50 +310,6 @@ impl TestApp {
             .as_str()
             .expect("access_token")
             .to_owned()
-    }
-
-    /// A new organisation of `kind` with one client holding `scopes`, through the API.
-    pub async fn organisation(&self, name: &str, kind: &str, scopes: &[&str]) -> Client {
-        let (status, org) = send(self.post(
-            "/v1/organisations",
-            &self.operator,
-            &json!({"name": name, "kind": kind}),
-        ))
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{org}");
-        let org_id = org["id"].as_str().expect("org id").to_owned();
-        let (status, client) = send(self.post(
-            &format!("/v1/organisations/{org_id}/clients"),
-            &self.operator,
-            &json!({"name": "test client", "scopes": scopes}),
-        ))
-        .await;
-        assert_eq!(status, StatusCode::CREATED, "{client}");
-        let client_id = client["client_id"].as_str().expect("client_id").to_owned();
-        let secret = client["client_secret"].as_str().expect("secret").to_owned();
-        let token = self.token(&client_id, &secret).await;
-        Client {
-            org_id,
-            client_id,
-            secret,
-            token,
-        }
-    }
-
-    /// A purchaser with every scope a purchaser may hold.
-    pub async fn purchaser(&self, name: &str) -> Client {
-        self.organisation(
-            name,
-            "purchaser",
-            &[
-                "catalog:read",
-                "purchases:read",
-                "purchases:write",
-                "provenance:read",
-                "provenance:write",
-            ],
-        )
-        .await
     }
 }
 
@@ -400,4 +388,51 @@ pub fn pointers(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Sending a request and checking its answer in one step.
+pub trait Expect {
+    /// Sends, asserts `status` and returns the JSON body (`Value::Null` when empty or not JSON).
+    fn expect_status(self, status: StatusCode) -> impl Future<Output = Value>;
+    /// Sends and asserts an RFC 9457 problem of `status` (see [`assert_problem`]); the problem.
+    fn expect_problem(self, status: u16) -> impl Future<Output = Value>;
+    /// Sends and asserts an RFC 9457 problem of one of `statuses`; the problem.
+    fn expect_problem_among(self, statuses: &[u16]) -> impl Future<Output = Value>;
+}
+
+impl Expect for RequestBuilder {
+    async fn expect_status(self, status: StatusCode) -> Value {
+        let (actual, body) = send(self).await;
+        assert_eq!(actual, status, "{body}");
+        body
+    }
+
+    async fn expect_problem(self, status: u16) -> Value {
+        assert_problem(send_raw(self).await, status).await
+    }
+
+    async fn expect_problem_among(self, statuses: &[u16]) -> Value {
+        let response = send_raw(self).await;
+        let status = response.status().as_u16();
+        assert!(
+            statuses.contains(&status),
+            "{status}, expected {statuses:?}"
+        );
+        assert_problem(response, status).await
+    }
+}
+
+/// The `id` member of a resource the API answered with.
+pub trait HasId {
+    /// The resource's id.
+    fn id(&self) -> String;
+}
+
+impl HasId for Value {
+    fn id(&self) -> String {
+        self["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {self}"))
+            .to_owned()
+    }
 }

@@ -14,8 +14,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::builders::{Event, Lot, Origin, PURCHASE_CSV_HEADER, PurchaseLine};
 use crate::fixtures;
-use crate::helpers::{Client, TestApp, assert_problem, send, send_raw};
+use crate::helpers::{Client, Expect, HasId, TestApp, assert_problem, send, send_raw};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Class {
@@ -163,14 +164,8 @@ struct World {
     a_refs: Vec<String>,
 }
 
-fn line(external_ref: &str, supplier: &str, kg: f64, on: &str) -> Value {
-    json!({
-        "external_ref": external_ref,
-        "supplier_party_id": supplier,
-        "mineral": "gold",
-        "quantity": {"value": kg, "unit": "kg"},
-        "purchased_on": on,
-    })
+fn line(external_ref: &str, supplier: &str, kg: f64, on: &str) -> PurchaseLine {
+    PurchaseLine::new(external_ref, supplier).kg(kg).on(on)
 }
 
 /// A's purchases are dated 2025, B's 2024: a mix of 2025 seen by B must be empty.
@@ -182,47 +177,34 @@ async fn world(app: &TestApp) -> World {
     let b = app.purchaser("Organisation B").await;
     let supplier = fixtures::supplier(app, "Shared Supplier AG").await;
     let mine = fixtures::mine(app, "Shared Mine", "asm", "PE").await;
-    let mut single = line("A-SECRET-1", &supplier, 5.0, A_DAY);
-    single["declared_origin"] = json!([{"facility_id": mine, "share": 1.0}]);
-    let (status, created) = send(app.post("/v1/purchases", &a, &single)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let a_purchase = created["purchase"]["id"].as_str().unwrap().to_owned();
-    let batch = json!([
-        line("A-SECRET-2", &supplier, 7.0, A_DAY),
-        line("A-SECRET-3", &supplier, 9.0, A_DAY)
-    ]);
-    let (status, result) = send(app.post("/v1/purchases/batch", &a, &batch)).await;
-    assert_eq!(status, StatusCode::OK, "{result}");
-    let (_, listed) = send(app.get("/v1/purchases?external_ref=A-SECRET-2", &a)).await;
-    let (_, listed3) = send(app.get("/v1/purchases?external_ref=A-SECRET-3", &a)).await;
-    let a_batch_purchases = [listed, listed3]
-        .iter()
-        .map(|l| l["items"][0]["id"].as_str().expect("batch line").to_owned())
-        .collect();
-    let (_, default_policy) = send(app.get("/v1/policy", &a)).await;
-    let mut policy = default_policy["policy"].clone();
+    let single = line("A-SECRET-1", &supplier, 5.0, A_DAY).declared([Origin::facility(&mine, 1.0)]);
+    let a_purchase = app.create_purchase(&a, &single).await.id();
+    app.load_purchases(
+        &a,
+        &[
+            line("A-SECRET-2", &supplier, 7.0, A_DAY),
+            line("A-SECRET-3", &supplier, 9.0, A_DAY),
+        ],
+    )
+    .await;
+    let mut a_batch_purchases = Vec::new();
+    for external_ref in ["A-SECRET-2", "A-SECRET-3"] {
+        let path = format!("/v1/purchases?external_ref={external_ref}");
+        a_batch_purchases.push(app.items(&a, &path).await[0].id());
+    }
+    let mut policy = app.policy(&a).await["policy"].clone();
     policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.77}]);
-    let (status, stored) = send(app.request(Method::PUT, "/v1/policy", &a).json(&policy)).await;
-    assert_eq!(status, StatusCode::OK, "{stored}");
-    let lot = json!({"external_ref": "A-SECRET-LOT", "mineral": "gold", "form": "ore",
-                     "quantity": {"value": 12, "unit": "kg"}});
-    let (status, created) = send(app.post("/v1/lots", &a, &lot)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let a_lot = created["id"].as_str().unwrap().to_owned();
-    let extraction = json!({"type": "extraction", "occurred_on": "2025-03-01",
-                            "facility_id": mine, "external_ref": "A-SECRET-EVENT",
-                            "outputs": [{"lot_id": a_lot}]});
-    let (status, written) = send(app.post("/v1/custody-events", &a, &extraction)).await;
-    assert_eq!(status, StatusCode::CREATED, "{written}");
-    let a_event = written["event"]["id"]
-        .as_str()
-        .expect("event id")
-        .to_owned();
-    let mut of_lot = line("A-SECRET-4", &supplier, 12.0, A_DAY);
-    of_lot["lot_id"] = json!(a_lot);
-    let (status, created) = send(app.post("/v1/purchases", &a, &of_lot)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let a_lot_purchase = created["purchase"]["id"].as_str().unwrap().to_owned();
+    app.put_policy(&a, &policy).await;
+    let a_lot = app
+        .create_lot(&a, &Lot::new("A-SECRET-LOT").kg(12))
+        .await
+        .id();
+    let extraction = Event::extraction("2025-03-01", &mine)
+        .with("external_ref", "A-SECRET-EVENT")
+        .output(&a_lot);
+    let a_event = app.record_event(&a, &extraction).await["event"].id();
+    let of_lot = line("A-SECRET-4", &supplier, 12.0, A_DAY).lot(&a_lot);
+    let a_lot_purchase = app.create_purchase(&a, &of_lot).await.id();
     World {
         a,
         b,
@@ -294,8 +276,9 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             assert_nothing_of_a(operation, w, &me);
         }
         "get_organisation" => {
-            let response = send_raw(app.get(&format!("/v1/organisations/{}", w.a.org_id), b)).await;
-            assert_problem(response, 404).await;
+            app.get(&format!("/v1/organisations/{}", w.a.org_id), b)
+                .expect_problem(404)
+                .await;
             let (status, own) = send(app.get(&format!("/v1/organisations/{}", b.org_id), b)).await;
             assert_eq!(status, StatusCode::OK, "its own organisation: {own}");
         }
@@ -325,15 +308,16 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
         }
         "get_purchase" => {
             for id in std::iter::once(&w.a_purchase).chain(&w.a_batch_purchases) {
-                let response = send_raw(app.get(&format!("/v1/purchases/{id}"), b)).await;
-                assert_problem(response, 404).await;
+                app.get(&format!("/v1/purchases/{id}"), b)
+                    .expect_problem(404)
+                    .await;
             }
         }
         "delete_purchase" => {
             for id in std::iter::once(&w.a_purchase).chain(&w.a_batch_purchases) {
-                let response =
-                    send_raw(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), b)).await;
-                assert_problem(response, 404).await;
+                app.delete(&format!("/v1/purchases/{id}"), b)
+                    .expect_problem(404)
+                    .await;
             }
         }
         "create_purchase" => {
@@ -352,34 +336,32 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 Some(w.a_purchase.as_str())
             );
             // Declaring A's... nothing: a declared origin names catalog facilities only.
-            let mut with_origin = line("B-OWN-1", &w.supplier, 1.0, B_DAY);
-            with_origin["declared_origin"] = json!([{"facility_id": w.mine, "share": 1.0}]);
-            let (status, _) = send(app.post("/v1/purchases", b, &with_origin)).await;
-            assert_eq!(status, StatusCode::CREATED);
+            let with_origin =
+                line("B-OWN-1", &w.supplier, 1.0, B_DAY).declared([Origin::facility(&w.mine, 1.0)]);
+            app.create_purchase(b, &with_origin).await;
         }
         "create_purchases_batch" => {
-            let batch = json!([
-                line("A-SECRET-2", &w.supplier, 2.0, B_DAY),
-                line("A-SECRET-3", &w.supplier, 3.0, B_DAY)
-            ]);
-            let (status, result) = send(app.post("/v1/purchases/batch", b, &batch)).await;
-            assert_eq!(status, StatusCode::OK, "{result}");
+            let result = app
+                .load_purchases(
+                    b,
+                    &[
+                        line("A-SECRET-2", &w.supplier, 2.0, B_DAY),
+                        line("A-SECRET-3", &w.supplier, 3.0, B_DAY),
+                    ],
+                )
+                .await;
             assert_eq!(
                 result["created"], 2,
                 "B's own lines, not updates of A's: {result}"
             );
             let csv = format!(
-                "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n\
-                 A-SECRET-2,{},gold,4,kg,{B_DAY}\n",
+                "{PURCHASE_CSV_HEADER}\nA-SECRET-2,{},gold,4,kg,{B_DAY}\n",
                 w.supplier
             );
-            let (status, result) = send(
-                app.request(Method::POST, "/v1/purchases/batch", b)
-                    .header("content-type", "text/csv")
-                    .body(csv),
-            )
-            .await;
-            assert_eq!(status, StatusCode::OK, "{result}");
+            let result = app
+                .purchases_csv(b, csv)
+                .expect_status(StatusCode::OK)
+                .await;
             assert_eq!(
                 result["updated"], 1,
                 "B's own line of the JSON batch: {result}"
@@ -392,13 +374,10 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             assert!(!policy.to_string().contains("0.77"), "{policy}");
         }
         "put_policy" => {
-            let (_, current) = send(app.get("/v1/policy", b)).await;
-            let mut policy = current["policy"].clone();
+            let mut policy = app.policy(b).await["policy"].clone();
             policy["targets"] =
                 json!([{"metric": "unknown", "comparison": "at_most", "share": 0.5}]);
-            let (status, stored) =
-                send(app.request(Method::PUT, "/v1/policy", b).json(&policy)).await;
-            assert_eq!(status, StatusCode::OK, "{stored}");
+            app.put_policy(b, &policy).await;
         }
         "get_sourcing_mix" => {
             for query in [
@@ -437,28 +416,25 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             }
         }
         "get_lot" => {
-            let response = send_raw(app.get(&format!("/v1/lots/{}", w.a_lot), b)).await;
-            assert_problem(response, 404).await;
+            app.get(&format!("/v1/lots/{}", w.a_lot), b)
+                .expect_problem(404)
+                .await;
         }
         "create_lot" => {
             // The same external_ref is B's own lot, never A's.
-            let lot = json!({"external_ref": "A-SECRET-LOT", "mineral": "gold", "form": "ore",
-                             "quantity": {"value": 1, "unit": "kg"}});
-            let (status, created) = send(app.post("/v1/lots", b, &lot)).await;
-            assert_eq!(status, StatusCode::CREATED, "{created}");
+            let created = app.create_lot(b, &Lot::new("A-SECRET-LOT")).await;
             assert_ne!(created["id"].as_str(), Some(w.a_lot.as_str()));
         }
         "create_custody_events" => {
             // Consuming, transferring or extracting into A's lot: A's lot does not exist for B.
             for event in [
-                json!({"type": "transfer", "occurred_on": "2025-04-01",
-                       "from_party_id": w.supplier, "to_party_id": w.supplier,
-                       "lots": [{"lot_id": w.a_lot}]}),
-                json!({"type": "extraction", "occurred_on": "2025-04-01",
-                       "facility_id": w.mine, "outputs": [{"lot_id": w.a_lot}]}),
+                Event::transfer("2025-04-01", &w.supplier, &w.supplier).lot(&w.a_lot),
+                Event::extraction("2025-04-01", &w.mine).output(&w.a_lot),
             ] {
-                let response = send_raw(app.post("/v1/custody-events", b, &event)).await;
-                let problem = assert_problem(response, 422).await;
+                let problem = app
+                    .post("/v1/custody-events", b, &event)
+                    .expect_problem(422)
+                    .await;
                 assert_nothing_of_a(operation, w, &problem);
             }
         }
@@ -475,14 +451,15 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             }
         }
         "trace_lot" => {
-            let response = send_raw(app.get(&format!("/v1/lots/{}/provenance", w.a_lot), b)).await;
-            assert_problem(response, 404).await;
+            app.get(&format!("/v1/lots/{}/provenance", w.a_lot), b)
+                .expect_problem(404)
+                .await;
         }
         "trace_purchase" => {
             for id in [&w.a_lot_purchase, &w.a_purchase] {
-                let response =
-                    send_raw(app.get(&format!("/v1/purchases/{id}/provenance"), b)).await;
-                assert_problem(response, 404).await;
+                app.get(&format!("/v1/purchases/{id}/provenance"), b)
+                    .expect_problem(404)
+                    .await;
             }
         }
         "trace_party" => {

@@ -1,5 +1,7 @@
 //! One integration test binary: the real application over HTTP, on SQLite and PostgreSQL.
 
+mod builders;
+mod client;
 mod fixtures;
 mod helpers;
 mod proxy;

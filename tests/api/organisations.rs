@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+use crate::helpers::{Expect, TestApp, pointers, send, send_raw};
 
 async fn operator_registers_a_purchaser_and_its_client(app: TestApp) {
     let response = send_raw(app.post(
@@ -63,30 +63,32 @@ async fn each_organisation_sees_only_itself(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(own["id"], a.org_id.as_str());
 
-    let other = send_raw(app.get(&format!("/v1/organisations/{}", a.org_id), &b)).await;
-    let problem = assert_problem(other, 404).await;
+    let problem = app
+        .get(&format!("/v1/organisations/{}", a.org_id), &b)
+        .expect_problem(404)
+        .await;
     assert!(!problem["detail"].as_str().unwrap().contains("forbidden"));
 
-    let missing = send_raw(app.get(
+    app.get(
         "/v1/organisations/0193c3a0-0000-7000-8000-000000000000",
         &app.operator,
-    ))
+    )
+    .expect_problem(404)
     .await;
-    assert_problem(missing, 404).await;
 
     for path in [
         "/v1/organisations".to_owned(),
         format!("/v1/organisations/{}/clients", a.org_id),
     ] {
-        assert_problem(send_raw(app.get(&path, &b)).await, 403).await;
+        app.get(&path, &b).expect_problem(403).await;
     }
-    let create = send_raw(app.post(
+    app.post(
         &format!("/v1/organisations/{}/clients", b.org_id),
         &b,
         &json!({"name": "self-service", "scopes": ["purchases:read"]}),
-    ))
+    )
+    .expect_problem(403)
     .await;
-    assert_problem(create, 403).await;
 }
 
 async fn bad_organisation_input_is_refused_by_field(app: TestApp) {
@@ -99,8 +101,10 @@ async fn bad_organisation_input_is_refused_by_field(app: TestApp) {
         (json!({"name": "ok", "colour": "blue"}), "/colour"),
     ];
     for (body, pointer) in cases {
-        let response = send_raw(app.post("/v1/organisations", &app.operator, &body)).await;
-        let problem = assert_problem(response, 422).await;
+        let problem = app
+            .post("/v1/organisations", &app.operator, &body)
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{body}");
     }
     let org = app.purchaser("Buyer").await;
@@ -113,24 +117,26 @@ async fn bad_organisation_input_is_refused_by_field(app: TestApp) {
         ),
         (json!({"name": "x", "scopes": ["root"]}), "/scopes/0"),
     ] {
-        let response = send_raw(app.post(
-            &format!("/v1/organisations/{}/clients", org.org_id),
-            &app.operator,
-            &body,
-        ))
-        .await;
-        let problem = assert_problem(response, 422).await;
+        let problem = app
+            .post(
+                &format!("/v1/organisations/{}/clients", org.org_id),
+                &app.operator,
+                &body,
+            )
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{body}");
     }
-    let unknown_org = send_raw(app.post(
+    app.post(
         "/v1/organisations/0193c3a0-0000-7000-8000-000000000000/clients",
         &app.operator,
         &json!({"name": "x", "scopes": ["purchases:read"]}),
-    ))
+    )
+    .expect_problem(404)
     .await;
-    assert_problem(unknown_org, 404).await;
-    let bad_id = send_raw(app.get("/v1/organisations/not-a-uuid", &app.operator)).await;
-    assert_problem(bad_id, 400).await;
+    app.get("/v1/organisations/not-a-uuid", &app.operator)
+        .expect_problem(400)
+        .await;
 }
 
 async fn organisations_page_without_skipping_or_repeating(app: TestApp) {
@@ -184,8 +190,9 @@ async fn organisations_page_without_skipping_or_repeating(app: TestApp) {
         "cursor=bm9wZQ",
         "colour=red",
     ] {
-        let response = send_raw(app.get(&format!("/v1/organisations?{bad}"), &app.operator)).await;
-        assert_problem(response, 400).await;
+        app.get(&format!("/v1/organisations?{bad}"), &app.operator)
+            .expect_problem(400)
+            .await;
     }
 }
 

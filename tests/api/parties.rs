@@ -4,18 +4,21 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures::{create, id, ids, party};
-use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+use crate::builders::Party;
+use crate::fixtures::party;
+use crate::helpers::{Expect, HasId, TestApp, pointers, send, send_raw};
 
 const LEI: &str = "5493001KJTIIGC8Y1R12";
 
-fn valid() -> Value {
-    json!({
-        "name": "  Andes Gold Traders SAC (fictional) ",
-        "roles": ["trader", "supplier"],
-        "country": "PE",
-        "identifiers": [{"scheme": "lei", "value": LEI}, {"scheme": "duns", "value": "15-048-3782"}]
-    })
+/// A trader known by its LEI and its DUNS number, its name padded with spaces.
+fn valid() -> Party {
+    Party::new(
+        "  Andes Gold Traders SAC (fictional) ",
+        &["trader", "supplier"],
+    )
+    .country("PE")
+    .identifier("lei", LEI)
+    .identifier("duns", "15-048-3782")
 }
 
 async fn parties_are_created_read_and_patched(app: TestApp) {
@@ -23,7 +26,7 @@ async fn parties_are_created_read_and_patched(app: TestApp) {
     assert_eq!(response.status(), StatusCode::CREATED);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let created: Value = response.json().await.unwrap();
-    assert_eq!(location, format!("/v1/parties/{}", id(&created)));
+    assert_eq!(location, format!("/v1/parties/{}", created.id()));
     assert_eq!(created["name"], "Andes Gold Traders SAC (fictional)");
     assert_eq!(created["roles"], json!(["trader", "supplier"]));
     assert_eq!(
@@ -36,11 +39,13 @@ async fn parties_are_created_read_and_patched(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(read, created, "purchasers read the shared catalog");
 
-    let (status, patched) = send(
-        app.request(Method::PATCH, &location, &app.operator)
-            .header("content-type", "application/merge-patch+json")
-            .body(json!({"country": null, "roles": ["smelter_refiner"]}).to_string()),
-    )
+    let (status, patched) = send(app.with_body(
+        Method::PATCH,
+        &location,
+        &app.operator,
+        "application/merge-patch+json",
+        json!({"country": null, "roles": ["smelter_refiner"]}).to_string(),
+    ))
     .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert!(patched["country"].is_null(), "null clears");
@@ -55,25 +60,22 @@ async fn parties_are_created_read_and_patched(app: TestApp) {
         (json!({"colour": "red"}), "/colour"),
         (json!([1]), ""),
     ] {
-        let response = send_raw(
-            app.request(Method::PATCH, &location, &app.operator)
-                .json(&patch),
-        )
-        .await;
-        let problem = assert_problem(response, 422).await;
+        let problem = app
+            .patch(&location, &app.operator, &patch)
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{patch}");
     }
-    let missing = send_raw(
-        app.request(
-            Method::PATCH,
-            "/v1/parties/0193c3a0-0000-7000-8000-000000000000",
-            &app.operator,
-        )
-        .json(&json!({"name": "x"})),
+    app.patch(
+        "/v1/parties/0193c3a0-0000-7000-8000-000000000000",
+        &app.operator,
+        &json!({"name": "x"}),
     )
+    .expect_problem(404)
     .await;
-    assert_problem(missing, 404).await;
-    assert_problem(send_raw(app.get("/v1/parties/nope", &buyer)).await, 400).await;
+    app.get("/v1/parties/nope", &buyer)
+        .expect_problem(400)
+        .await;
 }
 
 async fn every_bad_party_field_is_named(app: TestApp) {
@@ -113,75 +115,59 @@ async fn every_bad_party_field_is_named(app: TestApp) {
         ("extra", json!(1), "/extra"),
     ];
     for (field, value, pointer) in cases {
-        let mut body = valid();
-        body[field] = value;
-        let problem = assert_problem(
-            send_raw(app.post("/v1/parties", &app.operator, &body)).await,
-            422,
-        )
-        .await;
+        let body = valid().with(field, value);
+        let problem = app
+            .post("/v1/parties", &app.operator, &body)
+            .expect_problem(422)
+            .await;
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{body}");
     }
     // Every bad field at once.
-    let problem = assert_problem(
-        send_raw(app.post(
-            "/v1/parties",
-            &app.operator,
-            &json!({"name": " ", "roles": ["king"], "country": "ZZ",
-                    "identifiers": [{"scheme": "lei", "value": "x"}]}),
-        ))
-        .await,
-        422,
-    )
-    .await;
+    let all_bad = Party::new(" ", &["king"])
+        .country("ZZ")
+        .identifier("lei", "x");
+    let problem = app
+        .post("/v1/parties", &app.operator, &all_bad)
+        .expect_problem(422)
+        .await;
     assert_eq!(
         pointers(&problem),
         vec!["/name", "/roles/0", "/country", "/identifiers/0/value"]
     );
-    assert_eq!(ids(&app, "/v1/parties").await.len(), 0, "nothing written");
+    assert_eq!(app.ids("/v1/parties").await.len(), 0, "nothing written");
 }
 
 async fn party_identifiers_are_unique(app: TestApp) {
-    let first = create(&app, "/v1/parties", valid()).await;
-    let mut again = valid();
-    again["identifiers"] = json!([{"scheme": "lei", "value": LEI.to_lowercase()}]);
-    let problem = assert_problem(
-        send_raw(app.post("/v1/parties", &app.operator, &again)).await,
-        409,
-    )
-    .await;
+    let first = app.create_party(valid()).await;
+    let again = valid().with(
+        "identifiers",
+        json!([{"scheme": "lei", "value": LEI.to_lowercase()}]),
+    );
+    let problem = app
+        .post("/v1/parties", &app.operator, &again)
+        .expect_problem(409)
+        .await;
     assert!(
-        problem["detail"].as_str().unwrap().contains(&id(&first)),
+        problem["detail"].as_str().unwrap().contains(&first.id()),
         "names the holder: {problem}"
     );
     let other = party(&app, "Other", &["trader"]).await;
-    let response = send_raw(
-        app.request(
-            Method::PATCH,
-            &format!("/v1/parties/{}", id(&other)),
-            &app.operator,
-        )
-        .json(&json!({"identifiers": [{"scheme": "lei", "value": LEI}]})),
+    app.patch(
+        &format!("/v1/parties/{}", other.id()),
+        &app.operator,
+        &json!({"identifiers": [{"scheme": "lei", "value": LEI}]}),
     )
+    .expect_problem(409)
     .await;
-    assert_problem(response, 409).await;
 }
 
 async fn parties_are_filtered(app: TestApp) {
-    let trader = create(&app, "/v1/parties", valid()).await;
-    let coop = create(
-        &app,
-        "/v1/parties",
-        json!({"name": "Cooperativa Ñuñoa", "roles": ["asm_organisation"], "country": "BO"}),
-    )
-    .await;
-    let refiner = create(
-        &app,
-        "/v1/parties",
-        json!({"name": "Refinería del Sur", "roles": ["smelter_refiner", "trader"],
-               "identifiers": [{"scheme": "vat", "value": "CL-99"}]}),
-    )
-    .await;
+    let trader = app.create_party(valid()).await;
+    let coop = Party::new("Cooperativa Ñuñoa", &["asm_organisation"]).country("BO");
+    let coop = app.create_party(coop).await;
+    let refiner =
+        Party::new("Refinería del Sur", &["smelter_refiner", "trader"]).identifier("vat", "CL-99");
+    let refiner = app.create_party(refiner).await;
     let cases = [
         ("role=trader", vec![&trader, &refiner]),
         ("role=asm_organisation", vec![&coop]),
@@ -197,8 +183,8 @@ async fn parties_are_filtered(app: TestApp) {
         ("q=r", vec![&trader, &coop, &refiner]),
     ];
     for (query, expected) in cases {
-        let found = ids(&app, &format!("/v1/parties?{query}")).await;
-        let expected: Vec<String> = expected.into_iter().map(id).collect();
+        let found = app.ids(&format!("/v1/parties?{query}")).await;
+        let expected: Vec<String> = expected.into_iter().map(HasId::id).collect();
         assert_eq!(found, expected, "{query}");
     }
     for bad in [
@@ -210,34 +196,28 @@ async fn parties_are_filtered(app: TestApp) {
         "q=",
         "colour=red",
     ] {
-        assert_problem(
-            send_raw(app.get(&format!("/v1/parties?{bad}"), &app.operator)).await,
-            400,
-        )
-        .await;
+        app.get(&format!("/v1/parties?{bad}"), &app.operator)
+            .expect_problem(400)
+            .await;
     }
 }
 
 async fn purchasers_cannot_write_parties(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let existing = party(&app, "Known", &["trader"]).await;
-    for response in [
-        send_raw(app.post("/v1/parties", &buyer, &valid())).await,
-        send_raw(app.post("/v1/parties/batch", &buyer, &json!([valid()]))).await,
-        send_raw(
-            app.request(
-                Method::PATCH,
-                &format!("/v1/parties/{}", id(&existing)),
-                &buyer,
-            )
-            .json(&json!({"name": "Mine now"})),
-        )
-        .await,
+    for request in [
+        app.post("/v1/parties", &buyer, &valid()),
+        app.post("/v1/parties/batch", &buyer, &[valid()]),
+        app.patch(
+            &format!("/v1/parties/{}", existing.id()),
+            &buyer,
+            &json!({"name": "Mine now"}),
+        ),
     ] {
-        let problem = assert_problem(response, 403).await;
+        let problem = request.expect_problem(403).await;
         assert_eq!(problem["type"], "urn:oretrace:problem:insufficient-scope");
     }
-    assert_eq!(ids(&app, "/v1/parties").await.len(), 1);
+    assert_eq!(app.ids("/v1/parties").await.len(), 1);
 }
 
 both_backends!(

@@ -6,169 +6,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures;
-use crate::helpers::{Client, TestApp, assert_problem, send, send_raw};
-
-/// Records a lot for `client`; its id.
-pub async fn lot(app: &TestApp, client: &Client, external_ref: &str, grams: f64) -> String {
-    lot_with(
-        app,
-        client,
-        json!({"external_ref": external_ref, "mineral": "gold", "form": "ore",
-               "quantity": {"value": grams, "unit": "g"}}),
-    )
-    .await
-}
-
-/// Records a lot from a full body; its id.
-pub async fn lot_with(app: &TestApp, client: &Client, body: Value) -> String {
-    let (status, created) = send(app.post("/v1/lots", client, &body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    fixtures::id(&created)
-}
-
-/// Records one event, expecting it accepted; the written event with its flags.
-pub async fn event(app: &TestApp, client: &Client, body: Value) -> Value {
-    let (status, written) = send(app.post("/v1/custody-events", client, &body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{body} -> {written}");
-    written
-}
-
-pub fn grams(lot_id: &str, g: f64) -> Value {
-    json!({"lot_id": lot_id, "quantity": {"value": g, "unit": "g"}})
-}
-
-/// The hand-worked chain's catalog and lots.
-pub struct Chain {
-    pub asm_mine: String,
-    pub lsm_mine: String,
-    pub smelter: String,
-    pub refiner: String,
-    pub refiner_company: String,
-    pub trader: String,
-    pub ore_a: String,
-    pub ore_b: String,
-    pub dore: String,
-    pub bar: String,
-}
-
-/// The catalog of the chain: an ASM mine (Peru, Fairmined for 2025-2026), an LSM mine (Chile,
-/// artisanal miners on the concession, no coexistence agreement, no IRMA), a smelter (RMAP
-/// conformant), a refiner (LBMA RGG), the refiner's company and a trader.
-pub async fn chain_catalog(app: &TestApp) -> (String, String, String, String, String, String) {
-    let asm_mine = fixtures::mine(app, "Cooperativa Aurifera", "asm", "PE").await;
-    let lsm_mine = fixtures::facility(
-        app,
-        json!({"name": "Mina Grande", "kind": "mine", "mining_scale": "lsm",
-               "minerals": ["gold"], "country": "CL", "asm_presence": true}),
-    )
-    .await;
-    let smelter = fixtures::facility(
-        app,
-        json!({"name": "Fundicion Sur", "kind": "smelter", "minerals": ["gold"], "country": "PE"}),
-    )
-    .await;
-    let refiner = fixtures::facility(
-        app,
-        json!({"name": "Swiss Refinery", "kind": "refiner", "minerals": ["gold"], "country": "CH"}),
-    )
-    .await;
-    fixtures::certify(
-        app,
-        &asm_mine,
-        "fairmined",
-        Some("fairmined"),
-        "2025-01-01",
-        "2026-12-31",
-    )
-    .await;
-    fixtures::certify(
-        app,
-        &smelter,
-        "rmi_rmap",
-        Some("conformant"),
-        "2025-01-01",
-        "2026-12-31",
-    )
-    .await;
-    fixtures::certify(app, &refiner, "lbma_rgg", None, "2025-01-01", "2026-12-31").await;
-    let refiner_company = fixtures::supplier(app, "Swiss Refinery SA").await;
-    let trader = fixtures::supplier(app, "Gold Trading AG").await;
-    (
-        asm_mine,
-        lsm_mine,
-        smelter,
-        refiner,
-        refiner_company,
-        trader,
-    )
-}
-
-/// 6 kg of ASM ore and 4 kg of LSM ore smelted into 2 kg of doré, refined into 1.9 kg of bar,
-/// sold by the refiner's company to the trader.
-pub async fn chain(app: &TestApp, client: &Client) -> Chain {
-    let (asm_mine, lsm_mine, smelter, refiner, refiner_company, trader) = chain_catalog(app).await;
-    let ore_a = lot(app, client, "ORE-A", 6000.0).await;
-    let ore_b = lot(app, client, "ORE-B", 4000.0).await;
-    let dore = lot_with(
-        app,
-        client,
-        json!({"external_ref": "DORE-1", "mineral": "gold", "form": "dore",
-               "quantity": {"value": 2, "unit": "kg"}}),
-    )
-    .await;
-    let bar = lot_with(
-        app,
-        client,
-        json!({"external_ref": "BAR-1", "mineral": "gold", "form": "metal",
-               "quantity": {"value": 1.9, "unit": "kg"}, "holder_party_id": refiner_company}),
-    )
-    .await;
-    let (status, written) = send(app.post(
-        "/v1/custody-events",
-        client,
-        &json!({"events": [
-            {"type": "extraction", "occurred_on": "2026-01-10", "facility_id": asm_mine,
-             "outputs": [{"lot_id": ore_a}]},
-            {"type": "extraction", "occurred_on": "2026-01-12", "facility_id": lsm_mine,
-             "outputs": [{"lot_id": ore_b}]},
-            {"type": "transformation", "occurred_on": "2026-02-01", "facility_id": smelter,
-             "chain_of_custody": "mass_balance",
-             "inputs": [grams(&ore_a, 6000.0), grams(&ore_b, 4000.0)],
-             "outputs": [{"lot_id": dore}]},
-            {"type": "transformation", "occurred_on": "2026-03-01", "facility_id": refiner,
-             "chain_of_custody": "segregated",
-             "inputs": [grams(&dore, 2000.0)], "outputs": [{"lot_id": bar}]},
-            {"type": "transfer", "occurred_on": "2026-03-10", "from_party_id": refiner_company,
-             "to_party_id": trader, "lots": [{"lot_id": bar}],
-             "documents": [{"type": "invoice", "reference": "INV-77"}]},
-        ]}),
-    ))
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{written}");
-    for w in written["events"].as_array().unwrap() {
-        assert_eq!(w["flags"], json!([]), "{w}");
-    }
-    Chain {
-        asm_mine,
-        lsm_mine,
-        smelter,
-        refiner,
-        refiner_company,
-        trader,
-        ore_a,
-        ore_b,
-        dore,
-        bar,
-    }
-}
-
-/// Records a purchase; its id.
-pub async fn purchase(app: &TestApp, client: &Client, body: &Value) -> String {
-    let (status, created) = send(app.post("/v1/purchases", client, body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["purchase"]["id"].as_str().unwrap().to_owned()
-}
+use crate::builders::{Event, Origin, PurchaseLine};
+use crate::fixtures::{self, ChainCatalog, chain, chain_catalog, lot};
+use crate::helpers::{Expect, HasId, TestApp, send};
 
 fn origin<'a>(trace: &'a Value, facility: &str) -> &'a Value {
     trace["origins"]
@@ -191,17 +31,12 @@ fn flag_kinds(flags: &Value) -> Vec<String> {
 async fn the_hand_worked_chain_gives_exact_shares_and_flags(app: TestApp) {
     let org = app.purchaser("Jeweller").await;
     let c = chain(&app, &org).await;
-    let p = purchase(
-        &app,
-        &org,
-        &json!({"external_ref": "PO-1", "supplier_party_id": c.trader, "mineral": "gold",
-                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-15",
-                "lot_id": c.bar}),
-    )
-    .await;
+    let line = PurchaseLine::new("PO-1", &c.trader)
+        .on("2026-03-15")
+        .lot(&c.bar);
+    let p = app.create_purchase(&org, &line).await.id();
 
-    let (status, trace) = send(app.get(&format!("/v1/purchases/{p}/provenance"), &org)).await;
-    assert_eq!(status, StatusCode::OK, "{trace}");
+    let trace = app.trace_purchase(&org, &p).await;
     assert_eq!(trace["subject"], json!({"kind": "purchase", "id": p}));
     assert_eq!(trace["quantity_mg"], 1_000_000);
     assert_eq!(trace["depth"], 2);
@@ -263,19 +98,13 @@ async fn the_hand_worked_chain_gives_exact_shares_and_flags(app: TestApp) {
     }
 
     // The lot itself: its whole 1.9 kg.
-    let (status, lot_trace) = send(app.get(&format!("/v1/lots/{}/provenance", c.bar), &org)).await;
-    assert_eq!(status, StatusCode::OK, "{lot_trace}");
+    let lot_trace = app.trace_lot(&org, &c.bar).await;
     assert_eq!(origin(&lot_trace, &c.asm_mine)["quantity_mg"], 1_140_000);
     assert_eq!(origin(&lot_trace, &c.lsm_mine)["quantity_mg"], 760_000);
 
     // The supplier: two purchases, one traced (1 kg) and one without a lot (1 kg, untraced).
-    purchase(
-        &app,
-        &org,
-        &json!({"external_ref": "PO-2", "supplier_party_id": c.trader, "mineral": "gold",
-                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-20"}),
-    )
-    .await;
+    let untraced = PurchaseLine::new("PO-2", &c.trader).on("2026-03-20");
+    app.create_purchase(&org, &untraced).await;
     let (status, party) = send(app.get(
         &format!(
             "/v1/parties/{}/provenance?mineral=gold&from=2026-01-01&to=2026-12-31",
@@ -328,14 +157,11 @@ async fn red_flags_page_with_cursors(app: TestApp) {
     let org = app.purchaser("Jeweller").await;
     let c = chain(&app, &org).await;
     for i in 0..3 {
-        purchase(
-            &app,
-            &org,
-            &json!({"external_ref": format!("PO-{i}"), "supplier_party_id": c.trader,
-                    "mineral": "gold", "quantity": {"value": 100, "unit": "g"},
-                    "purchased_on": "2026-03-15", "lot_id": c.bar}),
-        )
-        .await;
+        let line = PurchaseLine::new(&format!("PO-{i}"), &c.trader)
+            .g(100)
+            .on("2026-03-15")
+            .lot(&c.bar);
+        app.create_purchase(&org, &line).await;
     }
     let (status, page) = send(app.get("/v1/red-flags?limit=2", &org)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -358,49 +184,42 @@ async fn another_organisations_lots_are_404_and_never_reached(app: TestApp) {
     let org = app.purchaser("Jeweller").await;
     let other = app.purchaser("Rival").await;
     let c = chain(&app, &org).await;
-    let p = purchase(
-        &app,
-        &org,
-        &json!({"external_ref": "PO-1", "supplier_party_id": c.trader, "mineral": "gold",
-                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-15",
-                "lot_id": c.bar}),
-    )
-    .await;
+    let line = PurchaseLine::new("PO-1", &c.trader)
+        .on("2026-03-15")
+        .lot(&c.bar);
+    let p = app.create_purchase(&org, &line).await.id();
     for path in [
         format!("/v1/lots/{}", c.bar),
         format!("/v1/lots/{}/provenance", c.bar),
         format!("/v1/purchases/{p}/provenance"),
         format!("/v1/parties/{}/provenance", c.trader),
     ] {
-        assert_problem(send_raw(app.get(&path, &other)).await, 404).await;
+        app.get(&path, &other).expect_problem(404).await;
     }
-    let (_, list) = send(app.get("/v1/red-flags", &other)).await;
-    assert_eq!(list["items"], json!([]));
-    let (_, lots) = send(app.get("/v1/lots", &other)).await;
-    assert_eq!(lots["items"], json!([]));
-    let (_, events) = send(app.get(&format!("/v1/custody-events?lot_id={}", c.bar), &other)).await;
-    assert_eq!(events["items"], json!([]));
+    for list in [
+        "/v1/red-flags".to_owned(),
+        "/v1/lots".to_owned(),
+        format!("/v1/custody-events?lot_id={}", c.bar),
+    ] {
+        let items = app.items(&other, &list).await;
+        assert!(items.is_empty(), "{list}: {items:?}");
+    }
     // The other organisation cannot name these lots in its events or purchases...
     let own = lot(&app, &other, "RIVAL-1", 500.0).await;
-    let problem = assert_problem(
-        send_raw(app.post(
-            "/v1/custody-events",
-            &other,
-            &json!({"type": "transformation", "occurred_on": "2026-04-01",
-                    "facility_id": c.refiner, "chain_of_custody": "mass_balance",
-                    "inputs": [grams(&c.bar, 100.0)], "outputs": [{"lot_id": own}]}),
-        ))
-        .await,
-        422,
-    )
-    .await;
+    let into_own = Event::transformation("2026-04-01", &c.refiner)
+        .input(&c.bar, 100.0)
+        .output(&own);
+    let problem = app
+        .post("/v1/custody-events", &other, &into_own)
+        .expect_problem(422)
+        .await;
     assert_eq!(
         crate::helpers::pointers(&problem),
         ["/inputs/0/lot_id"],
         "{problem}"
     );
     // ...and the owner's traces never reach the other organisation's lots.
-    let (_, trace) = send(app.get(&format!("/v1/lots/{}/provenance", c.bar), &org)).await;
+    let trace = app.trace_lot(&org, &c.bar).await;
     assert!(!trace.to_string().contains(&own), "{trace}");
     let (_, own_lot) = send(app.get(&format!("/v1/lots/{own}"), &other)).await;
     assert_eq!(own_lot["origin_event_id"], Value::Null);
@@ -408,20 +227,23 @@ async fn another_organisations_lots_are_404_and_never_reached(app: TestApp) {
 
 async fn the_mix_moves_from_declared_to_traced(app: TestApp) {
     let org = app.purchaser("Jeweller").await;
-    let (asm_mine, lsm_mine, smelter, _refiner, _company, trader) = chain_catalog(&app).await;
+    let ChainCatalog {
+        asm_mine,
+        lsm_mine,
+        smelter,
+        trader,
+        ..
+    } = chain_catalog(&app).await;
     let ore_a = lot(&app, &org, "ORE-A", 600.0).await;
     let ore_b = lot(&app, &org, "ORE-B", 400.0).await;
     let bar = lot(&app, &org, "BAR-1", 1000.0).await;
     // The supplier declares the whole kilogram as LSM from the LSM mine.
-    purchase(
-        &app,
-        &org,
-        &json!({"external_ref": "PO-1", "supplier_party_id": trader, "mineral": "gold",
-                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-15",
-                "lot_id": bar, "declared_origin": [{"facility_id": lsm_mine, "share": 1}]}),
-    )
-    .await;
-    let mix_path = "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31";
+    let declared_lsm = PurchaseLine::new("PO-1", &trader)
+        .on("2026-03-15")
+        .lot(&bar)
+        .declared([Origin::facility(&lsm_mine, 1)]);
+    app.create_purchase(&org, &declared_lsm).await;
+    let mix_query = "from=2026-01-01&to=2026-12-31";
     let class = |mix: &Value, name: &str| {
         mix["overall"]["classes"]
             .as_array()
@@ -431,30 +253,25 @@ async fn the_mix_moves_from_declared_to_traced(app: TestApp) {
             .cloned()
             .unwrap()
     };
-    let (status, before) = send(app.get(mix_path, &org)).await;
-    assert_eq!(status, StatusCode::OK, "{before}");
+    let before = app.sourcing_mix(&org, mix_query).await;
     assert_eq!(class(&before, "lsm")["quantity_mg"], 1_000_000);
     assert_eq!(class(&before, "lsm")["basis"]["declared_mg"], 1_000_000);
     assert_eq!(class(&before, "asm")["quantity_mg"], 0);
 
     // Once the lot traces to the mines, the mix follows the trace.
-    let (status, written) = send(app.post(
-        "/v1/custody-events",
+    app.record_events(
         &org,
-        &json!({"events": [
-            {"type": "extraction", "occurred_on": "2026-01-10", "facility_id": asm_mine,
-             "outputs": [{"lot_id": ore_a}]},
-            {"type": "extraction", "occurred_on": "2026-01-12", "facility_id": lsm_mine,
-             "outputs": [{"lot_id": ore_b}]},
-            {"type": "transformation", "occurred_on": "2026-02-01", "facility_id": smelter,
-             "chain_of_custody": "mass_balance",
-             "inputs": [grams(&ore_a, 600.0), grams(&ore_b, 400.0)],
-             "outputs": [{"lot_id": bar}]},
-        ]}),
-    ))
+        [
+            Event::extraction("2026-01-10", &asm_mine).output(&ore_a),
+            Event::extraction("2026-01-12", &lsm_mine).output(&ore_b),
+            Event::transformation("2026-02-01", &smelter)
+                .input(&ore_a, 600.0)
+                .input(&ore_b, 400.0)
+                .output(&bar),
+        ],
+    )
     .await;
-    assert_eq!(status, StatusCode::CREATED, "{written}");
-    let (_, after) = send(app.get(mix_path, &org)).await;
+    let after = app.sourcing_mix(&org, mix_query).await;
     let asm = class(&after, "asm");
     assert_eq!(asm["quantity_mg"], 600_000, "{after}");
     assert_eq!(asm["basis"]["traced_mg"], 600_000);
@@ -474,29 +291,23 @@ async fn the_mix_moves_from_declared_to_traced(app: TestApp) {
     let ore_c = lot(&app, &org, "ORE-C", 500.0).await;
     let scrap = lot(&app, &org, "SCRAP-X", 500.0).await;
     let bar2 = lot(&app, &org, "BAR-2", 1000.0).await;
-    let (status, written) = send(app.post(
-        "/v1/custody-events",
+    app.record_events(
         &org,
-        &json!({"events": [
-            {"type": "extraction", "occurred_on": "2026-02-10", "facility_id": asm_mine,
-             "outputs": [{"lot_id": ore_c}]},
-            {"type": "transformation", "occurred_on": "2026-02-20", "facility_id": smelter,
-             "chain_of_custody": "mass_balance",
-             "inputs": [grams(&ore_c, 500.0), grams(&scrap, 500.0)],
-             "outputs": [{"lot_id": bar2}]},
-        ]}),
-    ))
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{written}");
-    purchase(
-        &app,
-        &org,
-        &json!({"external_ref": "PO-2", "supplier_party_id": trader, "mineral": "gold",
-                "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-20",
-                "lot_id": bar2, "declared_origin": [{"origin_class": "recycled", "share": 1}]}),
+        [
+            Event::extraction("2026-02-10", &asm_mine).output(&ore_c),
+            Event::transformation("2026-02-20", &smelter)
+                .input(&ore_c, 500.0)
+                .input(&scrap, 500.0)
+                .output(&bar2),
+        ],
     )
     .await;
-    let (_, partly) = send(app.get(mix_path, &org)).await;
+    let declared_recycled = PurchaseLine::new("PO-2", &trader)
+        .on("2026-03-20")
+        .lot(&bar2)
+        .declared([Origin::class("recycled", 1)]);
+    app.create_purchase(&org, &declared_recycled).await;
+    let partly = app.sourcing_mix(&org, mix_query).await;
     assert_eq!(partly["overall"]["total_mg"], 2_000_000, "{partly}");
     let asm = class(&partly, "asm");
     assert_eq!(asm["quantity_mg"], 1_100_000, "{partly}");
@@ -526,14 +337,14 @@ async fn bad_query_parameters_are_400(app: TestApp) {
         format!("/v1/parties/{party}/provenance?mineral=kryptonite"),
         format!("/v1/parties/{party}/provenance?from=2026-02-01&to=2026-01-01"),
     ] {
-        assert_problem(send_raw(app.get(&path, &org)).await, 400).await;
+        app.get(&path, &org).expect_problem(400).await;
     }
     // A token without provenance scopes is refused.
     let reader = app
         .organisation("Reader", "purchaser", &["purchases:read"])
         .await;
-    assert_problem(send_raw(app.get("/v1/lots", &reader)).await, 403).await;
-    assert_problem(send_raw(app.get("/v1/red-flags", &reader)).await, 403).await;
+    app.get("/v1/lots", &reader).expect_problem(403).await;
+    app.get("/v1/red-flags", &reader).expect_problem(403).await;
 }
 
 both_backends!(

@@ -4,28 +4,22 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::builders::{Facility, Origin, PURCHASE_CSV_HEADER, PurchaseLine};
 use crate::fixtures;
-use crate::helpers::{TestApp, assert_problem, pointers, send, send_raw};
+use crate::helpers::{HasId, TestApp, assert_problem, pointers, send, send_raw};
 
-fn line(external_ref: &str, supplier: &str, kg: f64) -> Value {
-    json!({
-        "external_ref": external_ref,
-        "supplier_party_id": supplier,
-        "mineral": "gold",
-        "quantity": {"value": kg, "unit": "kg"},
-        "purchased_on": "2026-03-14",
-    })
+/// A line of `kg` bought on 2026-03-14.
+fn line(external_ref: &str, supplier: &str, kg: f64) -> PurchaseLine {
+    PurchaseLine::new(external_ref, supplier).kg(kg)
 }
 
 async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let supplier = fixtures::supplier(&app, "Andes Trading SA").await;
     let mine = fixtures::mine(&app, "Cerro Azul Cooperative", "asm", "PE").await;
-    let mut body = line("SAP-1", &supplier, 12.5);
-    body["declared_origin"] = json!([
-        {"facility_id": mine, "share": 0.6},
-        {"origin_class": "recycled", "share": 0.4}
-    ]);
+    let mut body = line("SAP-1", &supplier, 12.5)
+        .declared([Origin::facility(&mine, 0.6), Origin::class("recycled", 0.4)])
+        .json();
 
     let response = send_raw(app.post("/v1/purchases", &buyer, &body)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -68,8 +62,7 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
     assert_eq!(read["quantity"]["kg"], "13");
 
     // Troy ounces are stored to the nearest milligram and shown as stored.
-    let mut troy = line("SAP-2", &supplier, 1.0);
-    troy["quantity"]["unit"] = json!("troy_oz");
+    let troy = PurchaseLine::new("SAP-2", &supplier).quantity(1.0, "troy_oz");
     let (_, troy) = send(app.post("/v1/purchases", &buyer, &troy)).await;
     assert_eq!(troy["purchase"]["quantity"]["mg"], 31_103);
     assert!(troy["purchase"]["declared_origin"].is_null());
@@ -87,11 +80,11 @@ async fn lines_are_created_updated_and_unchanged(app: TestApp) {
 async fn bad_lines_are_refused_by_field(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let supplier = fixtures::supplier(&app, "Supplier").await;
-    let smelter = fixtures::facility(
-        &app,
-        json!({"name": "Smelter", "kind": "smelter", "minerals": ["tin"], "country": "MY", "status": "operating"}),
-    )
-    .await;
+    let smelter = Facility::smelter("Smelter")
+        .minerals(&["tin"])
+        .country("MY")
+        .status("operating");
+    let smelter = app.create_facility(smelter).await.id();
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"quantity": {"value": 0, "unit": "kg"}}),
@@ -137,7 +130,7 @@ async fn bad_lines_are_refused_by_field(app: TestApp) {
         (json!({"colour": "gold"}), "/colour"),
     ];
     for (change, pointer) in cases {
-        let mut body = line("SAP-X", &supplier, 1.0);
+        let mut body = line("SAP-X", &supplier, 1.0).json();
         for (k, v) in change.as_object().unwrap() {
             body[k] = v.clone();
         }
@@ -194,10 +187,10 @@ async fn purchase_lists_filter(app: TestApp) {
     .into_iter()
     .enumerate()
     {
-        let mut body = line(&format!("L-{i}"), supplier, 1.0);
-        body["mineral"] = json!(mineral);
-        body["purchased_on"] = json!(date);
-        send(app.post("/v1/purchases", &buyer, &body)).await;
+        let body = line(&format!("L-{i}"), supplier, 1.0)
+            .mineral(mineral)
+            .on(date);
+        app.create_purchase(&buyer, &body).await;
     }
     let refs = |query: String| {
         let app = &app;
@@ -234,9 +227,7 @@ async fn purchase_lists_filter(app: TestApp) {
 }
 
 fn csv(supplier: &str, rows: usize, start: usize) -> String {
-    let mut text = String::from(
-        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n",
-    );
+    let mut text = format!("{PURCHASE_CSV_HEADER},declared_origin\n");
     for i in start..start + rows {
         let month = i % 12 + 1;
         text.push_str(&format!(
@@ -250,11 +241,7 @@ fn csv(supplier: &str, rows: usize, start: usize) -> String {
 async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let supplier = fixtures::supplier(&app, "Supplier").await;
-    let post_csv = |body: String| {
-        app.request(Method::POST, "/v1/purchases/batch", &buyer)
-            .header("content-type", "text/csv")
-            .body(body)
-    };
+    let post_csv = |body: String| app.purchases_csv(&buyer, body);
     let first = csv(&supplier, 3_500, 0);
     let (status, result) = send(post_csv(first.clone())).await;
     assert_eq!(status, StatusCode::OK, "{result}");
@@ -311,7 +298,7 @@ async fn csv_batches_are_all_or_none_and_idempotent(app: TestApp) {
 async fn json_and_ndjson_batches(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
     let supplier = fixtures::supplier(&app, "Supplier").await;
-    let rows: Vec<Value> = (0..5)
+    let rows: Vec<PurchaseLine> = (0..5)
         .map(|i| line(&format!("J-{i}"), &supplier, 1.0))
         .collect();
     let (status, result) = send(
@@ -387,18 +374,11 @@ async fn batches_over_the_row_limit_are_413() {
     };
     let buyer = app.purchaser("Buyer").await;
     let supplier = "0193c3a0-0000-7000-8000-000000000001";
-    let mut body = String::from(
-        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n",
-    );
+    let mut body = format!("{PURCHASE_CSV_HEADER}\n");
     for i in 0..=oretrace::import::purchases::MAX_ROWS {
         body.push_str(&format!("R{i},{supplier},gold,1,kg,2026-01-01\n"));
     }
-    let response = send_raw(
-        app.request(Method::POST, "/v1/purchases/batch", &buyer)
-            .header("content-type", "text/csv")
-            .body(body),
-    )
-    .await;
+    let response = send_raw(app.purchases_csv(&buyer, body)).await;
     assert_problem(response, 413).await;
 }
 
@@ -406,10 +386,11 @@ async fn reversals_are_kept_in_the_organisations_audit_trail(app: TestApp) {
     let a = app.purchaser("A").await;
     let b = app.purchaser("B").await;
     let supplier = fixtures::supplier(&app, "Supplier").await;
-    let (_, created) = send(app.post("/v1/purchases", &a, &line("SAP-9", &supplier, 2.0))).await;
-    let id = created["purchase"]["id"].as_str().unwrap().to_owned();
-    let (status, _) = send(app.request(Method::DELETE, &format!("/v1/purchases/{id}"), &a)).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    let id = app
+        .create_purchase(&a, &line("SAP-9", &supplier, 2.0))
+        .await
+        .id();
+    app.delete_purchase(&a, &id).await;
 
     let (status, trail) = send(app.get(
         &format!("/v1/audit-events?entity_type=purchase&entity_id={id}"),

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::helpers::{TestApp, assert_problem, send, send_raw};
+use crate::helpers::{Expect, TestApp, send};
 
 async fn schemes_are_listed_with_ordered_levels(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
@@ -52,7 +52,9 @@ async fn schemes_are_listed_with_ordered_levels(app: TestApp) {
         fairmined["minerals"],
         serde_json::json!(["gold", "silver", "platinum"])
     );
-    assert_problem(send_raw(app.get("/v1/schemes/nope", &buyer)).await, 404).await;
+    app.get("/v1/schemes/nope", &buyer)
+        .expect_problem(404)
+        .await;
 }
 
 async fn schemes_page_by_id(app: TestApp) {
@@ -74,15 +76,13 @@ async fn schemes_page_by_id(app: TestApp) {
     sorted.dedup();
     assert_eq!(seen, sorted, "in id order, no repeats");
     assert_eq!(seen.len(), 11);
-    assert_problem(
-        send_raw(app.get("/v1/schemes?cursor=garbage", &app.operator)).await,
-        400,
-    )
-    .await;
+    app.get("/v1/schemes?cursor=garbage", &app.operator)
+        .expect_problem(400)
+        .await;
     let no_scope = app
         .organisation("Reader-less", "purchaser", &["purchases:read"])
         .await;
-    assert_problem(send_raw(app.get("/v1/schemes", &no_scope)).await, 403).await;
+    app.get("/v1/schemes", &no_scope).expect_problem(403).await;
 }
 
 both_backends!(schemes_are_listed_with_ordered_levels, schemes_page_by_id);

@@ -10,32 +10,12 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::fixtures;
+use crate::builders::{Certification, Event, Lot, PURCHASE_CSV_HEADER, PurchaseLine};
+use crate::fixtures::{self, chain, lot};
 use crate::helpers::{
-    Backend, Client, TestApp, TestDb, assert_problem, pointers, send, send_raw, test_config,
+    Backend, Expect, HasId, TestApp, TestDb, assert_problem, pointers, send, send_raw, test_config,
 };
-use crate::provenance::{chain, grams, lot};
 use crate::token_attacks::{ed_key, now, sign};
-
-/// A client of an existing organisation holding `scopes`, with its token.
-async fn client_of(app: &TestApp, org_id: &str, scopes: &[&str]) -> Client {
-    let (status, created) = send(app.post(
-        &format!("/v1/organisations/{org_id}/clients"),
-        &app.operator,
-        &json!({"name": "extra client", "scopes": scopes}),
-    ))
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let client_id = created["client_id"].as_str().unwrap().to_owned();
-    let secret = created["client_secret"].as_str().unwrap().to_owned();
-    let token = app.token(&client_id, &secret).await;
-    Client {
-        org_id: org_id.to_owned(),
-        client_id,
-        secret,
-        token,
-    }
-}
 
 /// Every stored replay body, straight from the database.
 fn stored_replays(app: &TestApp) -> Vec<String> {
@@ -58,7 +38,9 @@ fn stored_replays(app: &TestApp) -> Vec<String> {
 async fn idempotent_replays_are_authorised_and_never_show_a_secret(app: TestApp) {
     let buyer = app.purchaser("Buyer B").await;
     // A second operator client that may only read the catalog.
-    let reader = client_of(&app, &app.operator.org_id, &["catalog:read"]).await;
+    let reader = app
+        .client_of(&app.operator.org_id, "extra client", &["catalog:read"])
+        .await;
     let path = format!("/v1/organisations/{}/clients", buyer.org_id);
     let body = json!({"name": "SAP nightly", "scopes": ["purchases:read"]});
 
@@ -110,22 +92,23 @@ async fn idempotent_replays_are_authorised_and_never_show_a_secret(app: TestApp)
     // In a purchaser organisation: a reader replaying a writer's key is refused too, and
     // another writer of the same organisation does not get the first writer's answer.
     let supplier = fixtures::supplier(&app, "Andes Trading SA").await;
-    let line = json!({"external_ref": "SAP-1", "supplier_party_id": supplier, "mineral": "gold",
-                      "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-14"});
+    let line = PurchaseLine::new("SAP-1", &supplier);
     let written = send_raw(
         app.post("/v1/purchases", &buyer, &line)
             .header("Idempotency-Key", "p-1"),
     )
     .await;
     assert_eq!(written.status(), StatusCode::CREATED);
-    let read_only = client_of(&app, &buyer.org_id, &["purchases:read"]).await;
-    let refused = send_raw(
-        app.post("/v1/purchases", &read_only, &line)
-            .header("Idempotency-Key", "p-1"),
-    )
-    .await;
-    assert_problem(refused, 403).await;
-    let other_writer = client_of(&app, &buyer.org_id, &["purchases:write"]).await;
+    let read_only = app
+        .client_of(&buyer.org_id, "extra client", &["purchases:read"])
+        .await;
+    app.post("/v1/purchases", &read_only, &line)
+        .header("Idempotency-Key", "p-1")
+        .expect_problem(403)
+        .await;
+    let other_writer = app
+        .client_of(&buyer.org_id, "extra client", &["purchases:write"])
+        .await;
     let own = send_raw(
         app.post("/v1/purchases", &other_writer, &line)
             .header("Idempotency-Key", "p-1"),
@@ -212,15 +195,11 @@ async fn failed_attempts_elsewhere_never_lock_a_client_out(app: TestApp) {
     // The operator's client id is not shown to other organisations in a certificate's history.
     let buyer = app.purchaser("Buyer").await;
     let mine = fixtures::asm_mine(&app, "Mina Norte").await;
-    let cert = fixtures::create(
-        &app,
-        "/v1/certifications",
-        json!({"subject": {"type": "facility", "id": fixtures::id(&mine)}, "scheme": "fairmined",
-               "level": "fairmined", "status": "active", "valid_from": "2025-01-01",
-               "valid_until": "2027-12-31", "minerals": ["gold"]}),
-    )
-    .await;
-    let path = format!("/v1/certifications/{}", fixtures::id(&cert));
+    let cert = Certification::of_facility(&mine.id(), "fairmined")
+        .level("fairmined")
+        .valid("2025-01-01", "2027-12-31");
+    let cert = app.create_certification(cert).await;
+    let path = format!("/v1/certifications/{}", cert.id());
     let (_, seen) = send(app.get(&path, &buyer)).await;
     assert_eq!(seen["history"][0]["recorded_by"]["client_id"], Value::Null);
     let (_, own) = send(app.get(&path, &app.operator)).await;
@@ -230,7 +209,7 @@ async fn failed_attempts_elsewhere_never_lock_a_client_out(app: TestApp) {
     );
     for list in [
         "/v1/certifications".to_owned(),
-        format!("/v1/facilities/{}/certifications", fixtures::id(&mine)),
+        format!("/v1/facilities/{}/certifications", mine.id()),
     ] {
         let (_, page) = send(app.get(&list, &buyer)).await;
         assert!(
@@ -339,11 +318,9 @@ async fn concurrent_custody_events_keep_their_integrity(app: TestApp) {
     let fresh = lot(&app, &org, "FRESH", 100.0).await;
 
     // Eight extractions of one new lot at once: exactly one is recorded.
-    let extraction = |day: usize| {
-        json!({"type": "extraction", "occurred_on": format!("2026-02-{day:02}"),
-               "facility_id": c.asm_mine, "outputs": [{"lot_id": fresh}]})
-    };
-    let bodies: Vec<Value> = (1..=8).map(extraction).collect();
+    let extraction =
+        |day: usize| Event::extraction(&format!("2026-02-{day:02}"), &c.asm_mine).output(&fresh);
+    let bodies: Vec<Event> = (1..=8).map(extraction).collect();
     let requests = bodies
         .iter()
         .map(|body| send(app.post("/v1/custody-events", &org, body)));
@@ -362,9 +339,10 @@ async fn concurrent_custody_events_keep_their_integrity(app: TestApp) {
     let x = lot(&app, &org, "X", 10.0).await;
     let y = lot(&app, &org, "Y", 10.0).await;
     let transform = |from: &str, to: &str| {
-        json!({"type": "transformation", "occurred_on": "2026-06-01", "facility_id": c.refiner,
-               "chain_of_custody": "segregated", "inputs": [grams(from, 10.0)],
-               "outputs": [grams(to, 10.0)]})
+        Event::transformation("2026-06-01", &c.refiner)
+            .chain_of_custody("segregated")
+            .input(from, 10.0)
+            .output_grams(to, 10.0)
     };
     let (a, b) = (transform(&x, &y), transform(&y, &x));
     let (first, second) = racing(&app, 2, async {
@@ -400,15 +378,9 @@ async fn tokens_for_organisations_that_do_not_exist_are_401(app: TestApp) {
         (
             "POST",
             "/v1/purchases",
-            json!({"external_ref": "X", "supplier_party_id": supplier, "mineral": "gold",
-                   "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-03-14"}),
+            PurchaseLine::new("X", &supplier).json(),
         ),
-        (
-            "POST",
-            "/v1/lots",
-            json!({"external_ref": "L", "mineral": "gold", "form": "ore",
-                   "quantity": {"value": 1, "unit": "kg"}}),
-        ),
+        ("POST", "/v1/lots", Lot::new("L").json()),
         ("PUT", "/v1/policy", json!({})),
     ];
     for (method, path, body) in attempts {
@@ -419,7 +391,7 @@ async fn tokens_for_organisations_that_do_not_exist_are_401(app: TestApp) {
         if !body.is_null() {
             request = request.json(&body);
         }
-        let problem = assert_problem(send_raw(request).await, 401).await;
+        let problem = request.expect_problem(401).await;
         assert!(
             problem["detail"]
                 .as_str()
@@ -464,26 +436,17 @@ async fn the_contract_states_what_the_server_refuses(app: TestApp) {
     let supplier = fixtures::supplier(&app, "Andes Trading SA").await;
 
     // Dates are RFC 3339 full-dates, in bodies, queries and CSV alike.
-    let line = json!({"external_ref": "D-1", "supplier_party_id": supplier, "mineral": "gold",
-                      "quantity": {"value": 1, "unit": "kg"}, "purchased_on": "2026-1-1"});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/purchases", &buyer, &line)).await,
-        422,
-    )
-    .await;
+    let line = PurchaseLine::new("D-1", &supplier).on("2026-1-1");
+    let problem = app
+        .post("/v1/purchases", &buyer, &line)
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), ["/purchased_on"], "{problem}");
-    let bad_query = send_raw(app.get("/v1/purchases?from=2026-1-1", &buyer)).await;
-    assert_problem(bad_query, 400).await;
-    let csv = format!(
-        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\nC-1,{supplier},gold,1,kg,2026-1-1\n"
-    );
-    let refused = send_raw(
-        app.request(reqwest::Method::POST, "/v1/purchases/batch", &buyer)
-            .header("Content-Type", "text/csv")
-            .body(csv),
-    )
-    .await;
-    let problem = assert_problem(refused, 422).await;
+    app.get("/v1/purchases?from=2026-1-1", &buyer)
+        .expect_problem(400)
+        .await;
+    let csv = format!("{PURCHASE_CSV_HEADER}\nC-1,{supplier},gold,1,kg,2026-1-1\n");
+    let problem = app.purchases_csv(&buyer, csv).expect_problem(422).await;
     assert!(
         pointers(&problem)
             .iter()
@@ -493,25 +456,22 @@ async fn the_contract_states_what_the_server_refuses(app: TestApp) {
 
     // Control characters are refused in every text field.
     let c = chain(&app, &buyer).await;
-    let transfer = json!({"type": "transfer", "occurred_on": "2026-03-01",
-        "from_party_id": c.refiner_company, "to_party_id": c.trader,
-        "lots": [grams(&c.bar, 1.0)],
-        "documents": [{"type": "invoice", "reference": "INV\u{7}1"}]});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/custody-events", &buyer, &transfer)).await,
-        422,
-    )
-    .await;
+    let transfer = Event::transfer("2026-03-01", &c.refiner_company, &c.trader)
+        .lot_grams(&c.bar, 1.0)
+        .document("invoice", "INV\u{7}1");
+    let problem = app
+        .post("/v1/custody-events", &buyer, &transfer)
+        .expect_problem(422)
+        .await;
     assert_eq!(pointers(&problem), ["/documents/0/reference"], "{problem}");
     let facility = json!({"name": "Mina Sur", "kind": "mine", "mining_scale": "lsm",
         "minerals": ["gold"], "country": "CL", "asm_presence": true,
         "coexistence_agreement": {"status": "signed", "signed_on": "2025-01-01",
                                   "reference_url": "https://example.org/a\u{1}b"}});
-    let problem = assert_problem(
-        send_raw(app.post("/v1/facilities", &app.operator, &facility)).await,
-        422,
-    )
-    .await;
+    let problem = app
+        .post("/v1/facilities", &app.operator, &facility)
+        .expect_problem(422)
+        .await;
     assert_eq!(
         pointers(&problem),
         ["/coexistence_agreement/reference_url"],
@@ -519,8 +479,9 @@ async fn the_contract_states_what_the_server_refuses(app: TestApp) {
     );
 
     // A NUL in a free-text query is refused, and the document says so.
-    let nul = send_raw(app.get("/v1/audit-events?entity_id=%00", &app.operator)).await;
-    assert_problem(nul, 400).await;
+    app.get("/v1/audit-events?entity_id=%00", &app.operator)
+        .expect_problem(400)
+        .await;
     let (_, doc) = send(app.http.get(app.url("/openapi.json"))).await;
     for (path, name) in [
         ("/v1/audit-events", "entity_id"),
@@ -554,8 +515,11 @@ async fn the_contract_states_what_the_server_refuses(app: TestApp) {
         "org": buyer.org_id, "scope": "purchases:read", "iat": now(), "nbf": now(),
         "exp": now() + 300, "jti": "c"});
     let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
-    let me = send_raw(app.http.get(app.url("/v1/me")).bearer_auth(token)).await;
-    assert_problem(me, 401).await;
+    app.http
+        .get(app.url("/v1/me"))
+        .bearer_auth(token)
+        .expect_problem(401)
+        .await;
 }
 
 both_backends!(

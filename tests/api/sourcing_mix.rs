@@ -1,11 +1,12 @@
 //! The sourcing mix and the policy behind it, on a scenario worked out by hand.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
+use crate::builders::{Certification, Origin, PurchaseLine};
 use crate::fixtures;
-use crate::helpers::{Client, TestApp, assert_problem, pointers, send, send_raw};
+use crate::helpers::{Client, HasId, TestApp, assert_problem, pointers, send, send_raw};
 
 /// ASM mine certified (Fairmined) on 2026-03-14 and suspended from 2026-03-21; an LSM mine
 /// certified by IRMA only at `transparency` (the default policy wants irma_50); a recycled share;
@@ -24,39 +25,33 @@ async fn scenario(app: &TestApp) -> Client {
     let supplier = fixtures::supplier(app, "Andes Trading").await;
     let asm = fixtures::mine(app, "Cooperativa Minera Aurífera", "asm", "PE").await;
     let lsm = fixtures::mine(app, "Obuasi Deep", "lsm", "GH").await;
-    let fairmined = fixtures::certify(
-        app,
-        &asm,
-        "fairmined",
-        Some("fairmined"),
-        "2025-01-01",
-        "2027-12-31",
+    let fairmined = Certification::of_facility(&asm, "fairmined")
+        .level("fairmined")
+        .valid("2025-01-01", "2027-12-31");
+    let fairmined = app.create_certification(fairmined).await.id();
+    app.patch_certification(
+        &fairmined,
+        &json!({"status": "suspended", "effective_on": "2026-03-21", "reason": "test"}),
     )
     .await;
-    fixtures::change_status(app, &fairmined, "suspended", "2026-03-21").await;
-    fixtures::certify(
-        app,
-        &lsm,
-        "irma",
-        Some("transparency"),
-        "2025-01-01",
-        "2027-12-31",
-    )
-    .await;
-    let lines = [
-        json!({"external_ref": "P1", "purchased_on": "2026-03-14", "quantity": {"value": 40, "unit": "kg"},
-               "declared_origin": [{"facility_id": asm, "share": 1}]}),
-        json!({"external_ref": "P2", "purchased_on": "2026-03-28", "quantity": {"value": 10, "unit": "kg"},
-               "declared_origin": [{"facility_id": asm, "share": 1}]}),
-        json!({"external_ref": "P3", "purchased_on": "2026-03-14", "quantity": {"value": 30, "unit": "kg"},
-               "declared_origin": [{"facility_id": lsm, "share": 0.5}, {"origin_class": "recycled", "share": 0.5}]}),
-        json!({"external_ref": "P4", "purchased_on": "2026-04-02", "quantity": {"value": 20000, "unit": "g"}}),
-    ];
-    for mut line in lines {
-        line["supplier_party_id"] = json!(supplier);
-        line["mineral"] = json!("gold");
-        let (status, body) = send(app.post("/v1/purchases", &buyer, &line)).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
+    let irma = Certification::of_facility(&lsm, "irma")
+        .level("transparency")
+        .valid("2025-01-01", "2027-12-31");
+    app.create_certification(irma).await;
+    let line = |external_ref: &str, on: &str| PurchaseLine::new(external_ref, &supplier).on(on);
+    for purchase in [
+        line("P1", "2026-03-14")
+            .kg(40)
+            .declared([Origin::facility(&asm, 1)]),
+        line("P2", "2026-03-28")
+            .kg(10)
+            .declared([Origin::facility(&asm, 1)]),
+        line("P3", "2026-03-14")
+            .kg(30)
+            .declared([Origin::facility(&lsm, 0.5), Origin::class("recycled", 0.5)]),
+        line("P4", "2026-04-02").g(20000),
+    ] {
+        app.create_purchase(&buyer, &purchase).await;
     }
     buyer
 }
@@ -221,7 +216,7 @@ async fn the_policy_decides_what_counts(app: TestApp) {
     // Accept IRMA from its lowest level: the LSM mine now counts as certified.
     policy["accepted"]["lsm"] = json!([{"scheme": "irma", "min_level": "transparency"}]);
     policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.5}]);
-    let (status, stored) = send(app.request(Method::PUT, "/v1/policy", &buyer).json(&policy)).await;
+    let (status, stored) = send(app.put("/v1/policy", &buyer, &policy)).await;
     assert_eq!(status, StatusCode::OK, "{stored}");
     assert_eq!(stored["source"], "organisation");
     let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
@@ -254,13 +249,13 @@ async fn the_policy_decides_what_counts(app: TestApp) {
         for (k, v) in change.as_object().unwrap() {
             bad["accepted"][k] = v.clone();
         }
-        let response = send_raw(app.request(Method::PUT, "/v1/policy", &buyer).json(&bad)).await;
+        let response = send_raw(app.put("/v1/policy", &buyer, &bad)).await;
         let problem = assert_problem(response, 422).await;
         assert_eq!(pointers(&problem), vec![pointer.to_owned()], "{change}");
     }
     let mut bad = policy.clone();
     bad["targets"] = json!([{"metric": "unknown", "comparison": "at_most", "share": 1.5}]);
-    let response = send_raw(app.request(Method::PUT, "/v1/policy", &buyer).json(&bad)).await;
+    let response = send_raw(app.put("/v1/policy", &buyer, &bad)).await;
     assert_eq!(
         pointers(&assert_problem(response, 422).await),
         vec!["/targets/0/share"]
@@ -269,11 +264,7 @@ async fn the_policy_decides_what_counts(app: TestApp) {
     let reader = app
         .organisation("Reader", "purchaser", &["purchases:read"])
         .await;
-    let response = send_raw(
-        app.request(Method::PUT, "/v1/policy", &reader)
-            .json(&policy),
-    )
-    .await;
+    let response = send_raw(app.put("/v1/policy", &reader, &policy)).await;
     assert_problem(response, 403).await;
 }
 
@@ -308,34 +299,21 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
     let s1 = fixtures::supplier(&app, "S1").await;
     let s2 = fixtures::supplier(&app, "S2").await;
     let asm = fixtures::mine(&app, "ASM", "asm", "PE").await;
-    let post = |body: Value| app.post("/v1/purchases", &buyer, &body);
-    let base = |r: &str, s: &str| {
-        json!({"external_ref": r, "supplier_party_id": s, "mineral": "gold",
-               "quantity": {"value": 3, "unit": "kg"}, "purchased_on": "2026-05-05"})
-    };
-    send(post(base("A", &s1))).await;
-    let mut b = base("B", &s1);
-    b["declared_origin"] =
-        json!([{"facility_id": asm, "share": 0.5}, {"origin_class": "lsm", "share": 0.5}]);
-    send(post(b.clone())).await;
-    b["quantity"]["value"] = json!(7);
-    b["purchased_on"] = json!("2026-06-06");
-    b["supplier_party_id"] = json!(s2);
-    send(post(b.clone())).await; // moves B to another day and supplier
-    send(post(b.clone())).await; // unchanged
-    let (_, c) = send(post(base("C", &s2))).await;
+    let post = |line: &PurchaseLine| send(app.post("/v1/purchases", &buyer, line));
+    let base = |r: &str, s: &str| PurchaseLine::new(r, s).kg(3).on("2026-05-05");
+    post(&base("A", &s1)).await;
+    let b = base("B", &s1).declared([Origin::facility(&asm, 0.5), Origin::class("lsm", 0.5)]);
+    post(&b).await;
+    let b = b.kg(7).on("2026-06-06").supplier(&s2);
+    post(&b).await; // moves B to another day and supplier
+    post(&b).await; // unchanged
+    let c = app.create_purchase(&buyer, &base("C", &s2)).await;
     let csv = format!(
         "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n\
          A,{s1},gold,4,kg,2026-05-05,recycled=1\nD,{s2},tin,1,t,2026-05-07,asm:CD=1\n"
     );
-    send(
-        app.request(Method::POST, "/v1/purchases/batch", &buyer)
-            .header("content-type", "text/csv")
-            .body(csv),
-    )
-    .await;
-    let c_id = c["purchase"]["id"].as_str().unwrap().to_owned();
-    send(app.request(Method::DELETE, &format!("/v1/purchases/{c_id}"), &buyer)).await;
+    send(app.purchases_csv(&buyer, csv)).await;
+    app.delete_purchase(&buyer, &c.id()).await;
 
     let org: oretrace::domain::ids::OrganisationId = buyer.org_id.parse().unwrap();
     let url = app.config.database_url.clone();

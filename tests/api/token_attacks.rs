@@ -10,7 +10,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, TestDb, assert_problem, send, send_raw, test_config};
+use crate::helpers::{
+    Backend, Expect, TestApp, TestDb, assert_problem, send, send_raw, test_config,
+};
 
 pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -274,11 +276,11 @@ async fn hs256_mode_refuses_other_algorithms() {
     let claims = json!({"iss": "urn:oretrace", "aud": "oretrace-api", "sub": "x",
         "org": app.operator.org_id, "scope": "admin", "iat": now(), "nbf": now(), "exp": now() + 60, "jti": "j"});
     let confused = sign(Algorithm::EdDSA, Some(&kid), &claims, &other);
-    assert_problem(
-        send_raw(app.http.get(app.url("/v1/me")).bearer_auth(confused)).await,
-        401,
-    )
-    .await;
+    app.http
+        .get(app.url("/v1/me"))
+        .bearer_auth(confused)
+        .expect_problem(401)
+        .await;
 }
 
 /// An organisation's own identity provider: its tokens act for the organisations it is bound to,
@@ -390,8 +392,12 @@ async fn trusted_external_issuers_are_bound_to_their_organisations() {
             ),
         ];
         for (name, token) in refused {
-            let response = send_raw(app.http.get(app.url("/v1/me")).bearer_auth(&token)).await;
-            let problem = assert_problem(response, 401).await;
+            let problem = app
+                .http
+                .get(app.url("/v1/me"))
+                .bearer_auth(&token)
+                .expect_problem(401)
+                .await;
             assert!(problem["detail"].is_string(), "{name}");
         }
     }
