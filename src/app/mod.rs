@@ -5,5 +5,8 @@
 
 pub mod batch;
 pub mod error;
+pub mod policy;
+pub mod purchases;
+pub mod sourcing_mix;
 
 pub use error::AppError;

@@ -28,7 +28,7 @@ use crate::domain::provenance::YieldTolerance;
 use crate::domain::purchase::PurchaseLine;
 use crate::domain::quantity::{Decimal, MassUnit, Quantity};
 use crate::domain::vocabulary::Mineral;
-use crate::store::{custody_event, facility, lot, purchase};
+use crate::store::{custody_event, facility, lot};
 
 /// The concentrator added for the gold chain.
 pub const PUNO_CONCENTRATOR: &str = "Puno gold concentrator (fictional)";
@@ -262,6 +262,6 @@ pub fn seed(
             line(TIN_PURCHASE, Mineral::Tin, 2, MassUnit::T, &ingots)?,
         ),
     ];
-    purchase::apply_batch(s.conn, purchaser, &lines, &|_| {})?;
+    crate::app::purchases::batch::apply(s.conn, purchaser, &lines, &|_| {})?;
     Ok(())
 }

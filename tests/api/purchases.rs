@@ -390,7 +390,7 @@ async fn batches_over_the_row_limit_are_413() {
     let mut body = String::from(
         "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n",
     );
-    for i in 0..=oretrace::import::purchases::MAX_ROWS {
+    for i in 0..=oretrace::app::batch::limits::PURCHASE_ROWS {
         body.push_str(&format!("R{i},{supplier},gold,1,kg,2026-01-01\n"));
     }
     let response = send_raw(
