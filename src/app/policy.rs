@@ -7,7 +7,7 @@ use crate::domain::ids::OrganisationId;
 use crate::domain::policy::SourcingPolicy;
 use crate::store::audit::{self, Actor};
 use crate::store::policy::{self, StoredPolicy};
-use crate::store::{Rejection, certificate_facts};
+use crate::store::{Rejection, StoreError, certificate_facts};
 
 /// The policy in force for the organisation.
 pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPolicy, AppError> {
@@ -28,12 +28,7 @@ pub fn put(
         .into_iter()
         .map(|(field, detail)| Rejection::at(field, detail))
         .collect();
-    if !rejections.is_empty() {
-        return Err(AppError::Rejected {
-            rejections,
-            detail: None,
-        });
-    }
+    StoreError::check(rejections)?;
     let organisation = actor.organisation_id;
     let updated_at = policy::put(conn, organisation, &new_policy, actor.client_id.as_deref())?;
     let document = serde_json::to_value(&new_policy).map_err(AppError::internal)?;

@@ -48,7 +48,10 @@ pub fn import(
             progress.set_position(done as u64)
         })
     })
-    .map_err(|e: AppError| e.to_string())?;
+    .map_err(|error| match error {
+        AppError::Rejected { rejections, .. } => super::purchases::describe(&rejections),
+        other => other.to_string(),
+    })?;
     progress.finish_with_message("imported");
     Ok(ImportResult {
         rows,

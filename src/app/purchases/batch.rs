@@ -15,7 +15,7 @@ use crate::store::audit::Actor;
 use crate::store::mix_rollup::Deltas;
 use crate::store::purchase::references as stored_references;
 use crate::store::purchase::write::{self, PurchaseWrite, content_hash};
-use crate::store::{Rejection, organisation as organisations};
+use crate::store::{Rejection, StoreError, organisation as organisations};
 use std::collections::HashMap;
 
 /// New lines are inserted this many at a time, and progress told after each.
@@ -95,12 +95,7 @@ pub fn apply(
 ) -> Result<BatchReport<PurchaseId>, AppError> {
     let refs = stored_references::load(conn, organisation, lines.iter().map(|(_, l)| l))?;
     let rejections = rejections(lines, &refs);
-    if !rejections.is_empty() {
-        return Err(AppError::Rejected {
-            rejections,
-            detail: None,
-        });
-    }
+    StoreError::check(rejections)?;
     let external_refs: Vec<&str> = lines.iter().map(|(_, l)| l.external_ref.as_str()).collect();
     let existing = write::existing_by_ref(conn, organisation, &external_refs)?;
     let resolved: Vec<(Vec<PurchaseOrigin>, String)> = lines

@@ -9,11 +9,11 @@ use crate::db::DbConn;
 use crate::domain::ids::PurchaseId;
 use crate::domain::purchase::PurchaseLine;
 use crate::domain::time;
-use crate::store::Rejection;
 use crate::store::audit::Actor;
 use crate::store::mix_rollup::Deltas;
 use crate::store::purchase::write::{self, PurchaseWrite, content_hash};
 use crate::store::purchase::{PurchaseRecord, references as stored_references};
+use crate::store::{Rejection, StoreError};
 
 /// Writes one validated line for the actor's organisation, in the caller's transaction, and
 /// answers the purchase as stored and what writing it did. An update is audited.
@@ -28,12 +28,7 @@ pub fn record(
         .into_iter()
         .map(|(field, detail)| Rejection::at(field, detail))
         .collect();
-    if !rejections.is_empty() {
-        return Err(AppError::Rejected {
-            rejections,
-            detail: None,
-        });
-    }
+    StoreError::check(rejections)?;
     let origins = references::origin_rows(line, &refs);
     let hash = content_hash(line, &origins);
     let stored = write::existing_by_ref(conn, organisation, &[line.external_ref.as_str()])?

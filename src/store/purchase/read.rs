@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::rows::{OriginRow, PURCHASE_COLUMNS, PurchaseRow, origin_of};
+use super::rows::{OriginRow, PurchaseRow, origin_of};
 use super::{CHUNK, PurchaseFilter, PurchaseRecord};
 use crate::db::DbConn;
 use crate::db::schema::{purchase_origins, purchases};
@@ -68,7 +68,7 @@ pub fn find(
     let row: Option<PurchaseRow> = purchases::table
         .filter(purchases::organisation_id.eq(organisation))
         .filter(purchases::id.eq(id))
-        .select(PURCHASE_COLUMNS)
+        .select(PurchaseRow::as_select())
         .first(conn)
         .optional()?;
     Ok(with_origins(conn, organisation, row.into_iter().collect())?.pop())
@@ -83,7 +83,7 @@ pub fn list(
 ) -> Result<Vec<PurchaseRecord>, StoreError> {
     let mut query = purchases::table
         .filter(purchases::organisation_id.eq(organisation))
-        .select(PURCHASE_COLUMNS)
+        .select(PurchaseRow::as_select())
         .order(purchases::id.asc())
         .limit(page.fetch_limit())
         .into_boxed();

@@ -75,7 +75,9 @@ pub(super) fn origin_rows(
         .collect()
 }
 
-#[derive(Queryable)]
+/// A stored purchase, read by its columns' names.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = purchases)]
 pub(super) struct PurchaseRow {
     pub id: PurchaseId,
     external_ref: String,
@@ -89,34 +91,6 @@ pub(super) struct PurchaseRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
-
-pub(super) type PurchaseColumns = (
-    purchases::id,
-    purchases::external_ref,
-    purchases::supplier_party_id,
-    purchases::mineral,
-    purchases::quantity_mg,
-    purchases::quantity_value,
-    purchases::quantity_unit,
-    purchases::purchased_on,
-    purchases::lot_id,
-    purchases::created_at,
-    purchases::updated_at,
-);
-
-pub(super) const PURCHASE_COLUMNS: PurchaseColumns = (
-    purchases::id,
-    purchases::external_ref,
-    purchases::supplier_party_id,
-    purchases::mineral,
-    purchases::quantity_mg,
-    purchases::quantity_value,
-    purchases::quantity_unit,
-    purchases::purchased_on,
-    purchases::lot_id,
-    purchases::created_at,
-    purchases::updated_at,
-);
 
 impl PurchaseRow {
     pub fn into_record(self, origins: Vec<PurchaseOrigin>) -> PurchaseRecord {
