@@ -202,7 +202,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let org: OrganisationId = org
                 .parse()
                 .map_err(|_| "--org must be an organisation id")?;
-            let result = crate::import::purchases_command::import(&config, org, &file)?;
+            let lines = crate::import::purchases::read(&file)?;
+            let mut conn = admin_connection(&config)?;
+            let result = crate::import::purchases_command::import(&mut conn, org, &file, &lines)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?

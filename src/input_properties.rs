@@ -10,6 +10,7 @@
 use proptest::prelude::*;
 
 use crate::api::http::pagination::{PageRequest, decode_cursor, encode_cursor};
+use crate::app::purchases::batch_body::{Format, parse, parse_declared_origin};
 use crate::domain::country::CountryCode;
 use crate::domain::facility::{BoundingBox, subdivision};
 use crate::domain::identifiers;
@@ -21,7 +22,6 @@ use crate::domain::text;
 use crate::domain::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
 use crate::import::catalog::CatalogKind;
 use crate::import::csv_file::csv_rows;
-use crate::import::purchases::{Format, parse, parse_declared_origin};
 
 const CSV_HEADER: &str = "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin";
 

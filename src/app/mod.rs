@@ -6,6 +6,9 @@
 pub mod batch;
 pub mod error;
 pub mod organisations;
+pub mod policy;
 pub mod provenance;
+pub mod purchases;
+pub mod sourcing_mix;
 
 pub use error::AppError;

@@ -33,7 +33,6 @@ use crate::domain::vocabulary::{
     ChainOfCustody, CustodyEventType, FacilityKind, FacilityStatus, LotForm, Mineral,
 };
 use crate::store::facility::{self, NewFacility};
-use crate::store::purchase;
 
 /// The concentrator added for the gold chain.
 pub const PUNO_CONCENTRATOR: &str = "Puno gold concentrator (fictional)";
@@ -366,6 +365,6 @@ pub fn seed(
         (0, line(GOLD_PURCHASE, Gold, 5, Kg, bars)?),
         (1, line(TIN_PURCHASE, Tin, 2, T, ingots)?),
     ];
-    purchase::apply_batch(s.conn, purchaser, &lines, &|_| {})?;
+    crate::app::purchases::batch::apply(s.conn, purchaser, &lines, &|_| {})?;
     Ok(())
 }

@@ -9,14 +9,15 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::catalog::DemoCatalog;
 use super::catalog::names::*;
-use crate::api::error::ApiError;
+use crate::app::AppError;
+use crate::app::batch::BatchReport;
+use crate::app::purchases::batch;
 use crate::db::DbConn;
 use crate::domain::country::CountryCode;
-use crate::domain::ids::{FacilityId, OrganisationId, PartyId};
+use crate::domain::ids::{FacilityId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::purchase::{DeclaredShare, OriginTarget, PurchaseLine};
 use crate::domain::quantity::{Decimal, MassUnit, Quantity};
 use crate::domain::vocabulary::{Mineral, OriginClass};
-use crate::store::purchase::{self, BatchCounts};
 
 /// Lines per month.
 const PER_MONTH: usize = 16;
@@ -144,24 +145,24 @@ impl Rng {
     }
 }
 
-fn facility(catalog: &DemoCatalog, name: &str) -> Result<FacilityId, ApiError> {
+fn facility(catalog: &DemoCatalog, name: &str) -> Result<FacilityId, AppError> {
     catalog
         .facilities
         .get(name)
         .copied()
-        .ok_or_else(|| ApiError::internal(format!("demo facility {name} is missing")))
+        .ok_or_else(|| AppError::internal(format!("demo facility {name} is missing")))
 }
 
-fn supplier(catalog: &DemoCatalog, name: &str) -> Result<PartyId, ApiError> {
+fn supplier(catalog: &DemoCatalog, name: &str) -> Result<PartyId, AppError> {
     catalog
         .parties
         .get(name)
         .copied()
-        .ok_or_else(|| ApiError::internal(format!("demo party {name} is missing")))
+        .ok_or_else(|| AppError::internal(format!("demo party {name} is missing")))
 }
 
 /// The demo lines: `PER_MONTH` a month over the twelve months before `today`.
-pub fn lines(catalog: &DemoCatalog, today: NaiveDate) -> Result<Vec<PurchaseLine>, ApiError> {
+pub fn lines(catalog: &DemoCatalog, today: NaiveDate) -> Result<Vec<PurchaseLine>, AppError> {
     let mut rng = Rng(0x0de0_5eed_2026_0001);
     let first = today
         .checked_sub_days(Days::new(365))
@@ -189,7 +190,7 @@ pub fn lines(catalog: &DemoCatalog, today: NaiveDate) -> Result<Vec<PurchaseLine
                 },
                 profile.unit,
             )
-            .map_err(|e| ApiError::internal(format!("demo quantity: {e}")))?;
+            .map_err(|e| AppError::internal(format!("demo quantity: {e}")))?;
             let declared = profile.origins[rng.below(profile.origins.len() as u64) as usize];
             let mut origins = Vec::new();
             for (source, share_ppb) in declared {
@@ -226,8 +227,8 @@ pub fn seed(
     purchaser: OrganisationId,
     catalog: &DemoCatalog,
     today: NaiveDate,
-) -> Result<BatchCounts, ApiError> {
+) -> Result<BatchReport<PurchaseId>, AppError> {
     let lines: Vec<(usize, PurchaseLine)> =
         lines(catalog, today)?.into_iter().enumerate().collect();
-    Ok(purchase::apply_batch(conn, purchaser, &lines, &|_| {})?)
+    batch::apply(conn, purchaser, &lines, &|_| {})
 }

@@ -7,17 +7,34 @@
 //! `1.000000`; half to even for the rest). Targets compare the exact fractions, never the text.
 //! docs/DOMAIN-ARITHMETIC.md states the rules for auditors.
 
-use std::collections::BTreeMap;
-
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::country::CountryCode;
-use super::policy::{Comparison, Target, TargetMetric};
-use super::quantity::Decimal;
-use super::shares::{MgShare, PPB, SHARE_UNITS, format_units, largest_remainder, share_units};
+use super::policy::{Comparison, TargetMetric};
+use super::shares::MgShare;
+#[cfg(test)]
+use super::shares::PPB;
 use super::vocabulary::{Mineral, OriginClass};
+
+mod classify;
+mod compute;
+mod declared_shares;
+mod traced;
+
+pub use classify::{MixOrigin, classify};
+pub use compute::compute;
+pub use declared_shares::{allocate, parse_share, parse_share_text};
+pub use traced::{MineFacts, counts_as_traced, traced_origins};
+
+/// The origin classes, in the order every figures block lists them.
+const CLASSES: [OriginClass; 4] = [
+    OriginClass::Asm,
+    OriginClass::Lsm,
+    OriginClass::Recycled,
+    OriginClass::Unknown,
+];
 
 crate::text_enum! {
     /// What a quantity's origin class rests on.
@@ -102,6 +119,23 @@ impl GroupBy {
     pub fn dimensions(&self) -> &[GroupDimension] {
         &self.0
     }
+}
+
+/// The period of a mix: `from` and `to` as given; a missing bound is the start or end of the
+/// year of the other bound (of `today`'s year when neither is given), so a lone `to` or `from`
+/// is always a valid period. Refused when `from` is after `to`.
+pub fn period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), String> {
+    let year = from.or(to).unwrap_or(today).year();
+    let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default());
+    let to = to.unwrap_or_else(|| NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
+    if from > to {
+        return Err("must not be after `to`".to_owned());
+    }
+    Ok((from, to))
 }
 
 /// The sourcing mix of a set of lines.
@@ -215,289 +249,6 @@ pub enum MixError {
         /// What is wrong.
         detail: String,
     },
-}
-
-/// Sums per class, in i128 so that no number of i64 lines can overflow them.
-#[derive(Clone, Debug, Default)]
-struct Sums {
-    /// Per class (asm, lsm, recycled, unknown): quantity, certified, traced, declared, unknown.
-    classes: [[i128; 5]; 4],
-}
-
-const CLASSES: [OriginClass; 4] = [
-    OriginClass::Asm,
-    OriginClass::Lsm,
-    OriginClass::Recycled,
-    OriginClass::Unknown,
-];
-
-fn class_index(class: OriginClass) -> usize {
-    match class {
-        OriginClass::Asm => 0,
-        OriginClass::Lsm => 1,
-        OriginClass::Recycled => 2,
-        OriginClass::Unknown => 3,
-    }
-}
-
-impl Sums {
-    fn add(&mut self, line: &MixLine) {
-        let q = i128::from(line.quantity_mg);
-        let class = &mut self.classes[class_index(line.origin_class)];
-        class[0] += q;
-        if line.certified {
-            class[1] += q;
-        }
-        class[match line.basis {
-            Basis::Traced => 2,
-            Basis::Declared => 3,
-            Basis::Unknown => 4,
-        }] += q;
-    }
-
-    fn total(&self) -> i128 {
-        self.classes.iter().map(|c| c[0]).sum()
-    }
-
-    fn certified(&self) -> i128 {
-        self.classes.iter().map(|c| c[1]).sum()
-    }
-
-    fn metric(&self, metric: TargetMetric) -> i128 {
-        let [asm, lsm, recycled, unknown] = &self.classes;
-        match metric {
-            TargetMetric::CertifiedAsm => asm[1],
-            TargetMetric::Asm => asm[0],
-            TargetMetric::Lsm => lsm[0],
-            TargetMetric::CertifiedLsm => lsm[1],
-            TargetMetric::Recycled => recycled[0],
-            TargetMetric::Unknown => unknown[0],
-            TargetMetric::Certified => self.certified(),
-        }
-    }
-
-    fn figures(&self) -> Result<MixFigures, MixError> {
-        let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
-        let total = mg(self.total())?;
-        let certified = mg(self.certified())?;
-        let quantities = self
-            .classes
-            .iter()
-            .map(|c| mg(c[0]))
-            .collect::<Result<Vec<i64>, MixError>>()?;
-        let units = share_units(&quantities);
-        let mut classes = Vec::with_capacity(4);
-        for (index, class) in CLASSES.iter().enumerate() {
-            let sums = &self.classes[index];
-            let certified_mg = mg(sums[1])?;
-            classes.push(ClassFigures {
-                origin_class: *class,
-                quantity_mg: quantities[index],
-                share: MgShare::new(units[index], quantities[index], total),
-                certified_mg,
-                certified_share: MgShare::half_even(certified_mg, total),
-                basis: BasisBreakdown {
-                    traced_mg: mg(sums[2])?,
-                    declared_mg: mg(sums[3])?,
-                    unknown_mg: mg(sums[4])?,
-                },
-            });
-        }
-        Ok(MixFigures {
-            total_mg: total,
-            certified_mg: certified,
-            certified_share: MgShare::half_even(certified, total),
-            classes,
-        })
-    }
-}
-
-/// A group key that sorts the way groups are listed: minerals in vocabulary order, countries
-/// alphabetically with the unknown country last, suppliers by id, months chronologically.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum KeyPart {
-    Mineral(Mineral),
-    Country(bool, Option<CountryCode>),
-    Supplier(String),
-    Month(i32, u32),
-}
-
-impl KeyPart {
-    fn of(dimension: GroupDimension, line: &MixLine) -> KeyPart {
-        match dimension {
-            GroupDimension::Mineral => KeyPart::Mineral(line.mineral),
-            GroupDimension::Country => KeyPart::Country(line.country.is_none(), line.country),
-            GroupDimension::Supplier => KeyPart::Supplier(line.supplier_id.clone()),
-            GroupDimension::Month => {
-                KeyPart::Month(line.purchased_on.year(), line.purchased_on.month())
-            }
-        }
-    }
-
-    fn view(&self, dimension: GroupDimension) -> GroupKeyPart {
-        let value = match self {
-            KeyPart::Mineral(m) => Some(m.as_str().to_owned()),
-            KeyPart::Country(_, c) => c.map(|c| c.as_str().to_owned()),
-            KeyPart::Supplier(s) => Some(s.clone()),
-            KeyPart::Month(y, m) => Some(format!("{y:04}-{m:02}")),
-        };
-        GroupKeyPart { dimension, value }
-    }
-}
-
-/// Computes the sourcing mix of `lines`, grouped by `group_by`, with each target's outcome.
-///
-/// Guarantees: the overall total is the sum of the lines' quantities; the class quantities add
-/// up to the total, and the groups' totals add up to it too; each class's certified part is at
-/// most its quantity and its basis parts add up to it; the class shares of every figures block
-/// add up to exactly `1.000000` when its total is positive and are all `0.000000` otherwise.
-/// A target with a mineral applies to that mineral's lines only; its outcome compares exact
-/// fractions. The answer depends only on the multiset of lines, not on their order.
-pub fn compute(
-    lines: &[MixLine],
-    group_by: &GroupBy,
-    targets: &[Target],
-) -> Result<MixReport, MixError> {
-    let target_units = targets
-        .iter()
-        .enumerate()
-        .map(|(index, t)| {
-            t.share_units()
-                .map_err(|detail| MixError::InvalidTarget { index, detail })
-        })
-        .collect::<Result<Vec<i64>, MixError>>()?;
-
-    let mut overall = Sums::default();
-    let mut by_mineral: BTreeMap<Mineral, Sums> = BTreeMap::new();
-    let mut groups: BTreeMap<Vec<KeyPart>, Sums> = BTreeMap::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.quantity_mg < 0 {
-            return Err(MixError::NegativeQuantity { line: index });
-        }
-        overall.add(line);
-        by_mineral.entry(line.mineral).or_default().add(line);
-        if !group_by.dimensions().is_empty() {
-            let key = group_by
-                .dimensions()
-                .iter()
-                .map(|d| KeyPart::of(*d, line))
-                .collect();
-            groups.entry(key).or_default().add(line);
-        }
-    }
-
-    let groups = groups
-        .into_iter()
-        .map(|(key, sums)| {
-            Ok(MixGroup {
-                key: key
-                    .iter()
-                    .zip(group_by.dimensions())
-                    .map(|(part, dimension)| part.view(*dimension))
-                    .collect(),
-                figures: sums.figures()?,
-            })
-        })
-        .collect::<Result<Vec<MixGroup>, MixError>>()?;
-
-    let empty = Sums::default();
-    let targets = targets
-        .iter()
-        .zip(target_units)
-        .map(|(target, units)| {
-            let scope = match target.mineral {
-                Some(mineral) => by_mineral.get(&mineral).unwrap_or(&empty),
-                None => &overall,
-            };
-            let total = scope.total();
-            let actual = scope.metric(target.metric);
-            // actual / total against units / 10^6, cross-multiplied: no rounding involved.
-            let lhs = actual * i128::from(SHARE_UNITS);
-            let rhs = i128::from(units) * total;
-            let met = total == 0
-                || match target.comparison {
-                    Comparison::AtLeast => lhs >= rhs,
-                    Comparison::AtMost => lhs <= rhs,
-                };
-            let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
-            Ok(TargetResult {
-                mineral: target.mineral,
-                metric: target.metric,
-                comparison: target.comparison,
-                share: format_units(units),
-                actual: MgShare::half_even(mg(actual)?, mg(total)?),
-                met,
-            })
-        })
-        .collect::<Result<Vec<TargetResult>, MixError>>()?;
-
-    Ok(MixReport {
-        overall: overall.figures()?,
-        groups,
-        targets,
-    })
-}
-
-/// Splits a purchase's `total_mg` over its declared shares (parts per billion) so that the parts
-/// add up exactly to the total: each part is the floor of `total × share / 10^9`, and the
-/// milligrams still missing go one each to the largest remainders (ties: the earlier share).
-///
-/// Refused: a negative total, no shares, a share outside 1..=10^9 ppb, or shares not adding up
-/// to exactly 10^9. Every part is non-negative and within 1 mg of its exact value.
-pub fn allocate(total_mg: i64, shares_ppb: &[i64]) -> Result<Vec<i64>, String> {
-    if total_mg < 0 {
-        return Err("the quantity must not be negative".to_owned());
-    }
-    if shares_ppb.is_empty() {
-        return Err("at least one share is needed".to_owned());
-    }
-    if let Some(index) = shares_ppb.iter().position(|s| !(1..=PPB).contains(s)) {
-        return Err(format!(
-            "share {index} must be greater than 0 and at most 1"
-        ));
-    }
-    let sum: i128 = shares_ppb.iter().map(|s| i128::from(*s)).sum();
-    if sum != i128::from(PPB) {
-        return Err(format!("the shares add up to {}, not 1", ppb_text(sum)));
-    }
-    Ok(largest_remainder(total_mg, shares_ppb))
-}
-
-/// Reads a declared share as an exact number of parts per billion: the number's shortest decimal
-/// representation (what the sender wrote), with at most 9 decimals, greater than 0 and at most 1.
-pub fn parse_share(share: f64) -> Result<i64, String> {
-    let decimal = Decimal::from_f64(share).ok_or_else(|| "must be a finite number".to_owned())?;
-    share_ppb(decimal)
-}
-
-/// Like [`parse_share`], for a share written as text (CSV).
-pub fn parse_share_text(share: &str) -> Result<i64, String> {
-    let decimal = Decimal::parse(share).ok_or_else(|| "must be a decimal number".to_owned())?;
-    share_ppb(decimal)
-}
-
-fn share_ppb(decimal: Decimal) -> Result<i64, String> {
-    if decimal.scale > 9 {
-        return Err("is too precise: at most 9 decimals".to_owned());
-    }
-    let ppb = decimal
-        .digits
-        .checked_mul(10i128.pow(9 - decimal.scale))
-        .filter(|ppb| (1..=i128::from(PPB)).contains(ppb))
-        .ok_or_else(|| "must be greater than 0 and at most 1".to_owned())?;
-    i64::try_from(ppb).map_err(|_| "must be greater than 0 and at most 1".to_owned())
-}
-
-/// Parts per billion as a decimal without trailing zeros: `1_100_000_000` → `1.1`.
-fn ppb_text(ppb: i128) -> String {
-    let whole = ppb / i128::from(PPB);
-    let fraction = format!("{:09}", (ppb % i128::from(PPB)).abs());
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{fraction}")
-    }
 }
 
 #[cfg(test)]

@@ -1,60 +1,14 @@
-//! A purchase line from the ERP, validated: what the API, the batch import and the command line
-//! all turn their input into before anything is stored.
+//! A purchase line from the ERP, validated: what the API, the batch import, the command line and
+//! the demo all turn their input into before anything is stored, and the rules that give a line
+//! its origin rows.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::country::CountryCode;
 use super::ids::{FacilityId, LotId, PartyId};
-use super::quantity::{Decimal, Quantity, QuantityInput};
-use super::shares::PPB as ONE_PPB;
-use super::vocabulary::{Mineral, OriginClass};
-use crate::domain::validation::FieldError;
-
-/// One part of a declared origin.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DeclaredShareInput {
-    /// A mine or recycler in the catalog. Its mining scale (or recycling) gives the origin
-    /// class and its country the country. Give either this or `origin_class`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub facility_id: Option<FacilityId>,
-    /// `asm`, `lsm`, `recycled` or `unknown`, when no facility is named.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin_class: Option<OriginClass>,
-    /// Country of origin of a class share (ISO 3166-1 alpha-2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<CountryCode>,
-    /// Fraction of the purchase: more than 0, at most 1, at most 9 decimals. The shares of a
-    /// purchase add up to exactly 1.
-    #[schema(exclusive_minimum = 0, maximum = 1)]
-    pub share: f64,
-}
-
-/// A purchase line as the ERP sends it.
-#[derive(Clone, Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PurchaseInput {
-    /// The ERP's id for this line (1 to 100 characters), unique within the organisation.
-    /// Sending an `external_ref` again updates that purchase.
-    #[schema(min_length = 1, max_length = 100)]
-    pub external_ref: String,
-    /// The supplier: a party in the catalog.
-    pub supplier_party_id: PartyId,
-    pub mineral: Mineral,
-    pub quantity: QuantityInput,
-    /// The purchase date (ISO 8601), between 1970-01-01 and 2100-12-31.
-    #[serde(deserialize_with = "crate::domain::time::strict_date::required")]
-    pub purchased_on: NaiveDate,
-    /// The lot delivered, when it is recorded (provenance).
-    #[serde(default)]
-    pub lot_id: Option<LotId>,
-    /// Where the supplier declares the material came from: shares that add up to 1. Omit when
-    /// unknown.
-    #[serde(default)]
-    pub declared_origin: Option<Vec<DeclaredShareInput>>,
-}
+use super::quantity::{Decimal, Quantity};
+use super::shares::{PPB as ONE_PPB, largest_remainder};
+use super::vocabulary::{FacilityKind, Mineral, MiningScale, OriginClass};
 
 /// Where a declared share points.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -86,6 +40,7 @@ pub struct PurchaseLine {
     pub origins: Vec<DeclaredShare>,
 }
 
+/// The most shares one declared origin may list.
 pub const MAX_SHARES: usize = 100;
 
 /// Checks an ERP line reference: 1 to 100 characters, no control characters, trimmed.
@@ -109,132 +64,101 @@ pub fn purchase_date(date: NaiveDate) -> Result<NaiveDate, String> {
     }
 }
 
-impl PurchaseLine {
-    /// Validates an input line; `base` prefixes every pointer (`/17` for row 17 of a batch).
-    pub fn validate(input: &PurchaseInput, base: &str) -> Result<PurchaseLine, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let at = |field: &str| format!("{base}/{field}");
-        let external_ref = external_ref(&input.external_ref)
-            .map_err(|e| errors.push(FieldError::at(at("external_ref"), e)))
-            .ok();
-        let quantity = Quantity::from_input(&input.quantity)
-            .map_err(|e| errors.push(FieldError::at(at("quantity/value"), e.to_string())))
-            .ok();
-        let purchased_on = purchase_date(input.purchased_on)
-            .map_err(|e| errors.push(FieldError::at(at("purchased_on"), e)))
-            .ok();
-        let origins = match &input.declared_origin {
-            None => Some(Vec::new()),
-            Some(shares) => declared_origin(shares, &at("declared_origin"), &mut errors),
-        };
-        match (external_ref, quantity, purchased_on, origins) {
-            (Some(external_ref), Some(quantity), Some(purchased_on), Some(origins))
-                if errors.is_empty() =>
-            {
-                Ok(PurchaseLine {
-                    external_ref,
-                    supplier: input.supplier_party_id,
-                    mineral: input.mineral,
-                    quantity,
-                    purchased_on,
-                    lot: input.lot_id,
-                    origins,
-                })
-            }
-            _ => Err(errors),
+/// Checks that declared shares add up to exactly one (10^9 parts per billion).
+pub fn shares_add_up(shares: &[DeclaredShare]) -> Result<(), String> {
+    let total: i64 = shares.iter().map(|s| s.share_ppb).sum();
+    if total == ONE_PPB {
+        return Ok(());
+    }
+    Err(format!(
+        "the shares add up to {}, they must add up to exactly 1",
+        Decimal {
+            digits: i128::from(total),
+            scale: 9
         }
+        .to_string()
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+    ))
+}
+
+/// The origin class a facility gives a declared share: a mine's mining scale, or recycled for a
+/// recycler. `None`: the facility cannot be an origin (a smelter, a trader…), or a mine whose
+/// scale is not recorded.
+pub fn origin_class_of(kind: FacilityKind, scale: Option<MiningScale>) -> Option<OriginClass> {
+    match kind {
+        FacilityKind::Mine => scale.map(OriginClass::from),
+        FacilityKind::Recycler => Some(OriginClass::Recycled),
+        _ => None,
     }
 }
 
-fn declared_origin(
-    shares: &[DeclaredShareInput],
-    pointer: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<Vec<DeclaredShare>> {
-    let before = errors.len();
-    if shares.is_empty() {
-        errors.push(FieldError::at(
-            pointer,
-            "give at least one share, or omit declared_origin when the origin is unknown",
-        ));
-        return None;
-    }
-    if shares.len() > MAX_SHARES {
-        errors.push(FieldError::at(
-            pointer,
-            format!("at most {MAX_SHARES} shares"),
-        ));
-        return None;
-    }
-    let mut validated = Vec::with_capacity(shares.len());
-    for (i, share) in shares.iter().enumerate() {
-        let at = |field: &str| format!("{pointer}/{i}/{field}");
-        let target = match (&share.facility_id, &share.origin_class) {
-            (Some(facility), None) => {
-                if share.country.is_some() {
-                    errors.push(FieldError::at(
-                        at("country"),
-                        "a facility share takes its country from the facility; omit country",
-                    ));
-                }
-                Some(OriginTarget::Facility(*facility))
-            }
-            (None, Some(class)) => Some(OriginTarget::Class {
-                class: *class,
-                country: share.country,
-            }),
-            (Some(_), Some(_)) => {
-                errors.push(FieldError::at(
-                    at("origin_class"),
-                    "give either facility_id or origin_class, not both",
-                ));
-                None
-            }
-            (None, None) => {
-                errors.push(FieldError::at(
-                    format!("{pointer}/{i}"),
-                    "give facility_id or origin_class",
-                ));
-                None
-            }
-        };
-        let ppb = super::mix::parse_share(share.share)
-            .map_err(|e| errors.push(FieldError::at(at("share"), e)))
-            .ok();
-        if let (Some(target), Some(share_ppb)) = (target, ppb) {
-            if validated
-                .iter()
-                .any(|existing: &DeclaredShare| existing.target == target)
-            {
-                errors.push(FieldError::at(
-                    format!("{pointer}/{i}"),
-                    "the same origin appears twice; add its shares together",
-                ));
-            }
-            validated.push(DeclaredShare { target, share_ppb });
+/// What a named origin facility contributes to a declared share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FacilityOrigin {
+    pub class: OriginClass,
+    pub country: Option<CountryCode>,
+}
+
+/// One origin row of a purchase: a declared share (or the implicit unknown row) and its exact
+/// quantity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurchaseOrigin {
+    pub facility: Option<FacilityId>,
+    pub class: OriginClass,
+    pub country: Option<CountryCode>,
+    pub declared: bool,
+    pub share_ppb: i64,
+    pub quantity_mg: i64,
+}
+
+impl PurchaseLine {
+    /// The line's origin rows: its declared shares with their exact quantities (largest
+    /// remainder: they add up to the line's quantity), or one unknown row for the whole
+    /// quantity. `facility` tells what a named facility contributes (unknown when it tells
+    /// nothing).
+    pub fn origin_rows(
+        &self,
+        facility: impl Fn(FacilityId) -> Option<FacilityOrigin>,
+    ) -> Vec<PurchaseOrigin> {
+        if self.origins.is_empty() {
+            return vec![PurchaseOrigin {
+                facility: None,
+                class: OriginClass::Unknown,
+                country: None,
+                declared: false,
+                share_ppb: ONE_PPB,
+                quantity_mg: self.quantity.mg,
+            }];
         }
-    }
-    if errors.len() > before {
-        return None;
-    }
-    let total: i64 = validated.iter().map(|s| s.share_ppb).sum();
-    if total != ONE_PPB {
-        errors.push(FieldError::at(
-            pointer,
-            format!(
-                "the shares add up to {}, they must add up to exactly 1",
-                Decimal {
-                    digits: i128::from(total),
-                    scale: 9
+        let shares: Vec<i64> = self.origins.iter().map(|o| o.share_ppb).collect();
+        let quantities = largest_remainder(self.quantity.mg, &shares);
+        self.origins
+            .iter()
+            .zip(quantities)
+            .map(|(origin, quantity_mg)| match &origin.target {
+                OriginTarget::Facility(id) => {
+                    let known = facility(*id);
+                    PurchaseOrigin {
+                        facility: Some(*id),
+                        class: known.map_or(OriginClass::Unknown, |f| f.class),
+                        country: known.and_then(|f| f.country),
+                        declared: true,
+                        share_ppb: origin.share_ppb,
+                        quantity_mg,
+                    }
                 }
-                .to_string()
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-            ),
-        ));
-        return None;
+                OriginTarget::Class { class, country } => PurchaseOrigin {
+                    facility: None,
+                    class: *class,
+                    country: *country,
+                    declared: true,
+                    share_ppb: origin.share_ppb,
+                    quantity_mg,
+                },
+            })
+            .collect()
     }
-    Some(validated)
 }
 
 #[cfg(test)]
@@ -242,113 +166,82 @@ mod tests {
     use super::*;
     use crate::domain::quantity::MassUnit;
 
-    fn input() -> PurchaseInput {
-        PurchaseInput {
-            external_ref: " SAP-1 ".into(),
-            supplier_party_id: PartyId::generate(),
+    fn line(origins: Vec<DeclaredShare>) -> PurchaseLine {
+        PurchaseLine {
+            external_ref: "SAP-1".into(),
+            supplier: PartyId::generate(),
             mineral: Mineral::Gold,
-            quantity: QuantityInput {
-                value: 12.5,
-                unit: MassUnit::Kg,
-            },
+            quantity: Quantity::new(
+                Decimal {
+                    digits: 10,
+                    scale: 0,
+                },
+                MassUnit::G,
+            )
+            .unwrap(),
             purchased_on: "2026-03-14".parse().unwrap(),
-            lot_id: None,
-            declared_origin: None,
+            lot: None,
+            origins,
         }
     }
 
-    fn share(class: OriginClass, value: f64) -> DeclaredShareInput {
-        DeclaredShareInput {
-            facility_id: None,
-            origin_class: Some(class),
-            country: None,
-            share: value,
-        }
-    }
-
-    fn pointers(errors: Vec<FieldError>) -> Vec<String> {
-        errors.into_iter().filter_map(|e| e.pointer).collect()
-    }
-
-    #[test]
-    fn a_good_line_validates() {
-        let mut line = input();
-        line.declared_origin = Some(vec![
-            share(OriginClass::Asm, 0.6),
-            share(OriginClass::Lsm, 0.3),
-            share(OriginClass::Recycled, 0.1),
-        ]);
-        let valid = PurchaseLine::validate(&line, "").unwrap();
-        assert_eq!(valid.external_ref, "SAP-1");
-        assert_eq!(valid.quantity.mg, 12_500_000);
-        let ppb: Vec<i64> = valid.origins.iter().map(|s| s.share_ppb).collect();
-        assert_eq!(ppb, vec![600_000_000, 300_000_000, 100_000_000]);
-    }
-
-    #[test]
-    fn shares_must_add_up_to_exactly_one() {
-        let mut line = input();
-        line.declared_origin = Some(vec![
-            share(OriginClass::Asm, 0.6),
-            share(OriginClass::Lsm, 0.3),
-        ]);
-        let errors = PurchaseLine::validate(&line, "/3").unwrap_err();
-        assert_eq!(errors[0].pointer.as_deref(), Some("/3/declared_origin"));
-        assert!(errors[0].detail.contains("0.9"), "{}", errors[0].detail);
-        // Thirds do not add up to one in nine decimals: refused rather than rounded.
-        line.declared_origin = Some(vec![
-            share(OriginClass::Asm, 0.333333333),
-            share(OriginClass::Lsm, 0.333333333),
-            share(OriginClass::Recycled, 0.333333334),
-        ]);
-        assert!(PurchaseLine::validate(&line, "").is_ok());
-    }
-
-    #[test]
-    fn every_bad_field_is_named() {
-        let mut line = input();
-        line.external_ref = "  ".into();
-        line.quantity.value = -1.0;
-        line.purchased_on = "1900-01-01".parse().unwrap();
-        line.declared_origin = Some(vec![
-            DeclaredShareInput {
-                facility_id: None,
-                origin_class: None,
+    fn class_share(class: OriginClass, share_ppb: i64) -> DeclaredShare {
+        DeclaredShare {
+            target: OriginTarget::Class {
+                class,
                 country: None,
-                share: 0.5,
             },
-            share(OriginClass::Asm, 1.5),
-            share(OriginClass::Lsm, 0.0000000001),
-        ]);
-        let got = pointers(PurchaseLine::validate(&line, "").unwrap_err());
+            share_ppb,
+        }
+    }
+
+    #[test]
+    fn an_undeclared_line_is_one_unknown_row() {
+        let rows = line(vec![]).origin_rows(|_| None);
+        assert_eq!(rows.len(), 1);
         assert_eq!(
-            got,
-            vec![
-                "/external_ref",
-                "/quantity/value",
-                "/purchased_on",
-                "/declared_origin/0",
-                "/declared_origin/1/share",
-                "/declared_origin/2/share",
-            ]
+            (rows[0].class, rows[0].declared, rows[0].quantity_mg),
+            (OriginClass::Unknown, false, 10_000)
         );
     }
 
     #[test]
-    fn empty_and_duplicate_declarations_are_refused() {
-        let mut line = input();
-        line.declared_origin = Some(vec![]);
-        assert_eq!(
-            pointers(PurchaseLine::validate(&line, "").unwrap_err()),
-            vec!["/declared_origin"]
-        );
-        line.declared_origin = Some(vec![
-            share(OriginClass::Asm, 0.5),
-            share(OriginClass::Asm, 0.5),
+    fn declared_rows_add_up_and_take_the_facility_class() {
+        let mine = FacilityId::generate();
+        let thirds = line(vec![
+            DeclaredShare {
+                target: OriginTarget::Facility(mine),
+                share_ppb: 333_333_333,
+            },
+            class_share(OriginClass::Lsm, 333_333_333),
+            class_share(OriginClass::Recycled, 333_333_334),
         ]);
+        assert_eq!(shares_add_up(&thirds.origins), Ok(()));
+        let rows = thirds.origin_rows(|id| {
+            (id == mine).then_some(FacilityOrigin {
+                class: OriginClass::Asm,
+                country: "PE".parse().ok(),
+            })
+        });
+        assert_eq!(rows.iter().map(|r| r.quantity_mg).sum::<i64>(), 10_000);
+        assert_eq!(rows[0].class, OriginClass::Asm);
+        assert_eq!(rows[0].country.map(|c| c.to_string()), Some("PE".into()));
+        assert!(rows.iter().all(|r| r.declared));
+    }
+
+    #[test]
+    fn shares_must_add_up_to_one_and_facilities_give_classes() {
+        let short = [class_share(OriginClass::Asm, 900_000_000)];
+        assert!(shares_add_up(&short).unwrap_err().contains("0.9"));
         assert_eq!(
-            pointers(PurchaseLine::validate(&line, "").unwrap_err()),
-            vec!["/declared_origin/1"]
+            origin_class_of(FacilityKind::Mine, Some(MiningScale::Asm)),
+            Some(OriginClass::Asm)
         );
+        assert_eq!(origin_class_of(FacilityKind::Mine, None), None);
+        assert_eq!(
+            origin_class_of(FacilityKind::Recycler, None),
+            Some(OriginClass::Recycled)
+        );
+        assert_eq!(origin_class_of(FacilityKind::Smelter, None), None);
     }
 }

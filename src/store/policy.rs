@@ -17,9 +17,10 @@ pub struct StoredPolicy {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+/// The policy in force for the organisation: its own, or the default.
 pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPolicy, StoreError> {
     let row: Option<(String, NaiveDateTime)> = sourcing_policies::table
-        .find(organisation.to_string())
+        .find(organisation)
         .select((sourcing_policies::document, sourcing_policies::updated_at))
         .first(conn)
         .optional()?;
@@ -36,6 +37,7 @@ pub fn get(conn: &mut DbConn, organisation: OrganisationId) -> Result<StoredPoli
     }
 }
 
+/// Replaces the organisation's policy; answers when it was set.
 pub fn put(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -44,11 +46,10 @@ pub fn put(
 ) -> Result<DateTime<Utc>, StoreError> {
     let now = time::now();
     let document = serde_json::to_string(policy).map_err(StoreError::corrupt)?;
-    let org = organisation.to_string();
-    diesel::delete(sourcing_policies::table.find(&org)).execute(conn)?;
+    diesel::delete(sourcing_policies::table.find(organisation)).execute(conn)?;
     diesel::insert_into(sourcing_policies::table)
         .values((
-            sourcing_policies::organisation_id.eq(&org),
+            sourcing_policies::organisation_id.eq(organisation),
             sourcing_policies::document.eq(document),
             sourcing_policies::updated_at.eq(time::to_db(now)),
             sourcing_policies::updated_by_client_id.eq(client_id),

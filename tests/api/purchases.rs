@@ -375,7 +375,7 @@ async fn batches_over_the_row_limit_are_413() {
     let buyer = app.purchaser("Buyer").await;
     let supplier = "0193c3a0-0000-7000-8000-000000000001";
     let mut body = format!("{PURCHASE_CSV_HEADER}\n");
-    for i in 0..=oretrace::import::purchases::MAX_ROWS {
+    for i in 0..=oretrace::app::batch::limits::PURCHASE_ROWS {
         body.push_str(&format!("R{i},{supplier},gold,1,kg,2026-01-01\n"));
     }
     let response = send_raw(app.purchases_csv(&buyer, body)).await;

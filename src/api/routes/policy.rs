@@ -5,14 +5,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api::error::{ApiError, FieldError};
+use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiJson;
 use crate::api::state::AppState;
+use crate::app::policy;
 use crate::auth::Scope;
 use crate::domain::policy::SourcingPolicy;
-use crate::store::audit::{self, Actor};
-use crate::store::{certificate_facts, policy};
+use crate::store::audit::Actor;
+use crate::store::policy::StoredPolicy;
 
 /// The policy in force.
 #[derive(Serialize, ToSchema)]
@@ -32,7 +33,7 @@ pub enum PolicySource {
     Organisation,
 }
 
-fn view(stored: policy::StoredPolicy) -> PolicyView {
+fn view(stored: StoredPolicy) -> PolicyView {
     PolicyView {
         source: if stored.updated_at.is_some() {
             PolicySource::Organisation
@@ -88,37 +89,10 @@ pub async fn put_policy(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesWrite)?;
-    let new_policy = body.0;
-    let organisation = caller.organisation_id;
     let actor = Actor::from(&caller);
-    let client = caller.client_id.clone();
     let stored = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let schemes = certificate_facts::scheme_infos(conn)?;
-            let problems = new_policy.validate(&schemes);
-            if !problems.is_empty() {
-                return Err(ApiError::validation(
-                    problems
-                        .into_iter()
-                        .map(|(pointer, detail)| FieldError::at(pointer, detail))
-                        .collect(),
-                ));
-            }
-            let updated_at = policy::put(conn, organisation, &new_policy, Some(&client))?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                "sourcing_policy",
-                &organisation.to_string(),
-                &serde_json::to_value(&new_policy).map_err(ApiError::internal)?,
-            )?;
-            Ok(policy::StoredPolicy {
-                policy: new_policy,
-                updated_at: Some(updated_at),
-            })
-        })
+        .write(move |conn| policy::put(conn, &actor, body.0))
         .await?;
     Ok(HttpResponse::Ok().json(view(stored)))
 }

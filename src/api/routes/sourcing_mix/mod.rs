@@ -1,0 +1,151 @@
+//! `GET /v1/sourcing-mix`: of what the organisation bought in a period, how much came from ASM,
+//! LSM, recycled and unknown sources, how much of each was certified under its policy on the
+//! purchase date, on what basis, per group, and whether its targets are met.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::error::ApiError;
+use crate::api::http::caller::Caller;
+use crate::api::http::extract::ApiQuery;
+use crate::api::routes::policy::PolicySource;
+use crate::api::state::AppState;
+use crate::app::sourcing_mix::{self, MixRequest};
+use crate::auth::Scope;
+use crate::domain::mix::{self, GroupBy, GroupDimension, MixFigures, MixGroup, TargetResult};
+use crate::domain::vocabulary::Mineral;
+
+mod representation;
+
+use representation::negotiate;
+
+/// The period, scope and grouping of the mix.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MixQuery {
+    /// First purchase date included (default: 1 January of the year of `to`, else of the
+    /// current year).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
+    pub from: Option<NaiveDate>,
+    /// Last purchase date included (default: 31 December of the year of `from`, else of the
+    /// current year).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::time::strict_date::optional"
+    )]
+    pub to: Option<NaiveDate>,
+    /// Only this mineral.
+    pub mineral: Option<Mineral>,
+    /// One or two of `mineral`, `country`, `supplier`, `month`, comma-separated
+    /// (`month,supplier`).
+    #[param(pattern = "^(mineral|country|supplier|month)(,(mineral|country|supplier|month))?$")]
+    pub group_by: Option<String>,
+}
+
+/// The sourcing mix of a period.
+#[derive(Serialize, ToSchema)]
+pub struct SourcingMix {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The mineral in scope; null: all.
+    pub mineral: Option<Mineral>,
+    /// The grouping asked for.
+    pub group_by: Vec<GroupDimension>,
+    /// Whether the organisation's own policy or the default decided what counts as certified.
+    pub policy_source: PolicySource,
+    /// The figures over the whole period.
+    pub overall: MixFigures,
+    /// The same figures per group, sorted by key.
+    pub groups: Vec<MixGroup>,
+    /// Each policy target with its actual share and whether it is met.
+    pub targets: Vec<TargetResult>,
+}
+
+impl MixQuery {
+    /// What mix is asked for: a missing bound of the period is the start or end of the year of
+    /// the other (of this year when neither is given).
+    fn request(self) -> Result<MixRequest, ApiError> {
+        let (from, to) = mix::period(self.from, self.to, Utc::now().date_naive())
+            .map_err(|e| ApiError::invalid_parameter("from", e))?;
+        if self.group_by.as_deref() == Some("") {
+            return Err(ApiError::invalid_parameter(
+                "group_by",
+                "name one or two of mineral, country, supplier, month (or leave it out)",
+            ));
+        }
+        let group_by = GroupBy::parse(self.group_by.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::invalid_parameter("group_by", e))?;
+        Ok(MixRequest {
+            from,
+            to,
+            mineral: self.mineral,
+            group_by,
+        })
+    }
+}
+
+/// The sourcing mix of the organisation's purchases in a period.
+///
+/// For each origin class (asm, lsm, recycled, unknown): its quantity and share of the total,
+/// the part certified — the origin facility held a certificate the organisation's policy accepts
+/// **on the purchase date** (the catalog's as-of rules) — and what it rests on (`traced`
+/// through custody events, `declared` by the supplier, `unknown`). `group_by` gives the same
+/// figures per mineral, country, supplier or month (one or two of them).
+///
+/// Quantities are sums of stored milligrams. Every share carries its exact fraction
+/// (`numerator_mg` / `denominator_mg`) and a 6-decimal `value`: the four class shares are
+/// rounded by the largest-remainder method so that they add up to exactly `1.000000`; certified
+/// shares and target actuals are rounded half to even on their own. Targets are judged on the
+/// exact fractions. `Accept: text/csv` gives the same figures as CSV.
+#[utoipa::path(
+    tag = "purchases",
+    operation_id = "get_sourcing_mix",
+    params(MixQuery),
+    responses(
+        (status = 200, description = "The sourcing mix", content(
+            (SourcingMix = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 406, description = "Neither JSON nor CSV is acceptable",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["purchases:read"]), ("oauth2" = ["purchases:read"]))
+)]
+#[get("/v1/sourcing-mix")]
+pub async fn get_sourcing_mix(
+    req: HttpRequest,
+    caller: Caller,
+    query: ApiQuery<MixQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PurchasesRead)?;
+    let representation = negotiate(&req)?;
+    let request = query.0.request()?;
+    let organisation = caller.organisation_id;
+    let asked = request.clone();
+    let mix = state
+        .db
+        .read(move |conn| sourcing_mix::sourcing_mix(conn, organisation, &asked))
+        .await?;
+    let answer = SourcingMix {
+        from: request.from,
+        to: request.to,
+        mineral: request.mineral,
+        group_by: request.group_by.dimensions().to_vec(),
+        policy_source: if mix.organisation_policy {
+            PolicySource::Organisation
+        } else {
+            PolicySource::Default
+        },
+        overall: mix.report.overall,
+        groups: mix.report.groups,
+        targets: mix.report.targets,
+    };
+    Ok(representation.respond(&answer))
+}

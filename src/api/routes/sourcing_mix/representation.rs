@@ -1,0 +1,154 @@
+//! The mix's representations: JSON (the default) or CSV, chosen by `Accept` (406 when neither
+//! is acceptable), and the CSV table.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+
+use super::SourcingMix;
+use crate::api::error::{ApiError, ProblemType};
+use crate::domain::mix::MixFigures;
+
+/// Which representation the caller accepts.
+pub(super) enum Representation {
+    Json,
+    Csv,
+}
+
+/// The representation the request's `Accept` prefers.
+pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(Representation::Json);
+    };
+    let mut ranges: Vec<(f32, String)> = accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, media))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, media) in ranges {
+        match media.as_str() {
+            "application/json" | "application/*" | "*/*" => return Ok(Representation::Json),
+            "text/csv" | "text/*" => return Ok(Representation::Csv),
+            _ => {}
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        ProblemType::NotAcceptable,
+        "the sourcing mix is available as application/json or text/csv",
+    ))
+}
+
+impl Representation {
+    /// The answer in this representation.
+    pub(super) fn respond(self, mix: &SourcingMix) -> HttpResponse {
+        match self {
+            Representation::Json => HttpResponse::Ok().json(mix),
+            Representation::Csv => HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "inline; filename=\"sourcing-mix-{}-{}.csv\"",
+                        mix.from, mix.to
+                    ),
+                ))
+                .body(to_csv(mix)),
+        }
+    }
+}
+
+/// The mix as CSV: one row per origin class of the overall figures and of each group, then one
+/// row per target.
+fn to_csv(mix: &SourcingMix) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["section".into()];
+    header.extend(mix.group_by.iter().map(|d| d.as_str().to_owned()));
+    header.extend(
+        [
+            "origin_class",
+            "quantity_mg",
+            "share",
+            "certified_mg",
+            "certified_share",
+            "traced_mg",
+            "declared_mg",
+            "unknown_mg",
+            "total_mg",
+            "target_mineral",
+            "target_metric",
+            "target_comparison",
+            "target_share",
+            "target_actual",
+            "target_met",
+        ]
+        .map(String::from),
+    );
+    let width = header.len();
+    let mut rows: Vec<Vec<String>> = vec![header];
+    let dims = mix.group_by.len();
+    let mut class_rows = |section: &str, keys: Vec<String>, figures: &MixFigures| {
+        for class in &figures.classes {
+            let mut row = vec![section.to_owned()];
+            row.extend(keys.iter().cloned());
+            row.extend([
+                class.origin_class.as_str().to_owned(),
+                class.quantity_mg.to_string(),
+                class.share.value.clone(),
+                class.certified_mg.to_string(),
+                class.certified_share.value.clone(),
+                class.basis.traced_mg.to_string(),
+                class.basis.declared_mg.to_string(),
+                class.basis.unknown_mg.to_string(),
+                figures.total_mg.to_string(),
+            ]);
+            row.resize(width, String::new());
+            rows.push(row);
+        }
+    };
+    class_rows("overall", vec![String::new(); dims], &mix.overall);
+    for group in &mix.groups {
+        let keys = group
+            .key
+            .iter()
+            .map(|k| k.value.clone().unwrap_or_default())
+            .collect();
+        class_rows("group", keys, &group.figures);
+    }
+    for target in &mix.targets {
+        let mut row = vec!["target".to_owned()];
+        row.resize(1 + dims + 9, String::new());
+        row.extend([
+            target
+                .mineral
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_default(),
+            target.metric.as_str().to_owned(),
+            target.comparison.as_str().to_owned(),
+            target.share.clone(),
+            target.actual.value.clone(),
+            target.met.to_string(),
+        ]);
+        rows.push(row);
+    }
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    writer
+        .into_inner()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}

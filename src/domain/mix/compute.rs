@@ -1,0 +1,229 @@
+//! The mix's arithmetic: sums per origin class in exact integers, figures with their shares,
+//! groups sorted by key, and each target judged on exact fractions.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+
+use super::{
+    Basis, BasisBreakdown, CLASSES, ClassFigures, GroupBy, GroupDimension, GroupKeyPart, MixError,
+    MixFigures, MixGroup, MixLine, MixReport, TargetResult,
+};
+use crate::domain::country::CountryCode;
+use crate::domain::policy::{Comparison, Target, TargetMetric};
+use crate::domain::shares::{MgShare, SHARE_UNITS, format_units, share_units};
+use crate::domain::vocabulary::{Mineral, OriginClass};
+
+/// Sums per class, in i128 so that no number of i64 lines can overflow them.
+#[derive(Clone, Debug, Default)]
+struct Sums {
+    /// Per class (asm, lsm, recycled, unknown): quantity, certified, traced, declared, unknown.
+    classes: [[i128; 5]; 4],
+}
+
+fn class_index(class: OriginClass) -> usize {
+    match class {
+        OriginClass::Asm => 0,
+        OriginClass::Lsm => 1,
+        OriginClass::Recycled => 2,
+        OriginClass::Unknown => 3,
+    }
+}
+
+impl Sums {
+    fn add(&mut self, line: &MixLine) {
+        let q = i128::from(line.quantity_mg);
+        let class = &mut self.classes[class_index(line.origin_class)];
+        class[0] += q;
+        if line.certified {
+            class[1] += q;
+        }
+        class[match line.basis {
+            Basis::Traced => 2,
+            Basis::Declared => 3,
+            Basis::Unknown => 4,
+        }] += q;
+    }
+
+    fn total(&self) -> i128 {
+        self.classes.iter().map(|c| c[0]).sum()
+    }
+
+    fn certified(&self) -> i128 {
+        self.classes.iter().map(|c| c[1]).sum()
+    }
+
+    fn metric(&self, metric: TargetMetric) -> i128 {
+        let [asm, lsm, recycled, unknown] = &self.classes;
+        match metric {
+            TargetMetric::CertifiedAsm => asm[1],
+            TargetMetric::Asm => asm[0],
+            TargetMetric::Lsm => lsm[0],
+            TargetMetric::CertifiedLsm => lsm[1],
+            TargetMetric::Recycled => recycled[0],
+            TargetMetric::Unknown => unknown[0],
+            TargetMetric::Certified => self.certified(),
+        }
+    }
+
+    fn figures(&self) -> Result<MixFigures, MixError> {
+        let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
+        let total = mg(self.total())?;
+        let certified = mg(self.certified())?;
+        let quantities = self
+            .classes
+            .iter()
+            .map(|c| mg(c[0]))
+            .collect::<Result<Vec<i64>, MixError>>()?;
+        let units = share_units(&quantities);
+        let mut classes = Vec::with_capacity(4);
+        for (index, class) in CLASSES.iter().enumerate() {
+            let sums = &self.classes[index];
+            let certified_mg = mg(sums[1])?;
+            classes.push(ClassFigures {
+                origin_class: *class,
+                quantity_mg: quantities[index],
+                share: MgShare::new(units[index], quantities[index], total),
+                certified_mg,
+                certified_share: MgShare::half_even(certified_mg, total),
+                basis: BasisBreakdown {
+                    traced_mg: mg(sums[2])?,
+                    declared_mg: mg(sums[3])?,
+                    unknown_mg: mg(sums[4])?,
+                },
+            });
+        }
+        Ok(MixFigures {
+            total_mg: total,
+            certified_mg: certified,
+            certified_share: MgShare::half_even(certified, total),
+            classes,
+        })
+    }
+}
+
+/// A group key that sorts the way groups are listed: minerals in vocabulary order, countries
+/// alphabetically with the unknown country last, suppliers by id, months chronologically.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum KeyPart {
+    Mineral(Mineral),
+    Country(bool, Option<CountryCode>),
+    Supplier(String),
+    Month(i32, u32),
+}
+
+impl KeyPart {
+    fn of(dimension: GroupDimension, line: &MixLine) -> KeyPart {
+        match dimension {
+            GroupDimension::Mineral => KeyPart::Mineral(line.mineral),
+            GroupDimension::Country => KeyPart::Country(line.country.is_none(), line.country),
+            GroupDimension::Supplier => KeyPart::Supplier(line.supplier_id.clone()),
+            GroupDimension::Month => {
+                KeyPart::Month(line.purchased_on.year(), line.purchased_on.month())
+            }
+        }
+    }
+
+    fn view(&self, dimension: GroupDimension) -> GroupKeyPart {
+        let value = match self {
+            KeyPart::Mineral(m) => Some(m.as_str().to_owned()),
+            KeyPart::Country(_, c) => c.map(|c| c.as_str().to_owned()),
+            KeyPart::Supplier(s) => Some(s.clone()),
+            KeyPart::Month(y, m) => Some(format!("{y:04}-{m:02}")),
+        };
+        GroupKeyPart { dimension, value }
+    }
+}
+
+/// Computes the sourcing mix of `lines`, grouped by `group_by`, with each target's outcome.
+///
+/// Guarantees: the overall total is the sum of the lines' quantities; the class quantities add
+/// up to the total, and the groups' totals add up to it too; each class's certified part is at
+/// most its quantity and its basis parts add up to it; the class shares of every figures block
+/// add up to exactly `1.000000` when its total is positive and are all `0.000000` otherwise.
+/// A target with a mineral applies to that mineral's lines only; its outcome compares exact
+/// fractions. The answer depends only on the multiset of lines, not on their order.
+pub fn compute(
+    lines: &[MixLine],
+    group_by: &GroupBy,
+    targets: &[Target],
+) -> Result<MixReport, MixError> {
+    let target_units = targets
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            t.share_units()
+                .map_err(|detail| MixError::InvalidTarget { index, detail })
+        })
+        .collect::<Result<Vec<i64>, MixError>>()?;
+
+    let mut overall = Sums::default();
+    let mut by_mineral: BTreeMap<Mineral, Sums> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<KeyPart>, Sums> = BTreeMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        if line.quantity_mg < 0 {
+            return Err(MixError::NegativeQuantity { line: index });
+        }
+        overall.add(line);
+        by_mineral.entry(line.mineral).or_default().add(line);
+        if !group_by.dimensions().is_empty() {
+            let key = group_by
+                .dimensions()
+                .iter()
+                .map(|d| KeyPart::of(*d, line))
+                .collect();
+            groups.entry(key).or_default().add(line);
+        }
+    }
+
+    let groups = groups
+        .into_iter()
+        .map(|(key, sums)| {
+            Ok(MixGroup {
+                key: key
+                    .iter()
+                    .zip(group_by.dimensions())
+                    .map(|(part, dimension)| part.view(*dimension))
+                    .collect(),
+                figures: sums.figures()?,
+            })
+        })
+        .collect::<Result<Vec<MixGroup>, MixError>>()?;
+
+    let empty = Sums::default();
+    let targets = targets
+        .iter()
+        .zip(target_units)
+        .map(|(target, units)| {
+            let scope = match target.mineral {
+                Some(mineral) => by_mineral.get(&mineral).unwrap_or(&empty),
+                None => &overall,
+            };
+            let total = scope.total();
+            let actual = scope.metric(target.metric);
+            // actual / total against units / 10^6, cross-multiplied: no rounding involved.
+            let lhs = actual * i128::from(SHARE_UNITS);
+            let rhs = i128::from(units) * total;
+            let met = total == 0
+                || match target.comparison {
+                    Comparison::AtLeast => lhs >= rhs,
+                    Comparison::AtMost => lhs <= rhs,
+                };
+            let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
+            Ok(TargetResult {
+                mineral: target.mineral,
+                metric: target.metric,
+                comparison: target.comparison,
+                share: format_units(units),
+                actual: MgShare::half_even(mg(actual)?, mg(total)?),
+                met,
+            })
+        })
+        .collect::<Result<Vec<TargetResult>, MixError>>()?;
+
+    Ok(MixReport {
+        overall: overall.figures()?,
+        groups,
+        targets,
+    })
+}

@@ -1,0 +1,202 @@
+//! The daily rollup behind the sourcing mix (`purchase_mix_daily`): every purchase write adds
+//! or subtracts its origin rows here, in the same transaction, so that the mix reads one row per
+//! day, mineral, supplier, origin and basis however many lines the organisation has.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+pub use self::key::OrEmpty;
+use crate::db::DbConn;
+use crate::db::schema::purchase_mix_daily as daily;
+use crate::db::schema::{purchase_origins, purchases};
+use crate::domain::country::CountryCode;
+use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
+use crate::domain::vocabulary::{Mineral, OriginClass};
+use crate::store::StoreError;
+
+mod key;
+
+/// One cell of the rollup.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RollupKey {
+    pub purchased_on: NaiveDate,
+    pub mineral: Mineral,
+    pub supplier: PartyId,
+    pub facility: Option<FacilityId>,
+    pub origin_class: OriginClass,
+    pub country: Option<CountryCode>,
+    /// Whether the origin was declared (rather than the implicit unknown row).
+    pub declared: bool,
+    /// Whether the purchase names a lot (the mix may trace it).
+    pub has_lot: bool,
+}
+
+/// Changes to apply to the rollup, summed per cell. Kept sorted so that concurrent writers
+/// lock cells in the same order (no deadlocks on PostgreSQL).
+#[derive(Default, Debug)]
+pub struct Deltas(BTreeMap<RollupKey, i64>);
+
+#[derive(Insertable)]
+#[diesel(table_name = daily)]
+struct Row {
+    organisation_id: OrganisationId,
+    purchased_on: NaiveDate,
+    mineral: Mineral,
+    supplier_party_id: PartyId,
+    facility_key: OrEmpty<FacilityId>,
+    origin_class: OriginClass,
+    country_key: OrEmpty<CountryCode>,
+    declared: i16,
+    has_lot: i16,
+    quantity_mg: i64,
+}
+
+const CHUNK: usize = 400;
+
+/// SQLite allows 32 766 bound parameters per statement; stay well below for every backend.
+const READ_CHUNK: usize = 500;
+
+/// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded`.
+macro_rules! upsert {
+    ($conn:ident, $values:expr) => {
+        diesel::insert_into(daily::table)
+            .values($values)
+            .on_conflict((
+                daily::organisation_id,
+                daily::purchased_on,
+                daily::mineral,
+                daily::supplier_party_id,
+                daily::facility_key,
+                daily::origin_class,
+                daily::country_key,
+                daily::declared,
+                daily::has_lot,
+            ))
+            .do_update()
+            .set(daily::quantity_mg.eq(daily::quantity_mg + excluded(daily::quantity_mg)))
+            .execute($conn)?
+    };
+}
+
+impl Deltas {
+    pub fn add(&mut self, key: RollupKey, quantity_mg: i64) {
+        *self.0.entry(key).or_insert(0) += quantity_mg;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds every non-zero delta to its cell (creating the cell when new).
+    pub fn apply(self, conn: &mut DbConn, organisation: OrganisationId) -> Result<(), StoreError> {
+        let rows: Vec<Row> = self
+            .0
+            .into_iter()
+            .filter(|(_, delta)| *delta != 0)
+            .map(|(key, delta)| Row {
+                organisation_id: organisation,
+                purchased_on: key.purchased_on,
+                mineral: key.mineral,
+                supplier_party_id: key.supplier,
+                facility_key: OrEmpty(key.facility),
+                origin_class: key.origin_class,
+                country_key: OrEmpty(key.country),
+                declared: i16::from(key.declared),
+                has_lot: i16::from(key.has_lot),
+                quantity_mg: delta,
+            })
+            .collect();
+        // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
+        // one transaction); on PostgreSQL, CHUNK cells per statement.
+        match conn {
+            DbConn::Pg(conn) => {
+                for chunk in rows.chunks(CHUNK) {
+                    upsert!(conn, chunk);
+                }
+            }
+            DbConn::Sqlite(conn) => {
+                for row in &rows {
+                    upsert!(conn, row);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The cells the stored origin rows of `purchase_ids` count in, each with its quantity: what
+/// leaves the rollup when those purchases change or go.
+pub fn stored_cells(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    purchase_ids: &[PurchaseId],
+) -> Result<Vec<(RollupKey, i64)>, StoreError> {
+    type Stored = (
+        NaiveDate,
+        Mineral,
+        PartyId,
+        Option<FacilityId>,
+        OriginClass,
+        Option<CountryCode>,
+        i16,
+        i64,
+        Option<LotId>,
+    );
+    let mut cells = Vec::new();
+    for chunk in purchase_ids.chunks(READ_CHUNK) {
+        let rows: Vec<Stored> = purchase_origins::table
+            .inner_join(
+                purchases::table.on(purchases::organisation_id
+                    .eq(purchase_origins::organisation_id)
+                    .and(purchases::id.eq(purchase_origins::purchase_id))),
+            )
+            .filter(purchase_origins::organisation_id.eq(organisation))
+            .filter(purchase_origins::purchase_id.eq_any(chunk))
+            .select((
+                purchase_origins::purchased_on,
+                purchase_origins::mineral,
+                purchase_origins::supplier_party_id,
+                purchase_origins::facility_id,
+                purchase_origins::origin_class,
+                purchase_origins::country,
+                purchase_origins::declared,
+                purchase_origins::quantity_mg,
+                purchases::lot_id,
+            ))
+            .load(conn)?;
+        cells.extend(rows.into_iter().map(
+            |(
+                purchased_on,
+                mineral,
+                supplier,
+                facility,
+                class,
+                country,
+                declared,
+                quantity,
+                lot,
+            )| {
+                let key = RollupKey {
+                    purchased_on,
+                    mineral,
+                    supplier,
+                    facility,
+                    origin_class: class,
+                    country,
+                    declared: declared != 0,
+                    has_lot: lot.is_some(),
+                };
+                (key, quantity)
+            },
+        ));
+    }
+    Ok(cells)
+}
+
+/// Removes cells that went back to zero (housekeeping: readers skip them anyway).
+pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
+    Ok(diesel::delete(daily::table.filter(daily::quantity_mg.eq(0))).execute(conn)?)
+}

@@ -1,0 +1,208 @@
+//! Writing purchases: new lines inserted set-wise, a changed line replaced with its origin rows,
+//! a line deleted; and what is stored of the lines a batch names by `external_ref`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::CHUNK;
+use super::rows::{NewOriginRow, NewPurchaseRow, origin_rows};
+use crate::db::DbConn;
+use crate::db::schema::{purchase_origins, purchases};
+use crate::domain::ids::{OrganisationId, PurchaseId};
+use crate::domain::purchase::{PurchaseLine, PurchaseOrigin};
+use crate::domain::time;
+use crate::store::StoreError;
+
+/// A line to store under `id`, with its resolved origin rows and content hash.
+#[derive(Clone, Copy, Debug)]
+pub struct PurchaseWrite<'a> {
+    pub id: PurchaseId,
+    pub line: &'a PurchaseLine,
+    pub origins: &'a [PurchaseOrigin],
+    pub content_hash: &'a str,
+}
+
+/// A stored purchase a line names by its `external_ref`.
+#[derive(Clone, Debug)]
+pub struct Existing {
+    pub id: PurchaseId,
+    pub content_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// SHA-256 of everything a line says, to tell a re-send that changes nothing.
+pub fn content_hash(line: &PurchaseLine, origins: &[PurchaseOrigin]) -> String {
+    let mut hasher = Sha256::new();
+    let mut part = |text: &str| {
+        hasher.update((text.len() as u64).to_be_bytes());
+        hasher.update(text.as_bytes());
+    };
+    part(&line.supplier.to_string());
+    part(line.mineral.as_str());
+    part(&line.quantity.mg.to_string());
+    part(&line.quantity.value.to_string());
+    part(line.quantity.unit.as_str());
+    part(&line.purchased_on.to_string());
+    part(&line.lot.map(|l| l.to_string()).unwrap_or_default());
+    for origin in origins {
+        part(&origin.facility.map(|f| f.to_string()).unwrap_or_default());
+        part(origin.class.as_str());
+        part(
+            origin
+                .country
+                .map(|c| c.to_string())
+                .as_deref()
+                .unwrap_or(""),
+        );
+        part(if origin.declared { "1" } else { "0" });
+        part(&origin.share_ppb.to_string());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The organisation's purchases with these external refs.
+pub fn existing_by_ref(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    refs: &[&str],
+) -> Result<HashMap<String, Existing>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in refs.chunks(CHUNK) {
+        let rows: Vec<(String, PurchaseId, String, NaiveDateTime, NaiveDateTime)> =
+            purchases::table
+                .filter(purchases::organisation_id.eq(organisation))
+                .filter(purchases::external_ref.eq_any(chunk))
+                .select((
+                    purchases::external_ref,
+                    purchases::id,
+                    purchases::content_hash,
+                    purchases::created_at,
+                    purchases::updated_at,
+                ))
+                .load(conn)?;
+        for (external_ref, id, content_hash, created_at, updated_at) in rows {
+            let existing = Existing {
+                id,
+                content_hash,
+                created_at: time::from_db(created_at),
+                updated_at: time::from_db(updated_at),
+            };
+            found.insert(external_ref, existing);
+        }
+    }
+    Ok(found)
+}
+
+fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), StoreError> {
+    for chunk in rows.chunks(CHUNK) {
+        crate::db_run!(conn => diesel::insert_into(purchase_origins::table).values(chunk).execute(conn))?;
+    }
+    Ok(())
+}
+
+/// Inserts new purchases and their origin rows (multi-row inserts), all written at `now`.
+pub fn insert(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    writes: &[PurchaseWrite<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let now = time::to_db(now);
+    let mut origins = Vec::new();
+    let rows: Vec<NewPurchaseRow> = writes
+        .iter()
+        .map(|write| {
+            let line = write.line;
+            origins.extend(origin_rows(organisation, write.id, line, write.origins));
+            NewPurchaseRow {
+                organisation_id: organisation,
+                id: write.id,
+                external_ref: line.external_ref.clone(),
+                supplier_party_id: line.supplier,
+                mineral: line.mineral,
+                quantity_mg: line.quantity.mg,
+                quantity_value: line.quantity.value.to_string(),
+                quantity_unit: line.quantity.unit,
+                purchased_on: line.purchased_on,
+                lot_id: line.lot,
+                content_hash: write.content_hash.to_owned(),
+                created_at: now,
+                updated_at: now,
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        crate::db_run!(conn => diesel::insert_into(purchases::table).values(chunk).execute(conn))?;
+    }
+    insert_origins(conn, &origins)
+}
+
+fn delete_origins(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    id: PurchaseId,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        purchase_origins::table
+            .filter(purchase_origins::organisation_id.eq(organisation))
+            .filter(purchase_origins::purchase_id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a stored purchase's content and origin rows, changed at `now`.
+pub fn update(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    write: &PurchaseWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let line = write.line;
+    diesel::update(
+        purchases::table
+            .filter(purchases::organisation_id.eq(organisation))
+            .filter(purchases::id.eq(write.id)),
+    )
+    .set((
+        purchases::supplier_party_id.eq(line.supplier),
+        purchases::mineral.eq(line.mineral),
+        purchases::quantity_mg.eq(line.quantity.mg),
+        purchases::quantity_value.eq(line.quantity.value.to_string()),
+        purchases::quantity_unit.eq(line.quantity.unit),
+        purchases::purchased_on.eq(line.purchased_on),
+        purchases::lot_id.eq(line.lot),
+        purchases::content_hash.eq(write.content_hash),
+        purchases::updated_at.eq(time::to_db(now)),
+    ))
+    .execute(conn)?;
+    delete_origins(conn, organisation, write.id)?;
+    insert_origins(
+        conn,
+        &origin_rows(organisation, write.id, line, write.origins),
+    )
+}
+
+/// Deletes a purchase and its origin rows.
+pub fn delete(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    id: PurchaseId,
+) -> Result<(), StoreError> {
+    delete_origins(conn, organisation, id)?;
+    diesel::delete(
+        purchases::table
+            .filter(purchases::organisation_id.eq(organisation))
+            .filter(purchases::id.eq(id)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
