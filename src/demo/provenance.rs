@@ -58,8 +58,7 @@ impl Seeder<'_> {
     fn facility(&mut self, name: &'static str, body: Value) -> Result<String, ApiError> {
         let mut body = body;
         body["name"] = json!(name);
-        let new =
-            crate::api::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
+        let new = crate::app::catalog::facilities::parse(body).map_err(|e| invalid(name, e))?;
         let id = FacilityId(demo_id(name));
         facility::insert_many(self.conn, &[(id, new)])?;
         Ok(id.to_string())

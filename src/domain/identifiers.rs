@@ -2,6 +2,64 @@
 
 use super::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
 
+/// Why a `scheme:value` text is not an identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// No `:` between a scheme and a value.
+    Shape,
+    /// An unknown scheme; `expected` lists the known ones.
+    Scheme { expected: String },
+    /// The value is not valid for its scheme.
+    Value(String),
+}
+
+impl Unreadable {
+    /// What to tell the caller; an unknown scheme is `{unknown_scheme} {expected}`.
+    pub fn message(self, unknown_scheme: &str) -> String {
+        match self {
+            Unreadable::Shape => "must be scheme:value, such as rmi_cid:CID001234".to_owned(),
+            Unreadable::Scheme { expected } => format!("{unknown_scheme} {expected}"),
+            Unreadable::Value(reason) => reason,
+        }
+    }
+}
+
+fn read<S: Copy>(
+    text: &str,
+    scheme_of: fn(&str) -> Option<S>,
+    expected: fn() -> String,
+    check: fn(S, &str) -> Result<String, String>,
+) -> Result<(S, String), Unreadable> {
+    let (scheme, value) = text.split_once(':').ok_or(Unreadable::Shape)?;
+    let scheme = scheme_of(scheme).ok_or_else(|| Unreadable::Scheme {
+        expected: expected(),
+    })?;
+    let value = check(scheme, value).map_err(Unreadable::Value)?;
+    Ok((scheme, value))
+}
+
+/// Reads `scheme:value` (such as `rmi_cid:CID001234`) as a facility identifier.
+pub fn read_facility_identifier(
+    text: &str,
+) -> Result<(FacilityIdentifierScheme, String), Unreadable> {
+    read(
+        text,
+        FacilityIdentifierScheme::parse,
+        FacilityIdentifierScheme::expected,
+        facility_identifier,
+    )
+}
+
+/// Reads `scheme:value` (such as `lei:5493001KJTIIGC8Y1R12`) as a party identifier.
+pub fn read_party_identifier(text: &str) -> Result<(PartyIdentifierScheme, String), Unreadable> {
+    read(
+        text,
+        PartyIdentifierScheme::parse,
+        PartyIdentifierScheme::expected,
+        party_identifier,
+    )
+}
+
 /// Checks (and normalises) a facility identifier's value for its scheme.
 pub fn facility_identifier(
     scheme: FacilityIdentifierScheme,
