@@ -141,6 +141,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn scheme_and_value_texts_are_read_or_refused_with_their_reason() {
+        assert_eq!(
+            read_facility_identifier("rmi_cid:CID001234"),
+            Ok((FacilityIdentifierScheme::RmiCid, "CID001234".to_owned()))
+        );
+        let refused = |text: &str| {
+            read_party_identifier(text)
+                .unwrap_err()
+                .message("the scheme must be one of")
+        };
+        assert_eq!(
+            refused("lei"),
+            "must be scheme:value, such as rmi_cid:CID001234"
+        );
+        assert!(refused("isin:X").starts_with("the scheme must be one of lei, duns"));
+        assert_eq!(refused("duns:12"), "a D-U-N-S number has nine digits");
+    }
+
+    #[test]
     fn lei_check_digits_are_verified() {
         // Real LEIs (GLEIF, Bloomberg LP).
         assert!(lei("5493001KJTIIGC8Y1R12").is_ok());

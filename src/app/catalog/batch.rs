@@ -207,3 +207,42 @@ pub fn apply<K: CatalogKind>(
     audit::record_many(conn, actor, &changes)?;
     Ok(report.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::app::catalog::facilities::Facilities;
+
+    fn smelter(name: &str, cid: &str) -> serde_json::Value {
+        json!({"name": name, "kind": "smelter", "minerals": ["tin"], "country": "ID",
+               "identifiers": [{"scheme": "rmi_cid", "value": cid}]})
+    }
+
+    #[test]
+    fn every_refused_row_is_named_with_its_field() {
+        let rows = vec![
+            smelter("A", "CID000001"),
+            json!({"name": "B", "kind": "cave", "minerals": ["tin"], "country": "ID"}),
+            smelter("C", "CID000001"),
+        ];
+        let Err(AppError::Rejected { rejections, .. }) = parse_rows::<Facilities>(rows) else {
+            panic!("the batch is refused");
+        };
+        let pointers: Vec<String> = rejections.iter().map(Rejection::pointer).collect();
+        assert_eq!(pointers.first().map(String::as_str), Some("/1/kind"));
+        let clash = rejections.last().expect("a clash");
+        assert_eq!(clash.pointer(), "/2/identifiers/0");
+        assert_eq!(
+            clash.detail,
+            "rmi_cid:CID000001 is also the identifier of row 0"
+        );
+        assert_eq!(
+            parse_rows::<Facilities>(vec![smelter("A", "CID000001")])
+                .map(|r| r.len())
+                .ok(),
+            Some(1)
+        );
+    }
+}

@@ -81,3 +81,25 @@ pub fn checked_identifiers<S: Copy, I: PartialEq>(
     duplicates(errors, "/identifiers", &identifiers);
     identifiers.into_iter().flatten().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_keep_valid_values_and_name_every_bad_one() {
+        let mut errors = FieldErrors::new();
+        let values = vec![
+            Checked::Valid(1),
+            Checked::Invalid("not a number".to_owned()),
+            Checked::Valid(1),
+        ];
+        assert_eq!(checked_list(&mut errors, "/n", values, None), [1, 1]);
+        let pointers: Vec<Option<String>> =
+            errors.into_vec().into_iter().map(|e| e.pointer).collect();
+        assert_eq!(pointers, [Some("/n/1".to_owned()), Some("/n/2".to_owned())]);
+        let mut errors = FieldErrors::new();
+        checked_list::<u8>(&mut errors, "/n", Vec::new(), Some("must name one"));
+        assert_eq!(errors.into_vec()[0].detail, "must name one");
+    }
+}
