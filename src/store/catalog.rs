@@ -23,6 +23,54 @@ macro_rules! insert_chunks {
 }
 pub(crate) use insert_chunks;
 
+/// The writes of a catalog table whose records are replaced whole, children included
+/// (facilities, parties): `insert_many` and `replace_many`, from what the calling module
+/// defines: the row type `$row { id, content, created_at, updated_at }`, `changeset(&$new)`,
+/// `insert_children` and `delete_children`.
+macro_rules! whole_record_writes {
+    ($table:ident, $id:ty, $new:ty, $row:ident, $rows_per_insert:expr) => {
+        /// Creates records with the given ids (one multi-row insert per table and chunk).
+        pub fn insert_many(conn: &mut DbConn, new: &[($id, $new)]) -> Result<(), StoreError> {
+            let now = $crate::store::catalog::now_db();
+            let rows = new
+                .iter()
+                .map(|(id, content)| {
+                    Ok($row {
+                        id: *id,
+                        content: changeset(content)?,
+                        created_at: now,
+                        updated_at: now,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            $crate::store::catalog::insert_chunks!(conn, $table::table, rows, $rows_per_insert);
+            insert_children(conn, new)
+        }
+
+        /// Replaces records' rows and children: one UPDATE per record, then one DELETE and one
+        /// multi-row INSERT per child table and chunk. Returns the `updated_at` written.
+        pub fn replace_many(
+            conn: &mut DbConn,
+            rows: &[($id, $new)],
+        ) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+            let now = $crate::domain::time::now();
+            for (id, content) in rows {
+                diesel::update($table::table.find(id))
+                    .set((
+                        changeset(content)?,
+                        $table::updated_at.eq($crate::domain::time::to_db(now)),
+                    ))
+                    .execute(conn)?;
+            }
+            let ids: Vec<$id> = rows.iter().map(|(id, _)| *id).collect();
+            delete_children(conn, &ids)?;
+            insert_children(conn, rows)?;
+            Ok(now)
+        }
+    };
+}
+pub(crate) use whole_record_writes;
+
 /// Runs `load` over `keys` one chunk at a time (each chunk one `IN (…)` list) and gathers what
 /// it answers.
 pub fn chunked<K, T>(

@@ -217,12 +217,19 @@ pub fn updated<K: CatalogKind>(
     })
 }
 
-/// The methods of [`CatalogKind`] that facilities and parties share: a row is the record's
-/// whole content (its `into_view` makes the record without the database), written by the
-/// store module `$store`, and a row naming a known record adds its identifiers to the known
-/// ones (none is removed).
+/// The items of [`CatalogKind`] that facilities and parties share: a row is parsed by the
+/// calling module's `parse` and is the record's whole content (its `into_view` makes the record
+/// without the database), the store module `$store` finds and writes them, and a row naming a
+/// known record adds its identifiers to the known ones (none is removed).
 macro_rules! content_kind {
     ($store:ident) => {
+        const PARSE: fn(
+            serde_json::Value,
+        ) -> Result<Self::Row, $crate::domain::validation::Invalid> = parse;
+        const OWNERS: $crate::app::catalog::kind::Lookup<Self::Key, Self::Id> = $store::owners_of;
+        const FIND_MANY: $crate::app::catalog::kind::Load<Self::Id, Self::Record> =
+            $store::find_many;
+
         fn keys(row: &Self::Row) -> Vec<(String, Self::Key)> {
             row.identifiers
                 .iter()

@@ -46,12 +46,12 @@ struct IdentifierRow {
     party_id: PartyId,
 }
 
-pub(super) fn changeset(party: &NewParty) -> PartyChangeset {
-    PartyChangeset {
+pub(super) fn changeset(party: &NewParty) -> Result<PartyChangeset, StoreError> {
+    Ok(PartyChangeset {
         name: party.name.clone(),
         search_name: text::search_key(&party.name),
         country: party.country,
-    }
+    })
 }
 
 /// Inserts the roles and identifiers of `parties` (multi-row inserts per chunk).

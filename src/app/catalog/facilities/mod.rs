@@ -10,12 +10,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 pub use input::{FacilityInput, parse};
 
-use super::kind::{CatalogKind, Load, Lookup, content_kind};
+use super::kind::{CatalogKind, content_kind};
 use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::facility::scheme_subject;
 use crate::domain::ids::{FacilityId, PartyId};
-use crate::domain::validation::{FieldError, Invalid};
+use crate::domain::validation::FieldError;
 use crate::domain::vocabulary::SubjectType;
 use crate::store::StoreError;
 use crate::store::audit::{self, Actor, EntityType};
@@ -38,10 +38,6 @@ impl CatalogKind for Facilities {
     const ENTITY: EntityType = EntityType::Facility;
     const NAMES: (&'static str, &'static str) = ("facility", "facilities");
     const OBSTACLE_FIELD: &'static str = "/kind";
-
-    const PARSE: fn(serde_json::Value) -> Result<NewFacility, Invalid> = parse;
-    const OWNERS: Lookup<FacilityIdentifier, FacilityId> = facility::owners_of;
-    const FIND_MANY: Load<FacilityId, Facility> = facility::find_many;
 
     fn context(conn: &mut DbConn, rows: &[NewFacility]) -> Result<HashSet<PartyId>, AppError> {
         let named: Vec<PartyId> = rows.iter().flat_map(NewFacility::party_ids).collect();

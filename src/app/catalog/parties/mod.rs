@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 
 pub use input::{PartyInput, parse};
 
-use super::kind::{CatalogKind, Load, Lookup, content_kind};
+use super::kind::{CatalogKind, content_kind};
 use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::PartyId;
-use crate::domain::validation::{FieldError, Invalid};
+use crate::domain::validation::FieldError;
 use crate::store::StoreError;
 use crate::store::audit::{self, Actor, EntityType};
 use crate::store::page::PageRequest;
@@ -32,9 +32,6 @@ impl CatalogKind for Parties {
 
     const ENTITY: EntityType = EntityType::Party;
     const NAMES: (&'static str, &'static str) = ("party", "parties");
-    const PARSE: fn(serde_json::Value) -> Result<NewParty, Invalid> = parse;
-    const OWNERS: Lookup<PartyIdentifier, PartyId> = party::owners_of;
-    const FIND_MANY: Load<PartyId, Party> = party::find_many;
 
     fn context(_: &mut DbConn, _: &[NewParty]) -> Result<(), AppError> {
         Ok(())
