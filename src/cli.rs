@@ -222,12 +222,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let mut conn = admin_connection(&config)?;
             let org = crate::import::importing_organisation(&mut conn, org)?;
             let result = crate::import::run(&mut conn, kind, &Actor::cli(org), rows, csv)?;
-            let out = serde_json::json!({
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "rows": result.rows,
-            });
+            let out = crate::import::catalog::report_json(&result);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?

@@ -4,6 +4,7 @@
 //! [`AppError`]. Nothing here knows HTTP.
 
 pub mod batch;
+pub mod catalog;
 pub mod error;
 pub mod organisations;
 pub mod policy;

@@ -19,11 +19,17 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Value, json};
 
-use crate::api::error::ApiError;
+use crate::app::AppError;
+use crate::app::catalog::certifications::{self, Certifications};
+use crate::app::catalog::facilities::{self, Facilities};
+use crate::app::catalog::parties::{self, Parties};
+use crate::app::catalog::{CatalogKind, record};
 use crate::db::DbConn;
 use crate::domain::ids::{CertificationId, FacilityId, PartyId};
-use crate::store::audit::{self, Actor};
-use crate::store::certification::{self, Change};
+use crate::domain::validation::Invalid;
+use crate::domain::vocabulary::CertificationStatus;
+use crate::store::audit::Actor;
+use crate::store::certification::{Change, NewCertification};
 use crate::store::{facility, party};
 
 /// The names of the demo records: stable handles for later demos and tests.
@@ -72,17 +78,17 @@ pub struct DemoCatalog {
 }
 
 /// The id of a demo (or any) facility by its exact name.
-pub fn facility(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, ApiError> {
+pub fn facility(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, AppError> {
     Ok(facility::id_by_name(conn, name)?)
 }
 
 /// The id of a demo (or any) party by its exact name.
-pub fn party(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, ApiError> {
+pub fn party(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, AppError> {
     Ok(party::id_by_name(conn, name)?)
 }
 
-fn invalid(what: &str, errors: Vec<crate::api::error::FieldError>) -> ApiError {
-    ApiError::internal(format!("demo {what} is invalid: {errors:?}"))
+fn invalid(what: &str, errors: Invalid) -> AppError {
+    AppError::internal(format!("demo {what} is invalid: {:?}", errors.0))
 }
 
 struct Seeder<'a> {
@@ -92,40 +98,30 @@ struct Seeder<'a> {
 }
 
 impl Seeder<'_> {
-    fn party(&mut self, name: &'static str, body: Value) -> Result<PartyId, ApiError> {
-        let mut body = body;
+    /// Creates a record of the demo through the catalog's checks, audited as the demo's.
+    fn create<K: CatalogKind>(
+        &mut self,
+        id: K::Id,
+        row: K::Row,
+        audited: serde_json::Value,
+    ) -> Result<K::Record, AppError> {
+        record::create::<K>(self.conn, self.actor, id, row, |_| Ok(audited))
+    }
+
+    fn party(&mut self, name: &'static str, mut body: Value) -> Result<PartyId, AppError> {
         body["name"] = json!(name);
-        let new =
-            crate::api::routes::parties::input::parse("", body).map_err(|e| invalid(name, e))?;
+        let new = parties::parse(body).map_err(|e| invalid(name, e))?;
         let id = PartyId(demo_id(name));
-        party::insert_many(self.conn, &[(id, new)])?;
-        audit::record(
-            self.conn,
-            self.actor,
-            "create",
-            "party",
-            &id.to_string(),
-            &json!({"name": name, "via": "demo"}),
-        )?;
+        self.create::<Parties>(id, new, json!({"name": name, "via": "demo"}))?;
         self.ids.parties.insert(name, id);
         Ok(id)
     }
 
-    fn facility(&mut self, name: &'static str, body: Value) -> Result<FacilityId, ApiError> {
-        let mut body = body;
+    fn facility(&mut self, name: &'static str, mut body: Value) -> Result<FacilityId, AppError> {
         body["name"] = json!(name);
-        let new =
-            crate::api::routes::facilities::input::parse("", body).map_err(|e| invalid(name, e))?;
+        let new = facilities::parse(body).map_err(|e| invalid(name, e))?;
         let id = FacilityId(demo_id(name));
-        facility::insert_many(self.conn, &[(id, new)])?;
-        audit::record(
-            self.conn,
-            self.actor,
-            "create",
-            "facility",
-            &id.to_string(),
-            &json!({"name": name, "via": "demo"}),
-        )?;
+        self.create::<Facilities>(id, new, json!({"name": name, "via": "demo"}))?;
         self.ids.facilities.insert(name, id);
         Ok(id)
     }
@@ -133,57 +129,27 @@ impl Seeder<'_> {
     fn certificate(
         &mut self,
         number: &'static str,
-        body: Value,
-    ) -> Result<CertificationId, ApiError> {
-        let mut body = body;
+        mut body: Value,
+    ) -> Result<CertificationId, AppError> {
         body["certificate_number"] = json!(number);
-        let parsed = crate::api::routes::certifications::input::parse("", body)
-            .map_err(|e| invalid(number, e))?;
-        let schemes = crate::api::routes::certifications::schemes_by_id(self.conn)?;
-        let subject = parsed.certification.subject;
-        let info = match subject.subject_type {
-            crate::domain::vocabulary::SubjectType::Facility => {
-                let kinds = facility::kinds(self.conn, &[FacilityId(subject.id)])?;
-                crate::api::routes::certifications::input::facility_info(&kinds, subject.id)
-            }
-            crate::domain::vocabulary::SubjectType::Party => {
-                crate::api::routes::certifications::input::SubjectInfo::Party
-            }
-        };
-        let errors = crate::api::routes::certifications::input::check_against(
-            "",
-            &parsed.certification,
-            &schemes,
-            info,
-        );
-        if !errors.is_empty() {
-            return Err(invalid(number, errors));
-        }
-        let created =
-            certification::insert(self.conn, self.actor, &parsed.certification, parsed.reason)?;
-        audit::record(
-            self.conn,
-            self.actor,
-            "create",
-            "certification",
-            &created.id.to_string(),
-            &json!({"certificate_number": number, "via": "demo"}),
-        )?;
-        self.ids.certifications.insert(number, created.id);
-        Ok(created.id)
+        let parsed = certifications::parse(body).map_err(|e| invalid(number, e))?;
+        let audited = json!({"certificate_number": number, "via": "demo"});
+        let id = CertificationId::generate();
+        self.create::<Certifications>(id, parsed, audited)?;
+        self.ids.certifications.insert(number, id);
+        Ok(id)
     }
 
     /// Records a change of status effective on `day`.
     fn change_status(
         &mut self,
         id: CertificationId,
-        status: crate::domain::vocabulary::CertificationStatus,
+        status: CertificationStatus,
         day: NaiveDate,
         reason: &str,
-    ) -> Result<(), ApiError> {
-        let current = certification::find(self.conn, id)?
-            .ok_or_else(|| ApiError::internal("demo certificate vanished"))?;
-        let mut new = crate::store::certification::NewCertification {
+    ) -> Result<(), AppError> {
+        let current = record::find::<Certifications>(self.conn, id)?;
+        let new = NewCertification {
             subject: current.subject,
             scheme: current.scheme.clone(),
             level: current.level.clone(),
@@ -196,14 +162,11 @@ impl Seeder<'_> {
             evidence_sha256: current.evidence_sha256.clone(),
             minerals: current.minerals.clone(),
         };
-        new.status = status;
         let change = Change {
             effective_on: day,
             reason: Some(reason.to_owned()),
         };
-        crate::api::routes::certifications::record_update(
-            self.conn, self.actor, &current, &new, &change,
-        )?;
+        certifications::record_update(self.conn, self.actor, &current, &new, &change)?;
         Ok(())
     }
 }
@@ -230,8 +193,7 @@ fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 }
 
 /// Seeds the demo catalog, dated relative to `today`. Run inside the seeding transaction.
-pub fn seed(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> Result<DemoCatalog, ApiError> {
-    use crate::domain::vocabulary::CertificationStatus;
+pub fn seed(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> Result<DemoCatalog, AppError> {
     use names::*;
 
     let mut s = Seeder {

@@ -2,6 +2,64 @@
 
 use super::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
 
+/// Why a `scheme:value` text is not an identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unreadable {
+    /// No `:` between a scheme and a value.
+    Shape,
+    /// An unknown scheme; `expected` lists the known ones.
+    Scheme { expected: String },
+    /// The value is not valid for its scheme.
+    Value(String),
+}
+
+impl Unreadable {
+    /// What to tell the caller; an unknown scheme is `{unknown_scheme} {expected}`.
+    pub fn message(self, unknown_scheme: &str) -> String {
+        match self {
+            Unreadable::Shape => "must be scheme:value, such as rmi_cid:CID001234".to_owned(),
+            Unreadable::Scheme { expected } => format!("{unknown_scheme} {expected}"),
+            Unreadable::Value(reason) => reason,
+        }
+    }
+}
+
+fn read<S: Copy>(
+    text: &str,
+    scheme_of: fn(&str) -> Option<S>,
+    expected: fn() -> String,
+    check: fn(S, &str) -> Result<String, String>,
+) -> Result<(S, String), Unreadable> {
+    let (scheme, value) = text.split_once(':').ok_or(Unreadable::Shape)?;
+    let scheme = scheme_of(scheme).ok_or_else(|| Unreadable::Scheme {
+        expected: expected(),
+    })?;
+    let value = check(scheme, value).map_err(Unreadable::Value)?;
+    Ok((scheme, value))
+}
+
+/// Reads `scheme:value` (such as `rmi_cid:CID001234`) as a facility identifier.
+pub fn read_facility_identifier(
+    text: &str,
+) -> Result<(FacilityIdentifierScheme, String), Unreadable> {
+    read(
+        text,
+        FacilityIdentifierScheme::parse,
+        FacilityIdentifierScheme::expected,
+        facility_identifier,
+    )
+}
+
+/// Reads `scheme:value` (such as `lei:5493001KJTIIGC8Y1R12`) as a party identifier.
+pub fn read_party_identifier(text: &str) -> Result<(PartyIdentifierScheme, String), Unreadable> {
+    read(
+        text,
+        PartyIdentifierScheme::parse,
+        PartyIdentifierScheme::expected,
+        party_identifier,
+    )
+}
+
 /// Checks (and normalises) a facility identifier's value for its scheme.
 pub fn facility_identifier(
     scheme: FacilityIdentifierScheme,
@@ -81,6 +139,25 @@ pub fn lei(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheme_and_value_texts_are_read_or_refused_with_their_reason() {
+        assert_eq!(
+            read_facility_identifier("rmi_cid:CID001234"),
+            Ok((FacilityIdentifierScheme::RmiCid, "CID001234".to_owned()))
+        );
+        let refused = |text: &str| {
+            read_party_identifier(text)
+                .unwrap_err()
+                .message("the scheme must be one of")
+        };
+        assert_eq!(
+            refused("lei"),
+            "must be scheme:value, such as rmi_cid:CID001234"
+        );
+        assert!(refused("isin:X").starts_with("the scheme must be one of lei, duns"));
+        assert_eq!(refused("duns:12"), "a D-U-N-S number has nine digits");
+    }
 
     #[test]
     fn lei_check_digits_are_verified() {

@@ -158,3 +158,72 @@ impl FieldErrors {
         }
     }
 }
+
+/// Deserializes one JSON value (a request body, a batch row, a row of an imported file) into
+/// `T`, naming the bad member by a JSON pointer relative to the value.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let pointer = pointer_of(error.path());
+        let inner = error.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = strip_position(&inner.to_string());
+                FieldError::at(refine_pointer(pointer, &message), message)
+            }
+            _ => FieldError::at("", "has an invalid value"),
+        }
+    })
+}
+
+/// A serde path (`items[2].quantity.value`) as a JSON pointer (`/items/2/quantity/value`).
+pub fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+            }
+            Segment::Map { key } => {
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(key));
+            }
+            Segment::Enum { variant } => {
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(variant));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// serde reports a missing or unknown field at the enclosing object; point at the field.
+pub fn refine_pointer(pointer: String, message: &str) -> String {
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some(end) = rest.find('`')
+        {
+            let field = format!("/{}", escape_pointer(&rest[..end]));
+            return if pointer.ends_with(&field) {
+                pointer
+            } else {
+                format!("{pointer}{field}")
+            };
+        }
+    }
+    pointer
+}
+
+/// A serde message without its ` at line … column …` suffix.
+pub fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}

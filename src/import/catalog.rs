@@ -1,6 +1,6 @@
 //! `oretrace import catalog`: loads facilities, parties or certifications from a JSON array or
-//! a CSV file straight into `DATABASE_URL`, with the same checks and upserts as the batch
-//! routes, in one transaction, with a progress bar.
+//! a CSV file straight into `DATABASE_URL`, through the same pipeline as the batch routes
+//! (`app::catalog::batch`), in one transaction, with a progress bar.
 //!
 //! CSV files (`import/csv_file.rs`) have a header row naming the columns below (any order; unknown columns are
 //! refused). An empty cell is an absent value. Lists are separated by `;`, identifiers are
@@ -20,10 +20,15 @@ pub use super::csv_file::csv_rows;
 use std::path::Path;
 use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::api::error::ApiError;
-use crate::api::http::batch::BatchResult;
+use crate::app::AppError;
+use crate::app::batch::{BatchReport, Outcome};
+use crate::app::catalog::CatalogKind as Kind;
+use crate::app::catalog::batch::{apply, parse_rows};
+use crate::app::catalog::certifications::Certifications;
+use crate::app::catalog::facilities::Facilities;
+use crate::app::catalog::parties::Parties;
 use crate::db::DbConn;
 use crate::domain::ids::OrganisationId;
 use crate::store::audit::Actor;
@@ -135,28 +140,60 @@ pub fn importing_organisation(
 }
 
 /// Describes a refused file: every error, by row, with its CSV line.
-pub fn describe(error: &ApiError, csv: bool) -> String {
-    if error.errors.is_empty() {
-        return error.detail.clone();
-    }
-    let mut lines = vec![error.detail.clone()];
-    for e in error.errors.iter().take(200) {
-        let pointer = e.pointer.clone().unwrap_or_default();
-        let row = pointer
-            .split('/')
-            .nth(1)
-            .and_then(|r| r.parse::<usize>().ok());
-        let place = match (row, csv) {
+pub fn describe(error: &AppError, csv: bool) -> String {
+    let AppError::Rejected { rejections, .. } = error else {
+        return error.to_string();
+    };
+    let mut lines = vec![format!(
+        "{} error(s) in the file; nothing was written",
+        rejections.len()
+    )];
+    for r in rejections.iter().take(200) {
+        let place = match (r.row, csv) {
             (Some(row), true) => format!("row {row} (line {})", row + 2),
             (Some(row), false) => format!("row {row}"),
             _ => "file".to_owned(),
         };
-        lines.push(format!("  {place}: {pointer}: {}", e.detail));
+        lines.push(format!("  {place}: {}: {}", r.pointer(), r.detail));
     }
-    if error.errors.len() > 200 {
-        lines.push(format!("  … and {} more", error.errors.len() - 200));
+    if rejections.len() > 200 {
+        lines.push(format!("  … and {} more", rejections.len() - 200));
     }
     lines.join("\n")
+}
+
+/// What an import did, as the command prints it: counts, and each row's record and outcome.
+pub fn report_json(report: &BatchReport<uuid::Uuid>) -> Value {
+    let rows: Vec<Value> = report
+        .rows
+        .iter()
+        .map(|row| {
+            let outcome = match row.outcome {
+                Outcome::Created => "created",
+                Outcome::Updated => "updated",
+                Outcome::Unchanged => "unchanged",
+            };
+            json!({"index": row.index, "id": row.id, "outcome": outcome})
+        })
+        .collect();
+    json!({
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rows": rows,
+    })
+}
+
+/// Parses and applies the rows of one kind, telling the bar when writing starts.
+fn load<K: Kind>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    rows: Vec<Value>,
+    bar: &indicatif::ProgressBar,
+) -> Result<BatchReport<uuid::Uuid>, AppError> {
+    let parsed = parse_rows::<K>(rows)?;
+    bar.set_message("writing");
+    apply::<K>(conn, actor, parsed, &mut |n| bar.inc(n as u64))
 }
 
 /// Checks and applies `rows` in one transaction, reporting progress on the terminal.
@@ -166,7 +203,7 @@ pub fn run(
     actor: &Actor,
     rows: Vec<Value>,
     csv: bool,
-) -> Result<BatchResult, String> {
+) -> Result<BatchReport<uuid::Uuid>, String> {
     let started = Instant::now();
     let total = rows.len() as u64;
     let bar = indicatif::ProgressBar::new(total);
@@ -178,25 +215,10 @@ pub fn run(
         .progress_chars("=> "),
     );
     bar.set_message("checking");
-    let outcome = crate::db::write_transaction(conn, |conn| {
-        let mut tick = |n: usize| bar.inc(n as u64);
-        match kind {
-            CatalogKind::Facilities => {
-                let parsed = crate::api::routes::facilities::batch::parse_rows(rows)?;
-                bar.set_message("writing");
-                crate::api::routes::facilities::batch::apply(conn, actor, parsed, &mut tick)
-            }
-            CatalogKind::Parties => {
-                let parsed = crate::api::routes::parties::batch::parse_rows(rows)?;
-                bar.set_message("writing");
-                crate::api::routes::parties::batch::apply(conn, actor, parsed, &mut tick)
-            }
-            CatalogKind::Certifications => {
-                let parsed = crate::api::routes::certifications::batch::parse_rows(rows)?;
-                bar.set_message("writing");
-                crate::api::routes::certifications::batch::apply(conn, actor, parsed, &mut tick)
-            }
-        }
+    let outcome = crate::db::write_transaction(conn, |conn| match kind {
+        CatalogKind::Facilities => load::<Facilities>(conn, actor, rows, &bar),
+        CatalogKind::Parties => load::<Parties>(conn, actor, rows, &bar),
+        CatalogKind::Certifications => load::<Certifications>(conn, actor, rows, &bar),
     });
     match outcome {
         Ok(result) => {

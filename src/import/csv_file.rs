@@ -160,26 +160,12 @@ fn shape(kind: CatalogKind, mut cells: Map<String, Value>) -> Value {
                 );
                 row.insert("subject".into(), Value::Object(subject));
             }
-            for name in [
-                "scheme",
-                "level",
-                "status",
-                "valid_from",
-                "valid_until",
-                "certificate_number",
-                "assurance_body",
-                "evidence_url",
-                "evidence_sha256",
-                "reason",
-                "effective_on",
-            ] {
-                let value = take(name).map(Value::String);
-                put(&mut row, name, value);
-            }
             row.insert(
                 "minerals".into(),
                 take("minerals").map_or(Value::Array(vec![]), |c| list(&c)),
             );
+            // Every other column is a text member of the same name.
+            row.extend(std::mem::take(&mut cells));
         }
     }
     Value::Object(row)
@@ -220,5 +206,7 @@ mod tests {
             json!({"type": "facility", "id": "0193c3a0-0000-7000-8000-000000000000"})
         );
         assert_eq!(rows[0]["minerals"], json!(["gold"]));
+        assert_eq!(rows[0]["scheme"], "craft");
+        assert_eq!(rows[0]["valid_from"], "2026-01-01");
     }
 }

@@ -8,14 +8,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::schema::{certification_history, certification_minerals, certifications, schemes};
+use crate::db::schema::{certification_history, certifications, schemes};
 use crate::domain::certification::Snapshot;
+use crate::domain::ids::{CertificationId, FacilityId, PartyId};
 use crate::domain::policy::{CertificateFacts, SchemeInfo};
 use crate::domain::time;
-use crate::domain::vocabulary::{CertificationStatus, Mineral, SchemeSubject};
-use crate::store::StoreError;
-
-const CHUNK: usize = 500;
+use crate::domain::vocabulary::{CertificationStatus, SchemeSubject};
+use crate::store::catalog::{by_owner, chunked};
+use crate::store::{StoreError, certification};
 
 /// Every scheme's id, levels (lowest first) and subjects.
 pub fn scheme_infos(conn: &mut DbConn) -> Result<Vec<SchemeInfo>, StoreError> {
@@ -49,14 +49,17 @@ pub enum Subject {
 }
 
 type HistoryRow = (
-    String,
+    CertificationId,
     NaiveDate,
     NaiveDateTime,
-    String,
+    CertificationStatus,
     Option<String>,
     NaiveDate,
     Option<NaiveDate>,
 );
+
+/// A certificate, its subject (of the kind asked for) and its scheme.
+type Held = (CertificationId, Option<FacilityId>, Option<PartyId>, String);
 
 /// The certificates of each subject id, with their histories.
 pub fn for_subjects(
@@ -68,54 +71,34 @@ pub fn for_subjects(
         .into_iter()
         .map(|s| (s.id, s.levels))
         .collect();
-    let mut certificates: Vec<(String, String, String)> = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let rows: Vec<(String, Option<String>, Option<String>, String)> = match subject {
-            Subject::Facility => certifications::table
-                .filter(certifications::facility_id.eq_any(chunk))
-                .select((
-                    certifications::id,
-                    certifications::facility_id,
-                    certifications::party_id,
-                    certifications::scheme_id,
-                ))
-                .load(conn)?,
-            Subject::Party => certifications::table
-                .filter(certifications::party_id.eq_any(chunk))
-                .select((
-                    certifications::id,
-                    certifications::facility_id,
-                    certifications::party_id,
-                    certifications::scheme_id,
-                ))
-                .load(conn)?,
-        };
-        for (id, facility, party, scheme) in rows {
-            let owner = match subject {
-                Subject::Facility => facility,
-                Subject::Party => party,
-            };
-            if let Some(owner) = owner {
-                certificates.push((id, owner, scheme));
-            }
-        }
-    }
-    let certificate_ids: Vec<String> = certificates.iter().map(|(id, _, _)| id.clone()).collect();
-    let mut minerals: HashMap<String, Vec<Mineral>> = HashMap::new();
-    let mut histories: HashMap<String, Vec<Snapshot>> = HashMap::new();
-    for chunk in certificate_ids.chunks(CHUNK) {
-        let rows: Vec<(String, String)> = certification_minerals::table
-            .filter(certification_minerals::certification_id.eq_any(chunk))
+    let held: Vec<Held> = chunked(ids, |chunk| {
+        let query = certifications::table
             .select((
-                certification_minerals::certification_id,
-                certification_minerals::mineral,
+                certifications::id,
+                certifications::facility_id,
+                certifications::party_id,
+                certifications::scheme_id,
             ))
-            .load(conn)?;
-        for (id, mineral) in rows {
-            if let Some(mineral) = Mineral::parse(&mineral) {
-                minerals.entry(id).or_default().push(mineral);
-            }
-        }
+            .into_boxed();
+        let query = match subject {
+            Subject::Facility => query.filter(certifications::facility_id.eq_any(chunk)),
+            Subject::Party => query.filter(certifications::party_id.eq_any(chunk)),
+        };
+        Ok(query.load(conn)?)
+    })?;
+    let certificates: Vec<(CertificationId, String, String)> = held
+        .into_iter()
+        .filter_map(|(id, facility, party, scheme)| {
+            let owner = match subject {
+                Subject::Facility => facility.map(|f| f.to_string()),
+                Subject::Party => party.map(|p| p.to_string()),
+            };
+            owner.map(|owner| (id, owner, scheme))
+        })
+        .collect();
+    let certificate_ids: Vec<CertificationId> = certificates.iter().map(|(id, ..)| *id).collect();
+    let mut minerals = certification::minerals_of(conn, &certificate_ids)?;
+    let mut histories = by_owner(chunked(&certificate_ids, |chunk| {
         let rows: Vec<HistoryRow> = certification_history::table
             .filter(certification_history::certification_id.eq_any(chunk))
             .select((
@@ -128,19 +111,23 @@ pub fn for_subjects(
                 certification_history::valid_until,
             ))
             .load(conn)?;
-        for (id, effective_on, recorded_at, status, level, valid_from, valid_until) in rows {
-            let status = CertificationStatus::parse(&status)
-                .ok_or_else(|| StoreError::corrupt(format!("bad certification status {status}")))?;
-            histories.entry(id).or_default().push(Snapshot {
-                effective_on,
-                recorded_at: time::from_db(recorded_at),
-                status,
-                level,
-                valid_from,
-                valid_until,
-            });
-        }
-    }
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, effective_on, recorded_at, status, level, from, until)| {
+                    let snapshot = Snapshot {
+                        effective_on,
+                        recorded_at: time::from_db(recorded_at),
+                        status,
+                        level,
+                        valid_from: from,
+                        valid_until: until,
+                    };
+                    (id, snapshot)
+                },
+            )
+            .collect())
+    })?);
     let mut by_subject: HashMap<String, Vec<CertificateFacts>> = HashMap::new();
     for (id, owner, scheme) in certificates {
         by_subject.entry(owner).or_default().push(CertificateFacts {
@@ -148,7 +135,7 @@ pub fn for_subjects(
             minerals: minerals.remove(&id).unwrap_or_default(),
             history: histories.remove(&id).unwrap_or_default(),
             scheme,
-            id,
+            id: id.to_string(),
         });
     }
     Ok(by_subject)

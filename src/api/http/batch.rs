@@ -1,5 +1,6 @@
-//! Batch bodies: a JSON array of rows, up to `ORETRACE_BATCH_BODY_LIMIT` bytes and
-//! [`MAX_ROWS`] rows, and the answer every batch operation gives.
+//! The catalog's batch routes at the edge: their body (a JSON array of rows, up to
+//! `ORETRACE_BATCH_BODY_LIMIT` bytes and `app::batch::limits::CATALOG_ROWS` rows) and their
+//! answer, built from the use case's `BatchReport`.
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -12,10 +13,7 @@ use utoipa::ToSchema;
 use super::extract::read_json_body;
 use crate::api::error::{ApiError, ProblemType};
 use crate::api::state::AppState;
-
-/// The most rows one batch request may carry; larger loads are split by the client (or use
-/// `oretrace import catalog`, which has no such cap).
-pub const MAX_ROWS: usize = 10_000;
+use crate::app::batch::{BatchReport, Outcome, limits};
 
 /// A JSON array of rows, each kept as JSON so that every row can be checked and reported on
 /// its own (`/17/country`).
@@ -34,7 +32,7 @@ impl FromRequest for BatchRows {
                 .map(|s| s.config.batch_body_limit)
                 .unwrap_or(64 * 1024 * 1024);
             let bytes = read_json_body(&req, &mut payload, limit).await?;
-            parse_rows(&bytes, MAX_ROWS).map(BatchRows)
+            parse_rows(&bytes, limits::CATALOG_ROWS).map(BatchRows)
         })
     }
 }
@@ -87,7 +85,7 @@ pub struct BatchRowResult {
 }
 
 /// The result of a batch: all rows were applied, in one transaction.
-#[derive(Clone, Debug, Default, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct BatchResult {
     /// Rows that created a record.
     pub created: usize,
@@ -99,20 +97,32 @@ pub struct BatchResult {
     pub rows: Vec<BatchRowResult>,
 }
 
-impl BatchResult {
-    pub fn push(&mut self, index: usize, id: uuid::Uuid, outcome: RowOutcome) {
+impl From<Outcome> for RowOutcome {
+    fn from(outcome: Outcome) -> RowOutcome {
         match outcome {
-            RowOutcome::Created => self.created += 1,
-            RowOutcome::Updated => self.updated += 1,
-            RowOutcome::Unchanged => self.unchanged += 1,
+            Outcome::Created => RowOutcome::Created,
+            Outcome::Updated => RowOutcome::Updated,
+            Outcome::Unchanged => RowOutcome::Unchanged,
         }
-        self.rows.push(BatchRowResult { index, id, outcome });
     }
+}
 
-    /// Sorts rows back into request order.
-    pub fn finish(mut self) -> BatchResult {
-        self.rows.sort_by_key(|r| r.index);
-        self
+impl From<BatchReport<uuid::Uuid>> for BatchResult {
+    fn from(report: BatchReport<uuid::Uuid>) -> BatchResult {
+        BatchResult {
+            created: report.created,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            rows: report
+                .rows
+                .into_iter()
+                .map(|row| BatchRowResult {
+                    index: row.index,
+                    id: row.id,
+                    outcome: row.outcome.into(),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -13,6 +13,8 @@ use serde::de::DeserializeOwned;
 
 use crate::api::error::{ApiError, FieldError};
 use crate::api::state::AppState;
+pub use crate::domain::validation::pointer_of;
+use crate::domain::validation::{refine_pointer, strip_position};
 
 /// Reads the whole body, refusing more than `limit` bytes with 413 (before reading, when
 /// `Content-Length` already says so).
@@ -98,58 +100,6 @@ pub fn json_error(pointer: String, error: &serde_json::Error) -> ApiError {
                 message,
             )])
         }
-    }
-}
-
-/// A serde path (`items[2].quantity.value`) as a JSON pointer (`/items/2/quantity/value`).
-pub fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => {
-                pointer.push('/');
-                pointer.push_str(&index.to_string());
-            }
-            Segment::Map { key } => {
-                pointer.push('/');
-                pointer.push_str(&escape_pointer(key));
-            }
-            Segment::Enum { variant } => {
-                pointer.push('/');
-                pointer.push_str(&escape_pointer(variant));
-            }
-            Segment::Unknown => {}
-        }
-    }
-    pointer
-}
-
-fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
-/// serde reports a missing or unknown field at the enclosing object; point at the field.
-fn refine_pointer(pointer: String, message: &str) -> String {
-    for prefix in ["missing field `", "unknown field `"] {
-        if let Some(rest) = message.strip_prefix(prefix)
-            && let Some(end) = rest.find('`')
-        {
-            let field = format!("/{}", escape_pointer(&rest[..end]));
-            return if pointer.ends_with(&field) {
-                pointer
-            } else {
-                format!("{pointer}{field}")
-            };
-        }
-    }
-    pointer
-}
-
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_owned(),
-        None => message.to_owned(),
     }
 }
 

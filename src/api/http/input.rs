@@ -1,6 +1,7 @@
-//! Request bodies at the edge: one JSON value into a type with every bad member named, and JSON
-//! merge patches. The building blocks that report every bad field at once ([`Checked`],
-//! [`FieldErrors`]) are the domain's (`domain::validation`).
+//! Request bodies at the edge: one JSON value into a type with every bad member named. The
+//! building blocks that report every bad field at once ([`Checked`], [`FieldErrors`]) and the
+//! JSON value reader are the domain's (`domain::validation`); JSON merge patches are the
+//! catalog's (`app::catalog::patch`).
 
 use serde::de::DeserializeOwned;
 
@@ -12,43 +13,12 @@ pub fn from_value<T: DeserializeOwned>(
     prefix: &str,
     value: serde_json::Value,
 ) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|error| {
-        let pointer = super::extract::pointer_of(error.path());
-        match super::extract::json_error(pointer, error.inner())
-            .errors
-            .into_iter()
-            .next()
-        {
-            Some(field) => FieldError::at(
-                format!("{prefix}{}", field.pointer.unwrap_or_default()),
-                field.detail,
-            ),
-            None => FieldError::at(prefix.to_owned(), "has an invalid value"),
-        }
+    crate::domain::validation::from_value(value).map_err(|field| {
+        FieldError::at(
+            format!("{prefix}{}", field.pointer.unwrap_or_default()),
+            field.detail,
+        )
     })
-}
-
-/// Applies an RFC 7396 JSON merge patch to `target`: members of the patch replace those of the
-/// target, `null` removes them, nested objects merge, anything else (arrays included) replaces.
-pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
-    use serde_json::Value;
-    match patch {
-        Value::Object(members) => {
-            if !target.is_object() {
-                *target = Value::Object(serde_json::Map::new());
-            }
-            if let Value::Object(object) = target {
-                for (name, value) in members {
-                    if value.is_null() {
-                        object.remove(name);
-                    } else {
-                        merge_patch(object.entry(name.clone()).or_insert(Value::Null), value);
-                    }
-                }
-            }
-        }
-        other => *target = other.clone(),
-    }
 }
 
 #[cfg(test)]
@@ -78,19 +48,6 @@ mod tests {
             errors[1].detail.contains("unknown variant"),
             "{:?}",
             errors[1]
-        );
-    }
-
-    #[test]
-    fn merge_patch_follows_rfc_7396() {
-        let mut target = json!({"a": "b", "c": {"d": "e", "f": "g"}, "list": [1, 2]});
-        merge_patch(
-            &mut target,
-            &json!({"a": "z", "c": {"f": null}, "list": [3], "new": 1}),
-        );
-        assert_eq!(
-            target,
-            json!({"a": "z", "c": {"d": "e"}, "list": [3], "new": 1})
         );
     }
 }

@@ -2,7 +2,7 @@
 //! model or domain function inside `Db::read`/`Db::write`, map to a view.
 
 pub mod audit_events;
-pub mod catalog;
+pub mod catalog_handlers;
 pub mod certifications;
 pub mod custody_events;
 pub mod docs;
@@ -40,19 +40,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(organisations::revoke_client)
         .service(schemes::list_schemes)
         .service(schemes::get_scheme)
-        .service(facilities::batch::batch_facilities)
+        .service(facilities::batch_facilities)
         .service(facilities::list_facilities)
         .service(facilities::create_facility)
         .service(facilities::get_facility)
         .service(facilities::update_facility)
-        .service(parties::batch::batch_parties)
+        .service(parties::batch_parties)
         .service(parties::list_parties)
         .service(parties::create_party)
         .service(parties::get_party)
         .service(parties::update_party)
         .service(certifications::as_of::facility_certifications)
         .service(certifications::as_of::party_certifications)
-        .service(certifications::batch::batch_certifications)
+        .service(certifications::batch_certifications)
         .service(certifications::list_certifications)
         .service(certifications::create_certification)
         .service(certifications::get_certification)

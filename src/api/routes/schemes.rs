@@ -9,8 +9,9 @@ use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
+use crate::app::catalog::schemes;
 use crate::auth::Scope;
-use crate::store::scheme::{self, Scheme};
+use crate::store::scheme::Scheme;
 
 crate::page_type!(SchemeList, Scheme);
 
@@ -57,7 +58,7 @@ pub async fn list_schemes(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| scheme::list(conn, request.after.as_deref(), request.fetch_limit()))
+        .read(move |conn| schemes::list(conn, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |s| s.id.clone());
     Ok(pagination::respond(&req, &page))
@@ -79,9 +80,6 @@ pub async fn get_scheme(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::CatalogRead)?;
     let id = id.into_inner();
-    let key = id.clone();
-    let found = state.db.read(move |conn| scheme::find(conn, &key)).await?;
-    found
-        .map(|s| HttpResponse::Ok().json(s))
-        .ok_or_else(|| ApiError::not_found(format!("no scheme {id}")))
+    let found = state.db.read(move |conn| schemes::get(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(found))
 }

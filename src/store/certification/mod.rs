@@ -11,6 +11,7 @@ mod rows;
 mod write;
 
 pub use read::*;
+pub use rows::minerals_of;
 pub use write::*;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,6 +1,6 @@
 //! Reading certificates: by id, by number, filtered lists, and who is certified on a day.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -9,10 +9,10 @@ use super::rows::*;
 use super::*;
 use crate::db::DbConn;
 use crate::db::schema::{certification_minerals, certifications};
-use crate::domain::ids::{CertificationId, FacilityId};
+use crate::domain::ids::{CertificationId, FacilityId, PartyId};
 use crate::domain::vocabulary::SubjectType;
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, parse_stored};
+use crate::store::catalog::{CHUNK, chunked, owners};
 
 pub fn find(conn: &mut DbConn, id: CertificationId) -> Result<Option<Certification>, StoreError> {
     Ok(find_many(conn, &[id])?.pop())
@@ -23,51 +23,52 @@ pub fn find_many(
     conn: &mut DbConn,
     ids: &[CertificationId],
 ) -> Result<Vec<Certification>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        rows.extend(
-            certifications::table
-                .filter(certifications::id.eq_any(&keys))
-                .select(CertificationRow::as_select())
-                .load(conn)?,
-        );
-    }
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rows = chunked(ids, |chunk| {
+        Ok(certifications::table
+            .filter(certifications::id.eq_any(chunk))
+            .select(CertificationRow::as_select())
+            .load(conn)?)
+    })?;
+    rows.sort_by_key(|row| row.id);
     assemble(conn, rows)
 }
 
-/// The certificates that hold any of the `(scheme, certificate_number)` pairs.
+/// A certificate number within its scheme: what names a known certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CertificateNumber {
+    pub scheme: String,
+    pub number: String,
+}
+
+impl std::fmt::Display for CertificateNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {}", self.number, self.scheme)
+    }
+}
+
+/// The certificates that hold any of `numbers` (one query per chunk of numbers).
 pub fn number_owners(
     conn: &mut DbConn,
-    numbers: &[(String, String)],
-) -> Result<HashMap<(String, String), CertificationId>, StoreError> {
-    let wanted: HashSet<&(String, String)> = numbers.iter().collect();
-    let values: Vec<String> = numbers
-        .iter()
-        .map(|(_, n)| n.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut owners = HashMap::new();
-    for chunk in values.chunks(CHUNK) {
-        let rows: Vec<(String, Option<String>, String)> = certifications::table
-            .filter(certifications::certificate_number.eq_any(chunk))
-            .select((
-                certifications::scheme_id,
-                certifications::certificate_number,
-                certifications::id,
-            ))
-            .load(conn)?;
-        for (scheme, number, id) in rows {
-            let Some(number) = number else { continue };
-            let key = (scheme, number);
-            if wanted.contains(&key) {
-                owners.insert(key, parse_stored("certification id", &id)?);
-            }
-        }
-    }
-    Ok(owners)
+    numbers: &[CertificateNumber],
+) -> Result<HashMap<CertificateNumber, CertificationId>, StoreError> {
+    owners(
+        numbers,
+        |n| n.number.clone(),
+        |values| {
+            let rows = certifications::table
+                .filter(certifications::certificate_number.eq_any(values))
+                .select((
+                    certifications::scheme_id,
+                    certifications::certificate_number.assume_not_null(),
+                    certifications::id,
+                ))
+                .load::<(String, String, CertificationId)>(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(scheme, number, id)| (CertificateNumber { scheme, number }, id))
+                .collect())
+        },
+    )
 }
 
 /// Up to `limit` certificates after `after` (by id) matching `filter`, in id order.
@@ -89,27 +90,27 @@ pub fn list(
         query = query.filter(certifications::scheme_id.eq(scheme.clone()));
     }
     if let Some(status) = filter.status {
-        query = query.filter(certifications::status.eq(status.as_str()));
+        query = query.filter(certifications::status.eq(status));
     }
     match filter.subject_type {
         Some(SubjectType::Facility) => {
             query = query.filter(certifications::facility_id.is_not_null());
             if let Some(id) = filter.subject_id {
-                query = query.filter(certifications::facility_id.eq(id.to_string()));
+                query = query.filter(certifications::facility_id.eq(FacilityId(id)));
             }
         }
         Some(SubjectType::Party) => {
             query = query.filter(certifications::party_id.is_not_null());
             if let Some(id) = filter.subject_id {
-                query = query.filter(certifications::party_id.eq(id.to_string()));
+                query = query.filter(certifications::party_id.eq(PartyId(id)));
             }
         }
         None => {
             if let Some(id) = filter.subject_id {
                 query = query.filter(
                     certifications::facility_id
-                        .eq(id.to_string())
-                        .or(certifications::party_id.eq(id.to_string())),
+                        .eq(FacilityId(id))
+                        .or(certifications::party_id.eq(PartyId(id))),
                 );
             }
         }
@@ -118,7 +119,7 @@ pub fn list(
         query = query.filter(
             certifications::id.eq_any(
                 certification_minerals::table
-                    .filter(certification_minerals::mineral.eq(mineral.as_str()))
+                    .filter(certification_minerals::mineral.eq(mineral))
                     .select(certification_minerals::certification_id),
             ),
         );
@@ -140,10 +141,9 @@ pub fn facilities_active_on(
 ) -> Result<HashSet<FacilityId>, StoreError> {
     let mut active = HashSet::new();
     for chunk in facilities.chunks(CHUNK) {
-        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
         let rows: Vec<CertificationRow> = certifications::table
             .filter(certifications::scheme_id.eq(scheme))
-            .filter(certifications::facility_id.eq_any(&keys))
+            .filter(certifications::facility_id.eq_any(chunk))
             .select(CertificationRow::as_select())
             .load(conn)?;
         for c in assemble(conn, rows)? {

@@ -9,28 +9,7 @@ use crate::db::schema::{certification_history, certification_minerals, certifica
 use crate::domain::ids::CertificationId;
 use crate::store::StoreError;
 use crate::store::audit::Actor;
-use crate::store::catalog::{CHUNK, now_db};
-
-/// Fails with 409 when `number` is already used by another certificate of the scheme.
-pub fn check_number_free(
-    conn: &mut DbConn,
-    own: Option<CertificationId>,
-    scheme: &str,
-    number: Option<&str>,
-) -> Result<(), StoreError> {
-    let Some(number) = number else {
-        return Ok(());
-    };
-    let key = (scheme.to_owned(), number.to_owned());
-    if let Some(owner) = number_owners(conn, std::slice::from_ref(&key))?.get(&key)
-        && Some(*owner) != own
-    {
-        return Err(StoreError::Conflict(format!(
-            "the certificate number {number} of scheme {scheme} is already used by certification {owner}"
-        )));
-    }
-    Ok(())
-}
+use crate::store::catalog::{CHUNK, insert_chunks, now_db};
 
 /// Creates certificates with the given ids, each with its first history entry, effective on
 /// its `valid_from` (one multi-row insert per table and chunk).
@@ -41,9 +20,7 @@ pub fn insert_many(
 ) -> Result<(), StoreError> {
     let now = now_db();
     let rows: Vec<CertificationRow> = new.iter().map(|(id, c, _)| row_of(*id, c, now)).collect();
-    for chunk in rows.chunks(500) {
-        crate::db_run!(conn => diesel::insert_into(certifications::table).values(chunk).execute(conn))?;
-    }
+    insert_chunks!(conn, certifications::table, rows, 500);
     let history: Vec<HistoryRow> = new
         .iter()
         .map(|(id, c, reason)| {
@@ -54,35 +31,19 @@ pub fn insert_many(
             history_row(*id, c, &first, actor, now)
         })
         .collect();
-    for chunk in history.chunks(500) {
-        crate::db_run!(conn => diesel::insert_into(certification_history::table).values(chunk).execute(conn))?;
-    }
+    insert_chunks!(conn, certification_history::table, history, 500);
     let minerals: Vec<MineralRow> = new
         .iter()
         .flat_map(|(id, c, _)| mineral_rows(*id, c))
         .collect();
-    for chunk in minerals.chunks(CHUNK) {
-        crate::db_run!(conn => diesel::insert_into(certification_minerals::table).values(chunk).execute(conn))?;
-    }
+    insert_chunks!(conn, certification_minerals::table, minerals, CHUNK);
     Ok(())
-}
-
-/// Creates a certificate; 409 when its number is taken within the scheme.
-pub fn insert(
-    conn: &mut DbConn,
-    actor: &Actor,
-    c: &NewCertification,
-    reason: Option<String>,
-) -> Result<Certification, StoreError> {
-    check_number_free(conn, None, &c.scheme, c.certificate_number.as_deref())?;
-    let id = CertificationId::generate();
-    insert_many(conn, actor, &[(id, c.clone(), reason)])?;
-    find(conn, id)?.ok_or_else(|| StoreError::corrupt("certification vanished after insert"))
 }
 
 /// Replaces a certificate's content. When its status, level or validity change, records a
 /// history entry effective on `change.effective_on`. The caller has checked that the date is
-/// not before the latest entry's. Returns whether an entry was recorded.
+/// not before the latest entry's, and that the number is free. Returns whether an entry was
+/// recorded.
 pub fn update(
     conn: &mut DbConn,
     actor: &Actor,
@@ -90,18 +51,11 @@ pub fn update(
     c: &NewCertification,
     change: &Change,
 ) -> Result<bool, StoreError> {
-    check_number_free(
-        conn,
-        Some(current.id),
-        &c.scheme,
-        c.certificate_number.as_deref(),
-    )?;
-    let key = current.id.to_string();
     let now = now_db();
-    diesel::update(certifications::table.find(&key))
+    diesel::update(certifications::table.find(current.id))
         .set((
             certifications::level.eq(&c.level),
-            certifications::status.eq(c.status.as_str()),
+            certifications::status.eq(c.status),
             certifications::valid_from.eq(c.valid_from),
             certifications::valid_until.eq(c.valid_until),
             certifications::certificate_number.eq(&c.certificate_number),
@@ -113,7 +67,8 @@ pub fn update(
         .execute(conn)?;
     if c.sorted_minerals() != current.minerals {
         diesel::delete(
-            certification_minerals::table.filter(certification_minerals::certification_id.eq(&key)),
+            certification_minerals::table
+                .filter(certification_minerals::certification_id.eq(current.id)),
         )
         .execute(conn)?;
         let rows = mineral_rows(current.id, c);

@@ -1,8 +1,8 @@
 //! Facilities: mines, concentrators, smelters, refiners… with their minerals and identifiers.
 //!
-//! `mod.rs` holds the types the API shows and the validated content a facility is written from;
-//! `write.rs` the inserts and replacements, `read.rs` the lookups and the filtered list, `rows.rs`
-//! the row types both share.
+//! `mod.rs` holds the record as read (shown as is by the API) and the validated content a
+//! facility is written from; `write.rs` the inserts and replacements, `read.rs` the lookups and
+//! the filtered list, `rows.rs` the typed rows both share.
 
 mod read;
 mod rows;
@@ -118,22 +118,10 @@ impl NewFacility {
     }
 
     /// Whether `facility` already holds exactly this content.
-    pub fn matches(&self, f: &Facility) -> bool {
-        let this = self.clone().normalised();
-        this.name == f.name
-            && this.kind == f.kind
-            && this.mining_scale == f.mining_scale
-            && this.minerals == f.minerals
-            && this.country == f.country
-            && this.subdivision == f.subdivision
-            && this.location == f.location
-            && this.operator_party_id == f.operator_party_id
-            && this.identifiers == f.identifiers
-            && this.cahra == f.cahra
-            && this.cahra_basis == f.cahra_basis
-            && this.asm_presence == f.asm_presence
-            && this.coexistence_agreement == f.coexistence_agreement
-            && this.status == f.status
+    pub fn matches(&self, facility: &Facility) -> bool {
+        self.clone()
+            .into_view(facility.id, facility.created_at, facility.updated_at)
+            == *facility
     }
 
     /// The facility this content makes, as the API shows it.

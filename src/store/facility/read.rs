@@ -1,6 +1,6 @@
 //! Reading facilities: by id, by identifier, by name, and filtered lists.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::domain::ids::FacilityId;
 use crate::domain::text;
 use crate::domain::vocabulary::{FacilityKind, MiningScale};
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, contains_pattern, parse_stored};
+use crate::store::catalog::{chunked, contains_pattern, distinct, owners};
 
 pub fn find(conn: &mut DbConn, id: FacilityId) -> Result<Option<Facility>, StoreError> {
     Ok(find_many(conn, &[id])?.pop())
@@ -20,17 +20,13 @@ pub fn find(conn: &mut DbConn, id: FacilityId) -> Result<Option<Facility>, Store
 
 /// The facilities with these ids (those that exist), in id order.
 pub fn find_many(conn: &mut DbConn, ids: &[FacilityId]) -> Result<Vec<Facility>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        rows.extend(
-            facilities::table
-                .filter(facilities::id.eq_any(&keys))
-                .select(FacilityRow::as_select())
-                .load(conn)?,
-        );
-    }
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rows = chunked(ids, |chunk| {
+        Ok(facilities::table
+            .filter(facilities::id.eq_any(chunk))
+            .select(FacilityRow::as_select())
+            .load(conn)?)
+    })?;
+    rows.sort_by_key(|row| row.id);
     assemble(conn, rows)
 }
 
@@ -39,32 +35,16 @@ pub fn kinds(
     conn: &mut DbConn,
     ids: &[FacilityId],
 ) -> Result<HashMap<FacilityId, (FacilityKind, Option<MiningScale>)>, StoreError> {
-    let unique: Vec<String> = ids
-        .iter()
-        .map(ToString::to_string)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut found = HashMap::new();
-    for chunk in unique.chunks(CHUNK) {
-        let rows: Vec<(String, String, Option<String>)> = facilities::table
+    let found = chunked(&distinct(ids.iter().copied()), |chunk| {
+        Ok(facilities::table
             .filter(facilities::id.eq_any(chunk))
             .select((facilities::id, facilities::kind, facilities::mining_scale))
-            .load(conn)?;
-        for (id, kind, scale) in rows {
-            found.insert(
-                parse_stored("facility id", &id)?,
-                (
-                    parse_stored("facility kind", &kind)?,
-                    scale
-                        .as_deref()
-                        .map(|s| parse_stored("mining scale", s))
-                        .transpose()?,
-                ),
-            );
-        }
-    }
-    Ok(found)
+            .load::<(FacilityId, FacilityKind, Option<MiningScale>)>(conn)?)
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|(id, kind, scale)| (id, (kind, scale)))
+        .collect())
 }
 
 /// The facilities that own any of `identifiers` (one query per chunk of values).
@@ -72,34 +52,24 @@ pub fn owners_of(
     conn: &mut DbConn,
     identifiers: &[FacilityIdentifier],
 ) -> Result<HashMap<FacilityIdentifier, FacilityId>, StoreError> {
-    let wanted: HashSet<&FacilityIdentifier> = identifiers.iter().collect();
-    let values: Vec<String> = identifiers
-        .iter()
-        .map(|i| i.value.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut owners = HashMap::new();
-    for chunk in values.chunks(CHUNK) {
-        let rows: Vec<(String, String, String)> = facility_identifiers::table
-            .filter(facility_identifiers::value.eq_any(chunk))
-            .select((
-                facility_identifiers::scheme,
-                facility_identifiers::value,
-                facility_identifiers::facility_id,
-            ))
-            .load(conn)?;
-        for (scheme, value, facility_id) in rows {
-            let identifier = FacilityIdentifier {
-                scheme: parse_stored("facility identifier scheme", &scheme)?,
-                value,
-            };
-            if wanted.contains(&identifier) {
-                owners.insert(identifier, parse_stored("facility id", &facility_id)?);
-            }
-        }
-    }
-    Ok(owners)
+    owners(
+        identifiers,
+        |i| i.value.clone(),
+        |values| {
+            let rows = facility_identifiers::table
+                .filter(facility_identifiers::value.eq_any(values))
+                .select((
+                    facility_identifiers::scheme,
+                    facility_identifiers::value,
+                    facility_identifiers::facility_id,
+                ))
+                .load::<(FacilityIdentifierScheme, String, FacilityId)>(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(scheme, value, id)| (FacilityIdentifier { scheme, value }, id))
+                .collect())
+        },
+    )
 }
 
 /// Up to `limit` facilities after `after` (by id) matching `filter`, in id order.
@@ -118,22 +88,22 @@ pub fn list(
         query = query.filter(facilities::id.gt(after.to_owned()));
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(facilities::kind.eq(kind.as_str()));
+        query = query.filter(facilities::kind.eq(kind));
     }
     if let Some(scale) = filter.mining_scale {
-        query = query.filter(facilities::mining_scale.eq(scale.as_str()));
+        query = query.filter(facilities::mining_scale.eq(scale));
     }
     if let Some(country) = filter.country {
-        query = query.filter(facilities::country.eq(country.to_string()));
+        query = query.filter(facilities::country.eq(country));
     }
     if let Some(status) = filter.status {
-        query = query.filter(facilities::status.eq(status.as_str()));
+        query = query.filter(facilities::status.eq(status));
     }
     if let Some(mineral) = filter.mineral {
         query = query.filter(
             facilities::id.eq_any(
                 facility_minerals::table
-                    .filter(facility_minerals::mineral.eq(mineral.as_str()))
+                    .filter(facility_minerals::mineral.eq(mineral))
                     .select(facility_minerals::facility_id),
             ),
         );
@@ -142,7 +112,7 @@ pub fn list(
         query = query.filter(
             facilities::id.eq_any(
                 facility_identifiers::table
-                    .filter(facility_identifiers::scheme.eq(identifier.scheme.as_str()))
+                    .filter(facility_identifiers::scheme.eq(identifier.scheme))
                     .filter(facility_identifiers::value.eq(identifier.value.clone()))
                     .select(facility_identifiers::facility_id),
             ),
@@ -185,7 +155,6 @@ pub fn list(
     assemble(conn, rows)
 }
 
-/// Loads the minerals and identifiers of `rows` (one query each) and builds the facilities.
 /// The id of the facility with exactly this name (the oldest, if several share it).
 pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, StoreError> {
     facilities::table
@@ -193,8 +162,7 @@ pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<FacilityId>, S
         .filter(facilities::name.eq(name))
         .select(facilities::id)
         .order(facilities::id.asc())
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| parse_stored("facility id", &id))
-        .transpose()
+        .first::<FacilityId>(conn)
+        .optional()
+        .map_err(StoreError::from)
 }

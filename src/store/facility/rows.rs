@@ -1,6 +1,4 @@
-//! Row types of the facility tables, and how rows become facilities.
-
-use std::collections::HashMap;
+//! The typed rows of the facility tables, and how rows become facilities.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -12,65 +10,68 @@ use crate::domain::facility::Location;
 use crate::domain::ids::FacilityId;
 use crate::domain::text;
 use crate::domain::time;
-use crate::domain::vocabulary::Mineral;
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, bool_from_db, bool_to_db, parse_stored};
+use crate::store::catalog::{
+    CHUNK, bool_from_db, bool_to_db, by_owner, chunked, insert_chunks, take_sorted,
+};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = facilities)]
 pub(super) struct FacilityRow {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) search_name: String,
-    pub(super) kind: String,
-    pub(super) mining_scale: Option<String>,
-    pub(super) country: String,
-    pub(super) subdivision: Option<String>,
-    pub(super) latitude: Option<f64>,
-    pub(super) longitude: Option<f64>,
-    pub(super) operator_party_id: Option<String>,
-    pub(super) cahra: i16,
-    pub(super) cahra_basis: Option<String>,
-    pub(super) asm_presence: Option<i16>,
-    pub(super) coexistence_agreement: Option<String>,
-    pub(super) status: String,
+    pub(super) id: FacilityId,
+    #[diesel(embed)]
+    pub(super) content: FacilityChangeset,
     pub(super) created_at: NaiveDateTime,
     pub(super) updated_at: NaiveDateTime,
 }
 
+/// What a replacement writes: every column but the id and the creation time.
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = facilities, treat_none_as_null = true)]
+pub(super) struct FacilityChangeset {
+    name: String,
+    search_name: String,
+    kind: FacilityKind,
+    mining_scale: Option<MiningScale>,
+    country: CountryCode,
+    subdivision: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    operator_party_id: Option<PartyId>,
+    cahra: i16,
+    cahra_basis: Option<String>,
+    asm_presence: Option<i16>,
+    /// JSON.
+    coexistence_agreement: Option<String>,
+    status: FacilityStatus,
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = facility_minerals)]
-pub(super) struct MineralRow {
-    pub(super) facility_id: String,
-    pub(super) mineral: String,
+struct MineralRow {
+    facility_id: FacilityId,
+    mineral: Mineral,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = facility_identifiers)]
-pub(super) struct IdentifierRow {
-    pub(super) scheme: String,
-    pub(super) value: String,
-    pub(super) facility_id: String,
+struct IdentifierRow {
+    scheme: FacilityIdentifierScheme,
+    value: String,
+    facility_id: FacilityId,
 }
 
-/// Filters of a facility list that the database evaluates; all given filters must match.
-pub(super) fn row_of(
-    id: FacilityId,
-    f: &NewFacility,
-    created: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<FacilityRow, StoreError> {
-    Ok(FacilityRow {
-        id: id.to_string(),
+pub(super) fn changeset(f: &NewFacility) -> Result<FacilityChangeset, StoreError> {
+    Ok(FacilityChangeset {
         name: f.name.clone(),
         search_name: text::search_key(&f.name),
-        kind: f.kind.as_str().to_owned(),
-        mining_scale: f.mining_scale.map(|s| s.as_str().to_owned()),
-        country: f.country.to_string(),
+        kind: f.kind,
+        mining_scale: f.mining_scale,
+        country: f.country,
         subdivision: f.subdivision.clone(),
         latitude: f.location.map(|l| l.lat),
         longitude: f.location.map(|l| l.lon),
-        operator_party_id: f.operator_party_id.map(|p| p.to_string()),
+        operator_party_id: f.operator_party_id,
         cahra: bool_to_db(f.cahra),
         cahra_basis: f.cahra_basis.clone(),
         asm_presence: f.asm_presence.map(bool_to_db),
@@ -80,126 +81,111 @@ pub(super) fn row_of(
             .map(serde_json::to_string)
             .transpose()
             .map_err(StoreError::corrupt)?,
-        status: f.status.as_str().to_owned(),
-        created_at: created,
-        updated_at: now,
+        status: f.status,
     })
 }
 
-pub(super) fn children_of(
-    id: FacilityId,
-    f: &NewFacility,
-) -> (Vec<MineralRow>, Vec<IdentifierRow>) {
-    let minerals = f
-        .minerals
-        .iter()
-        .map(|m| MineralRow {
-            facility_id: id.to_string(),
-            mineral: m.as_str().to_owned(),
-        })
-        .collect();
-    let identifiers = f
-        .identifiers
-        .iter()
-        .map(|i| IdentifierRow {
-            scheme: i.scheme.as_str().to_owned(),
-            value: i.value.clone(),
-            facility_id: id.to_string(),
-        })
-        .collect();
-    (minerals, identifiers)
-}
-
+/// Inserts the minerals and identifiers of `facilities` (multi-row inserts per chunk).
 pub(super) fn insert_children(
     conn: &mut DbConn,
-    minerals: &[MineralRow],
-    identifiers: &[IdentifierRow],
+    facilities: &[(FacilityId, NewFacility)],
 ) -> Result<(), StoreError> {
-    for chunk in minerals.chunks(CHUNK) {
-        crate::db_run!(conn => diesel::insert_into(facility_minerals::table).values(chunk).execute(conn))?;
-    }
-    for chunk in identifiers.chunks(CHUNK) {
-        crate::db_run!(conn => diesel::insert_into(facility_identifiers::table).values(chunk).execute(conn))?;
+    let minerals: Vec<MineralRow> = facilities
+        .iter()
+        .flat_map(|(id, f)| {
+            f.minerals.iter().map(|&mineral| MineralRow {
+                facility_id: *id,
+                mineral,
+            })
+        })
+        .collect();
+    let identifiers: Vec<IdentifierRow> = facilities
+        .iter()
+        .flat_map(|(id, f)| {
+            f.identifiers.iter().map(|i| IdentifierRow {
+                scheme: i.scheme,
+                value: i.value.clone(),
+                facility_id: *id,
+            })
+        })
+        .collect();
+    insert_chunks!(conn, facility_minerals::table, minerals, CHUNK);
+    insert_chunks!(conn, facility_identifiers::table, identifiers, CHUNK);
+    Ok(())
+}
+
+/// Deletes the minerals and identifiers of `ids`.
+pub(super) fn delete_children(conn: &mut DbConn, ids: &[FacilityId]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::delete(
+            facility_minerals::table.filter(facility_minerals::facility_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            facility_identifiers::table.filter(facility_identifiers::facility_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
     }
     Ok(())
 }
 
-/// Fails with 409 when one of `identifiers` belongs to another facility than `own`.
+/// Loads the minerals and identifiers of `rows` (one query each per chunk) and builds the
+/// facilities.
 pub(super) fn assemble(
     conn: &mut DbConn,
     rows: Vec<FacilityRow>,
 ) -> Result<Vec<Facility>, StoreError> {
-    let keys: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut minerals: HashMap<String, Vec<Mineral>> = HashMap::new();
-    let mut identifiers: HashMap<String, Vec<FacilityIdentifier>> = HashMap::new();
-    for chunk in keys.chunks(CHUNK) {
-        let mineral_rows: Vec<(String, String)> = facility_minerals::table
+    let ids: Vec<FacilityId> = rows.iter().map(|r| r.id).collect();
+    let mut minerals = by_owner(chunked(&ids, |chunk| {
+        Ok(facility_minerals::table
             .filter(facility_minerals::facility_id.eq_any(chunk))
             .select((facility_minerals::facility_id, facility_minerals::mineral))
-            .load(conn)?;
-        for (facility_id, mineral) in mineral_rows {
-            minerals
-                .entry(facility_id)
-                .or_default()
-                .push(parse_stored("mineral", &mineral)?);
-        }
-        let identifier_rows: Vec<(String, String, String)> = facility_identifiers::table
+            .load::<(FacilityId, Mineral)>(conn)?)
+    })?);
+    let mut identifiers = by_owner(chunked(&ids, |chunk| {
+        let rows = facility_identifiers::table
             .filter(facility_identifiers::facility_id.eq_any(chunk))
             .select((
                 facility_identifiers::facility_id,
                 facility_identifiers::scheme,
                 facility_identifiers::value,
             ))
-            .load(conn)?;
-        for (facility_id, scheme, value) in identifier_rows {
-            identifiers
-                .entry(facility_id)
-                .or_default()
-                .push(FacilityIdentifier {
-                    scheme: parse_stored("facility identifier scheme", &scheme)?,
-                    value,
-                });
-        }
-    }
+            .load::<(FacilityId, FacilityIdentifierScheme, String)>(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, scheme, value)| (id, FacilityIdentifier { scheme, value }))
+            .collect())
+    })?);
     rows.into_iter()
         .map(|row| {
-            let mut own_minerals = minerals.remove(&row.id).unwrap_or_default();
-            own_minerals.sort();
-            let mut own_identifiers = identifiers.remove(&row.id).unwrap_or_default();
-            own_identifiers.sort();
-            let location = match (row.latitude, row.longitude) {
+            let own_minerals = take_sorted(&mut minerals, &row.id);
+            let own_identifiers = take_sorted(&mut identifiers, &row.id);
+            let c = row.content;
+            let location = match (c.latitude, c.longitude) {
                 (Some(lat), Some(lon)) => Some(Location { lat, lon }),
                 _ => None,
             };
             Ok(Facility {
-                id: parse_stored("facility id", &row.id)?,
-                name: row.name,
-                kind: parse_stored("facility kind", &row.kind)?,
-                mining_scale: row
-                    .mining_scale
-                    .as_deref()
-                    .map(|s| parse_stored("mining scale", s))
-                    .transpose()?,
+                id: row.id,
+                name: c.name,
+                kind: c.kind,
+                mining_scale: c.mining_scale,
                 minerals: own_minerals,
-                country: parse_stored("country", &row.country)?,
-                subdivision: row.subdivision,
+                country: c.country,
+                subdivision: c.subdivision,
                 location,
-                operator_party_id: row
-                    .operator_party_id
-                    .as_deref()
-                    .map(|p| parse_stored("party id", p))
-                    .transpose()?,
+                operator_party_id: c.operator_party_id,
                 identifiers: own_identifiers,
-                cahra: bool_from_db(row.cahra),
-                cahra_basis: row.cahra_basis,
-                asm_presence: row.asm_presence.map(bool_from_db),
-                coexistence_agreement: row
+                cahra: bool_from_db(c.cahra),
+                cahra_basis: c.cahra_basis,
+                asm_presence: c.asm_presence.map(bool_from_db),
+                coexistence_agreement: c
                     .coexistence_agreement
                     .as_deref()
                     .map(serde_json::from_str)
                     .transpose()
                     .map_err(|e| StoreError::corrupt(format!("bad coexistence agreement: {e}")))?,
-                status: parse_stored("facility status", &row.status)?,
+                status: c.status,
                 created_at: time::from_db(row.created_at),
                 updated_at: time::from_db(row.updated_at),
             })

@@ -92,13 +92,12 @@ impl NewParty {
 
     /// Whether `party` already holds exactly this content.
     pub fn matches(&self, party: &Party) -> bool {
-        let this = self.clone().normalised();
-        this.name == party.name
-            && this.roles == party.roles
-            && this.country == party.country
-            && this.identifiers == party.identifiers
+        self.clone()
+            .into_view(party.id, party.created_at, party.updated_at)
+            == *party
     }
 }
+
 /// Filters of a party list; all given filters must match.
 #[derive(Clone, Debug, Default)]
 pub struct PartyFilter {

@@ -10,8 +10,9 @@ use crate::db::DbConn;
 use crate::db::schema::{parties, party_identifiers, party_roles};
 use crate::domain::ids::PartyId;
 use crate::domain::text;
+use crate::domain::vocabulary::PartyIdentifierScheme;
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, contains_pattern, parse_stored};
+use crate::store::catalog::{chunked, contains_pattern, distinct, owners};
 use crate::store::page::PageRequest;
 
 pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, StoreError> {
@@ -20,39 +21,25 @@ pub fn find(conn: &mut DbConn, id: PartyId) -> Result<Option<Party>, StoreError>
 
 /// The parties with these ids (those that exist), in id order.
 pub fn find_many(conn: &mut DbConn, ids: &[PartyId]) -> Result<Vec<Party>, StoreError> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        let keys: Vec<String> = chunk.iter().map(ToString::to_string).collect();
-        rows.extend(
-            parties::table
-                .filter(parties::id.eq_any(&keys))
-                .select(PartyRow::as_select())
-                .load(conn)?,
-        );
-    }
-    rows.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rows = chunked(ids, |chunk| {
+        Ok(parties::table
+            .filter(parties::id.eq_any(chunk))
+            .select(PartyRow::as_select())
+            .load(conn)?)
+    })?;
+    rows.sort_by_key(|row| row.id);
     assemble(conn, rows)
 }
 
 /// Which of `ids` exist.
 pub fn existing(conn: &mut DbConn, ids: &[PartyId]) -> Result<HashSet<PartyId>, StoreError> {
-    let mut found = HashSet::new();
-    let unique: Vec<String> = ids
-        .iter()
-        .map(ToString::to_string)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for chunk in unique.chunks(CHUNK) {
-        let keys: Vec<String> = parties::table
+    let found = chunked(&distinct(ids.iter().copied()), |chunk| {
+        Ok(parties::table
             .filter(parties::id.eq_any(chunk))
             .select(parties::id)
-            .load(conn)?;
-        for key in keys {
-            found.insert(parse_stored("party id", &key)?);
-        }
-    }
-    Ok(found)
+            .load::<PartyId>(conn)?)
+    })?;
+    Ok(found.into_iter().collect())
 }
 
 /// The parties that own any of `identifiers` (one query per chunk of values).
@@ -60,34 +47,24 @@ pub fn owners_of(
     conn: &mut DbConn,
     identifiers: &[PartyIdentifier],
 ) -> Result<HashMap<PartyIdentifier, PartyId>, StoreError> {
-    let wanted: HashSet<&PartyIdentifier> = identifiers.iter().collect();
-    let values: Vec<String> = identifiers
-        .iter()
-        .map(|i| i.value.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut owners = HashMap::new();
-    for chunk in values.chunks(CHUNK) {
-        let rows: Vec<(String, String, String)> = party_identifiers::table
-            .filter(party_identifiers::value.eq_any(chunk))
-            .select((
-                party_identifiers::scheme,
-                party_identifiers::value,
-                party_identifiers::party_id,
-            ))
-            .load(conn)?;
-        for (scheme, value, party_id) in rows {
-            let identifier = PartyIdentifier {
-                scheme: parse_stored("party identifier scheme", &scheme)?,
-                value,
-            };
-            if wanted.contains(&identifier) {
-                owners.insert(identifier, parse_stored("party id", &party_id)?);
-            }
-        }
-    }
-    Ok(owners)
+    owners(
+        identifiers,
+        |i| i.value.clone(),
+        |values| {
+            let rows = party_identifiers::table
+                .filter(party_identifiers::value.eq_any(values))
+                .select((
+                    party_identifiers::scheme,
+                    party_identifiers::value,
+                    party_identifiers::party_id,
+                ))
+                .load::<(PartyIdentifierScheme, String, PartyId)>(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|(scheme, value, id)| (PartyIdentifier { scheme, value }, id))
+                .collect())
+        },
+    )
 }
 
 /// A page of parties matching `filter`, in id order.
@@ -108,19 +85,19 @@ pub fn list(
         query = query.filter(
             parties::id.eq_any(
                 party_roles::table
-                    .filter(party_roles::role.eq(role.as_str()))
+                    .filter(party_roles::role.eq(role))
                     .select(party_roles::party_id),
             ),
         );
     }
     if let Some(country) = filter.country {
-        query = query.filter(parties::country.eq(country.to_string()));
+        query = query.filter(parties::country.eq(country));
     }
     if let Some(identifier) = &filter.identifier {
         query = query.filter(
             parties::id.eq_any(
                 party_identifiers::table
-                    .filter(party_identifiers::scheme.eq(identifier.scheme.as_str()))
+                    .filter(party_identifiers::scheme.eq(identifier.scheme))
                     .filter(party_identifiers::value.eq(identifier.value.clone()))
                     .select(party_identifiers::party_id),
             ),
@@ -144,8 +121,7 @@ pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, Stor
         .filter(parties::name.eq(name))
         .select(parties::id)
         .order(parties::id.asc())
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| parse_stored("party id", &id))
-        .transpose()
+        .first::<PartyId>(conn)
+        .optional()
+        .map_err(StoreError::from)
 }

@@ -1,6 +1,4 @@
-//! Row types of the party tables, and how rows become parties.
-
-use std::collections::HashMap;
+//! The typed rows of the party tables, and how rows become parties.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,140 +9,128 @@ use crate::db::schema::{parties, party_identifiers, party_roles};
 use crate::domain::ids::PartyId;
 use crate::domain::text;
 use crate::domain::time;
-use crate::domain::vocabulary::PartyRole;
 use crate::store::StoreError;
-use crate::store::catalog::{CHUNK, parse_stored};
+use crate::store::catalog::{CHUNK, by_owner, chunked, insert_chunks, take_sorted};
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = parties)]
 pub(super) struct PartyRow {
-    pub(super) id: String,
-    pub(super) name: String,
-    pub(super) search_name: String,
-    pub(super) country: Option<String>,
+    pub(super) id: PartyId,
+    #[diesel(embed)]
+    pub(super) content: PartyChangeset,
     pub(super) created_at: NaiveDateTime,
     pub(super) updated_at: NaiveDateTime,
 }
 
+/// What a replacement writes: every column but the id and the creation time.
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = parties, treat_none_as_null = true)]
+pub(super) struct PartyChangeset {
+    name: String,
+    search_name: String,
+    country: Option<CountryCode>,
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = party_roles)]
-pub(super) struct RoleRow {
-    pub(super) party_id: String,
-    pub(super) role: String,
+struct RoleRow {
+    party_id: PartyId,
+    role: PartyRole,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = party_identifiers)]
-pub(super) struct IdentifierRow {
-    pub(super) scheme: String,
-    pub(super) value: String,
-    pub(super) party_id: String,
+struct IdentifierRow {
+    scheme: PartyIdentifierScheme,
+    value: String,
+    party_id: PartyId,
 }
 
-pub(super) fn row_of(
-    id: PartyId,
-    party: &NewParty,
-    created: NaiveDateTime,
-    now: NaiveDateTime,
-) -> PartyRow {
-    PartyRow {
-        id: id.to_string(),
+pub(super) fn changeset(party: &NewParty) -> Result<PartyChangeset, StoreError> {
+    Ok(PartyChangeset {
         name: party.name.clone(),
         search_name: text::search_key(&party.name),
-        country: party.country.map(|c| c.to_string()),
-        created_at: created,
-        updated_at: now,
-    }
+        country: party.country,
+    })
 }
 
-pub(super) fn children_of(id: PartyId, party: &NewParty) -> (Vec<RoleRow>, Vec<IdentifierRow>) {
-    let roles = party
-        .roles
-        .iter()
-        .map(|r| RoleRow {
-            party_id: id.to_string(),
-            role: r.as_str().to_owned(),
-        })
-        .collect();
-    let identifiers = party
-        .identifiers
-        .iter()
-        .map(|i| IdentifierRow {
-            scheme: i.scheme.as_str().to_owned(),
-            value: i.value.clone(),
-            party_id: id.to_string(),
-        })
-        .collect();
-    (roles, identifiers)
-}
-
+/// Inserts the roles and identifiers of `parties` (multi-row inserts per chunk).
 pub(super) fn insert_children(
     conn: &mut DbConn,
-    roles: &[RoleRow],
-    identifiers: &[IdentifierRow],
+    parties: &[(PartyId, NewParty)],
 ) -> Result<(), StoreError> {
-    for chunk in roles.chunks(CHUNK) {
-        crate::db_run!(conn => diesel::insert_into(party_roles::table).values(chunk).execute(conn))?;
-    }
-    for chunk in identifiers.chunks(CHUNK) {
-        crate::db_run!(conn => diesel::insert_into(party_identifiers::table).values(chunk).execute(conn))?;
+    let roles: Vec<RoleRow> = parties
+        .iter()
+        .flat_map(|(id, p)| {
+            p.roles.iter().map(|&role| RoleRow {
+                party_id: *id,
+                role,
+            })
+        })
+        .collect();
+    let identifiers: Vec<IdentifierRow> = parties
+        .iter()
+        .flat_map(|(id, p)| {
+            p.identifiers.iter().map(|i| IdentifierRow {
+                scheme: i.scheme,
+                value: i.value.clone(),
+                party_id: *id,
+            })
+        })
+        .collect();
+    insert_chunks!(conn, party_roles::table, roles, CHUNK);
+    insert_chunks!(conn, party_identifiers::table, identifiers, CHUNK);
+    Ok(())
+}
+
+/// Deletes the roles and identifiers of `ids`.
+pub(super) fn delete_children(conn: &mut DbConn, ids: &[PartyId]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(CHUNK) {
+        diesel::delete(party_roles::table.filter(party_roles::party_id.eq_any(chunk)))
+            .execute(conn)?;
+        diesel::delete(party_identifiers::table.filter(party_identifiers::party_id.eq_any(chunk)))
+            .execute(conn)?;
     }
     Ok(())
 }
 
-/// Loads the roles and identifiers of `rows` (one query each) and builds the parties.
+/// Loads the roles and identifiers of `rows` (one query each per chunk) and builds the parties.
 pub(super) fn assemble(conn: &mut DbConn, rows: Vec<PartyRow>) -> Result<Vec<Party>, StoreError> {
-    let keys: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut roles: HashMap<String, Vec<PartyRole>> = HashMap::new();
-    let mut identifiers: HashMap<String, Vec<PartyIdentifier>> = HashMap::new();
-    for chunk in keys.chunks(CHUNK) {
-        let role_rows: Vec<(String, String)> = party_roles::table
+    let ids: Vec<PartyId> = rows.iter().map(|r| r.id).collect();
+    let mut roles = by_owner(chunked(&ids, |chunk| {
+        Ok(party_roles::table
             .filter(party_roles::party_id.eq_any(chunk))
             .select((party_roles::party_id, party_roles::role))
-            .load(conn)?;
-        for (party_id, role) in role_rows {
-            roles
-                .entry(party_id)
-                .or_default()
-                .push(parse_stored("party role", &role)?);
-        }
-        let identifier_rows: Vec<(String, String, String)> = party_identifiers::table
+            .load::<(PartyId, PartyRole)>(conn)?)
+    })?);
+    let mut identifiers = by_owner(chunked(&ids, |chunk| {
+        let rows = party_identifiers::table
             .filter(party_identifiers::party_id.eq_any(chunk))
             .select((
                 party_identifiers::party_id,
                 party_identifiers::scheme,
                 party_identifiers::value,
             ))
-            .load(conn)?;
-        for (party_id, scheme, value) in identifier_rows {
-            identifiers
-                .entry(party_id)
-                .or_default()
-                .push(PartyIdentifier {
-                    scheme: parse_stored("party identifier scheme", &scheme)?,
-                    value,
-                });
-        }
-    }
-    rows.into_iter()
+            .load::<(PartyId, PartyIdentifierScheme, String)>(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, scheme, value)| (id, PartyIdentifier { scheme, value }))
+            .collect())
+    })?);
+    Ok(rows
+        .into_iter()
         .map(|row| {
-            let mut party_roles = roles.remove(&row.id).unwrap_or_default();
-            party_roles.sort();
-            let mut party_identifiers = identifiers.remove(&row.id).unwrap_or_default();
-            party_identifiers.sort();
-            Ok(Party {
-                id: parse_stored("party id", &row.id)?,
-                name: row.name,
-                roles: party_roles,
-                country: row
-                    .country
-                    .as_deref()
-                    .map(|c| parse_stored("country", c))
-                    .transpose()?,
-                identifiers: party_identifiers,
+            let own_roles = take_sorted(&mut roles, &row.id);
+            let own_identifiers = take_sorted(&mut identifiers, &row.id);
+            Party {
+                id: row.id,
+                name: row.content.name,
+                roles: own_roles,
+                country: row.content.country,
+                identifiers: own_identifiers,
                 created_at: time::from_db(row.created_at),
                 updated_at: time::from_db(row.updated_at),
-            })
+            }
         })
-        .collect()
+        .collect())
 }

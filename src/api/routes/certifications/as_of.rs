@@ -10,15 +10,13 @@ use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::http::pagination::{self, Page, PageRequest};
-use crate::api::routes::catalog::today;
 use crate::api::state::AppState;
+use crate::app::catalog::{certifications, today};
 use crate::auth::Scope;
 use crate::domain::certification::EffectiveStatus;
-use crate::domain::ids::OrganisationId;
 use crate::domain::ids::{FacilityId, PartyId};
 use crate::domain::vocabulary::SubjectType;
-use crate::store::certification::{self, Certification, CertificationFilter};
-use crate::store::{facility, party};
+use crate::store::certification::{Certification, CertificationSubject};
 
 crate::page_type!(StandingList, CertificationStanding);
 
@@ -63,41 +61,21 @@ pub struct CertificationStanding {
 
 async fn standings(
     req: HttpRequest,
-    viewer: OrganisationId,
-    subject_type: SubjectType,
-    subject_id: uuid::Uuid,
+    caller: Caller,
+    subject: CertificationSubject,
     query: AsOfQuery,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::CatalogRead)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref())?;
     let as_of = query.as_of.unwrap_or_else(today);
-    let filter = CertificationFilter {
-        scheme: query.scheme,
-        subject_type: Some(subject_type),
-        subject_id: Some(subject_id),
-        ..CertificationFilter::default()
-    };
     let request = page.clone();
+    let scheme = query.scheme;
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let exists = match subject_type {
-                SubjectType::Facility => facility::find(conn, FacilityId(subject_id))?.is_some(),
-                SubjectType::Party => !party::existing(conn, &[PartyId(subject_id)])?.is_empty(),
-            };
-            if !exists {
-                return Err(ApiError::not_found(format!(
-                    "no {subject_type} {subject_id}"
-                )));
-            }
-            Ok(certification::list(
-                conn,
-                &filter,
-                request.after.as_deref(),
-                request.fetch_limit(),
-            )?)
-        })
+        .read(move |conn| certifications::of_subject(conn, subject, scheme, &request))
         .await?;
+    let viewer = caller.organisation_id;
     let page = Page::from_rows(rows, &page, |c| c.id.to_string()).map(|c| {
         let standing = c.standing_on(as_of);
         CertificationStanding {
@@ -112,81 +90,60 @@ async fn standings(
     Ok(pagination::respond(&req, &page))
 }
 
-/// Each certificate of a facility with its effective status on `as_of` (default today, UTC;
-/// scope `catalog:read`).
-///
-/// The effective status on a day D follows from the certificate's history: (1) every change of
-/// status, level or validity is a history entry that takes effect on its `effective_on` day,
-/// and the first entry takes effect on `valid_from`; (2) the governing entry is the one with
-/// the latest `effective_on` on or before D (among entries of the same day, the one recorded
-/// last); with none, the status is `not_yet_valid`; (3) before the governing entry's
-/// `valid_from` the status is `not_yet_valid`; (4) after its `valid_until` (the last valid day)
-/// an `active` certificate is `expired`; (5) otherwise it is the governing entry's status: a
-/// suspension effective on a day applies from that day, inclusive, until a later entry says
-/// otherwise.
-#[utoipa::path(
-    tag = "certifications",
-    operation_id = "facility_certifications_as_of",
-    params(("id" = FacilityId, Path, description = "Facility id"), AsOfQuery),
-    responses((status = 200, description = "Each certificate and its standing on that day", body = StandingList)),
-    security(("bearer" = ["catalog:read"]), ("oauth2" = ["catalog:read"]))
-)]
-#[get("/v1/facilities/{id}/certifications")]
-pub async fn facility_certifications(
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<FacilityId>,
-    query: ApiQuery<AsOfQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogRead)?;
-    standings(
-        req,
-        caller.organisation_id,
-        SubjectType::Facility,
-        id.into_inner().0,
-        query.0,
-        state,
-    )
-    .await
+/// Declares the route that lists the certificates of one kind of subject with their standing
+/// on a day; both share the as-of rules, stated once here.
+macro_rules! standings_of {
+    (
+        $(#[doc = $summary:literal])+
+        $name:ident: $subject_type:ident, $id:ident, $path:literal, $operation:literal,
+        $id_description:literal
+    ) => {
+        $(#[doc = $summary])+
+        ///
+        /// The effective status on a day D follows from the certificate's history: (1) every change of
+        /// status, level or validity is a history entry that takes effect on its `effective_on` day,
+        /// and the first entry takes effect on `valid_from`; (2) the governing entry is the one with
+        /// the latest `effective_on` on or before D (among entries of the same day, the one recorded
+        /// last); with none, the status is `not_yet_valid`; (3) before the governing entry's
+        /// `valid_from` the status is `not_yet_valid`; (4) after its `valid_until` (the last valid day)
+        /// an `active` certificate is `expired`; (5) otherwise it is the governing entry's status: a
+        /// suspension effective on a day applies from that day, inclusive, until a later entry says
+        /// otherwise.
+        #[utoipa::path(
+            tag = "certifications",
+            operation_id = $operation,
+            params(("id" = $id, Path, description = $id_description), AsOfQuery),
+            responses((status = 200, description = "Each certificate and its standing on that day", body = StandingList)),
+            security(("bearer" = ["catalog:read"]), ("oauth2" = ["catalog:read"]))
+        )]
+        #[get($path)]
+        pub async fn $name(
+            req: HttpRequest,
+            caller: Caller,
+            id: web::Path<$id>,
+            query: ApiQuery<AsOfQuery>,
+            state: web::Data<AppState>,
+        ) -> Result<HttpResponse, ApiError> {
+            let subject = CertificationSubject {
+                subject_type: SubjectType::$subject_type,
+                id: id.into_inner().0,
+            };
+            standings(req, caller, subject, query.0, state).await
+        }
+    };
 }
 
-/// Each certificate of a party with its effective status on `as_of` (default today, UTC;
-/// scope `catalog:read`), under the same as-of rules as
-/// `GET /v1/facilities/{id}/certifications`.
-///
-/// The effective status on a day D follows from the certificate's history: (1) every change of
-/// status, level or validity is a history entry that takes effect on its `effective_on` day,
-/// and the first entry takes effect on `valid_from`; (2) the governing entry is the one with
-/// the latest `effective_on` on or before D (among entries of the same day, the one recorded
-/// last); with none, the status is `not_yet_valid`; (3) before the governing entry's
-/// `valid_from` the status is `not_yet_valid`; (4) after its `valid_until` (the last valid day)
-/// an `active` certificate is `expired`; (5) otherwise it is the governing entry's status: a
-/// suspension effective on a day applies from that day, inclusive, until a later entry says
-/// otherwise.
-#[utoipa::path(
-    tag = "certifications",
-    operation_id = "party_certifications_as_of",
-    params(("id" = PartyId, Path, description = "Party id"), AsOfQuery),
-    responses((status = 200, description = "Each certificate and its standing on that day", body = StandingList)),
-    security(("bearer" = ["catalog:read"]), ("oauth2" = ["catalog:read"]))
-)]
-#[get("/v1/parties/{id}/certifications")]
-pub async fn party_certifications(
-    req: HttpRequest,
-    caller: Caller,
-    id: web::Path<PartyId>,
-    query: ApiQuery<AsOfQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogRead)?;
-    standings(
-        req,
-        caller.organisation_id,
-        SubjectType::Party,
-        id.into_inner().0,
-        query.0,
-        state,
-    )
-    .await
+standings_of! {
+    /// Each certificate of a facility with its effective status on `as_of` (default today, UTC;
+    /// scope `catalog:read`).
+    facility_certifications: Facility, FacilityId, "/v1/facilities/{id}/certifications",
+    "facility_certifications_as_of", "Facility id"
+}
+
+standings_of! {
+    /// Each certificate of a party with its effective status on `as_of` (default today, UTC;
+    /// scope `catalog:read`), under the same as-of rules as
+    /// `GET /v1/facilities/{id}/certifications`.
+    party_certifications: Party, PartyId, "/v1/parties/{id}/certifications",
+    "party_certifications_as_of", "Party id"
 }

@@ -2,51 +2,31 @@
 //! effective status on any date.
 
 pub mod as_of;
-pub mod batch;
-pub mod input;
-pub mod subject;
 
-use std::collections::HashMap;
-
-use crate::domain::time::IsoDate;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::error::{ApiError, FieldError};
+use crate::api::error::ApiError;
+use crate::api::http::batch::{BatchResult, BatchRows};
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
-use crate::api::http::input::{Checked, FieldErrors};
 use crate::api::http::pagination::{self, Page, PageRequest};
-use crate::api::routes::catalog::{editable, patched, today};
+use crate::api::routes::catalog_handlers as handlers;
 use crate::api::state::AppState;
+use crate::app::catalog::certifications::{self, Certifications};
 use crate::auth::Scope;
-use crate::db::DbConn;
 use crate::domain::certification::EffectiveStatus;
-use crate::domain::ids::{CertificationId, FacilityId, PartyId};
-use crate::domain::text;
+use crate::domain::ids::CertificationId;
 use crate::domain::vocabulary::{CertificationStatus, Mineral, SubjectType};
-use crate::store::audit::{self, Actor};
-use crate::store::certification::{
-    self, Certification, CertificationFilter, CertificationSubject, Change, NewCertification,
-};
-use crate::store::scheme::{self, Scheme};
-use crate::store::{facility, party};
+use crate::store::audit::Actor;
+use crate::store::certification::{Certification, CertificationFilter};
 
-pub use input::CertificationInput;
+pub use crate::app::catalog::certifications::input::CertificationInput;
+pub use crate::app::catalog::certifications::subject::SubjectInput;
 
 crate::page_type!(CertificationList, Certification);
-
-/// Members of a certificate that a merge patch cannot change.
-pub const READ_ONLY: [&str; 5] = [
-    "id",
-    "effective_status",
-    "history",
-    "created_at",
-    "updated_at",
-];
 
 /// Filters and paging of `GET /v1/certifications`; all given filters must match.
 #[derive(Deserialize, IntoParams)]
@@ -118,38 +98,6 @@ pub struct CertificationPatch {
     reason: Option<String>,
 }
 
-pub(crate) fn not_found(id: CertificationId) -> ApiError {
-    ApiError::not_found(format!("no certification {id}"))
-}
-
-/// Every scheme by id.
-pub(crate) fn schemes_by_id(conn: &mut DbConn) -> Result<HashMap<String, Scheme>, ApiError> {
-    Ok(scheme::all(conn)?
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect())
-}
-
-/// What the subject of `c` is, from the database.
-fn subject_info(
-    conn: &mut DbConn,
-    subject: &CertificationSubject,
-) -> Result<input::SubjectInfo, ApiError> {
-    Ok(match subject.subject_type {
-        SubjectType::Facility => {
-            let kinds = facility::kinds(conn, &[FacilityId(subject.id)])?;
-            input::facility_info(&kinds, subject.id)
-        }
-        SubjectType::Party => {
-            if party::existing(conn, &[PartyId(subject.id)])?.is_empty() {
-                input::SubjectInfo::Missing
-            } else {
-                input::SubjectInfo::Party
-            }
-        }
-    })
-}
-
 /// Lists certificates, oldest first (scope `catalog:read`).
 #[utoipa::path(
     tag = "certifications",
@@ -180,25 +128,7 @@ pub async fn list_certifications(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| match effective {
-            None => certification::list(
-                conn,
-                &filter,
-                request.after.as_deref(),
-                request.fetch_limit(),
-            ),
-            Some(wanted) => pagination::fill(
-                &request,
-                |after, limit| certification::list(conn, &filter, after, limit),
-                |c| c.id.to_string(),
-                |batch| {
-                    Ok(batch
-                        .into_iter()
-                        .filter(|c| c.effective_status == wanted)
-                        .collect())
-                },
-            ),
-        })
+        .read(move |conn| certifications::list(conn, &filter, effective, &request))
         .await?;
     let viewer = caller.organisation_id;
     let page = Page::from_rows(rows, &page, |c| c.id.to_string()).map(|c| c.seen_by(viewer));
@@ -225,51 +155,7 @@ pub async fn create_certification(
     body: ApiJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogWrite)?;
-    let parsed = input::parse("", body.0).map_err(ApiError::validation)?;
-    if let Some(day) = parsed.effective_on
-        && day != parsed.certification.valid_from
-    {
-        return Err(ApiError::invalid_field(
-            "/effective_on",
-            "a new certificate's first entry takes effect on valid_from",
-        ));
-    }
-    let actor = Actor::from(&caller);
-    let created = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let mut rows = [parsed];
-            let unknown = input::resolve_subjects(conn, &mut rows, |_| String::new())?;
-            if !unknown.is_empty() {
-                return Err(ApiError::validation(unknown));
-            }
-            let [parsed] = rows;
-            let c = parsed.certification;
-            let schemes = schemes_by_id(conn)?;
-            let info = subject_info(conn, &c.subject)?;
-            let errors = input::check_against("", &c, &schemes, info);
-            if !errors.is_empty() {
-                return Err(ApiError::validation(errors));
-            }
-            let created = certification::insert(conn, &actor, &c, parsed.reason)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "certification",
-                &created.id.to_string(),
-                &editable(&created, &["effective_status", "created_at", "updated_at"])?,
-            )?;
-            Ok(created)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/v1/certifications/{}", created.id),
-        ))
-        .json(created.seen_by(caller.organisation_id)))
+    handlers::create::<Certifications>(caller, body.0, state).await
 }
 
 /// Reads a certificate with its history and its effective status today (scope
@@ -287,44 +173,7 @@ pub async fn get_certification(
     id: web::Path<CertificationId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogRead)?;
-    let id = id.into_inner();
-    let found = state
-        .db
-        .read(move |conn| certification::find(conn, id))
-        .await?;
-    found
-        .map(|c| HttpResponse::Ok().json(c.seen_by(caller.organisation_id)))
-        .ok_or_else(|| not_found(id))
-}
-
-/// Takes `effective_on` and `reason` out of a patch: they describe the change, not the
-/// certificate.
-fn change_of(
-    patch: &mut serde_json::Value,
-) -> Result<(Option<NaiveDate>, Option<String>), ApiError> {
-    let mut errors = FieldErrors::new();
-    let Some(members) = patch.as_object_mut() else {
-        return Ok((None, None));
-    };
-    let effective_on = match members.remove("effective_on") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(value) => {
-            let checked: Checked<IsoDate> =
-                serde_json::from_value(value).map_err(ApiError::internal)?;
-            errors.take("/effective_on", checked).map(|d| d.0)
-        }
-    };
-    let reason = match members.remove("reason") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => errors.check("/reason", text::explanation(&text)),
-        Some(_) => {
-            errors.add("/reason", "must be a string");
-            None
-        }
-    };
-    errors.into_result()?;
-    Ok((effective_on, reason))
+    handlers::get::<Certifications>(caller, id.into_inner(), state).await
 }
 
 /// Changes a certificate with a JSON merge patch (RFC 7396; scope `catalog:write`).
@@ -355,69 +204,36 @@ pub async fn update_certification(
     caller.require(Scope::CatalogWrite)?;
     let id = id.into_inner();
     let mut patch = body.0;
-    let (effective_on, reason) = change_of(&mut patch)?;
+    let change = certifications::change_of(&mut patch)?;
     let actor = Actor::from(&caller);
     let updated = state
         .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let current = certification::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let merged = patched(editable(&current, &READ_ONLY)?, &patch, &READ_ONLY)?;
-            let mut rows = [input::parse("", merged).map_err(ApiError::validation)?];
-            let unknown = input::resolve_subjects(conn, &mut rows, |_| String::new())?;
-            if !unknown.is_empty() {
-                return Err(ApiError::validation(unknown));
-            }
-            let [parsed] = rows;
-            let new: NewCertification = parsed.certification;
-            if new.matches(&current) {
-                return Ok(current);
-            }
-            let change = Change {
-                effective_on: effective_on.unwrap_or_else(today),
-                reason,
-            };
-            let schemes = schemes_by_id(conn)?;
-            let info = subject_info(conn, &new.subject)?;
-            let mut errors: Vec<FieldError> = input::check_change("", &current, &new, &change);
-            errors.extend(input::check_against("", &new, &schemes, info));
-            if !errors.is_empty() {
-                return Err(ApiError::validation(errors));
-            }
-            record_update(conn, &actor, &current, &new, &change)
-        })
+        .write(move |conn| certifications::update(conn, &actor, id, &patch, change))
         .await?;
     Ok(HttpResponse::Ok().json(updated.seen_by(caller.organisation_id)))
 }
 
-/// Applies a checked change and audits it; returns the certificate as it now is.
-pub(crate) fn record_update(
-    conn: &mut DbConn,
-    actor: &Actor,
-    current: &Certification,
-    new: &NewCertification,
-    change: &Change,
-) -> Result<Certification, ApiError> {
-    let entry = certification::update(conn, actor, current, new, change)?;
-    let updated = certification::find(conn, current.id)?
-        .ok_or_else(|| ApiError::internal("certification vanished after update"))?;
-    let mut changes = audit::diff(
-        &editable(current, &["history", "effective_status"])?,
-        &editable(&updated, &["history", "effective_status"])?,
-        &["updated_at"],
-    );
-    if entry && let Some(object) = changes.as_object_mut() {
-        object.insert(
-            "history_entry".to_owned(),
-            serde_json::json!({"effective_on": change.effective_on, "reason": change.reason}),
-        );
-    }
-    audit::record(
-        conn,
-        actor,
-        "update",
-        "certification",
-        &current.id.to_string(),
-        &changes,
-    )?;
-    Ok(updated)
+/// Creates or updates many certificates at once, all or none (scope `catalog:write`).
+///
+/// The body is a JSON array of certificates (as `POST /v1/certifications`), at most 10,000
+/// rows. A row whose `scheme` and `certificate_number` are already known updates that
+/// certificate, as a PATCH with every member would: a change of status, level or validity is
+/// recorded as a history entry effective on the row's `effective_on` (default today, UTC).
+/// Rows without a certificate number always create. Any invalid row fails the whole batch with
+/// 422, listing every error with the row index first in its pointer (`/17/valid_until`);
+/// nothing is written.
+#[utoipa::path(
+    tag = "certifications",
+    operation_id = "batch_certifications",
+    request_body(content = Vec<CertificationInput>, description = "The certificates, at most 10,000"),
+    responses((status = 200, description = "Every row applied", body = BatchResult)),
+    security(("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]))
+)]
+#[post("/v1/certifications/batch")]
+pub async fn batch_certifications(
+    caller: Caller,
+    rows: BatchRows,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    handlers::batch::<Certifications>(caller, rows, state).await
 }

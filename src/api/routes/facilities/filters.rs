@@ -5,13 +5,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::api::error::ApiError;
-use crate::api::routes::catalog::split_identifier;
+use crate::api::routes::catalog_handlers::search_text;
+use crate::app::catalog::facilities::Certified;
+use crate::app::catalog::today;
 use crate::domain::country::CountryCode;
 use crate::domain::facility::BoundingBox;
 use crate::domain::identifiers;
-use crate::domain::vocabulary::{
-    FacilityIdentifierScheme, FacilityKind, FacilityStatus, Mineral, MiningScale,
-};
+use crate::domain::vocabulary::{FacilityKind, FacilityStatus, Mineral, MiningScale};
 use crate::store::facility::{FacilityFilter, FacilityIdentifier};
 
 /// Filters and paging of `GET /v1/facilities`; all given filters must match.
@@ -62,7 +62,7 @@ pub struct FacilityListQuery {
 /// The parsed filters: what the database evaluates, and the certification test done in Rust.
 pub struct Filters {
     pub database: FacilityFilter,
-    pub certified: Option<(String, NaiveDate)>,
+    pub certified: Option<Certified>,
 }
 
 pub fn parse(query: &FacilityListQuery) -> Result<Filters, ApiError> {
@@ -72,31 +72,19 @@ pub fn parse(query: &FacilityListQuery) -> Result<Filters, ApiError> {
             "needs certified_scheme: the scheme whose certificates must be active on that day",
         ));
     }
-    if let Some(q) = &query.q
-        && (q.trim().is_empty() || q.chars().count() > 200)
-    {
-        return Err(ApiError::invalid_parameter(
-            "q",
-            "must be 1 to 200 characters",
-        ));
-    }
+    let search = search_text(query.q.as_deref())?;
     let identifier = query
         .identifier
         .as_deref()
         .map(|text| {
-            let (scheme, value) = split_identifier("identifier", text)?;
-            let scheme = FacilityIdentifierScheme::parse(&scheme).ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "identifier",
-                    format!(
-                        "the scheme must be one of {}",
-                        FacilityIdentifierScheme::expected()
-                    ),
-                )
-            })?;
-            let value = identifiers::facility_identifier(scheme, &value)
-                .map_err(|e| ApiError::invalid_parameter("identifier", e))?;
-            Ok::<_, ApiError>(FacilityIdentifier { scheme, value })
+            identifiers::read_facility_identifier(text)
+                .map(|(scheme, value)| FacilityIdentifier { scheme, value })
+                .map_err(|why| {
+                    ApiError::invalid_parameter(
+                        "identifier",
+                        why.message("the scheme must be one of"),
+                    )
+                })
         })
         .transpose()?;
     let bbox = query
@@ -104,13 +92,9 @@ pub fn parse(query: &FacilityListQuery) -> Result<Filters, ApiError> {
         .as_deref()
         .map(|b| BoundingBox::parse(b).map_err(|e| ApiError::invalid_parameter("bbox", e)))
         .transpose()?;
-    let certified = query.certified_scheme.clone().map(|scheme| {
-        (
-            scheme,
-            query
-                .certified_on
-                .unwrap_or_else(crate::api::routes::catalog::today),
-        )
+    let certified = query.certified_scheme.clone().map(|scheme| Certified {
+        scheme,
+        on: query.certified_on.unwrap_or_else(today),
     });
     Ok(Filters {
         database: FacilityFilter {
@@ -120,9 +104,9 @@ pub fn parse(query: &FacilityListQuery) -> Result<Filters, ApiError> {
             country: query.country,
             status: query.status,
             identifier,
-            q: query.q.as_ref().map(|q| q.trim().to_owned()),
+            q: search,
             bbox,
-            has_scheme: certified.as_ref().map(|(s, _)| s.clone()),
+            has_scheme: certified.as_ref().map(|c| c.scheme.clone()),
         },
         certified,
     })

@@ -1,35 +1,30 @@
 //! `/v1/facilities`: mines, smelters, refiners and other facilities of the shared catalog.
 
-pub mod batch;
 pub mod filters;
-pub mod input;
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use utoipa::ToSchema;
 
 use crate::api::error::ApiError;
+use crate::api::http::batch::{BatchResult, BatchRows};
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
-use crate::api::routes::catalog::{editable, patched};
+use crate::api::routes::catalog_handlers as handlers;
 use crate::api::state::AppState;
+use crate::app::catalog::facilities::{self, Facilities};
 use crate::auth::Scope;
-use crate::db::DbConn;
 use crate::domain::country::CountryCode;
 use crate::domain::facility::Location;
 use crate::domain::ids::FacilityId;
 use crate::domain::vocabulary::{FacilityKind, FacilityStatus, Mineral, MiningScale};
-use crate::store::audit::{self, Actor};
-use crate::store::facility::{self, Facility, FacilityIdentifier, NewFacility};
-use crate::store::{certification, party, scheme};
+use crate::store::facility::{Facility, FacilityIdentifier};
 
-pub use input::FacilityInput;
+pub use crate::app::catalog::facilities::input::{
+    CoexistenceAgreementInput, FacilityIdentifierInput, FacilityInput,
+};
 
 crate::page_type!(FacilityList, Facility);
-
-/// Members of a facility that a merge patch cannot change.
-pub const READ_ONLY: [&str; 3] = ["id", "created_at", "updated_at"];
 
 /// A merge patch of a facility (RFC 7396): members present replace the current values, `null`
 /// clears a clearable member, nested objects (`location`, `coexistence_agreement`) merge, lists
@@ -73,66 +68,10 @@ pub struct FacilityPatch {
     /// LSM mines only; null for unknown.
     asm_presence: Option<bool>,
     /// LSM mines only; null to clear.
-    coexistence_agreement: Option<input::CoexistenceAgreementInput>,
+    coexistence_agreement: Option<CoexistenceAgreementInput>,
     /// `operating` or `closed`.
     #[schema(nullable = false)]
     status: Option<FacilityStatus>,
-}
-
-pub(crate) fn not_found(id: FacilityId) -> ApiError {
-    ApiError::not_found(format!("no facility {id}"))
-}
-
-/// 422 unless every party the facility names exists.
-fn check_parties(conn: &mut DbConn, f: &NewFacility) -> Result<(), ApiError> {
-    let known = party::existing(conn, &f.party_ids())?;
-    let missing = input::missing_parties("", f, &known);
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(missing))
-    }
-}
-
-/// Why the certificates of `current` would no longer apply if it became `new` (another kind or
-/// scale), one message per certificate; empty when the kind and scale stay or all still apply.
-pub(crate) fn certificates_left_behind(
-    conn: &mut DbConn,
-    current: &Facility,
-    new: &NewFacility,
-) -> Result<Vec<String>, ApiError> {
-    if current.kind == new.kind && current.mining_scale == new.mining_scale {
-        return Ok(Vec::new());
-    }
-    let subject = crate::domain::facility::scheme_subject(new.kind, new.mining_scale);
-    let schemes = crate::api::routes::certifications::schemes_by_id(conn)?;
-    let filter = crate::store::certification::CertificationFilter {
-        subject_type: Some(crate::domain::vocabulary::SubjectType::Facility),
-        subject_id: Some(current.id.0),
-        ..Default::default()
-    };
-    let held = certification::list(conn, &filter, None, i64::from(u16::MAX))?;
-    Ok(held
-        .iter()
-        .filter(|c| {
-            !subject.is_some_and(|s| {
-                schemes
-                    .get(&c.scheme)
-                    .is_some_and(|scheme| scheme.applies_to(s))
-            })
-        })
-        .map(|c| {
-            format!(
-                "certification {} ({}) would no longer apply to a {}{}",
-                c.id,
-                c.scheme,
-                new.mining_scale
-                    .map(|s| format!("{s} "))
-                    .unwrap_or_default(),
-                new.kind
-            )
-        })
-        .collect())
 }
 
 /// Lists facilities, oldest first (scope `catalog:read`).
@@ -160,46 +99,13 @@ pub async fn list_facilities(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| -> Result<_, ApiError> {
-            let database = filters.database;
-            match filters.certified {
-                None => Ok(facility::list(
-                    conn,
-                    &database,
-                    request.after.as_deref(),
-                    request.fetch_limit(),
-                )?),
-                Some((scheme_id, date)) => {
-                    if scheme::find(conn, &scheme_id)?.is_none() {
-                        return Err(ApiError::invalid_parameter(
-                            "certified_scheme",
-                            format!("no scheme {scheme_id}; see GET /v1/schemes"),
-                        ));
-                    }
-                    let fetch_conn = std::cell::RefCell::new(conn);
-                    pagination::fill(
-                        &request,
-                        |after, limit| {
-                            facility::list(&mut fetch_conn.borrow_mut(), &database, after, limit)
-                        },
-                        |f| f.id.to_string(),
-                        |batch| {
-                            let ids: Vec<FacilityId> = batch.iter().map(|f| f.id).collect();
-                            let active = certification::facilities_active_on(
-                                &mut fetch_conn.borrow_mut(),
-                                &scheme_id,
-                                &ids,
-                                date,
-                            )?;
-                            Ok(batch
-                                .into_iter()
-                                .filter(|f| active.contains(&f.id))
-                                .collect())
-                        },
-                    )
-                    .map_err(ApiError::from)
-                }
-            }
+        .read(move |conn| {
+            facilities::list(
+                conn,
+                &filters.database,
+                filters.certified.as_ref(),
+                &request,
+            )
         })
         .await?;
     let page = Page::from_rows(rows, &page, |f| f.id.to_string());
@@ -225,28 +131,7 @@ pub async fn create_facility(
     body: ApiJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogWrite)?;
-    let new = input::parse("", body.0).map_err(ApiError::validation)?;
-    let actor = Actor::from(&caller);
-    let created = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
-            check_parties(conn, &new)?;
-            let created = facility::insert(conn, &new)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "facility",
-                &created.id.to_string(),
-                &editable(&created, &["created_at", "updated_at"])?,
-            )?;
-            Ok(created)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/facilities/{}", created.id)))
-        .json(created))
+    handlers::create::<Facilities>(caller, body.0, state).await
 }
 
 /// Reads a facility (scope `catalog:read`).
@@ -263,12 +148,7 @@ pub async fn get_facility(
     id: web::Path<FacilityId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogRead)?;
-    let id = id.into_inner();
-    let found = state.db.read(move |conn| facility::find(conn, id)).await?;
-    found
-        .map(|f| HttpResponse::Ok().json(f))
-        .ok_or_else(|| not_found(id))
+    handlers::get::<Facilities>(caller, id.into_inner(), state).await
 }
 
 /// Changes a facility with a JSON merge patch (RFC 7396; scope `catalog:write`). The patched
@@ -293,43 +173,28 @@ pub async fn update_facility(
     body: ApiJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogWrite)?;
-    let id = id.into_inner();
-    let patch = body.0;
-    let actor = Actor::from(&caller);
-    let updated = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let current = facility::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let merged = patched(editable(&current, &READ_ONLY)?, &patch, &READ_ONLY)?;
-            let new = input::parse("", merged).map_err(ApiError::validation)?;
-            if new.matches(&current) {
-                return Ok(current);
-            }
-            check_parties(conn, &new)?;
-            let left_behind = certificates_left_behind(conn, &current, &new)?;
-            if !left_behind.is_empty() {
-                return Err(ApiError::conflict(format!(
-                    "the facility's kind or mining scale cannot change while it holds certificates \
-                     its new kind cannot hold: {}",
-                    left_behind.join("; ")
-                )));
-            }
-            let updated = facility::update(conn, id, &new)?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                "facility",
-                &id.to_string(),
-                &audit::diff(
-                    &serde_json::to_value(&current).map_err(ApiError::internal)?,
-                    &serde_json::to_value(&updated).map_err(ApiError::internal)?,
-                    &["updated_at"],
-                ),
-            )?;
-            Ok(updated)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    handlers::update::<Facilities>(caller, id.into_inner(), body.0, state).await
+}
+
+/// Creates or updates many facilities at once, all or none (scope `catalog:write`).
+///
+/// The body is a JSON array of facilities (as `POST /v1/facilities`), at most 10,000 rows. A
+/// row with an identifier that is already known (such as `rmi_cid:CID001234`) updates that
+/// facility: every field is replaced by the row's, except identifiers, which are added to the
+/// known ones (none is removed). Any invalid row fails the whole batch with 422, listing every
+/// error with the row index first in its pointer (`/17/country`); nothing is written.
+#[utoipa::path(
+    tag = "facilities",
+    operation_id = "batch_facilities",
+    request_body(content = Vec<FacilityInput>, description = "The facilities, at most 10,000"),
+    responses((status = 200, description = "Every row applied", body = BatchResult)),
+    security(("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]))
+)]
+#[post("/v1/facilities/batch")]
+pub async fn batch_facilities(
+    caller: Caller,
+    rows: BatchRows,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    handlers::batch::<Facilities>(caller, rows, state).await
 }

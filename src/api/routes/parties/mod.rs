@@ -1,33 +1,27 @@
 //! `/v1/parties`: companies and organisations of the shared catalog.
 
-pub mod batch;
-pub mod input;
-
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::error::ApiError;
+use crate::api::http::batch::{BatchResult, BatchRows};
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
-use crate::api::routes::catalog::{editable, patched, split_identifier};
+use crate::api::routes::catalog_handlers::{self as handlers, search_text};
 use crate::api::state::AppState;
+use crate::app::catalog::parties::{self, Parties};
 use crate::auth::Scope;
 use crate::domain::country::CountryCode;
 use crate::domain::identifiers;
 use crate::domain::ids::PartyId;
-use crate::domain::vocabulary::{PartyIdentifierScheme, PartyRole};
-use crate::store::audit::{self, Actor};
-use crate::store::party::{self, Party, PartyFilter, PartyIdentifier};
+use crate::domain::vocabulary::PartyRole;
+use crate::store::party::{Party, PartyFilter, PartyIdentifier};
 
-pub use input::PartyInput;
+pub use crate::app::catalog::parties::input::{PartyIdentifierInput, PartyInput};
 
 crate::page_type!(PartyList, Party);
-
-/// Members of a party that a merge patch cannot change.
-pub const READ_ONLY: [&str; 3] = ["id", "created_at", "updated_at"];
 
 /// Filters and paging of `GET /v1/parties`; all given filters must match.
 #[derive(Deserialize, IntoParams)]
@@ -74,24 +68,12 @@ pub struct PartyPatch {
     identifiers: Option<Vec<PartyIdentifier>>,
 }
 
-pub(crate) fn parse_identifier(text: &str) -> Result<PartyIdentifier, ApiError> {
-    let (scheme, value) = split_identifier("identifier", text)?;
-    let scheme = PartyIdentifierScheme::parse(&scheme).ok_or_else(|| {
-        ApiError::invalid_parameter(
-            "identifier",
-            format!(
-                "the scheme must be one of {}",
-                PartyIdentifierScheme::expected()
-            ),
-        )
-    })?;
-    let value = identifiers::party_identifier(scheme, &value)
-        .map_err(|e| ApiError::invalid_parameter("identifier", e))?;
-    Ok(PartyIdentifier { scheme, value })
-}
-
-pub(crate) fn not_found(id: PartyId) -> ApiError {
-    ApiError::not_found(format!("no party {id}"))
+fn parse_identifier(text: &str) -> Result<PartyIdentifier, ApiError> {
+    identifiers::read_party_identifier(text)
+        .map(|(scheme, value)| PartyIdentifier { scheme, value })
+        .map_err(|why| {
+            ApiError::invalid_parameter("identifier", why.message("the scheme must be one of"))
+        })
 }
 
 /// Lists parties, oldest first (scope `catalog:read`).
@@ -112,25 +94,17 @@ pub async fn list_parties(
     caller.require(Scope::CatalogRead)?;
     let q = query.0;
     let page = PageRequest::new(q.limit, q.cursor.as_deref())?;
-    if q.q
-        .as_deref()
-        .is_some_and(|q| q.trim().is_empty() || q.chars().count() > 200)
-    {
-        return Err(ApiError::invalid_parameter(
-            "q",
-            "must be 1 to 200 characters",
-        ));
-    }
+    let search = search_text(q.q.as_deref())?;
     let filter = PartyFilter {
         role: q.role,
         country: q.country,
         identifier: q.identifier.as_deref().map(parse_identifier).transpose()?,
-        q: q.q.map(|q| q.trim().to_owned()),
+        q: search,
     };
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| party::list(conn, &filter, &request))
+        .read(move |conn| parties::list(conn, &filter, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |p| p.id.to_string());
     Ok(pagination::respond(&req, &page))
@@ -155,27 +129,7 @@ pub async fn create_party(
     body: ApiJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogWrite)?;
-    let new = input::parse("", body.0).map_err(ApiError::validation)?;
-    let actor = Actor::from(&caller);
-    let created = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let created = party::insert(conn, &new)?;
-            audit::record(
-                conn,
-                &actor,
-                "create",
-                "party",
-                &created.id.to_string(),
-                &editable(&created, &["created_at", "updated_at"])?,
-            )?;
-            Ok(created)
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/parties/{}", created.id)))
-        .json(created))
+    handlers::create::<Parties>(caller, body.0, state).await
 }
 
 /// Reads a party (scope `catalog:read`).
@@ -192,12 +146,7 @@ pub async fn get_party(
     id: web::Path<PartyId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogRead)?;
-    let id = id.into_inner();
-    let found = state.db.read(move |conn| party::find(conn, id)).await?;
-    found
-        .map(|p| HttpResponse::Ok().json(p))
-        .ok_or_else(|| not_found(id))
+    handlers::get::<Parties>(caller, id.into_inner(), state).await
 }
 
 /// Changes a party with a JSON merge patch (RFC 7396; scope `catalog:write`): members present
@@ -222,34 +171,28 @@ pub async fn update_party(
     body: ApiJson<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Scope::CatalogWrite)?;
-    let id = id.into_inner();
-    let patch = body.0;
-    let actor = Actor::from(&caller);
-    let updated = state
-        .db
-        .write(move |conn| -> Result<_, ApiError> {
-            let current = party::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let merged = patched(editable(&current, &READ_ONLY)?, &patch, &READ_ONLY)?;
-            let new = input::parse("", merged).map_err(ApiError::validation)?;
-            if new.matches(&current) {
-                return Ok(current);
-            }
-            let updated = party::update(conn, id, &new)?;
-            audit::record(
-                conn,
-                &actor,
-                "update",
-                "party",
-                &id.to_string(),
-                &audit::diff(
-                    &serde_json::to_value(&current).map_err(ApiError::internal)?,
-                    &serde_json::to_value(&updated).map_err(ApiError::internal)?,
-                    &["updated_at"],
-                ),
-            )?;
-            Ok(updated)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    handlers::update::<Parties>(caller, id.into_inner(), body.0, state).await
+}
+
+/// Creates or updates many parties at once, all or none (scope `catalog:write`).
+///
+/// The body is a JSON array of parties (as `POST /v1/parties`), at most 10,000 rows. A row with
+/// an identifier that is already known updates that party: its name, roles and country are
+/// replaced, its identifiers are added to the known ones (none is removed). Any invalid row
+/// fails the whole batch with 422, listing every error with the row index first in its pointer
+/// (`/17/country`); nothing is written.
+#[utoipa::path(
+    tag = "parties",
+    operation_id = "batch_parties",
+    request_body(content = Vec<PartyInput>, description = "The parties, at most 10,000"),
+    responses((status = 200, description = "Every row applied", body = BatchResult)),
+    security(("bearer" = ["catalog:write"]), ("oauth2" = ["catalog:write"]))
+)]
+#[post("/v1/parties/batch")]
+pub async fn batch_parties(
+    caller: Caller,
+    rows: BatchRows,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    handlers::batch::<Parties>(caller, rows, state).await
 }

@@ -1,14 +1,15 @@
-//! The body of `POST /v1/parties` (and of each batch row), and how it becomes a [`NewParty`].
+//! A party as a row: the body of `POST /v1/parties`, of each row of `POST /v1/parties/batch`
+//! and of each row of `oretrace import catalog --kind parties` (two edges, one contract), and
+//! how it becomes a [`NewParty`].
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::error::FieldError;
-use crate::api::http::input::{Checked, FieldErrors};
-use crate::api::routes::catalog::duplicates;
+use crate::app::catalog::{checked_identifiers, checked_list};
 use crate::domain::country::CountryCode;
 use crate::domain::identifiers;
 use crate::domain::text;
+use crate::domain::validation::{Checked, FieldErrors, Invalid, from_value};
 use crate::domain::vocabulary::{PartyIdentifierScheme, PartyRole};
 use crate::store::party::{NewParty, PartyIdentifier};
 
@@ -49,50 +50,36 @@ pub struct PartyIdentifierInput {
     pub value: String,
 }
 
-/// Checks every field of `input`, naming each bad one under `prefix` (`""`, or `/17` for row
-/// 17 of a batch).
-pub fn validate(prefix: &str, input: PartyInput) -> Result<NewParty, Vec<FieldError>> {
-    let mut errors = FieldErrors::with_prefix(prefix);
+/// Checks every field of `input`, naming each bad one.
+pub fn validate(input: PartyInput) -> Result<NewParty, Invalid> {
+    let mut errors = FieldErrors::new();
     let name = errors.check("/name", text::name(&input.name));
-    if input.roles.is_empty() {
-        errors.add("/roles", "must name at least one role");
-    }
-    let roles: Vec<Option<PartyRole>> = input
-        .roles
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| errors.take(format!("/roles/{i}"), r))
-        .collect();
-    duplicates(&mut errors, "/roles", &roles);
+    let roles = checked_list(
+        &mut errors,
+        "/roles",
+        input.roles,
+        Some("must name at least one role"),
+    );
     let country = input.country.and_then(|c| errors.take("/country", c));
-    let identifiers: Vec<Option<PartyIdentifier>> = input
-        .identifiers
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let scheme = errors.take(format!("/identifiers/{i}/scheme"), id.scheme)?;
-            let value = errors.check(
-                format!("/identifiers/{i}/value"),
-                identifiers::party_identifier(scheme, &id.value),
-            )?;
-            Some(PartyIdentifier { scheme, value })
-        })
-        .collect();
-    duplicates(&mut errors, "/identifiers", &identifiers);
+    let given = input.identifiers.into_iter().map(|i| (i.scheme, i.value));
+    let identifiers = checked_identifiers(
+        &mut errors,
+        given.collect(),
+        identifiers::party_identifier,
+        |scheme, value| PartyIdentifier { scheme, value },
+    );
     match (name, errors.is_empty()) {
         (Some(name), true) => Ok(NewParty {
             name,
-            roles: roles.into_iter().flatten().collect(),
+            roles,
             country,
-            identifiers: identifiers.into_iter().flatten().collect(),
+            identifiers,
         }),
-        _ => Err(errors.into_vec()),
+        _ => Err(Invalid(errors.into_vec())),
     }
 }
 
-/// Parses and checks one JSON value (a POST body or a batch row).
-pub fn parse(prefix: &str, value: serde_json::Value) -> Result<NewParty, Vec<FieldError>> {
-    let input: PartyInput =
-        crate::api::http::input::from_value(prefix, value).map_err(|e| vec![e])?;
-    validate(prefix, input)
+/// Parses and checks one JSON value (a body or a row).
+pub fn parse(value: serde_json::Value) -> Result<NewParty, Invalid> {
+    validate(from_value(value)?)
 }

@@ -1,18 +1,18 @@
-//! The body of `POST /v1/facilities` (and of each batch row), and how it becomes a
-//! [`NewFacility`].
+//! A facility as a row: the body of `POST /v1/facilities`, of each row of
+//! `POST /v1/facilities/batch` and of each row of `oretrace import catalog --kind facilities`
+//! (two edges, one contract), and how it becomes a [`NewFacility`].
 
-use crate::domain::time::IsoDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::error::FieldError;
-use crate::api::http::input::{Checked, FieldErrors};
-use crate::api::routes::catalog::duplicates;
+use crate::app::catalog::{checked_identifiers, checked_list, today};
 use crate::domain::country::CountryCode;
 use crate::domain::facility::{self as rules, Location};
 use crate::domain::identifiers;
 use crate::domain::ids::PartyId;
 use crate::domain::text;
+use crate::domain::time::IsoDate;
+use crate::domain::validation::{Checked, FieldError, FieldErrors, Invalid, from_value};
 use crate::domain::vocabulary::{
     CoexistenceStatus, FacilityIdentifierScheme, FacilityKind, FacilityStatus, Mineral, MiningScale,
 };
@@ -112,10 +112,10 @@ pub struct CoexistenceAgreementInput {
     pub reference_url: Option<String>,
 }
 
-/// Checks every field of `input` that needs no database, naming each bad one under `prefix`.
-/// Party references are checked by the caller ([`missing_parties`]).
-pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<FieldError>> {
-    let mut e = FieldErrors::with_prefix(prefix);
+/// Checks every field of `input` that needs no database, naming each bad one. Party references
+/// are checked against the database ([`missing_parties`]).
+pub fn validate(input: FacilityInput) -> Result<NewFacility, Invalid> {
+    let mut e = FieldErrors::new();
     let name = e.check("/name", text::name(&input.name));
     let kind = e.take("/kind", input.kind);
     let scale_given = input.mining_scale.is_some();
@@ -130,16 +130,12 @@ pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<F
         ),
         _ => {}
     }
-    if input.minerals.is_empty() {
-        e.add("/minerals", "must name at least one mineral");
-    }
-    let minerals: Vec<Option<Mineral>> = input
-        .minerals
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| e.take(format!("/minerals/{i}"), m))
-        .collect();
-    duplicates(&mut e, "/minerals", &minerals);
+    let minerals = checked_list(
+        &mut e,
+        "/minerals",
+        input.minerals,
+        Some("must name at least one mineral"),
+    );
     let country = e.take("/country", input.country);
     let subdivision = input
         .subdivision
@@ -152,20 +148,13 @@ pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<F
     let operator_party_id = input
         .operator_party_id
         .and_then(|p| e.take("/operator_party_id", p));
-    let identifiers: Vec<Option<FacilityIdentifier>> = input
-        .identifiers
-        .into_iter()
-        .enumerate()
-        .map(|(i, id)| {
-            let scheme = e.take(format!("/identifiers/{i}/scheme"), id.scheme)?;
-            let value = e.check(
-                format!("/identifiers/{i}/value"),
-                identifiers::facility_identifier(scheme, &id.value),
-            )?;
-            Some(FacilityIdentifier { scheme, value })
-        })
-        .collect();
-    duplicates(&mut e, "/identifiers", &identifiers);
+    let given = input.identifiers.into_iter().map(|i| (i.scheme, i.value));
+    let identifiers = checked_identifiers(
+        &mut e,
+        given.collect(),
+        identifiers::facility_identifier,
+        |scheme, value| FacilityIdentifier { scheme, value },
+    );
     let cahra_basis = match (input.cahra, input.cahra_basis) {
         (true, Some(basis)) => e.check("/cahra_basis", text::explanation(&basis)),
         (true, None) => {
@@ -215,19 +204,19 @@ pub fn validate(prefix: &str, input: FacilityInput) -> Result<NewFacility, Vec<F
             name,
             kind,
             mining_scale: scale,
-            minerals: minerals.into_iter().flatten().collect(),
+            minerals,
             country,
             subdivision,
             location: input.location,
             operator_party_id,
-            identifiers: identifiers.into_iter().flatten().collect(),
+            identifiers,
             cahra: input.cahra,
             cahra_basis,
             asm_presence: input.asm_presence,
             coexistence_agreement,
             status,
         }),
-        _ => Err(e.into_vec()),
+        _ => Err(Invalid(e.into_vec())),
     }
 }
 
@@ -249,45 +238,41 @@ fn coexistence(
                 "/coexistence_agreement/signed_on",
                 format!("an agreement whose status is {status} has not been signed"),
             );
-        } else if day > crate::api::routes::catalog::today() {
+        } else if day > today() {
             e.add(
                 "/coexistence_agreement/signed_on",
                 "must not be in the future",
             );
         }
     }
-    let parties: Vec<Option<PartyId>> = input
-        .asm_party_ids
-        .into_iter()
-        .enumerate()
-        .map(|(i, p)| e.take(format!("/coexistence_agreement/asm_party_ids/{i}"), p))
-        .collect();
-    duplicates(e, "/coexistence_agreement/asm_party_ids", &parties);
+    let parties = checked_list(
+        e,
+        "/coexistence_agreement/asm_party_ids",
+        input.asm_party_ids,
+        None,
+    );
     let reference_url = input
         .reference_url
         .and_then(|u| e.check("/coexistence_agreement/reference_url", text::http_url(&u)));
     Some(CoexistenceAgreement {
         status: status?,
         signed_on,
-        asm_party_ids: parties.into_iter().flatten().collect(),
+        asm_party_ids: parties,
         reference_url,
     })
 }
 
-/// Parses and checks one JSON value (a POST body or a batch row).
-pub fn parse(prefix: &str, value: serde_json::Value) -> Result<NewFacility, Vec<FieldError>> {
-    let input: FacilityInput =
-        crate::api::http::input::from_value(prefix, value).map_err(|e| vec![e])?;
-    validate(prefix, input)
+/// Parses and checks one JSON value (a body or a row).
+pub fn parse(value: serde_json::Value) -> Result<NewFacility, Invalid> {
+    validate(from_value(value)?)
 }
 
 /// The errors for party references of `facility` that are not in `known`.
 pub fn missing_parties(
-    prefix: &str,
     facility: &NewFacility,
     known: &std::collections::HashSet<PartyId>,
 ) -> Vec<FieldError> {
-    let mut e = FieldErrors::with_prefix(prefix);
+    let mut e = FieldErrors::new();
     if let Some(id) = facility.operator_party_id
         && !known.contains(&id)
     {
