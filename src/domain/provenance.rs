@@ -25,4 +25,6 @@ pub use graph::{
 };
 
 #[cfg(test)]
-pub(crate) mod tests;
+pub(crate) mod test_graph;
+#[cfg(test)]
+mod tests;
