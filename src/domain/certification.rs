@@ -163,78 +163,65 @@ mod tests {
         }
     }
 
+    /// An entry keeping the validity of [`issued`]: 2025-01-01 to 2027-12-31.
+    fn entry(effective_on: &str, recorded: i64, status: CertificationStatus) -> Snapshot {
+        snapshot(
+            effective_on,
+            recorded,
+            status,
+            "2025-01-01",
+            Some("2027-12-31"),
+        )
+    }
+
+    /// The status on each of `dates`.
+    fn statuses(history: &[Snapshot], dates: &[&str]) -> Vec<EffectiveStatus> {
+        dates
+            .iter()
+            .map(|on| standing_on(history, day(on)).status)
+            .collect()
+    }
+
     use CertificationStatus::*;
 
     fn issued() -> Vec<Snapshot> {
-        vec![snapshot(
-            "2025-01-01",
-            0,
-            Active,
-            "2025-01-01",
-            Some("2027-12-31"),
-        )]
+        vec![entry("2025-01-01", 0, Active)]
     }
 
     #[test]
     fn validity_window_boundaries() {
-        let h = issued();
+        // The day before, the first valid day, the last valid day, the day after.
         assert_eq!(
-            standing_on(&h, day("2024-12-31")).status,
-            EffectiveStatus::NotYetValid
-        );
-        assert_eq!(
-            standing_on(&h, day("2025-01-01")).status,
-            EffectiveStatus::Active,
-            "first valid day"
-        );
-        assert_eq!(
-            standing_on(&h, day("2027-12-31")).status,
-            EffectiveStatus::Active,
-            "last valid day"
-        );
-        assert_eq!(
-            standing_on(&h, day("2028-01-01")).status,
-            EffectiveStatus::Expired
+            statuses(
+                &issued(),
+                &["2024-12-31", "2025-01-01", "2027-12-31", "2028-01-01"]
+            ),
+            [
+                EffectiveStatus::NotYetValid,
+                EffectiveStatus::Active,
+                EffectiveStatus::Active,
+                EffectiveStatus::Expired
+            ]
         );
     }
 
     #[test]
     fn a_suspension_applies_from_its_effective_date() {
         let mut h = issued();
-        h.push(snapshot(
-            "2026-03-15",
-            10,
-            Suspended,
-            "2025-01-01",
-            Some("2027-12-31"),
-        ));
+        h.push(entry("2026-03-15", 10, Suspended));
         assert_eq!(
-            standing_on(&h, day("2026-03-14")).status,
-            EffectiveStatus::Active
-        );
-        assert_eq!(
-            standing_on(&h, day("2026-03-15")).status,
-            EffectiveStatus::Suspended
-        );
-        assert_eq!(
-            standing_on(&h, day("2028-06-01")).status,
-            EffectiveStatus::Suspended
+            statuses(&h, &["2026-03-14", "2026-03-15", "2028-06-01"]),
+            [
+                EffectiveStatus::Active,
+                EffectiveStatus::Suspended,
+                EffectiveStatus::Suspended
+            ]
         );
         // Reinstated later.
-        h.push(snapshot(
-            "2026-06-01",
-            20,
-            Active,
-            "2025-01-01",
-            Some("2027-12-31"),
-        ));
+        h.push(entry("2026-06-01", 20, Active));
         assert_eq!(
-            standing_on(&h, day("2026-05-31")).status,
-            EffectiveStatus::Suspended
-        );
-        assert_eq!(
-            standing_on(&h, day("2026-06-01")).status,
-            EffectiveStatus::Active
+            statuses(&h, &["2026-05-31", "2026-06-01"]),
+            [EffectiveStatus::Suspended, EffectiveStatus::Active]
         );
     }
 
@@ -242,87 +229,53 @@ mod tests {
     fn a_back_dated_suspension_recorded_later_wins_from_its_date() {
         let mut h = issued();
         // Recorded in 2026 but effective in 2025: history as of mid-2025 now reads suspended.
-        h.push(snapshot(
-            "2025-06-01",
-            99,
-            Suspended,
-            "2025-01-01",
-            Some("2027-12-31"),
-        ));
+        h.push(entry("2025-06-01", 99, Suspended));
         assert_eq!(
-            standing_on(&h, day("2025-05-31")).status,
-            EffectiveStatus::Active
-        );
-        assert_eq!(
-            standing_on(&h, day("2025-07-01")).status,
-            EffectiveStatus::Suspended
+            statuses(&h, &["2025-05-31", "2025-07-01"]),
+            [EffectiveStatus::Active, EffectiveStatus::Suspended]
         );
     }
 
     #[test]
     fn same_day_entries_resolve_to_the_last_recorded() {
         let mut h = issued();
-        h.push(snapshot(
-            "2026-01-01",
-            10,
-            Suspended,
-            "2025-01-01",
-            Some("2027-12-31"),
-        ));
-        h.push(snapshot(
-            "2026-01-01",
-            11,
-            Withdrawn,
-            "2025-01-01",
-            Some("2027-12-31"),
-        ));
-        assert_eq!(
-            standing_on(&h, day("2026-01-01")).status,
-            EffectiveStatus::Withdrawn
-        );
+        h.push(entry("2026-01-01", 10, Suspended));
+        h.push(entry("2026-01-01", 11, Withdrawn));
+        assert_eq!(statuses(&h, &["2026-01-01"]), [EffectiveStatus::Withdrawn]);
     }
 
     #[test]
     fn a_renewal_extends_validity_only_from_its_date() {
-        let mut h = issued();
-        h.push(snapshot(
-            "2027-12-01",
-            10,
-            Active,
-            "2025-01-01",
-            Some("2030-12-31"),
-        ));
+        let renewed = |effective_on| {
+            let mut h = issued();
+            h.push(snapshot(
+                effective_on,
+                10,
+                Active,
+                "2025-01-01",
+                Some("2030-12-31"),
+            ));
+            h
+        };
         assert_eq!(
-            standing_on(&h, day("2028-06-01")).status,
-            EffectiveStatus::Active
+            statuses(&renewed("2027-12-01"), &["2028-06-01"]),
+            [EffectiveStatus::Active]
         );
         // Without the renewal, mid-2028 was expired; with it recorded as of 2028-02-01, January reads expired.
-        let mut late = issued();
-        late.push(snapshot(
-            "2028-02-01",
-            10,
-            Active,
-            "2025-01-01",
-            Some("2030-12-31"),
-        ));
         assert_eq!(
-            standing_on(&late, day("2028-01-15")).status,
-            EffectiveStatus::Expired
-        );
-        assert_eq!(
-            standing_on(&late, day("2028-02-01")).status,
-            EffectiveStatus::Active
+            statuses(&renewed("2028-02-01"), &["2028-01-15", "2028-02-01"]),
+            [EffectiveStatus::Expired, EffectiveStatus::Active]
         );
     }
 
     #[test]
     fn open_ended_and_other_statuses() {
-        let h = vec![snapshot("2025-01-01", 0, Active, "2025-01-01", None)];
+        let open_ended = [snapshot("2025-01-01", 0, Active, "2025-01-01", None)];
         assert_eq!(
-            standing_on(&h, day("2099-01-01")).status,
-            EffectiveStatus::Active
+            statuses(&open_ended, &["2099-01-01"]),
+            [EffectiveStatus::Active]
         );
-        let h = vec![snapshot(
+        let in_assessment = [snapshot(
             "2025-01-01",
             0,
             InAssessment,
@@ -330,12 +283,12 @@ mod tests {
             Some("2025-12-31"),
         )];
         assert_eq!(
-            standing_on(&h, day("2026-06-01")).status,
-            EffectiveStatus::InAssessment
+            statuses(&in_assessment, &["2026-06-01"]),
+            [EffectiveStatus::InAssessment]
         );
         assert_eq!(
-            standing_on(&[], day("2026-06-01")).status,
-            EffectiveStatus::NotYetValid
+            statuses(&[], &["2026-06-01"]),
+            [EffectiveStatus::NotYetValid]
         );
     }
 
@@ -344,15 +297,19 @@ mod tests {
         let levels: Vec<String> = ["transparency", "irma_50", "irma_75", "irma_100"]
             .map(String::from)
             .to_vec();
-        assert!(level_at_least(&levels, Some("irma_75"), Some("irma_50")));
-        assert!(level_at_least(&levels, Some("irma_50"), Some("irma_50")));
-        assert!(!level_at_least(
-            &levels,
-            Some("transparency"),
-            Some("irma_50")
-        ));
-        assert!(level_at_least(&levels, None, None));
-        assert!(!level_at_least(&levels, None, Some("irma_50")));
-        assert!(!level_at_least(&levels, Some("gold"), Some("irma_50")));
+        for (level, minimum, met) in [
+            (Some("irma_75"), Some("irma_50"), true),
+            (Some("irma_50"), Some("irma_50"), true),
+            (Some("transparency"), Some("irma_50"), false),
+            (None, None, true),
+            (None, Some("irma_50"), false),
+            (Some("gold"), Some("irma_50"), false),
+        ] {
+            assert_eq!(
+                level_at_least(&levels, level, minimum),
+                met,
+                "{level:?} against {minimum:?}"
+            );
+        }
     }
 }

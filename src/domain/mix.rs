@@ -14,8 +14,6 @@ use utoipa::ToSchema;
 use super::country::CountryCode;
 use super::policy::{Comparison, TargetMetric};
 use super::shares::MgShare;
-#[cfg(test)]
-use super::shares::PPB;
 use super::vocabulary::{Mineral, OriginClass};
 
 mod classify;

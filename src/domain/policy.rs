@@ -329,4 +329,6 @@ impl SourcingPolicy {
 mod validation;
 
 #[cfg(test)]
-pub(crate) mod tests;
+pub(crate) mod test_certificates;
+#[cfg(test)]
+mod tests;

@@ -3,13 +3,15 @@
 //!
 //! - [`graph`]: the lot graph the caller loads and the checks a custody event must pass on write
 //!   (no cycles, nothing used before it exists, mass balance).
-//! - [`attribution`]: proportional mass-balance attribution, exact, linear in the edges reached.
+//! - [`attribution`]: proportional mass-balance attribution, exact, linear in the edges reached;
+//!   what it returns (`outcome`) and the graph it draws (`drawing`) are re-exported from it.
 //!
 //! docs/DOMAIN-ARITHMETIC.md states the attribution and rounding rules for auditors.
 
 pub mod attribution;
 mod drawing;
 pub mod graph;
+mod outcome;
 mod rounding;
 mod walk;
 
@@ -25,4 +27,6 @@ pub use graph::{
 };
 
 #[cfg(test)]
-pub(crate) mod tests;
+pub(crate) mod test_graph;
+#[cfg(test)]
+mod tests;

@@ -74,7 +74,7 @@ pub fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::policy::tests::certificate;
+    use crate::domain::policy::test_certificates::certificate;
 
     fn origin(class: OriginClass, facility: Option<FacilityId>) -> MixOrigin {
         MixOrigin {
@@ -95,14 +95,11 @@ mod tests {
         let other = FacilityId::generate();
         let certificates = HashMap::from([(
             mine,
-            vec![certificate(
-                "c-1",
-                "fairmined",
-                None,
-                "2026-01-01",
-                "2026-12-31",
-                None,
-            )],
+            vec![
+                certificate("c-1", "fairmined")
+                    .valid("2026-01-01", "2026-12-31")
+                    .facts(),
+            ],
         )]);
         let lines = classify(
             vec![

@@ -64,3 +64,97 @@ fn ppb_text(ppb: i128) -> String {
         format!("{whole}.{fraction}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const KG: i64 = 1_000_000;
+
+    #[test]
+    fn allocation_splits_exactly() {
+        let third = 333_333_333;
+        let splits: [(i64, &[i64], &[i64], &str); 5] = [
+            (100, &[third, third, third + 1], &[33, 33, 34], ""),
+            (100, &[third + 1, third, third], &[34, 33, 33], ""),
+            (10 * KG, &[600_000_000, 400_000_000], &[6 * KG, 4 * KG], ""),
+            (
+                1,
+                &[500_000_000, 500_000_000],
+                &[1, 0],
+                "tie: the earlier share",
+            ),
+            (0, &[PPB], &[0], ""),
+        ];
+        for (total, shares, parts, why) in splits {
+            assert_eq!(allocate(total, shares), Ok(parts.to_vec()), "{why}");
+        }
+        let refused: [(i64, &[i64], &str); 5] = [
+            (100, &[500_000_000], "add up to 0.5"),
+            (100, &[600_000_000, 600_000_000], "add up to 1.2"),
+            (100, &[], ""),
+            (100, &[0, PPB], ""),
+            (-1, &[PPB], ""),
+        ];
+        for (total, shares, words) in refused {
+            let refusal = allocate(total, shares).unwrap_err();
+            assert!(refusal.contains(words), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn shares_are_read_as_written() {
+        for (share, ppb) in [
+            (0.1, 100_000_000),
+            (0.333333333, 333_333_333),
+            (1.0, PPB),
+            (1e-9, 1),
+        ] {
+            assert_eq!(parse_share(share), Ok(ppb), "{share}");
+        }
+        for refused in [0.0, -0.5, 1.5, f64::NAN] {
+            assert!(parse_share(refused).is_err(), "{refused}");
+        }
+        assert!(
+            parse_share(0.3333333333)
+                .unwrap_err()
+                .contains("at most 9 decimals")
+        );
+        assert_eq!(parse_share_text("0.25"), Ok(250_000_000));
+        assert_eq!(parse_share_text("1.000"), Ok(PPB));
+        assert!(parse_share_text("abc").is_err());
+        // 0.1 + 0.2 + 0.7 are exactly one in parts per billion, whatever binary floats say.
+        let parts: Vec<i64> = [0.1, 0.2, 0.7]
+            .into_iter()
+            .map(|s| parse_share(s).unwrap())
+            .collect();
+        assert_eq!(parts.iter().sum::<i64>(), PPB);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn allocation_always_adds_up_and_is_never_negative(
+            total in 0i64..=crate::domain::quantity::MAX_MG,
+            cuts in proptest::collection::btree_set(1i64..PPB, 0..8),
+        ) {
+            // Random shares adding up to 10^9: the gaps between sorted cut points.
+            let mut points: Vec<i64> = vec![0];
+            points.extend(cuts);
+            points.push(PPB);
+            let shares: Vec<i64> = points.windows(2).map(|w| w[1] - w[0]).collect();
+            let parts = allocate(total, &shares).unwrap();
+            prop_assert_eq!(parts.iter().sum::<i64>(), total);
+            for (part, share) in parts.iter().zip(&shares) {
+                prop_assert!(*part >= 0);
+                let exact = i128::from(total) * i128::from(*share);
+                let low = exact / i128::from(PPB);
+                prop_assert!(i128::from(*part) == low || i128::from(*part) == low + 1);
+            }
+            prop_assert_eq!(allocate(total, &shares).unwrap(), parts);
+        }
+    }
+}

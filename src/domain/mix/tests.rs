@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::domain::policy::tests::certificate;
+use crate::domain::policy::test_certificates::certificate;
 use crate::domain::policy::{PolicyClass, SourcingPolicy};
 
 const KG: i64 = 1_000_000;
@@ -91,43 +91,41 @@ fn the_hand_computed_mix() {
 #[test]
 fn thirds_need_the_largest_remainder() {
     // Rounded on its own, each third is 0.333333 and they add up to 0.999999.
-    let lines = vec![
+    let thirds = vec![
         line(OriginClass::Asm, Basis::Declared, true, 1),
         line(OriginClass::Lsm, Basis::Declared, true, 1),
         line(OriginClass::Recycled, Basis::Declared, false, 1),
     ];
-    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
-    assert_eq!(
-        shares(&report.overall),
-        ["0.333334", "0.333333", "0.333333", "0.000000"]
-    );
+    let report = compute(&thirds, &GroupBy::default(), &[]).unwrap();
     // Certified shares are rounded on their own: 1/3 and 2/3 of the total.
     assert_eq!(report.overall.classes[0].certified_share.value, "0.333333");
     assert_eq!(report.overall.certified_share.value, "0.666667");
 
-    // The larger remainder wins over the earlier class: 1/3 and 2/3.
-    let lines = vec![
-        line(OriginClass::Asm, Basis::Declared, false, 1),
-        line(OriginClass::Lsm, Basis::Declared, false, 2),
+    let cases = [
+        (thirds, ["0.333334", "0.333333", "0.333333", "0.000000"]),
+        // The larger remainder wins over the earlier class: 1/3 and 2/3.
+        (
+            vec![
+                line(OriginClass::Asm, Basis::Declared, false, 1),
+                line(OriginClass::Lsm, Basis::Declared, false, 2),
+            ],
+            ["0.333333", "0.666667", "0.000000", "0.000000"],
+        ),
+        // Sevenths: 1/7, 2/7, 4/7 floor to 0.142857 + 0.285714 + 0.571428 = 0.999999; 4/7 has
+        // the largest remainder (0.571428|571…).
+        (
+            vec![
+                line(OriginClass::Asm, Basis::Declared, false, KG),
+                line(OriginClass::Lsm, Basis::Declared, false, 2 * KG),
+                line(OriginClass::Unknown, Basis::Unknown, false, 4 * KG),
+            ],
+            ["0.142857", "0.285714", "0.000000", "0.571429"],
+        ),
     ];
-    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
-    assert_eq!(
-        shares(&report.overall),
-        ["0.333333", "0.666667", "0.000000", "0.000000"]
-    );
-
-    // Sevenths: 1/7, 2/7, 4/7 floor to 0.142857 + 0.285714 + 0.571428 = 0.999999; 4/7 has the
-    // largest remainder (0.571428|571…).
-    let lines = vec![
-        line(OriginClass::Asm, Basis::Declared, false, KG),
-        line(OriginClass::Lsm, Basis::Declared, false, 2 * KG),
-        line(OriginClass::Unknown, Basis::Unknown, false, 4 * KG),
-    ];
-    let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
-    assert_eq!(
-        shares(&report.overall),
-        ["0.142857", "0.285714", "0.000000", "0.571429"]
-    );
+    for (lines, expected) in cases {
+        let report = compute(&lines, &GroupBy::default(), &[]).unwrap();
+        assert_eq!(shares(&report.overall), expected, "{lines:?}");
+    }
 }
 
 #[test]
@@ -193,22 +191,10 @@ fn the_issue_scenario_decided_with_the_policy_on_the_purchase_date() {
     // ASM mine certified (CRAFT) on the purchase date but suspended a week later; an LSM mine at
     // IRMA transparency (below the policy's irma_50); a recycled share; unknown origin.
     let policy = SourcingPolicy::default();
-    let craft = certificate(
-        "c-craft",
-        "craft",
-        None,
-        "2025-01-01",
-        "2027-12-31",
-        Some("2026-03-17"),
-    );
-    let irma = certificate(
-        "c-irma",
-        "irma",
-        Some("transparency"),
-        "2025-01-01",
-        "2027-12-31",
-        None,
-    );
+    let craft = certificate("c-craft", "craft")
+        .suspended_on("2026-03-17")
+        .facts();
+    let irma = certificate("c-irma", "irma").level("transparency").facts();
     let bought = day("2026-03-10");
     let certified = |class, cert: &crate::domain::policy::CertificateFacts| {
         policy
@@ -367,68 +353,6 @@ fn bad_inputs_are_refused() {
     ));
 }
 
-#[test]
-fn allocation_splits_exactly() {
-    let third = 333_333_333;
-    assert_eq!(
-        allocate(100, &[third, third, third + 1]),
-        Ok(vec![33, 33, 34])
-    );
-    assert_eq!(
-        allocate(100, &[third + 1, third, third]),
-        Ok(vec![34, 33, 33])
-    );
-    assert_eq!(
-        allocate(10 * KG, &[600_000_000, 400_000_000]),
-        Ok(vec![6 * KG, 4 * KG])
-    );
-    assert_eq!(
-        allocate(1, &[500_000_000, 500_000_000]),
-        Ok(vec![1, 0]),
-        "tie: the earlier share"
-    );
-    assert_eq!(allocate(0, &[PPB]), Ok(vec![0]));
-    assert!(
-        allocate(100, &[500_000_000])
-            .unwrap_err()
-            .contains("add up to 0.5")
-    );
-    assert!(
-        allocate(100, &[600_000_000, 600_000_000])
-            .unwrap_err()
-            .contains("add up to 1.2")
-    );
-    assert!(allocate(100, &[]).is_err());
-    assert!(allocate(100, &[0, PPB]).is_err());
-    assert!(allocate(-1, &[PPB]).is_err());
-}
-
-#[test]
-fn shares_are_read_as_written() {
-    assert_eq!(parse_share(0.1), Ok(100_000_000));
-    assert_eq!(parse_share(0.333333333), Ok(333_333_333));
-    assert_eq!(parse_share(1.0), Ok(PPB));
-    assert_eq!(parse_share(1e-9), Ok(1));
-    assert!(parse_share(0.0).is_err());
-    assert!(parse_share(-0.5).is_err());
-    assert!(parse_share(1.5).is_err());
-    assert!(
-        parse_share(0.3333333333)
-            .unwrap_err()
-            .contains("at most 9 decimals")
-    );
-    assert!(parse_share(f64::NAN).is_err());
-    assert_eq!(parse_share_text("0.25"), Ok(250_000_000));
-    assert_eq!(parse_share_text("1.000"), Ok(PPB));
-    assert!(parse_share_text("abc").is_err());
-    // 0.1 + 0.2 + 0.7 are exactly one in parts per billion, whatever binary floats say.
-    let parts: Vec<i64> = [0.1, 0.2, 0.7]
-        .into_iter()
-        .map(|s| parse_share(s).unwrap())
-        .collect();
-    assert_eq!(parts.iter().sum::<i64>(), PPB);
-}
-
 fn any_line() -> impl Strategy<Value = MixLine> {
     let countries = ["PE", "CD", "GH"];
     (
@@ -526,26 +450,5 @@ proptest! {
         let mut reversed = lines.clone();
         reversed.reverse();
         prop_assert_eq!(compute(&reversed, &group_by, &SourcingPolicy::default().targets).unwrap(), report);
-    }
-
-    #[test]
-    fn allocation_always_adds_up_and_is_never_negative(
-        total in 0i64..=crate::domain::quantity::MAX_MG,
-        cuts in proptest::collection::btree_set(1i64..PPB, 0..8),
-    ) {
-        // Random shares adding up to 10^9: the gaps between sorted cut points.
-        let mut points: Vec<i64> = vec![0];
-        points.extend(cuts);
-        points.push(PPB);
-        let shares: Vec<i64> = points.windows(2).map(|w| w[1] - w[0]).collect();
-        let parts = allocate(total, &shares).unwrap();
-        prop_assert_eq!(parts.iter().sum::<i64>(), total);
-        for (part, share) in parts.iter().zip(&shares) {
-            prop_assert!(*part >= 0);
-            let exact = i128::from(total) * i128::from(*share);
-            let low = exact / i128::from(PPB);
-            prop_assert!(i128::from(*part) == low || i128::from(*part) == low + 1);
-        }
-        prop_assert_eq!(allocate(total, &shares).unwrap(), parts);
     }
 }

@@ -102,3 +102,96 @@ fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
         items.join(", ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Requirement, Target};
+    use super::*;
+    use crate::domain::policy::test_certificates::seeded_schemes;
+
+    #[test]
+    fn the_default_policy_is_valid_against_the_seeded_schemes() {
+        let policy = SourcingPolicy::default();
+        assert_eq!(policy.validate(&seeded_schemes()), vec![]);
+        assert_eq!(policy.targets[0].share_units(), Ok(50_000));
+        assert_eq!(policy.targets[1].share_units(), Ok(100_000));
+    }
+
+    fn requirement(scheme: &str) -> Requirement {
+        Requirement {
+            scheme: scheme.into(),
+            min_level: None,
+        }
+    }
+
+    fn target(
+        mineral: Option<Mineral>,
+        metric: TargetMetric,
+        comparison: Comparison,
+        share: f64,
+    ) -> Target {
+        Target {
+            mineral,
+            metric,
+            comparison,
+            share,
+        }
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        let mut policy = SourcingPolicy::default();
+        let accepted = &mut policy.accepted;
+        accepted.asm.push(requirement("unobtainium"));
+        accepted.asm.push(requirement("craft"));
+        accepted.lsm[0].min_level = Some("irma_1000".into());
+        accepted.lsm.push(requirement("fairmined"));
+        accepted.smelter_refiner[1].min_level = Some("gold".into());
+        policy.targets.extend([
+            target(None, TargetMetric::Asm, Comparison::AtLeast, 1.5),
+            target(None, TargetMetric::Lsm, Comparison::AtLeast, 0.1234567),
+            target(None, TargetMetric::Unknown, Comparison::AtMost, 0.2),
+            target(None, TargetMetric::Recycled, Comparison::AtMost, f64::NAN),
+            target(None, TargetMetric::Certified, Comparison::AtMost, -0.1),
+        ]);
+        let details = policy.validate(&seeded_schemes());
+        let pointers: Vec<&str> = details.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            pointers,
+            vec![
+                "/accepted/asm/3/scheme",
+                "/accepted/asm/4/scheme",
+                "/accepted/lsm/0/min_level",
+                "/accepted/lsm/3/scheme",
+                "/accepted/smelter_refiner/1/min_level",
+                "/targets/2/share",
+                "/targets/3/share",
+                "/targets/4",
+                "/targets/5/share",
+                "/targets/6/share",
+            ]
+        );
+        for (index, words) in [
+            (3, "does not certify LSM mines"),
+            (6, "at most 6 decimals"),
+            (4, "has no levels"),
+        ] {
+            assert!(details[index].1.contains(words), "{}", details[index].1);
+        }
+    }
+
+    #[test]
+    fn an_at_least_and_an_at_most_target_may_bound_the_same_metric() {
+        let mut policy = SourcingPolicy::default();
+        policy.targets.extend([
+            target(None, TargetMetric::Unknown, Comparison::AtLeast, 0.0),
+            target(
+                Some(Mineral::Tin),
+                TargetMetric::Unknown,
+                Comparison::AtMost,
+                1.0,
+            ),
+        ]);
+        assert_eq!(policy.validate(&seeded_schemes()), vec![]);
+    }
+}

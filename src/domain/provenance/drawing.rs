@@ -2,9 +2,78 @@
 
 use std::collections::BTreeSet;
 
-use super::attribution::{EdgeKind, GraphEdge, GraphNode, NodeKind, ProvenanceGraph, Source};
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::graph::{LotGraph, LotNode, Origin, TransferEdge};
+use super::outcome::Source;
 use super::walk::{State, Walk};
+
+crate::text_enum! {
+    /// What a node of the provenance graph is.
+    pub enum NodeKind {
+        /// A lot of material.
+        Lot = "lot",
+        /// A mine or processing facility.
+        Facility = "facility",
+        /// A company handing lots over.
+        Party = "party",
+    }
+}
+
+crate::text_enum! {
+    /// What an edge of the provenance graph says.
+    pub enum EdgeKind {
+        /// An input lot was consumed into an output lot.
+        ConsumedInto = "consumed_into",
+        /// A lot was extracted at a mine.
+        ExtractedAt = "extracted_at",
+        /// A lot was produced at a facility.
+        TransformedAt = "transformed_at",
+        /// A party handed a lot to another.
+        Transferred = "transferred",
+    }
+}
+
+/// A node of the provenance graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+pub struct GraphNode {
+    /// What it is.
+    pub kind: NodeKind,
+    /// Its id (lot, facility or party id).
+    pub id: String,
+}
+
+/// An edge of the provenance graph.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+pub struct GraphEdge {
+    /// What it says.
+    pub kind: EdgeKind,
+    /// Where it starts.
+    pub from: GraphNode,
+    /// Where it ends.
+    pub to: GraphNode,
+    /// The custody event behind it.
+    pub event_id: String,
+    /// The day of that event.
+    pub occurred_on: NaiveDate,
+    /// The lot transferred (transfers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lot_id: Option<String>,
+    /// The milligrams consumed or transferred (consumed_into and transferred only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity_mg: Option<i64>,
+}
+
+/// The lots, facilities and parties on the way, ready to draw; both lists sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProvenanceGraph {
+    /// Every lot reached, and the facilities and parties of the events reached.
+    pub nodes: Vec<GraphNode>,
+    /// Consumption, extraction, transformation and transfer edges.
+    pub edges: Vec<GraphEdge>,
+}
 
 /// Every lot reached; each mine reached with its extraction; each transformation followed with
 /// its facility and the consumption of its inputs into the outputs reached; each transfer of a

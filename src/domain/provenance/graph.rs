@@ -328,3 +328,6 @@ pub fn transferred_beyond_quantity(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

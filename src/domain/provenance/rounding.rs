@@ -5,9 +5,8 @@ use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::{CheckedSub, ToPrimitive, Zero};
 
-use super::attribution::{
-    Attribution, EXACT_FRACTION_BITS, ExactShare, HIGH_UNTRACED_SHARE, SourceTotal, TraceSummary,
-};
+use super::attribution::EXACT_FRACTION_BITS;
+use super::outcome::{Attribution, ExactShare, HIGH_UNTRACED_SHARE, SourceTotal, TraceSummary};
 use super::walk::{Mode, Weights};
 use crate::domain::shares::{SHARE_UNITS, format_units};
 

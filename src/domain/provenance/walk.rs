@@ -22,8 +22,8 @@ use num_bigint::BigUint;
 use num_integer::Integer;
 use num_traits::Zero;
 
-use super::attribution::{Source, UntracedReason};
 use super::graph::{LotGraph, LotNode, LotQuantity, Origin, Transformation};
+use super::outcome::{Source, UntracedReason};
 
 pub(super) enum State {
     Leaf(Source),

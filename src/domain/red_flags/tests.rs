@@ -1,52 +1,29 @@
 use super::*;
-use crate::domain::policy::tests::certificate;
-use crate::domain::provenance::tests::{bare, day, mined, transfer, transformed};
-use crate::domain::provenance::{LotGraph, LotNode, trace};
-
-const KG: i64 = 1_000_000;
+use crate::domain::policy::test_certificates::certificate;
+use crate::domain::provenance::test_graph::{KG, Lots, day, two_mines_to_gold};
 
 /// Two mines, a smelter mixing them, a refiner, a trader and a purchaser (as in provenance).
-fn chain_lots() -> Vec<LotNode> {
-    let mut lots = vec![
-        mined("ore-asm", 3 * KG, "m-asm", "x-asm", "2026-01-10"),
-        mined("ore-lsm", 7 * KG, "m-lsm", "x-lsm", "2026-01-12"),
-    ];
-    lots.extend(transformed(
-        "t-smelt",
-        "smelter",
-        "2026-02-01",
-        &[("ore-asm", 3 * KG), ("ore-lsm", 4 * KG)],
-        &[("dore", 5 * KG)],
-    ));
-    lots.extend(transformed(
-        "t-refine",
-        "refiner",
-        "2026-03-01",
-        &[("dore", 5 * KG)],
-        &[("gold", 4_900_000)],
-    ));
-    lots
-}
-
-fn chain_transfers() -> Vec<TransferEdge> {
-    vec![
-        transfer(
+fn chain() -> Lots {
+    let mut chain =
+        two_mines_to_gold([("ore-asm", "m-asm", "x-asm"), ("ore-lsm", "m-lsm", "x-lsm")]);
+    chain
+        .transfer(
             "tr-1",
             "gold",
             "refiner-co",
             "trader",
             4_900_000,
             "2026-03-10",
-        ),
-        transfer("tr-2", "gold", "trader", "purchaser", KG, "2026-03-20"),
-    ]
+        )
+        .transfer("tr-2", "gold", "trader", "purchaser", KG, "2026-03-20");
+    chain
 }
 
 fn facility(
     id: &str,
     kind: FacilityKind,
     scale: Option<MiningScale>,
-    certificates: Vec<CertificateFacts>,
+    certificate: CertificateFacts,
 ) -> FacilityFacts {
     FacilityFacts {
         facility_id: id.into(),
@@ -57,7 +34,7 @@ fn facility(
         cahra_basis: None,
         asm_presence: Some(false),
         coexistence: None,
-        certificates,
+        certificates: vec![certificate],
     }
 }
 
@@ -68,78 +45,73 @@ fn clean_facilities() -> Vec<FacilityFacts> {
             "m-asm",
             FacilityKind::Mine,
             Some(MiningScale::Asm),
-            vec![certificate(
-                "c-craft",
-                "craft",
-                None,
-                "2025-01-01",
-                "2027-12-31",
-                None,
-            )],
+            certificate("c-craft", "craft").facts(),
         ),
         facility(
             "m-lsm",
             FacilityKind::Mine,
             Some(MiningScale::Lsm),
-            vec![certificate(
-                "c-irma",
-                "irma",
-                Some("irma_75"),
-                "2025-01-01",
-                "2027-12-31",
-                None,
-            )],
+            certificate("c-irma", "irma").level("irma_75").facts(),
         ),
         facility(
             "smelter",
             FacilityKind::Smelter,
             None,
-            vec![certificate(
-                "c-rmap",
-                "rmi_rmap",
-                Some("conformant"),
-                "2025-01-01",
-                "2027-12-31",
-                None,
-            )],
+            certificate("c-rmap", "rmi_rmap")
+                .level("conformant")
+                .facts(),
         ),
         facility(
             "refiner",
             FacilityKind::Refiner,
             None,
-            vec![certificate(
-                "c-lbma",
-                "lbma_rgg",
-                None,
-                "2025-01-01",
-                "2027-12-31",
-                None,
-            )],
+            certificate("c-lbma", "lbma_rgg").facts(),
         ),
     ]
 }
 
 struct Case {
-    lots: Vec<LotNode>,
-    transfers: Vec<TransferEdge>,
+    chain: Lots,
     facilities: Vec<FacilityFacts>,
     purchased_on: Option<NaiveDate>,
     tolerance: YieldTolerance,
     consumed: Vec<(String, i64)>,
-    root: &'static str,
 }
 
 impl Case {
     fn clean() -> Case {
         Case {
-            lots: chain_lots(),
-            transfers: chain_transfers(),
+            chain: chain(),
             facilities: clean_facilities(),
             purchased_on: Some(day("2026-04-01")),
             tolerance: YieldTolerance::from_decimal("0.02").unwrap(),
             consumed: Vec::new(),
-            root: "gold",
         }
+    }
+
+    /// The case changed by `change`.
+    fn with(mut self, change: impl FnOnce(&mut Case)) -> Case {
+        change(&mut self);
+        self
+    }
+
+    /// The case with `facility` holding `certificate` and no other.
+    fn only_certificate(self, facility: &str, certificate: CertificateFacts) -> Case {
+        self.with(|case| case.facility(facility).certificates = vec![certificate])
+    }
+
+    /// The trader also hands 4 kg of the gold (of which it holds 4.9 kg) to another buyer.
+    fn sold_twice(self) -> Case {
+        self.with(|case| {
+            case.chain.transfer(
+                "tr-3",
+                "gold",
+                "trader",
+                "other-buyer",
+                4 * KG,
+                "2026-03-21",
+            );
+        })
     }
 
     fn facility(&mut self, id: &str) -> &mut FacilityFacts {
@@ -150,8 +122,7 @@ impl Case {
     }
 
     fn flags(&self) -> Vec<RedFlag> {
-        let graph = LotGraph::new(self.lots.clone(), self.transfers.clone());
-        let trace = trace(&graph, self.root, KG, 6).unwrap();
+        let trace = self.chain.trace("gold", KG, 6);
         let policy = SourcingPolicy::default();
         let context = RedFlagContext {
             policy: &policy,
@@ -164,141 +135,122 @@ impl Case {
         red_flags(&trace, &context)
     }
 
+    /// The one flag raised.
+    #[track_caller]
+    fn only_flag(&self) -> RedFlag {
+        let flags = self.flags();
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        flags.into_iter().next().unwrap()
+    }
+
     fn kinds(&self) -> Vec<(RedFlagKind, Severity)> {
-        self.flags().iter().map(|f| (f.kind, f.severity)).collect()
+        self.flags().iter().map(kind).collect()
     }
 }
 
-fn ev(kind: EvidenceKind, id: &str) -> Evidence {
-    Evidence::new(kind, id)
+fn kind(flag: &RedFlag) -> (RedFlagKind, Severity) {
+    (flag.kind, flag.severity)
+}
+
+fn evidence(list: &[(EvidenceKind, &str)]) -> Vec<Evidence> {
+    list.iter()
+        .map(|(kind, id)| Evidence::new(*kind, id))
+        .collect()
 }
 
 use EvidenceKind::{Certificate, Event, Facility, Lot, Party};
 
+/// The ASM mine, its extraction and the ore it produced.
+const ASM_ORIGIN: [(EvidenceKind, &str); 3] =
+    [(Facility, "m-asm"), (Event, "x-asm"), (Lot, "ore-asm")];
+
 #[test]
 fn a_clean_chain_raises_no_flag() {
     assert_eq!(Case::clean().flags(), vec![]);
-    let mut case = Case::clean();
-    case.purchased_on = None;
+    let case = Case::clean().with(|case| case.purchased_on = None);
     assert_eq!(case.flags(), vec![]);
 }
 
 #[test]
 fn cahra_origin() {
-    let mut case = Case::clean();
-    let mine = case.facility("m-asm");
-    mine.cahra = true;
-    mine.cahra_basis = Some("EU CAHRA list 2026".into());
-    mine.country = "CD".parse().unwrap();
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1);
-    assert_eq!(
-        (flags[0].kind, flags[0].severity),
-        (RedFlagKind::CahraOrigin, Severity::High)
-    );
-    assert_eq!(
-        flags[0].evidence,
-        vec![
-            ev(Facility, "m-asm"),
-            ev(Event, "x-asm"),
-            ev(Lot, "ore-asm")
-        ]
-    );
+    let flag = Case::clean()
+        .with(|case| {
+            let mine = case.facility("m-asm");
+            mine.cahra = true;
+            mine.cahra_basis = Some("EU CAHRA list 2026".into());
+            mine.country = "CD".parse().unwrap();
+        })
+        .only_flag();
+    assert_eq!(kind(&flag), (RedFlagKind::CahraOrigin, Severity::High));
+    assert_eq!(flag.evidence, evidence(&ASM_ORIGIN));
     assert!(
-        flags[0].message.contains("CD") && flags[0].message.contains("EU CAHRA list 2026"),
+        flag.message.contains("CD") && flag.message.contains("EU CAHRA list 2026"),
         "{}",
-        flags[0].message
+        flag.message
     );
     // A CAHRA smelter is not an origin: no flag.
-    let mut case = Case::clean();
-    case.facility("smelter").cahra = true;
+    let case = Case::clean().with(|case| case.facility("smelter").cahra = true);
     assert_eq!(case.flags(), vec![]);
 }
 
 #[test]
 fn uncertified_asm_origin() {
-    let mut case = Case::clean();
-    case.facility("m-asm").certificates.clear();
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
+    let flag = Case::clean()
+        .with(|case| case.facility("m-asm").certificates.clear())
+        .only_flag();
     assert_eq!(
-        (flags[0].kind, flags[0].severity),
+        kind(&flag),
         (RedFlagKind::UncertifiedAsmOrigin, Severity::High)
     );
-    assert_eq!(
-        flags[0].evidence,
-        vec![
-            ev(Facility, "m-asm"),
-            ev(Event, "x-asm"),
-            ev(Lot, "ore-asm")
-        ]
-    );
+    assert_eq!(flag.evidence, evidence(&ASM_ORIGIN));
     // A certificate under a scheme the policy does not accept for ASM does not count.
-    let mut case = Case::clean();
-    case.facility("m-asm").certificates = vec![certificate(
-        "c-irma2",
-        "irma",
-        Some("irma_100"),
-        "2025-01-01",
-        "2027-12-31",
-        None,
-    )];
+    let case = Case::clean().only_certificate(
+        "m-asm",
+        certificate("c-irma2", "irma").level("irma_100").facts(),
+    );
     assert_eq!(
         case.kinds(),
         vec![(RedFlagKind::UncertifiedAsmOrigin, Severity::High)]
     );
     // An uncertified LSM mine is not this flag.
-    let mut case = Case::clean();
-    case.facility("m-lsm").certificates.clear();
+    let case = Case::clean().with(|case| case.facility("m-lsm").certificates.clear());
     assert_eq!(case.flags(), vec![]);
 }
 
 #[test]
 fn certification_lapsed_between_extraction_and_purchase() {
     // Accepted on the extraction date, suspended before the purchase.
-    let mut case = Case::clean();
-    case.facility("m-asm").certificates = vec![certificate(
-        "c-craft",
-        "craft",
-        None,
-        "2025-01-01",
-        "2027-12-31",
-        Some("2026-03-15"),
-    )];
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
+    let mut case = Case::clean().only_certificate(
+        "m-asm",
+        certificate("c-craft", "craft")
+            .suspended_on("2026-03-15")
+            .facts(),
+    );
+    let flag = case.only_flag();
     assert_eq!(
-        (flags[0].kind, flags[0].severity),
+        kind(&flag),
         (RedFlagKind::CertificationLapsed, Severity::Medium)
     );
     assert_eq!(
-        flags[0].evidence,
-        vec![
-            ev(Facility, "m-asm"),
-            ev(Event, "x-asm"),
-            ev(Lot, "ore-asm"),
-            ev(Certificate, "c-craft")
-        ]
+        flag.evidence,
+        evidence(&[&ASM_ORIGIN[..], &[(Certificate, "c-craft")]].concat())
     );
     assert!(
-        flags[0].message.contains("2026-01-10") && flags[0].message.contains("2026-04-01"),
+        flag.message.contains("2026-01-10") && flag.message.contains("2026-04-01"),
         "{}",
-        flags[0].message
+        flag.message
     );
     // Without a purchase date there is nothing to compare with.
     case.purchased_on = None;
     assert_eq!(case.flags(), vec![]);
 
     // Certified only after the extraction: uncertified at extraction, and a lapse the other way.
-    let mut case = Case::clean();
-    case.facility("m-asm").certificates = vec![certificate(
-        "c-craft",
-        "craft",
-        None,
-        "2026-02-01",
-        "2027-12-31",
-        None,
-    )];
+    let case = Case::clean().only_certificate(
+        "m-asm",
+        certificate("c-craft", "craft")
+            .valid("2026-02-01", "2027-12-31")
+            .facts(),
+    );
     assert_eq!(
         case.kinds(),
         vec![
@@ -308,232 +260,156 @@ fn certification_lapsed_between_extraction_and_purchase() {
     );
 
     // An LSM mine whose IRMA level was lowered below irma_50 after extraction.
-    let mut case = Case::clean();
-    let mut irma = certificate(
-        "c-irma",
-        "irma",
-        Some("irma_75"),
-        "2025-01-01",
-        "2027-12-31",
-        None,
-    );
+    let mut irma = certificate("c-irma", "irma").level("irma_75").facts();
     let mut lowered = irma.history[0].clone();
     lowered.effective_on = day("2026-03-01");
     lowered.recorded_at += chrono::Duration::seconds(5);
     lowered.level = Some("transparency".into());
     irma.history.push(lowered);
-    case.facility("m-lsm").certificates = vec![irma];
+    let case = Case::clean().only_certificate("m-lsm", irma);
     assert_eq!(
         case.kinds(),
         vec![(RedFlagKind::CertificationLapsed, Severity::Medium)]
     );
 
     // A refiner whose accreditation lapsed after refining.
-    let mut case = Case::clean();
-    case.facility("refiner").certificates = vec![certificate(
-        "c-lbma",
-        "lbma_rgg",
-        None,
-        "2025-01-01",
-        "2026-03-31",
-        None,
-    )];
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1);
-    assert_eq!(flags[0].kind, RedFlagKind::CertificationLapsed);
+    let flag = Case::clean()
+        .only_certificate(
+            "refiner",
+            certificate("c-lbma", "lbma_rgg")
+                .valid("2025-01-01", "2026-03-31")
+                .facts(),
+        )
+        .only_flag();
+    assert_eq!(flag.kind, RedFlagKind::CertificationLapsed);
     assert_eq!(
-        flags[0].evidence,
-        vec![
-            ev(Facility, "refiner"),
-            ev(Event, "t-refine"),
-            ev(Lot, "gold"),
-            ev(Certificate, "c-lbma")
-        ]
+        flag.evidence,
+        evidence(&[
+            (Facility, "refiner"),
+            (Event, "t-refine"),
+            (Lot, "gold"),
+            (Certificate, "c-lbma")
+        ])
     );
 }
 
 #[test]
 fn smelter_not_conformant() {
     // RMAP "active" is below the policy's "conformant"; the refiner has nothing at all.
-    let mut case = Case::clean();
-    case.facility("smelter").certificates = vec![certificate(
-        "c-rmap",
-        "rmi_rmap",
-        Some("active"),
-        "2025-01-01",
-        "2027-12-31",
-        None,
-    )];
-    case.facility("refiner").certificates.clear();
-    let flags = case.flags();
+    let flags = Case::clean()
+        .only_certificate(
+            "smelter",
+            certificate("c-rmap", "rmi_rmap").level("active").facts(),
+        )
+        .with(|case| case.facility("refiner").certificates.clear())
+        .flags();
     assert_eq!(
-        flags
-            .iter()
-            .map(|f| (f.kind, f.severity))
-            .collect::<Vec<_>>(),
-        vec![
-            (RedFlagKind::SmelterNotConformant, Severity::High),
-            (RedFlagKind::SmelterNotConformant, Severity::High)
-        ]
+        flags.iter().map(kind).collect::<Vec<_>>(),
+        vec![(RedFlagKind::SmelterNotConformant, Severity::High); 2]
     );
     assert_eq!(
         flags[0].evidence,
-        vec![
-            ev(Facility, "refiner"),
-            ev(Event, "t-refine"),
-            ev(Lot, "gold")
-        ]
+        evidence(&[(Facility, "refiner"), (Event, "t-refine"), (Lot, "gold")])
     );
     assert_eq!(
         flags[1].evidence,
-        vec![
-            ev(Facility, "smelter"),
-            ev(Event, "t-smelt"),
-            ev(Lot, "dore")
-        ]
+        evidence(&[(Facility, "smelter"), (Event, "t-smelt"), (Lot, "dore")])
     );
     // A smelter certificate for another mineral does not cover gold.
-    let mut case = Case::clean();
-    case.facility("smelter").certificates[0].minerals = vec![Mineral::Tin];
+    let case = Case::clean()
+        .with(|case| case.facility("smelter").certificates[0].minerals = vec![Mineral::Tin]);
     assert_eq!(
         case.kinds(),
         vec![(RedFlagKind::SmelterNotConformant, Severity::High)]
     );
     // A concentrator is not a smelter or refiner: no certificate needed.
-    let mut case = Case::clean();
-    let smelter = case.facility("smelter");
-    smelter.kind = FacilityKind::Concentrator;
-    smelter.certificates.clear();
+    let case = Case::clean().with(|case| {
+        let smelter = case.facility("smelter");
+        smelter.kind = FacilityKind::Concentrator;
+        smelter.certificates.clear();
+    });
     assert_eq!(case.flags(), vec![]);
 }
 
 #[test]
 fn mass_balance_exceeded() {
     // 8 kg of doré from 7 kg of ore: beyond 2%, within 20%.
-    let mut case = Case::clean();
-    case.lots.retain(|l| l.lot_id != "dore");
-    case.lots.extend(transformed(
-        "t-smelt",
-        "smelter",
-        "2026-02-01",
-        &[("ore-asm", 3 * KG), ("ore-lsm", 4 * KG)],
-        &[("dore", 8 * KG)],
-    ));
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
+    let mut case = Case::clean().with(|case| {
+        case.chain.without("dore").transformed(
+            "t-smelt",
+            "smelter",
+            "2026-02-01",
+            &[("ore-asm", 3 * KG), ("ore-lsm", 4 * KG)],
+            &[("dore", 8 * KG)],
+        );
+    });
+    let flag = case.only_flag();
     assert_eq!(
-        (flags[0].kind, flags[0].severity),
+        kind(&flag),
         (RedFlagKind::MassBalanceExceeded, Severity::Medium)
     );
     assert_eq!(
-        flags[0].evidence,
-        vec![ev(Event, "t-smelt"), ev(Facility, "smelter")]
+        flag.evidence,
+        evidence(&[(Event, "t-smelt"), (Facility, "smelter")])
     );
     case.tolerance = YieldTolerance::from_decimal("0.2").unwrap();
     assert_eq!(case.flags(), vec![]);
 
     // Another event (outside the trace) consumed 4 kg more of the 7 kg LSM ore lot.
-    let mut case = Case::clean();
-    case.consumed = vec![("ore-lsm".into(), 8 * KG), ("ore-asm".into(), 3 * KG)];
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
+    let flag = Case::clean()
+        .with(|case| {
+            case.consumed = vec![("ore-lsm".into(), 8 * KG), ("ore-asm".into(), 3 * KG)];
+        })
+        .only_flag();
     assert_eq!(
-        flags[0].evidence,
-        vec![ev(Lot, "ore-lsm"), ev(Event, "t-smelt")]
+        flag.evidence,
+        evidence(&[(Lot, "ore-lsm"), (Event, "t-smelt")])
     );
-    assert!(
-        flags[0].message.contains("8000000 mg"),
-        "{}",
-        flags[0].message
-    );
+    assert!(flag.message.contains("8000000 mg"), "{}", flag.message);
 
     // The trader sold the same gold twice: 1 kg to the purchaser and 4 kg to someone else.
-    let mut case = Case::clean();
-    case.transfers.push(transfer(
-        "tr-3",
-        "gold",
-        "trader",
-        "other-buyer",
-        4 * KG,
-        "2026-03-21",
-    ));
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
+    let flag = Case::clean().sold_twice().only_flag();
     assert_eq!(
-        flags[0].evidence,
-        vec![
-            ev(Lot, "gold"),
-            ev(Party, "trader"),
-            ev(Event, "tr-2"),
-            ev(Event, "tr-3")
-        ]
+        flag.evidence,
+        evidence(&[
+            (Lot, "gold"),
+            (Party, "trader"),
+            (Event, "tr-2"),
+            (Event, "tr-3")
+        ])
     );
 }
 
 #[test]
 fn untraced_volume_by_share() {
-    // The refiner also consumed 0.5 kg of a lot with no recorded origin: 0.5 / 5.5 < 10%.
-    let mut case = Case::clean();
-    case.lots.retain(|l| l.lot_id != "gold");
-    case.lots.push(bare("mystery", KG, false));
-    case.lots.extend(transformed(
-        "t-refine",
-        "refiner",
-        "2026-03-01",
-        &[("dore", 5 * KG), ("mystery", KG / 2)],
-        &[("gold", 5_400_000)],
-    ));
-    let flags = case.flags();
-    assert_eq!(flags.len(), 1, "{flags:?}");
-    assert_eq!(
-        (flags[0].kind, flags[0].severity),
-        (RedFlagKind::UntracedVolume, Severity::Medium)
-    );
-    assert_eq!(flags[0].evidence, vec![ev(Lot, "mystery")]);
-    assert!(
-        flags[0].message.contains("0.090909"),
-        "{}",
-        flags[0].message
-    );
-
-    // Exactly 10%: 0.5 kg of 5 kg consumed.
-    let mut case = Case::clean();
-    case.lots.retain(|l| l.lot_id != "gold");
-    case.lots.push(bare("mystery", KG, false));
-    case.lots.extend(transformed(
-        "t-refine",
-        "refiner",
-        "2026-03-01",
-        &[("dore", 4_500_000), ("mystery", KG / 2)],
-        &[("gold", 4_900_000)],
-    ));
-    let flags = case.flags();
-    assert_eq!(
-        (flags[0].kind, flags[0].severity),
-        (RedFlagKind::UntracedVolume, Severity::High)
-    );
-
-    // Just under 10% (0.499999 of 5 kg): medium, though it displays as 0.100000.
-    let mut case = Case::clean();
-    case.lots.retain(|l| l.lot_id != "gold");
-    case.lots.push(bare("mystery", KG, false));
-    case.lots.extend(transformed(
-        "t-refine",
-        "refiner",
-        "2026-03-01",
-        &[("dore", 4_500_001), ("mystery", 499_999)],
-        &[("gold", 4_900_000)],
-    ));
-    let flags = case.flags();
-    assert!(
-        flags[0].message.contains("0.100000"),
-        "{}",
-        flags[0].message
-    );
-    assert_eq!(
-        (flags[0].kind, flags[0].severity),
-        (RedFlagKind::UntracedVolume, Severity::Medium)
-    );
+    // The refiner also consumes part of a 1 kg lot with no recorded origin:
+    // (doré consumed, mystery consumed, gold made, severity, the share shown).
+    for (dore_mg, mystery_mg, gold_mg, severity, shown) in [
+        // 0.5 / 5.5 < 10%.
+        (5 * KG, KG / 2, 5_400_000, Severity::Medium, "0.090909"),
+        // Exactly 10%: 0.5 kg of 5 kg consumed.
+        (4_500_000, KG / 2, 4_900_000, Severity::High, "0.100000"),
+        // Just under 10% (0.499999 of 5 kg): medium, though it displays as 0.100000.
+        (4_500_001, 499_999, 4_900_000, Severity::Medium, "0.100000"),
+    ] {
+        let flag = Case::clean()
+            .with(|case| {
+                case.chain
+                    .without("gold")
+                    .bare("mystery", KG, false)
+                    .transformed(
+                        "t-refine",
+                        "refiner",
+                        "2026-03-01",
+                        &[("dore", dore_mg), ("mystery", mystery_mg)],
+                        &[("gold", gold_mg)],
+                    );
+            })
+            .only_flag();
+        assert_eq!(kind(&flag), (RedFlagKind::UntracedVolume, severity));
+        assert_eq!(flag.evidence, evidence(&[(Lot, "mystery")]));
+        assert!(flag.message.contains(shown), "{}", flag.message);
+    }
 }
 
 #[test]
@@ -546,10 +422,11 @@ fn asm_presence_without_coexistence_agreement() {
         (None, None, false),
         (Some(false), None, false),
     ] {
-        let mut case = Case::clean();
-        let mine = case.facility("m-lsm");
-        mine.asm_presence = presence;
-        mine.coexistence = agreement;
+        let case = Case::clean().with(|case| {
+            let mine = case.facility("m-lsm");
+            mine.asm_presence = presence;
+            mine.coexistence = agreement;
+        });
         let expected = if flagged {
             vec![(
                 RedFlagKind::AsmPresenceWithoutCoexistenceAgreement,
@@ -561,29 +438,22 @@ fn asm_presence_without_coexistence_agreement() {
         assert_eq!(case.kinds(), expected, "{presence:?} {agreement:?}");
     }
     // The rule is about large-scale mines; artisanal miners at an ASM mine are expected.
-    let mut case = Case::clean();
-    case.facility("m-asm").asm_presence = Some(true);
+    let case = Case::clean().with(|case| case.facility("m-asm").asm_presence = Some(true));
     assert_eq!(case.flags(), vec![]);
 }
 
 #[test]
 fn flags_come_in_a_fixed_order_whatever_the_input_order() {
-    let mut case = Case::clean();
-    case.facility("m-asm").cahra = true;
-    case.facility("m-asm").certificates.clear();
-    case.facility("m-lsm").asm_presence = Some(true);
-    case.facility("refiner").certificates.clear();
-    case.transfers.push(transfer(
-        "tr-3",
-        "gold",
-        "trader",
-        "other-buyer",
-        4 * KG,
-        "2026-03-21",
-    ));
-    let flags = case.kinds();
+    let mut case = Case::clean()
+        .with(|case| {
+            case.facility("m-asm").cahra = true;
+            case.facility("m-asm").certificates.clear();
+            case.facility("m-lsm").asm_presence = Some(true);
+            case.facility("refiner").certificates.clear();
+        })
+        .sold_twice();
     assert_eq!(
-        flags,
+        case.kinds(),
         vec![
             (RedFlagKind::CahraOrigin, Severity::High),
             (RedFlagKind::UncertifiedAsmOrigin, Severity::High),
@@ -597,14 +467,13 @@ fn flags_come_in_a_fixed_order_whatever_the_input_order() {
     );
     let forward = case.flags();
     case.facilities.reverse();
-    case.lots.reverse();
-    case.transfers.reverse();
+    case.chain.lots.reverse();
+    case.chain.transfers.reverse();
     assert_eq!(case.flags(), forward);
 }
 
 #[test]
 fn facilities_without_facts_raise_nothing() {
-    let mut case = Case::clean();
-    case.facilities.clear();
+    let case = Case::clean().with(|case| case.facilities.clear());
     assert_eq!(case.flags(), vec![]);
 }
