@@ -33,7 +33,11 @@ server=""
 cleanup() {
   if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   drop_database "$db"
-  if [ "${status:-1}" != 0 ] && [ -f "$work/server.log" ]; then cp "$work/server.log" target/fuzz-server.log; fi
+  if [ "${status:-1}" != 0 ] && [ -f "$work/server.log" ]; then
+    cp "$work/server.log" target/fuzz-server.log
+    echo "fuzz: the service's log is in target/fuzz-server.log; answers of the token endpoint:"
+    grep -o 'path=/v1/auth/token status=[0-9]*' "$work/server.log" | sort | uniq -c || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,14 +54,14 @@ base="http://127.0.0.1:$port"
 # Rate limits off: the fuzzer would otherwise spend most of its budget on 429s.
 ORETRACE_BIND="127.0.0.1:$port" ORETRACE_WORKERS=2 ORETRACE_RATE_LIMIT_PER_SECOND=0 \
   ORETRACE_TOKEN_RATE_LIMIT_PER_MINUTE=0 ORETRACE_TOKEN_RATE_LIMIT_PER_SOURCE_PER_MINUTE=0 \
-  ORETRACE_TOKEN_RATE_LIMIT_UNKNOWN_CLIENTS_PER_MINUTE=0 RUST_LOG=${RUST_LOG:-warn} \
+  ORETRACE_TOKEN_RATE_LIMIT_UNKNOWN_CLIENTS_PER_MINUTE=0 RUST_LOG=${RUST_LOG:-warn,oretrace::access=info} \
   "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 wait_ready "$base" 60 "$server"
 
 # The identities, in the order schemathesis tries them on an operation that refuses one: the
 # two purchasers are peers, that must never see each other's objects.
-python3 scripts/fuzz/wfc_auth.py "$work/clients" >"$work/auth.json"
+python3 scripts/fuzz/wfc_auth.py "$work/clients" "$base" >"$work/auth.json"
 export FUZZ_AUTH_FILE="$work/auth.json"
 
 status=0
