@@ -10,6 +10,4 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod import;
-#[cfg(test)]
-mod input_properties;
 pub mod store;

@@ -213,3 +213,23 @@ mod tests {
         assert!(subdivision(Some(cd), "").is_err());
     }
 }
+
+/// Whatever text arrives, a bounding box or a subdivision parses or is refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{BoundingBox, subdivision};
+    use crate::domain::test_strategies::tricky_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn query_values_never_panic(value in tricky_text()) {
+            let _ = BoundingBox::parse(&value);
+            let _ = subdivision(None, &value);
+            let _ = subdivision("PE".parse().ok(), &value);
+        }
+    }
+}

@@ -194,3 +194,34 @@ mod tests {
         assert!(party_identifier(PartyIdentifierScheme::Duns, "1234").is_err());
     }
 }
+
+/// Whatever text arrives, an identifier, a typed id or a country parses or is refused, never a
+/// panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{facility_identifier, lei, party_identifier};
+    use crate::domain::country::CountryCode;
+    use crate::domain::ids::{AnyId, PurchaseId};
+    use crate::domain::test_strategies::tricky_text;
+    use crate::domain::vocabulary::{FacilityIdentifierScheme, PartyIdentifierScheme};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn identifiers_never_panic(value in tricky_text()) {
+            for scheme in FacilityIdentifierScheme::ALL {
+                let _ = facility_identifier(*scheme, &value);
+            }
+            for scheme in PartyIdentifierScheme::ALL {
+                let _ = party_identifier(*scheme, &value);
+            }
+            let _ = lei(&value);
+            let _ = value.parse::<AnyId>();
+            let _ = value.parse::<PurchaseId>();
+            let _ = value.parse::<CountryCode>();
+        }
+    }
+}

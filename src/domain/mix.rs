@@ -251,3 +251,21 @@ pub enum MixError {
 
 #[cfg(test)]
 mod tests;
+
+/// Whatever text arrives, `group_by` parses or is refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::GroupBy;
+    use crate::domain::test_strategies::tricky_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn group_by_values_never_panic(value in tricky_text()) {
+            let _ = GroupBy::parse(&value);
+        }
+    }
+}

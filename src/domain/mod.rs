@@ -14,6 +14,8 @@ pub mod purchase;
 pub mod quantity;
 pub mod red_flags;
 pub mod shares;
+#[cfg(test)]
+pub(crate) mod test_strategies;
 pub mod text;
 pub mod time;
 pub mod validation;

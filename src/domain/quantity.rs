@@ -395,3 +395,39 @@ mod tests {
         }
     }
 }
+
+/// Whatever text or number arrives, a quantity parses or is refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{Decimal, MassUnit, Quantity};
+    use crate::domain::test_strategies::tricky_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn quantities_never_panic(text in tricky_text(), value in any::<f64>()) {
+            let _ = Decimal::parse(&text);
+            let _ = Decimal::from_f64(value);
+            for unit in MassUnit::ALL {
+                let _ = Quantity::from_text(&text, *unit);
+                if let Some(decimal) = Decimal::from_f64(value) {
+                    let _ = Quantity::new(decimal, *unit);
+                }
+            }
+            let _ = MassUnit::parse(&text);
+        }
+
+        #[test]
+        fn huge_and_tiny_quantities_are_refused_or_exact(mantissa in any::<i64>(), exponent in -40i32..40) {
+            let text = format!("{mantissa}e{exponent}");
+            for unit in MassUnit::ALL {
+                if let Ok(quantity) = Quantity::from_text(&text, *unit) {
+                    prop_assert!(quantity.mg > 0);
+                }
+            }
+        }
+    }
+}

@@ -116,3 +116,29 @@ mod tests {
         assert!(sha256_hex(&"a".repeat(63)).is_err());
     }
 }
+
+/// Whatever text arrives, a name, a text, a URL, a hash or an external reference is accepted or
+/// refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{explanation, http_url, name, search_key, sha256_hex, short_text};
+    use crate::domain::purchase::external_ref;
+    use crate::domain::test_strategies::tricky_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn texts_never_panic(value in tricky_text(), max in 0usize..300) {
+            let _ = name(&value);
+            let _ = short_text(&value, max);
+            let _ = explanation(&value);
+            let _ = search_key(&value);
+            let _ = http_url(&value);
+            let _ = sha256_hex(&value);
+            let _ = external_ref(&value);
+        }
+    }
+}

@@ -210,3 +210,25 @@ mod tests {
         assert_eq!(rows[0]["valid_from"], "2026-01-01");
     }
 }
+
+/// Whatever text arrives, reading a catalog CSV answers rows or a refusal, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{CatalogKind, csv_rows};
+    use crate::domain::test_strategies::csv_cell;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn catalog_csv_never_panics(text in any::<String>(), cells in proptest::collection::vec(csv_cell(), 0..20)) {
+            for kind in [CatalogKind::Facilities, CatalogKind::Parties, CatalogKind::Certifications] {
+                let _ = csv_rows(kind, &text);
+                let header = kind.columns().join(",");
+                let _ = csv_rows(kind, &format!("{header}\n{}\n", cells.join(",")));
+            }
+        }
+    }
+}

@@ -289,3 +289,20 @@ mod tests {
         }
     }
 }
+
+/// Whatever `Idempotency-Key` arrives, it is accepted or refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::valid_key;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn idempotency_keys_never_panic(value in any::<String>()) {
+            let _ = valid_key(&value);
+        }
+    }
+}

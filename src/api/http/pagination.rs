@@ -225,3 +225,30 @@ mod tests {
         assert!(last.next_cursor.is_none());
     }
 }
+
+/// Whatever cursor and limit arrive, a page request is made or refused, never a panic; and every
+/// cursor this API issues decodes to its key.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{PageRequest, decode_cursor, encode_cursor};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn cursors_and_limits_never_panic(cursor in any::<String>(), limit in any::<Option<i64>>()) {
+            let _ = decode_cursor(&cursor);
+            let _ = PageRequest::new(limit, Some(&cursor));
+            let _ = PageRequest::keyed_by(limit, Some(&cursor), |k| !k.is_empty());
+        }
+
+        #[test]
+        fn issued_cursors_always_decode(id in any::<u128>()) {
+            let key = uuid::Uuid::from_u128(id).hyphenated().to_string();
+            let page = PageRequest::new(None, Some(&encode_cursor(&key)));
+            prop_assert_eq!(page.ok().and_then(|p| p.after), Some(key));
+        }
+    }
+}

@@ -58,3 +58,20 @@ mod tests {
         assert!(!acceptable(&"x".repeat(129)));
     }
 }
+
+/// Whatever `X-Request-Id` arrives, it is kept or replaced, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::acceptable;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn request_ids_never_panic(value in any::<String>()) {
+            let _ = acceptable(&value);
+        }
+    }
+}

@@ -158,3 +158,22 @@ mod tests {
         }
     }
 }
+
+/// Whatever text or number arrives, a share parses or is refused, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{parse_share, parse_share_text};
+    use crate::domain::test_strategies::tricky_text;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn shares_never_panic(text in tricky_text(), value in any::<f64>()) {
+            let _ = parse_share(value);
+            let _ = parse_share_text(&text);
+        }
+    }
+}

@@ -167,3 +167,53 @@ mod tests {
         assert_eq!(pointers(&refused), ["/0/quantity/value"]);
     }
 }
+
+/// Whatever bytes arrive, parsing a batch answers rows or a refusal, never a panic.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{Format, parse, parse_declared_origin};
+    use crate::domain::test_strategies::{csv_cell, json_value, tricky_text};
+
+    const CSV_HEADER: &str = "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin";
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn batch_bodies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            for format in [Format::JsonArray, Format::Ndjson, Format::Csv] {
+                let _ = parse(format, &bytes);
+            }
+        }
+
+        #[test]
+        fn csv_batches_with_a_header_never_panic(
+            rows in proptest::collection::vec(proptest::collection::vec(csv_cell(), 0..9), 0..12),
+        ) {
+            let mut body = String::from(CSV_HEADER);
+            body.push('\n');
+            for row in &rows {
+                body.push_str(&row.join(","));
+                body.push('\n');
+            }
+            let _ = parse(Format::Csv, body.as_bytes());
+        }
+
+        #[test]
+        fn json_and_ndjson_rows_never_panic(
+            values in proptest::collection::vec(json_value(), 0..8),
+        ) {
+            let array = serde_json::Value::Array(values.clone()).to_string();
+            let _ = parse(Format::JsonArray, array.as_bytes());
+            let lines: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            let _ = parse(Format::Ndjson, lines.join("\n").as_bytes());
+        }
+
+        #[test]
+        fn declared_origins_never_panic(text in tricky_text()) {
+            let _ = parse_declared_origin(&text);
+        }
+    }
+}
