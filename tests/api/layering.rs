@@ -80,7 +80,7 @@ const RULES: &[Rule] = &[
         why: "use cases know nothing of the HTTP edge",
     },
     Rule {
-        applies_to: &["auth/", "db/", "config.rs"],
+        applies_to: &["auth/", "db/", "config/"],
         forbidden: &["crate::app", "crate::api"],
         except: &[],
         why: "infrastructure sits below the use cases and the HTTP edge",
