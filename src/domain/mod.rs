@@ -6,6 +6,7 @@ pub mod facility;
 pub mod identifiers;
 pub mod ids;
 pub mod lot;
+pub mod mass;
 pub mod mix;
 pub mod organisation;
 pub mod policy;

@@ -1,17 +1,21 @@
-//! Quantities of material: a value and a unit (g, kg, t, troy_oz), stored exactly as an integer
-//! number of milligrams so that sums never drift.
+//! Quantities of material: a value and a unit (g, kg, t, troy_oz), stored exactly as an integer:
+//! whole milligrams for metric units, whole micro troy ounces for troy ounces ([`Mass`] adds
+//! them exactly), so that sums never drift.
 //!
 //! Values are read as decimals, never through binary floating point arithmetic: a JSON number is
 //! taken by its shortest decimal representation (what the sender wrote, for any value with at
 //! most 15 significant digits) and converted with integer arithmetic. Metric units must come to a
-//! whole number of milligrams (at most 3 decimals for g, 6 for kg, 9 for t) or they are refused.
-//! A troy ounce is exactly 31 103.4768 mg, so troy-ounce values are rounded to the nearest
-//! milligram (half away from zero); the answer always shows the milligrams stored.
+//! whole number of milligrams (at most 3 decimals for g, 6 for kg, 9 for t), troy ounces to a
+//! whole number of micro ounces (at most 6 decimals), or they are refused. A troy ounce is
+//! exactly 31 103.4768 mg: its nearest milligram is kept beside it for answers that show
+//! milligrams, never for arithmetic.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::mass::Mass;
 
 crate::text_enum! {
     /// Unit of a quantity.
@@ -35,16 +39,21 @@ pub const MAX_MG: i64 = 1_000_000_000_000_000;
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityInput {
-    /// A positive amount, with at most 3 decimals for g, 6 for kg, 9 for t (whole milligrams).
+    /// A positive amount, with at most 3 decimals for g, 6 for kg, 9 for t (whole milligrams),
+    /// 6 for troy_oz (whole micro troy ounces).
     #[schema(exclusive_minimum = 0, maximum = 1e15)]
     pub value: f64,
     pub unit: MassUnit,
 }
 
-/// A validated quantity: what was entered and the exact milligrams stored.
+/// A validated quantity: what was entered and the exact integers stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Quantity {
+    /// Metric units: the exact milligrams. Troy ounces: the nearest milligram (for answers
+    /// that show milligrams; the exact mass is `uozt`).
     pub mg: i64,
+    /// Troy ounces: the exact micro troy ounces; 0 for metric units.
+    pub uozt: i64,
     pub unit: MassUnit,
     /// The entered value in its unit, as an exact decimal.
     pub value: Decimal,
@@ -66,7 +75,12 @@ impl fmt::Display for QuantityError {
             QuantityError::NotFinite => f.write_str("must be a finite number"),
             QuantityError::TooPrecise { unit, max_decimals } => write!(
                 f,
-                "is more precise than a milligram: at most {max_decimals} decimals in {unit}"
+                "is more precise than {}: at most {max_decimals} decimals in {unit}",
+                if *unit == MassUnit::TroyOz {
+                    "a micro troy ounce"
+                } else {
+                    "a milligram"
+                }
             ),
             QuantityError::TooLarge => f.write_str("is larger than one million tonnes"),
         }
@@ -181,7 +195,7 @@ impl MassUnit {
             MassUnit::G => 3,
             MassUnit::Kg => 6,
             MassUnit::T => 9,
-            MassUnit::TroyOz => 0,
+            MassUnit::TroyOz => 6,
         }
     }
 }
@@ -203,9 +217,22 @@ impl Quantity {
         let divisor = scale
             .checked_mul(denominator)
             .ok_or(QuantityError::TooLarge)?;
+        let mut uozt = 0;
         let mg = if unit == MassUnit::TroyOz {
-            // Round half away from zero (values are positive here). Checked: a huge CSV value
-            // in troy ounces overflowed here (found by the property tests).
+            // Whole micro ounces, or refused.
+            let micro = value
+                .digits
+                .checked_mul(1_000_000)
+                .ok_or(QuantityError::TooLarge)?;
+            if micro % scale != 0 {
+                return Err(QuantityError::TooPrecise {
+                    unit,
+                    max_decimals: unit.max_decimals(),
+                });
+            }
+            uozt = micro / scale;
+            // The nearest milligram, half away from zero (values are positive here). Checked: a
+            // huge CSV value in troy ounces overflowed here (found by the property tests).
             let doubled = product
                 .checked_mul(2)
                 .and_then(|p| p.checked_add(divisor))
@@ -228,6 +255,7 @@ impl Quantity {
         }
         Ok(Quantity {
             mg: mg as i64,
+            uozt: i64::try_from(uozt).map_err(|_| QuantityError::TooLarge)?,
             unit,
             value,
         })
@@ -257,6 +285,11 @@ impl Quantity {
     pub fn from_text(value: &str, unit: MassUnit) -> Result<Quantity, QuantityError> {
         let value = Decimal::parse(value).ok_or(QuantityError::NotFinite)?;
         Quantity::new(value, unit)
+    }
+
+    /// The exact mass.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.mg, self.uozt)
     }
 
     /// The stored milligrams as kilograms, exactly (`1234567` mg is `"1.234567"`).
@@ -335,11 +368,42 @@ mod tests {
     }
 
     #[test]
-    fn troy_ounces_round_to_the_milligram() {
+    fn troy_ounces_show_the_nearest_milligram() {
         assert_eq!(q(1.0, MassUnit::TroyOz), Ok(31_103));
         assert_eq!(q(2.0, MassUnit::TroyOz), Ok(62_207)); // 62 206.9536
         assert_eq!(q(1000.0, MassUnit::TroyOz), Ok(31_103_477)); // 31 103 476.8
         assert_eq!(q(0.5, MassUnit::TroyOz), Ok(15_552)); // 15 551.7384
+    }
+
+    #[test]
+    fn troy_ounces_are_kept_exactly_in_micro_ounces() {
+        let ounces = |text: &str| Quantity::from_text(text, MassUnit::TroyOz);
+        assert_eq!(ounces("1").unwrap().uozt, 1_000_000);
+        assert_eq!(ounces("1000.001").unwrap().uozt, 1_000_001_000);
+        // 0.528 mg: kept exactly, shown as 1 mg.
+        assert_eq!(
+            (
+                ounces("0.000017").unwrap().uozt,
+                ounces("0.000017").unwrap().mg
+            ),
+            (17, 1)
+        );
+        // Less than half a milligram (0.031 mg) is refused, as for every unit.
+        assert_eq!(ounces("0.000001"), Err(QuantityError::NotPositive));
+        assert_eq!(
+            ounces("1.0000001"),
+            Err(QuantityError::TooPrecise {
+                unit: MassUnit::TroyOz,
+                max_decimals: 6
+            })
+        );
+        assert_eq!(
+            ounces("1.0000001").unwrap_err().to_string(),
+            "is more precise than a micro troy ounce: at most 6 decimals in troy_oz"
+        );
+        assert_eq!(ounces("1").unwrap().mass(), Mass::from_uozt(1_000_000));
+        let kg = Quantity::from_text("1.5", MassUnit::Kg).unwrap();
+        assert_eq!((kg.uozt, kg.mass()), (0, Mass::from_mg(1_500_000)));
     }
 
     #[test]
@@ -362,7 +426,10 @@ mod tests {
         ));
         assert_eq!(q(-5e-324, MassUnit::G), Err(QuantityError::NotPositive));
         assert_eq!(q(1e300, MassUnit::T), Err(QuantityError::TooLarge));
-        assert_eq!(q(1e-10, MassUnit::TroyOz), Err(QuantityError::NotPositive));
+        assert!(matches!(
+            q(1e-10, MassUnit::TroyOz),
+            Err(QuantityError::TooPrecise { .. })
+        ));
     }
 
     #[test]
