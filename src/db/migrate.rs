@@ -34,3 +34,17 @@ pub fn run_migrations(manager: &ConnectionManager) -> Result<Vec<String>, String
     };
     Ok(applied)
 }
+
+/// Reverts the last applied migration (its `down.sql`) and returns its name: how a test puts a
+/// database back to the previous schema to check that the next migration converts what that
+/// schema wrote.
+pub fn revert_last_migration(manager: &ConnectionManager) -> Result<String, String> {
+    let conn = manager
+        .establish()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let reverted = match conn {
+        DbConn::Pg(mut pg) => pg.revert_last_migration(POSTGRES),
+        DbConn::Sqlite(mut sqlite) => sqlite.revert_last_migration(SQLITE),
+    };
+    reverted.map(|v| v.to_string()).map_err(|e| e.to_string())
+}

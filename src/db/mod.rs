@@ -21,7 +21,7 @@ use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager}
 use diesel::result::Error as DieselError;
 
 pub use manager::ConnectionManager;
-pub use migrate::run_migrations;
+pub use migrate::{revert_last_migration, run_migrations};
 pub use url::{Backend, DatabaseUrl};
 
 /// One connection to either backend.

@@ -210,6 +210,7 @@ diesel::table! {
         declared -> Int2,
         has_lot -> Int2,
         quantity_mg -> Int8,
+        quantity_uozt -> Int8,
     }
 }
 
@@ -224,6 +225,7 @@ diesel::table! {
         declared -> Int2,
         share_ppb -> Int8,
         quantity_mg -> Int8,
+        quantity_uozt -> Int8,
         purchased_on -> Date,
         mineral -> Text,
         supplier_party_id -> Text,
@@ -238,6 +240,7 @@ diesel::table! {
         supplier_party_id -> Text,
         mineral -> Text,
         quantity_mg -> Int8,
+        quantity_uozt -> Int8,
         quantity_value -> Text,
         quantity_unit -> Text,
         purchased_on -> Date,

@@ -20,6 +20,11 @@ pub const FG_PER_MG: i128 = 1_000_000_000_000;
 /// Femtograms in a micro troy ounce (31.1034768 µg).
 pub const FG_PER_UOZT: i128 = 31_103_476_800;
 
+/// Femtograms in the largest mass both a milligram and a micro troy ounce are whole multiples
+/// of (1.6 pg): shares and comparisons count in these, so that a share of a hundred billion
+/// maximal lines still fits an `i128` once multiplied by a million.
+pub const FG_PER_QUANTUM: i128 = 1_600;
+
 /// Micro troy ounces in a troy ounce.
 pub const UOZT_PER_OZT: i128 = 1_000_000;
 
@@ -71,6 +76,11 @@ impl Mass {
     /// The whole mass in femtograms, exactly.
     pub fn femtograms(&self) -> i128 {
         self.mg * FG_PER_MG + self.uozt * FG_PER_UOZT
+    }
+
+    /// The whole mass in quanta of 1.6 pg ([`FG_PER_QUANTUM`]), exactly.
+    pub fn quanta(&self) -> i128 {
+        self.mg * (FG_PER_MG / FG_PER_QUANTUM) + self.uozt * (FG_PER_UOZT / FG_PER_QUANTUM)
     }
 
     /// The nearest whole milligram (half away from zero).
@@ -249,6 +259,14 @@ mod tests {
         );
         // 1.0311034768 mg / 31103.4768 mg = 0.0000331510...
         assert_eq!(ounces.text, "0.000033150747");
+    }
+
+    #[test]
+    fn both_families_are_whole_quanta() {
+        assert_eq!(FG_PER_MG % FG_PER_QUANTUM, 0);
+        assert_eq!(FG_PER_UOZT % FG_PER_QUANTUM, 0);
+        let m = Mass::from_mg(7) + Mass::from_uozt(11);
+        assert_eq!(m.quanta() * FG_PER_QUANTUM, m.femtograms());
     }
 
     #[test]

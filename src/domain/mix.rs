@@ -78,8 +78,17 @@ pub struct MixLine {
     pub basis: Basis,
     /// Whether the origin held a certificate the policy accepts on the purchase date.
     pub certified: bool,
-    /// The exact quantity in milligrams (never negative).
+    /// The exact milligrams of metric quantities (never negative).
     pub quantity_mg: i64,
+    /// The exact micro troy ounces of troy-ounce quantities (never negative).
+    pub quantity_uozt: i64,
+}
+
+impl MixLine {
+    /// The exact quantity, both unit families together.
+    pub fn mass(&self) -> super::mass::Mass {
+        super::mass::Mass::from_mg(self.quantity_mg) + super::mass::Mass::from_uozt(self.quantity_uozt)
+    }
 }
 
 /// One or two distinct dimensions to group the mix by (none: no groups).
@@ -150,10 +159,16 @@ pub struct MixReport {
 /// The figures of a mix (overall or of one group).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MixFigures {
-    /// Total quantity in milligrams.
+    /// Total quantity in milligrams (the nearest milligram when troy ounces are part of it).
     pub total_mg: i64,
-    /// Certified quantity of all classes together, in milligrams.
+    /// Total quantity in the answer's `unit`, exactly (docs/DATA-MODEL.md: exact in g, kg
+    /// and t; in troy_oz exact for whole micro ounces, otherwise 12 decimals, half to even).
+    #[schema(example = "65317.30128")]
+    pub total: String,
+    /// Certified quantity of all classes together, in milligrams (nearest, as `total_mg`).
     pub certified_mg: i64,
+    /// Certified quantity of all classes together in the answer's `unit`, as `total`.
+    pub certified: String,
     /// Certified quantity as a share of the total (rounded half to even).
     pub certified_share: MgShare,
     /// One entry per origin class, always in the order asm, lsm, recycled, unknown; their
@@ -166,12 +181,16 @@ pub struct MixFigures {
 pub struct ClassFigures {
     /// The origin class.
     pub origin_class: OriginClass,
-    /// Its quantity in milligrams.
+    /// Its quantity in milligrams (the nearest milligram when troy ounces are part of it).
     pub quantity_mg: i64,
+    /// Its quantity in the answer's `unit`, as `total`.
+    pub quantity: String,
     /// Its share of the total (largest remainder across the four classes).
     pub share: MgShare,
     /// The part of it certified under the policy on the purchase date, in milligrams.
     pub certified_mg: i64,
+    /// The certified part in the answer's `unit`, as `total`.
+    pub certified: String,
     /// The certified part as a share of the total (rounded half to even on its own).
     pub certified_share: MgShare,
     /// What the quantity rests on; the three parts add up to `quantity_mg`.
@@ -187,6 +206,12 @@ pub struct BasisBreakdown {
     pub declared_mg: i64,
     /// Milligrams with nothing known.
     pub unknown_mg: i64,
+    /// Attributed by tracing, in the answer's `unit`.
+    pub traced: String,
+    /// Declared by suppliers, in the answer's `unit`.
+    pub declared: String,
+    /// With nothing known, in the answer's `unit`.
+    pub unknown: String,
 }
 
 /// The figures of one group.

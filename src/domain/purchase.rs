@@ -109,7 +109,18 @@ pub struct PurchaseOrigin {
     pub country: Option<CountryCode>,
     pub declared: bool,
     pub share_ppb: i64,
+    /// The share's milligrams: exact for a metric line, the share of the line's nearest
+    /// milligram for a troy-ounce line (shown, never summed).
     pub quantity_mg: i64,
+    /// A troy-ounce line: the share's exact micro troy ounces; 0 for a metric line.
+    pub quantity_uozt: i64,
+}
+
+impl PurchaseOrigin {
+    /// The share's exact mass.
+    pub fn mass(&self) -> crate::domain::mass::Mass {
+        crate::domain::mass::Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
 }
 
 impl PurchaseLine {
@@ -129,14 +140,16 @@ impl PurchaseLine {
                 declared: false,
                 share_ppb: ONE_PPB,
                 quantity_mg: self.quantity.mg,
+                quantity_uozt: self.quantity.uozt,
             }];
         }
         let shares: Vec<i64> = self.origins.iter().map(|o| o.share_ppb).collect();
         let quantities = largest_remainder(self.quantity.mg, &shares);
+        let ounces = largest_remainder(self.quantity.uozt, &shares);
         self.origins
             .iter()
-            .zip(quantities)
-            .map(|(origin, quantity_mg)| match &origin.target {
+            .zip(quantities.into_iter().zip(ounces))
+            .map(|(origin, (quantity_mg, quantity_uozt))| match &origin.target {
                 OriginTarget::Facility(id) => {
                     let known = facility(*id);
                     PurchaseOrigin {
@@ -146,6 +159,7 @@ impl PurchaseLine {
                         declared: true,
                         share_ppb: origin.share_ppb,
                         quantity_mg,
+                        quantity_uozt,
                     }
                 }
                 OriginTarget::Class { class, country } => PurchaseOrigin {
@@ -155,6 +169,7 @@ impl PurchaseLine {
                     declared: true,
                     share_ppb: origin.share_ppb,
                     quantity_mg,
+                    quantity_uozt,
                 },
             })
             .collect()

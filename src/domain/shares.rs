@@ -17,6 +17,8 @@ use std::cmp::Ordering;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::mass::Mass;
+
 /// Shares are shown with this many decimals.
 pub const SHARE_DECIMALS: u32 = 6;
 
@@ -26,33 +28,57 @@ pub const SHARE_UNITS: i64 = 1_000_000;
 /// Parts per billion: how declared origin shares are stored (`1_000_000_000` is the whole).
 pub const PPB: i64 = 1_000_000_000;
 
-/// A share of a total in milligrams: the exact fraction of stored integers and its 6-decimal text.
+/// A share of a total: the exact fraction of stored quantities and its 6-decimal text.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct MgShare {
     /// The share with exactly 6 decimals, such as `"0.400000"` (docs/DOMAIN-ARITHMETIC.md says
     /// which rounding gave it).
     #[schema(example = "0.400000")]
     pub value: String,
-    /// The exact numerator: the milligrams of the part.
+    /// The numerator in milligrams: exact for metric quantities, the nearest milligram when
+    /// troy ounces are part of it (`numerator_fg` is exact).
     pub numerator_mg: i64,
-    /// The exact denominator: the milligrams of the whole (0 when there is nothing).
+    /// The denominator in milligrams (0 when there is nothing); as `numerator_mg`.
     pub denominator_mg: i64,
+    /// The exact numerator in femtograms (10^-15 g), as a decimal integer string: a sum of
+    /// milligrams and micro troy ounces is whole femtograms, and outgrows a JSON-safe integer.
+    #[schema(example = "400000000000000000")]
+    pub numerator_fg: String,
+    /// The exact denominator in femtograms, as a decimal integer string ("0" when nothing).
+    #[schema(example = "1000000000000000000")]
+    pub denominator_fg: String,
 }
 
 impl MgShare {
-    /// `numerator / denominator` shown with the given number of millionths.
+    /// `numerator / denominator` of metric milligrams, shown with the given number of millionths.
     pub fn new(units: i64, numerator_mg: i64, denominator_mg: i64) -> MgShare {
+        MgShare::of_masses(
+            units,
+            Mass::from_mg(numerator_mg),
+            Mass::from_mg(denominator_mg),
+        )
+    }
+
+    /// `numerator / denominator` of exact masses, shown with the given number of millionths.
+    pub fn of_masses(units: i64, numerator: Mass, denominator: Mass) -> MgShare {
         MgShare {
             value: format_units(units),
-            numerator_mg,
-            denominator_mg,
+            numerator_mg: numerator.nearest_mg_i64(),
+            denominator_mg: denominator.nearest_mg_i64(),
+            numerator_fg: numerator.femtograms().to_string(),
+            denominator_fg: denominator.femtograms().to_string(),
         }
     }
 
-    /// `numerator / denominator` rounded half to even on its own.
+    /// `numerator / denominator` of metric milligrams, rounded half to even on its own.
     pub fn half_even(numerator_mg: i64, denominator_mg: i64) -> MgShare {
-        let units = round_half_even(i128::from(numerator_mg), i128::from(denominator_mg));
-        MgShare::new(units, numerator_mg, denominator_mg)
+        MgShare::half_even_of(Mass::from_mg(numerator_mg), Mass::from_mg(denominator_mg))
+    }
+
+    /// `numerator / denominator` of exact masses, rounded half to even on its own.
+    pub fn half_even_of(numerator: Mass, denominator: Mass) -> MgShare {
+        let units = round_half_even(numerator.quanta(), denominator.quanta());
+        MgShare::of_masses(units, numerator, denominator)
     }
 }
 
@@ -89,16 +115,24 @@ pub fn round_half_even(numerator: i128, denominator: i128) -> i64 {
 /// from its exact value `total × weight / Σ weights` by less than one unit, and the result
 /// depends only on the inputs (ties go to the earlier weight). Otherwise every part is zero.
 pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
-    let sum: i128 = weights.iter().map(|w| i128::from(*w)).sum();
+    let weights: Vec<i128> = weights.iter().map(|w| i128::from(*w)).collect();
+    // Every part is at most `total`, which came from an i64.
+    largest_remainder_wide(i128::from(total), &weights)
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// [`largest_remainder`] in 128 bits; `total × Σ weights` must fit an `i128`.
+fn largest_remainder_wide(total: i128, weights: &[i128]) -> Vec<i128> {
+    let sum: i128 = weights.iter().sum();
     if total < 0 || sum <= 0 || weights.iter().any(|w| *w < 0) {
         return vec![0; weights.len()];
     }
-    let total = i128::from(total);
-    // total × weight < 2^126: no overflow in i128.
     let mut parts: Vec<i128> = Vec::with_capacity(weights.len());
     let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
     for (index, weight) in weights.iter().enumerate() {
-        let scaled = total * i128::from(*weight);
+        let scaled = total * weight;
         parts.push(scaled / sum);
         remainders.push((scaled % sum, index));
     }
@@ -111,17 +145,23 @@ pub fn largest_remainder(total: i64, weights: &[i64]) -> Vec<i64> {
     {
         parts[*index] += 1;
     }
-    // Every part is at most `total`, which came from an i64.
     parts
-        .into_iter()
-        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
-        .collect()
 }
 
 /// The shares of `quantities` in their sum, in millionths that add up exactly to `1_000_000`
 /// (largest remainder, ties to the earlier quantity); all zero when the sum is zero.
 pub fn share_units(quantities: &[i64]) -> Vec<i64> {
     largest_remainder(SHARE_UNITS, quantities)
+}
+
+/// [`share_units`] of exact masses, counted in quanta of 1.6 pg (10^6 × 6.25 × 10^35 at most:
+/// no overflow).
+pub fn mass_share_units(masses: &[Mass]) -> Vec<i64> {
+    let weights: Vec<i128> = masses.iter().map(Mass::quanta).collect();
+    largest_remainder_wide(i128::from(SHARE_UNITS), &weights)
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
+        .collect()
 }
 
 #[cfg(test)]

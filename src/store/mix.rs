@@ -28,7 +28,10 @@ pub struct OriginAggregate {
     pub declared: bool,
     /// Whether these purchases name a lot (they may be traced through custody events).
     pub has_lot: bool,
+    /// Milligrams of metric quantities (exact).
     pub quantity_mg: i64,
+    /// Micro troy ounces of troy-ounce quantities (exact).
+    pub quantity_uozt: i64,
 }
 
 type RollupRow = (
@@ -40,6 +43,7 @@ type RollupRow = (
     OrEmpty<CountryCode>,
     i16,
     i16,
+    i64,
     i64,
 );
 
@@ -56,7 +60,7 @@ pub fn aggregate(
         .filter(daily::organisation_id.eq(organisation))
         .filter(daily::purchased_on.ge(from))
         .filter(daily::purchased_on.le(to))
-        .filter(daily::quantity_mg.ne(0))
+        .filter(daily::quantity_mg.ne(0).or(daily::quantity_uozt.ne(0)))
         .select((
             daily::purchased_on,
             daily::mineral,
@@ -67,6 +71,7 @@ pub fn aggregate(
             daily::declared,
             daily::has_lot,
             daily::quantity_mg,
+            daily::quantity_uozt,
         ))
         .into_boxed();
     if let Some(mineral) = mineral {
@@ -76,7 +81,18 @@ pub fn aggregate(
     Ok(rows
         .into_iter()
         .map(
-            |(purchased_on, mineral, supplier, facility, class, country, declared, has_lot, mg)| {
+            |(
+                purchased_on,
+                mineral,
+                supplier,
+                facility,
+                class,
+                country,
+                declared,
+                has_lot,
+                mg,
+                uozt,
+            )| {
                 OriginAggregate {
                     purchased_on,
                     mineral,
@@ -87,19 +103,22 @@ pub fn aggregate(
                     declared: declared != 0,
                     has_lot: has_lot != 0,
                     quantity_mg: mg,
+                    quantity_uozt: uozt,
                 }
             },
         )
         .collect())
 }
 
-/// One (day, mineral, supplier, facility, class) sum of purchase lines.
+/// One (day, mineral, supplier, facility, class) sum of purchase lines: metric milligrams and
+/// micro troy ounces.
 pub type LineSum = (
     NaiveDate,
     Mineral,
     PartyId,
     Option<FacilityId>,
     OriginClass,
+    i64,
     i64,
 );
 
@@ -127,7 +146,10 @@ pub fn aggregate_from_lines(
             po::supplier_party_id,
             po::facility_id,
             po::origin_class,
-            sql::<BigInt>("CAST(SUM(quantity_mg) AS BIGINT)"),
+            sql::<BigInt>(
+                "CAST(SUM(CASE WHEN quantity_uozt = 0 THEN quantity_mg ELSE 0 END) AS BIGINT)",
+            ),
+            sql::<BigInt>("CAST(SUM(quantity_uozt) AS BIGINT)"),
         ))
         .order((
             po::purchased_on,
@@ -144,6 +166,8 @@ pub fn aggregate_from_lines(
 pub struct LotPurchase {
     pub purchase_id: PurchaseId,
     pub lot_id: LotId,
+    /// The purchase's milligrams (the nearest milligram for troy ounces): what a trace through
+    /// custody events attributes.
     pub purchase_mg: i64,
     pub origins: Vec<OriginAggregate>,
 }
@@ -159,6 +183,7 @@ type LotOriginRow = (
     OriginClass,
     Option<CountryCode>,
     i16,
+    i64,
     i64,
 );
 
@@ -195,6 +220,7 @@ pub fn lot_purchases(
             po::country,
             po::declared,
             po::quantity_mg,
+            po::quantity_uozt,
         ))
         .into_boxed();
     if let Some(mineral) = mineral {
@@ -214,6 +240,7 @@ pub fn lot_purchases(
         country,
         declared,
         mg,
+        uozt,
     ) in rows
     {
         if out.last().is_none_or(|l| l.purchase_id != purchase) {
@@ -234,7 +261,9 @@ pub fn lot_purchases(
                 country,
                 declared: declared != 0,
                 has_lot: true,
-                quantity_mg: mg,
+                // One family per stored row: a troy-ounce row's milligrams are for display.
+                quantity_mg: if uozt != 0 { 0 } else { mg },
+                quantity_uozt: uozt,
             });
         }
     }

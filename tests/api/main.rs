@@ -28,4 +28,5 @@ mod purchases;
 mod schemes;
 mod security_regressions;
 mod sourcing_mix;
+mod exact_quantities;
 mod token_attacks;

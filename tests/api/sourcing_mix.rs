@@ -174,6 +174,13 @@ async fn mix_as_csv(app: TestApp) {
         "",
         "",
         "",
+        "kg",
+        "50",
+        "40",
+        "0",
+        "50",
+        "0",
+        "100",
     ])));
     assert!(
         rows.iter().any(|r| r[0] == "group"
@@ -335,6 +342,7 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
                     r.facility_id,
                     r.origin_class,
                     r.quantity_mg,
+                    r.quantity_uozt,
                 )
             })
             .collect();
@@ -346,7 +354,8 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
                     if (&last.0, &last.1, &last.2, &last.3, &last.4)
                         == (&row.0, &row.1, &row.2, &row.3, &row.4) =>
                 {
-                    last.5 += row.5
+                    last.5 += row.5;
+                    last.6 += row.6;
                 }
                 _ => merged.push(row),
             }

@@ -20,7 +20,7 @@ pub(super) fn add(deltas: &mut Deltas, line: &PurchaseLine, origins: &[PurchaseO
             declared: origin.declared,
             has_lot: line.lot.is_some(),
         };
-        deltas.add(key, origin.quantity_mg);
+        deltas.add(key, origin.quantity_mg, origin.quantity_uozt, 1);
     }
 }
 
@@ -31,8 +31,8 @@ pub(super) fn subtract_stored(
     purchase_ids: &[PurchaseId],
     deltas: &mut Deltas,
 ) -> Result<(), StoreError> {
-    for (key, quantity_mg) in mix_rollup::stored_cells(conn, organisation, purchase_ids)? {
-        deltas.add(key, -quantity_mg);
+    for (key, mg, uozt) in mix_rollup::stored_cells(conn, organisation, purchase_ids)? {
+        deltas.add(key, mg, uozt, -1);
     }
     Ok(())
 }

@@ -68,6 +68,7 @@ pub fn record(
         supplier: line.supplier,
         mineral: line.mineral,
         quantity_mg: line.quantity.mg,
+        quantity_uozt: line.quantity.uozt,
         quantity_value: line.quantity.value.to_string(),
         quantity_unit: line.quantity.unit,
         purchased_on: line.purchased_on,

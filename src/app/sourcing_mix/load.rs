@@ -27,6 +27,7 @@ pub(super) fn as_origin(row: OriginAggregate) -> MixOrigin {
             Basis::Unknown
         },
         quantity_mg: row.quantity_mg,
+        quantity_uozt: row.quantity_uozt,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::OrganisationId;
 use crate::domain::mix::{self, GroupBy, MixReport};
+use crate::domain::quantity::MassUnit;
 use crate::domain::vocabulary::Mineral;
 use crate::store::policy;
 
@@ -24,6 +25,8 @@ pub struct MixRequest {
     /// Only this mineral; none: all.
     pub mineral: Option<Mineral>,
     pub group_by: GroupBy,
+    /// The unit the exact quantities are written in.
+    pub unit: MassUnit,
 }
 
 /// The mix, and whether the organisation's own policy decided it (rather than the default).
@@ -43,7 +46,12 @@ pub fn sourcing_mix(
     let origins = load::origins(conn, organisation, request)?;
     let certificates = load::certificates(conn, &origins)?;
     let lines = mix::classify(origins, &stored.policy, &certificates);
-    let report = mix::compute(&lines, &request.group_by, &stored.policy.targets)
+    let report = mix::compute(
+        &lines,
+        &request.group_by,
+        &stored.policy.targets,
+        request.unit,
+    )
         .map_err(AppError::internal)?;
     Ok(Mix {
         report,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::{Basis, MixLine};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, PartyId};
+use crate::domain::mass::Mass;
 use crate::domain::policy::{CertificateFacts, PolicyClass, SourcingPolicy};
 use crate::domain::vocabulary::{Mineral, OriginClass};
 
@@ -24,7 +25,17 @@ pub struct MixOrigin {
     pub country: Option<CountryCode>,
     /// What the origin class rests on.
     pub basis: Basis,
+    /// Milligrams of metric quantities (exact).
     pub quantity_mg: i64,
+    /// Micro troy ounces of troy-ounce quantities (exact).
+    pub quantity_uozt: i64,
+}
+
+impl MixOrigin {
+    /// The exact quantity, both unit families together.
+    pub fn mass(&self) -> Mass {
+        Mass::from_mg(self.quantity_mg) + Mass::from_uozt(self.quantity_uozt)
+    }
 }
 
 /// Decides for each origin quantity whether it was certified on its purchase date: an ASM or
@@ -66,6 +77,7 @@ pub fn classify(
                 basis: origin.basis,
                 certified,
                 quantity_mg: origin.quantity_mg,
+                quantity_uozt: origin.quantity_uozt,
             }
         })
         .collect()
@@ -86,6 +98,7 @@ mod tests {
             country: None,
             basis: Basis::Declared,
             quantity_mg: 5,
+            quantity_uozt: 0,
         }
     }
 

@@ -11,14 +11,16 @@ use super::{
 };
 use crate::domain::country::CountryCode;
 use crate::domain::policy::{Comparison, Target, TargetMetric};
-use crate::domain::shares::{MgShare, SHARE_UNITS, format_units, share_units};
+use crate::domain::mass::Mass;
+use crate::domain::quantity::MassUnit;
+use crate::domain::shares::{MgShare, SHARE_UNITS, format_units, mass_share_units};
 use crate::domain::vocabulary::{Mineral, OriginClass};
 
-/// Sums per class, in i128 so that no number of i64 lines can overflow them.
+/// Sums per class, exact in both unit families (`domain::mass`).
 #[derive(Clone, Debug, Default)]
 struct Sums {
     /// Per class (asm, lsm, recycled, unknown): quantity, certified, traced, declared, unknown.
-    classes: [[i128; 5]; 4],
+    classes: [[Mass; 5]; 4],
 }
 
 fn class_index(class: OriginClass) -> usize {
@@ -32,7 +34,7 @@ fn class_index(class: OriginClass) -> usize {
 
 impl Sums {
     fn add(&mut self, line: &MixLine) {
-        let q = i128::from(line.quantity_mg);
+        let q = line.mass();
         let class = &mut self.classes[class_index(line.origin_class)];
         class[0] += q;
         if line.certified {
@@ -45,15 +47,15 @@ impl Sums {
         }] += q;
     }
 
-    fn total(&self) -> i128 {
+    fn total(&self) -> Mass {
         self.classes.iter().map(|c| c[0]).sum()
     }
 
-    fn certified(&self) -> i128 {
+    fn certified(&self) -> Mass {
         self.classes.iter().map(|c| c[1]).sum()
     }
 
-    fn metric(&self, metric: TargetMetric) -> i128 {
+    fn metric(&self, metric: TargetMetric) -> Mass {
         let [asm, lsm, recycled, unknown] = &self.classes;
         match metric {
             TargetMetric::CertifiedAsm => asm[1],
@@ -66,37 +68,43 @@ impl Sums {
         }
     }
 
-    fn figures(&self) -> Result<MixFigures, MixError> {
-        let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
-        let total = mg(self.total())?;
-        let certified = mg(self.certified())?;
-        let quantities = self
-            .classes
-            .iter()
-            .map(|c| mg(c[0]))
-            .collect::<Result<Vec<i64>, MixError>>()?;
-        let units = share_units(&quantities);
+    fn figures(&self, unit: MassUnit) -> Result<MixFigures, MixError> {
+        let total = self.total();
+        let certified = self.certified();
+        let quantities: Vec<Mass> = self.classes.iter().map(|c| c[0]).collect();
+        let units = mass_share_units(&quantities);
+        let text = |m: Mass| m.in_unit(unit).text;
+        // The milligram figures are 64-bit: a total beyond 9.2 million tonnes is refused
+        // rather than shown wrong.
+        let mg = |m: Mass| i64::try_from(m.nearest_mg()).map_err(|_| MixError::TooLarge);
+        mg(total)?;
         let mut classes = Vec::with_capacity(4);
         for (index, class) in CLASSES.iter().enumerate() {
             let sums = &self.classes[index];
-            let certified_mg = mg(sums[1])?;
             classes.push(ClassFigures {
                 origin_class: *class,
-                quantity_mg: quantities[index],
-                share: MgShare::new(units[index], quantities[index], total),
-                certified_mg,
-                certified_share: MgShare::half_even(certified_mg, total),
+                quantity_mg: mg(quantities[index])?,
+                quantity: text(quantities[index]),
+                share: MgShare::of_masses(units[index], quantities[index], total),
+                certified_mg: mg(sums[1])?,
+                certified: text(sums[1]),
+                certified_share: MgShare::half_even_of(sums[1], total),
                 basis: BasisBreakdown {
                     traced_mg: mg(sums[2])?,
                     declared_mg: mg(sums[3])?,
                     unknown_mg: mg(sums[4])?,
+                    traced: text(sums[2]),
+                    declared: text(sums[3]),
+                    unknown: text(sums[4]),
                 },
             });
         }
         Ok(MixFigures {
-            total_mg: total,
-            certified_mg: certified,
-            certified_share: MgShare::half_even(certified, total),
+            total_mg: mg(total)?,
+            total: text(total),
+            certified_mg: mg(certified)?,
+            certified: text(certified),
+            certified_share: MgShare::half_even_of(certified, total),
             classes,
         })
     }
@@ -147,6 +155,7 @@ pub fn compute(
     lines: &[MixLine],
     group_by: &GroupBy,
     targets: &[Target],
+    unit: MassUnit,
 ) -> Result<MixReport, MixError> {
     let target_units = targets
         .iter()
@@ -161,7 +170,7 @@ pub fn compute(
     let mut by_mineral: BTreeMap<Mineral, Sums> = BTreeMap::new();
     let mut groups: BTreeMap<Vec<KeyPart>, Sums> = BTreeMap::new();
     for (index, line) in lines.iter().enumerate() {
-        if line.quantity_mg < 0 {
+        if line.quantity_mg < 0 || line.quantity_uozt < 0 {
             return Err(MixError::NegativeQuantity { line: index });
         }
         overall.add(line);
@@ -185,7 +194,7 @@ pub fn compute(
                     .zip(group_by.dimensions())
                     .map(|(part, dimension)| part.view(*dimension))
                     .collect(),
-                figures: sums.figures()?,
+                figures: sums.figures(unit)?,
             })
         })
         .collect::<Result<Vec<MixGroup>, MixError>>()?;
@@ -201,28 +210,28 @@ pub fn compute(
             };
             let total = scope.total();
             let actual = scope.metric(target.metric);
-            // actual / total against units / 10^6, cross-multiplied: no rounding involved.
-            let lhs = actual * i128::from(SHARE_UNITS);
-            let rhs = i128::from(units) * total;
-            let met = total == 0
+            // actual / total against units / 10^6, cross-multiplied in exact quanta (1.6 pg):
+            // no rounding involved.
+            let lhs = actual.quanta() * i128::from(SHARE_UNITS);
+            let rhs = i128::from(units) * total.quanta();
+            let met = total.is_zero()
                 || match target.comparison {
                     Comparison::AtLeast => lhs >= rhs,
                     Comparison::AtMost => lhs <= rhs,
                 };
-            let mg = |v: i128| i64::try_from(v).map_err(|_| MixError::TooLarge);
             Ok(TargetResult {
                 mineral: target.mineral,
                 metric: target.metric,
                 comparison: target.comparison,
                 share: format_units(units),
-                actual: MgShare::half_even(mg(actual)?, mg(total)?),
+                actual: MgShare::half_even_of(actual, total),
                 met,
             })
         })
         .collect::<Result<Vec<TargetResult>, MixError>>()?;
 
     Ok(MixReport {
-        overall: overall.figures()?,
+        overall: overall.figures(unit)?,
         groups,
         targets,
     })

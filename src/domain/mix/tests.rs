@@ -6,6 +6,15 @@ use crate::domain::policy::{PolicyClass, SourcingPolicy};
 
 const KG: i64 = 1_000_000;
 
+/// The mix with its figures in kilograms.
+fn compute(
+    lines: &[MixLine],
+    group_by: &GroupBy,
+    targets: &[crate::domain::policy::Target],
+) -> Result<MixReport, MixError> {
+    super::compute(lines, group_by, targets, crate::domain::quantity::MassUnit::Kg)
+}
+
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
@@ -20,6 +29,7 @@ fn line(class: OriginClass, basis: Basis, certified: bool, mg: i64) -> MixLine {
         basis,
         certified,
         quantity_mg: mg,
+        quantity_uozt: 0,
     }
 }
 
@@ -71,13 +81,21 @@ fn the_hand_computed_mix() {
         BasisBreakdown {
             traced_mg: 0,
             declared_mg: 40 * KG,
-            unknown_mg: 0
+            unknown_mg: 0,
+            traced: "0".into(),
+            declared: "40".into(),
+            unknown: "0".into(),
         }
     );
     assert_eq!(overall.classes[1].certified_share.value, "0.000000");
     assert_eq!(overall.classes[2].basis.traced_mg, 20 * KG);
     assert_eq!(overall.certified_mg, 40 * KG);
     assert_eq!(overall.certified_share.value, "0.400000");
+    assert_eq!((overall.total.as_str(), overall.certified.as_str()), ("100", "40"));
+    assert_eq!(
+        (asm.share.numerator_fg.as_str(), asm.share.denominator_fg.as_str()),
+        ("40000000000000000000", "100000000000000000000")
+    );
     assert!(report.groups.is_empty());
     // gold certified ASM 0.4 >= 0.05; unknown 0.1 <= 0.10 exactly: both met.
     assert_eq!(report.targets.len(), 2);
@@ -263,6 +281,7 @@ fn groups_by_supplier_and_month_are_sorted_and_add_up() {
         basis: Basis::Declared,
         certified: false,
         quantity_mg: mg,
+        quantity_uozt: 0,
     };
     let lines = vec![
         mk("s-b", "2026-02-01", OriginClass::Asm, 3 * KG, Some(pe)),
@@ -379,6 +398,7 @@ fn any_line() -> impl Strategy<Value = MixLine> {
                 basis: Basis::ALL[basis],
                 certified,
                 quantity_mg: mg,
+                quantity_uozt: 0,
             },
         )
 }
@@ -450,5 +470,72 @@ proptest! {
         let mut reversed = lines.clone();
         reversed.reverse();
         prop_assert_eq!(compute(&reversed, &group_by, &SourcingPolicy::default().targets).unwrap(), report);
+    }
+}
+
+/// A line as entered in any unit, its quantity and the exact femtograms worked out here from the
+/// entered decimal alone (not through `domain::mass`).
+fn any_entered_line() -> impl Strategy<Value = (MixLine, i128)> {
+    (1i64..=5_000_000, 0u32..=6, 0usize..4, 0usize..4).prop_filter_map(
+        "a quantity the API accepts",
+        |(digits, scale, unit, class)| {
+            use crate::domain::quantity::{Decimal, MassUnit, Quantity};
+            let unit = MassUnit::ALL[unit];
+            let value = Decimal {
+                digits: i128::from(digits),
+                scale,
+            };
+            let quantity = Quantity::new(value, unit).ok()?;
+            // Femtograms per unit: g 10^15, kg 10^18, t 10^21, troy ounce 31.1034768 × 10^15.
+            let per_unit: i128 = match unit {
+                MassUnit::G => 1_000_000_000_000_000,
+                MassUnit::Kg => 1_000_000_000_000_000_000,
+                MassUnit::T => 1_000_000_000_000_000_000_000,
+                MassUnit::TroyOz => 31_103_476_800_000_000,
+            };
+            let exact_fg = i128::from(digits) * per_unit / 10i128.pow(scale);
+            let troy = unit == MassUnit::TroyOz;
+            let line = MixLine {
+                purchased_on: day("2026-05-01"),
+                mineral: Mineral::Gold,
+                supplier_id: "s-1".into(),
+                country: None,
+                origin_class: CLASSES[class],
+                basis: Basis::Declared,
+                certified: false,
+                quantity_mg: if troy { 0 } else { quantity.mg },
+                quantity_uozt: quantity.uozt,
+            };
+            Some((line, exact_fg))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Lines in mixed units total exactly the sum of what was entered, in grams to the
+    /// femtogram, and the class shares' exact fractions are the classes' exact sums.
+    #[test]
+    fn mixed_units_total_exactly(lines in proptest::collection::vec(any_entered_line(), 1..30)) {
+        let expected: i128 = lines.iter().map(|(_, fg)| fg).sum();
+        let lines: Vec<MixLine> = lines.into_iter().map(|(l, _)| l).collect();
+        let report = super::compute(
+            &lines,
+            &GroupBy::default(),
+            &[],
+            crate::domain::quantity::MassUnit::G,
+        )
+        .unwrap();
+        let total = crate::domain::quantity::Decimal::parse(&report.overall.total).unwrap();
+        prop_assert_eq!(total.digits * 10i128.pow(15 - total.scale), expected);
+        let fractions: i128 = report
+            .overall
+            .classes
+            .iter()
+            .map(|c| c.share.numerator_fg.parse::<i128>().unwrap())
+            .sum();
+        prop_assert_eq!(fractions, expected);
+        prop_assert_eq!(report.overall.classes[0].share.denominator_fg.parse::<i128>().unwrap(), expected);
     }
 }

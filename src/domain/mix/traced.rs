@@ -44,12 +44,18 @@ pub fn traced_origins(
         .map(|a| a.quantity_mg)
         .sum();
     if untraced_mg > 0 {
-        let weights: Vec<i64> = declared.iter().map(|o| o.quantity_mg).collect();
+        // A trace attributes milligrams (a troy-ounce purchase: its nearest milligram), and so
+        // does the declared fallback of its untraced part.
+        let weights: Vec<i64> = declared
+            .iter()
+            .map(|o| o.mass().nearest_mg_i64())
+            .collect();
         let parts = largest_remainder(untraced_mg, &weights);
         for (origin, part) in declared.iter().zip(parts) {
             if part > 0 {
                 out.push(MixOrigin {
                     quantity_mg: part,
+                    quantity_uozt: 0,
                     ..origin.clone()
                 });
             }
@@ -81,6 +87,7 @@ pub fn traced_origins(
             country,
             basis: Basis::Traced,
             quantity_mg: a.quantity_mg,
+            quantity_uozt: 0,
         });
     }
     out
@@ -116,6 +123,7 @@ mod tests {
             country: None,
             basis: Basis::Declared,
             quantity_mg,
+            quantity_uozt: 0,
         }
     }
 

@@ -34,10 +34,11 @@ pub struct RollupKey {
     pub has_lot: bool,
 }
 
-/// Changes to apply to the rollup, summed per cell. Kept sorted so that concurrent writers
-/// lock cells in the same order (no deadlocks on PostgreSQL).
+/// Changes to apply to the rollup, summed per cell and unit family (metric milligrams, troy
+/// micro ounces: `domain::mass`). Kept sorted so that concurrent writers lock cells in the same
+/// order (no deadlocks on PostgreSQL).
 #[derive(Default, Debug)]
-pub struct Deltas(BTreeMap<RollupKey, i64>);
+pub struct Deltas(BTreeMap<RollupKey, (i64, i64)>);
 
 #[derive(Insertable)]
 #[diesel(table_name = daily)]
@@ -52,6 +53,7 @@ struct Row {
     declared: i16,
     has_lot: i16,
     quantity_mg: i64,
+    quantity_uozt: i64,
 }
 
 const CHUNK: usize = 400;
@@ -59,7 +61,7 @@ const CHUNK: usize = 400;
 /// SQLite allows 32 766 bound parameters per statement; stay well below for every backend.
 const READ_CHUNK: usize = 500;
 
-/// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded`.
+/// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded, …`.
 macro_rules! upsert {
     ($conn:ident, $values:expr) => {
         diesel::insert_into(daily::table)
@@ -76,14 +78,24 @@ macro_rules! upsert {
                 daily::has_lot,
             ))
             .do_update()
-            .set(daily::quantity_mg.eq(daily::quantity_mg + excluded(daily::quantity_mg)))
+            .set((
+                daily::quantity_mg.eq(daily::quantity_mg + excluded(daily::quantity_mg)),
+                daily::quantity_uozt.eq(daily::quantity_uozt + excluded(daily::quantity_uozt)),
+            ))
             .execute($conn)?
     };
 }
 
 impl Deltas {
-    pub fn add(&mut self, key: RollupKey, quantity_mg: i64) {
-        *self.0.entry(key).or_insert(0) += quantity_mg;
+    /// Adds a stored origin row's quantity (`sign` 1) or takes it away (`sign` -1): its
+    /// milligrams when metric, its micro troy ounces when in troy ounces.
+    pub fn add(&mut self, key: RollupKey, quantity_mg: i64, quantity_uozt: i64, sign: i64) {
+        let cell = self.0.entry(key).or_insert((0, 0));
+        if quantity_uozt != 0 {
+            cell.1 += sign * quantity_uozt;
+        } else {
+            cell.0 += sign * quantity_mg;
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -95,8 +107,8 @@ impl Deltas {
         let rows: Vec<Row> = self
             .0
             .into_iter()
-            .filter(|(_, delta)| *delta != 0)
-            .map(|(key, delta)| Row {
+            .filter(|(_, delta)| *delta != (0, 0))
+            .map(|(key, (mg, uozt))| Row {
                 organisation_id: organisation,
                 purchased_on: key.purchased_on,
                 mineral: key.mineral,
@@ -106,7 +118,8 @@ impl Deltas {
                 country_key: OrEmpty(key.country),
                 declared: i16::from(key.declared),
                 has_lot: i16::from(key.has_lot),
-                quantity_mg: delta,
+                quantity_mg: mg,
+                quantity_uozt: uozt,
             })
             .collect();
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
@@ -127,13 +140,13 @@ impl Deltas {
     }
 }
 
-/// The cells the stored origin rows of `purchase_ids` count in, each with its quantity: what
-/// leaves the rollup when those purchases change or go.
+/// The cells the stored origin rows of `purchase_ids` count in, each with its quantity
+/// (milligrams, micro troy ounces): what leaves the rollup when those purchases change or go.
 pub fn stored_cells(
     conn: &mut DbConn,
     organisation: OrganisationId,
     purchase_ids: &[PurchaseId],
-) -> Result<Vec<(RollupKey, i64)>, StoreError> {
+) -> Result<Vec<(RollupKey, i64, i64)>, StoreError> {
     type Stored = (
         NaiveDate,
         Mineral,
@@ -142,6 +155,7 @@ pub fn stored_cells(
         OriginClass,
         Option<CountryCode>,
         i16,
+        i64,
         i64,
         Option<LotId>,
     );
@@ -164,6 +178,7 @@ pub fn stored_cells(
                 purchase_origins::country,
                 purchase_origins::declared,
                 purchase_origins::quantity_mg,
+                purchase_origins::quantity_uozt,
                 purchases::lot_id,
             ))
             .load(conn)?;
@@ -177,6 +192,7 @@ pub fn stored_cells(
                 country,
                 declared,
                 quantity,
+                ounces,
                 lot,
             )| {
                 let key = RollupKey {
@@ -189,7 +205,7 @@ pub fn stored_cells(
                     declared: declared != 0,
                     has_lot: lot.is_some(),
                 };
-                (key, quantity)
+                (key, quantity, ounces)
             },
         ));
     }
@@ -198,5 +214,10 @@ pub fn stored_cells(
 
 /// Removes cells that went back to zero (housekeeping: readers skip them anyway).
 pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
-    Ok(diesel::delete(daily::table.filter(daily::quantity_mg.eq(0))).execute(conn)?)
+    Ok(diesel::delete(
+        daily::table
+            .filter(daily::quantity_mg.eq(0))
+            .filter(daily::quantity_uozt.eq(0)),
+    )
+    .execute(conn)?)
 }

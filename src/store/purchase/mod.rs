@@ -23,7 +23,10 @@ pub struct PurchaseRecord {
     pub external_ref: String,
     pub supplier: PartyId,
     pub mineral: Mineral,
+    /// Metric: the exact milligrams; troy ounces: the nearest milligram.
     pub quantity_mg: i64,
+    /// Troy ounces: the exact micro troy ounces; 0 for a metric line.
+    pub quantity_uozt: i64,
     pub quantity_value: String,
     pub quantity_unit: MassUnit,
     pub purchased_on: NaiveDate,

@@ -33,6 +33,7 @@ fn load_origins(
                 purchase_origins::declared,
                 purchase_origins::share_ppb,
                 purchase_origins::quantity_mg,
+                purchase_origins::quantity_uozt,
             ))
             .load(conn)?;
         for row in rows {

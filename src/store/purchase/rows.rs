@@ -21,6 +21,7 @@ pub(super) struct NewPurchaseRow {
     pub supplier_party_id: PartyId,
     pub mineral: Mineral,
     pub quantity_mg: i64,
+    pub quantity_uozt: i64,
     pub quantity_value: String,
     pub quantity_unit: MassUnit,
     pub purchased_on: NaiveDate,
@@ -42,6 +43,7 @@ pub(super) struct NewOriginRow {
     declared: i16,
     share_ppb: i64,
     quantity_mg: i64,
+    quantity_uozt: i64,
     purchased_on: NaiveDate,
     mineral: Mineral,
     supplier_party_id: PartyId,
@@ -68,6 +70,7 @@ pub(super) fn origin_rows(
             declared: i16::from(origin.declared),
             share_ppb: origin.share_ppb,
             quantity_mg: origin.quantity_mg,
+            quantity_uozt: origin.quantity_uozt,
             purchased_on: line.purchased_on,
             mineral: line.mineral,
             supplier_party_id: line.supplier,
@@ -84,6 +87,7 @@ pub(super) struct PurchaseRow {
     supplier_party_id: PartyId,
     mineral: Mineral,
     quantity_mg: i64,
+    quantity_uozt: i64,
     quantity_value: String,
     quantity_unit: MassUnit,
     purchased_on: NaiveDate,
@@ -100,6 +104,7 @@ impl PurchaseRow {
             supplier: self.supplier_party_id,
             mineral: self.mineral,
             quantity_mg: self.quantity_mg,
+            quantity_uozt: self.quantity_uozt,
             quantity_value: self.quantity_value,
             quantity_unit: self.quantity_unit,
             purchased_on: self.purchased_on,
@@ -120,10 +125,12 @@ pub(super) type OriginRow = (
     i16,
     i64,
     i64,
+    i64,
 );
 
 pub(super) fn origin_of(row: OriginRow) -> (PurchaseId, PurchaseOrigin) {
-    let (purchase, facility, class, country, declared, share_ppb, quantity_mg) = row;
+    let (purchase, facility, class, country, declared, share_ppb, quantity_mg, quantity_uozt) =
+        row;
     let origin = PurchaseOrigin {
         facility,
         class,
@@ -131,6 +138,7 @@ pub(super) fn origin_of(row: OriginRow) -> (PurchaseId, PurchaseOrigin) {
         declared: declared != 0,
         share_ppb,
         quantity_mg,
+        quantity_uozt,
     };
     (purchase, origin)
 }

@@ -15,6 +15,7 @@ use crate::api::state::AppState;
 use crate::app::sourcing_mix::{self, MixRequest};
 use crate::auth::Scope;
 use crate::domain::mix::{self, GroupBy, GroupDimension, MixFigures, MixGroup, TargetResult};
+use crate::domain::quantity::MassUnit;
 use crate::domain::vocabulary::Mineral;
 
 mod representation;
@@ -46,6 +47,10 @@ pub struct MixQuery {
     /// (`month,supplier`).
     #[param(pattern = "^(mineral|country|supplier|month)(,(mineral|country|supplier|month))?$")]
     pub group_by: Option<String>,
+    /// The unit of the exact quantities (`total`, `quantity`, `certified`, the basis parts):
+    /// `g`, `kg`, `t` or `troy_oz` (default `kg`). Exact in g, kg and t; in troy_oz exact for
+    /// whole micro ounces, otherwise rounded half to even at 12 decimals.
+    pub unit: Option<MassUnit>,
 }
 
 /// The sourcing mix of a period.
@@ -57,6 +62,8 @@ pub struct SourcingMix {
     pub mineral: Option<Mineral>,
     /// The grouping asked for.
     pub group_by: Vec<GroupDimension>,
+    /// The unit of the exact quantities.
+    pub unit: MassUnit,
     /// Whether the organisation's own policy or the default decided what counts as certified.
     pub policy_source: PolicySource,
     /// The figures over the whole period.
@@ -86,6 +93,7 @@ impl MixQuery {
             to,
             mineral: self.mineral,
             group_by,
+            unit: self.unit.unwrap_or(MassUnit::Kg),
         })
     }
 }
@@ -98,8 +106,11 @@ impl MixQuery {
 /// through custody events, `declared` by the supplier, `unknown`). `group_by` gives the same
 /// figures per mineral, country, supplier or month (one or two of them).
 ///
-/// Quantities are sums of stored milligrams. Every share carries its exact fraction
-/// (`numerator_mg` / `denominator_mg`) and a 6-decimal `value`: the four class shares are
+/// Quantities are exact sums of the stored quantities (whole milligrams for metric units, whole
+/// micro troy ounces for troy ounces), written in `unit` (`total`, `quantity`, …) and as the
+/// nearest milligram (`total_mg`, `quantity_mg`, …). Every share carries its exact fraction
+/// (`numerator_fg` / `denominator_fg`, femtograms as strings) and a 6-decimal `value`: the
+/// four class shares are
 /// rounded by the largest-remainder method so that they add up to exactly `1.000000`; certified
 /// shares and target actuals are rounded half to even on their own. Targets are judged on the
 /// exact fractions. `Accept: text/csv` gives the same figures as CSV.
@@ -138,6 +149,7 @@ pub async fn get_sourcing_mix(
         to: request.to,
         mineral: request.mineral,
         group_by: request.group_by.dimensions().to_vec(),
+        unit: request.unit,
         policy_source: if mix.organisation_policy {
             PolicySource::Organisation
         } else {

@@ -93,6 +93,13 @@ fn to_csv(mix: &SourcingMix) -> String {
             "target_share",
             "target_actual",
             "target_met",
+            "unit",
+            "quantity",
+            "certified",
+            "traced",
+            "declared",
+            "unknown",
+            "total",
         ]
         .map(String::from),
     );
@@ -114,7 +121,17 @@ fn to_csv(mix: &SourcingMix) -> String {
                 class.basis.unknown_mg.to_string(),
                 figures.total_mg.to_string(),
             ]);
-            row.resize(width, String::new());
+            // The target columns stay empty on a class row.
+            row.resize(width - 7, String::new());
+            row.extend([
+                mix.unit.as_str().to_owned(),
+                class.quantity.clone(),
+                class.certified.clone(),
+                class.basis.traced.clone(),
+                class.basis.declared.clone(),
+                class.basis.unknown.clone(),
+                figures.total.clone(),
+            ]);
             rows.push(row);
         }
     };
@@ -141,6 +158,7 @@ fn to_csv(mix: &SourcingMix) -> String {
             target.actual.value.clone(),
             target.met.to_string(),
         ]);
+        row.resize(width, String::new());
         rows.push(row);
     }
     for row in rows {

@@ -1,0 +1,143 @@
+//! Quantities that reconcile to the ounce (issue 18): troy ounces kept exactly, sums exact in
+//! every unit, a database written before the change converted exactly.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::builders::PurchaseLine;
+use crate::fixtures;
+use crate::helpers::{Client, TestApp, send, send_raw};
+
+async fn mix(app: &TestApp, buyer: &Client, unit: &str) -> Value {
+    let (status, body) = send(app.get(
+        &format!("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&unit={unit}"),
+        buyer,
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// 2,100 lines of one troy ounce are 2,100 troy ounces, 65,317.30128 g: with each line rounded
+/// to the milligram they came out a gram short (65,316.300 g).
+async fn ounces_sum_exactly(app: TestApp) {
+    let buyer = app.purchaser("Bullion buyer").await;
+    let supplier = fixtures::supplier(&app, "Refiner").await;
+    let mut csv = String::from(
+        "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on\n",
+    );
+    for n in 0..2_100 {
+        csv.push_str(&format!("COIN-{n},{supplier},gold,1,troy_oz,2026-03-14\n"));
+    }
+    let (status, body) = send(app.purchases_csv(&buyer, csv)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let ounces = mix(&app, &buyer, "troy_oz").await;
+    assert_eq!(ounces["unit"], "troy_oz");
+    assert_eq!(ounces["overall"]["total"], "2100");
+    let grams = mix(&app, &buyer, "g").await;
+    assert_eq!(grams["overall"]["total"], "65317.30128");
+    assert_eq!(grams["overall"]["total_mg"], 65_317_301);
+    let unknown = &grams["overall"]["classes"][3];
+    assert_eq!(unknown["quantity"], "65317.30128");
+    assert_eq!(unknown["share"]["value"], "1.000000");
+    assert_eq!(unknown["share"]["numerator_fg"], "65317301280000000000");
+
+    // A metric line beside them: shares are exact fractions of femtograms.
+    let kilo = PurchaseLine::new("BAR-1", &supplier)
+        .kg(1)
+        .on("2026-03-15")
+        .declared([crate::builders::Origin::class("recycled", 1)]);
+    app.create_purchase(&buyer, &kilo).await;
+    let grams = mix(&app, &buyer, "g").await;
+    assert_eq!(grams["overall"]["total"], "66317.30128");
+    let recycled = &grams["overall"]["classes"][2];
+    assert_eq!(recycled["share"]["numerator_fg"], "1000000000000000000");
+    assert_eq!(recycled["share"]["denominator_fg"], "66317301280000000000");
+    // 1000 / 66317.30128 = 0.0150790…
+    assert_eq!(recycled["share"]["value"], "0.015079");
+
+    // CSV says what JSON says.
+    let csv = send_raw(
+        app.get(
+            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&unit=g",
+            &buyer,
+        )
+        .header("Accept", "text/csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let recycled_row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("overall,recycled"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(recycled_row[column("unit")], "g");
+    assert_eq!(recycled_row[column("quantity")], "1000");
+    assert_eq!(recycled_row[column("total")], "66317.30128");
+}
+
+/// More than six decimals of a troy ounce are refused, naming the field; a unit the mix does
+/// not know is a 400.
+async fn precision_is_stated(app: TestApp) {
+    let buyer = app.purchaser("Bullion buyer").await;
+    let supplier = fixtures::supplier(&app, "Refiner").await;
+    let line = PurchaseLine::new("FINE-1", &supplier).quantity(1.0000001, "troy_oz");
+    let (status, problem) = send(app.post("/v1/purchases", &buyer, &line)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(
+        problem.to_string().contains("at most 6 decimals in troy_oz"),
+        "{problem}"
+    );
+    let (status, _) = send(app.get("/v1/sourcing-mix?unit=grain", &buyer)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// A database written by the previous schema (troy-ounce lines kept as rounded milligrams)
+/// is converted by the migration: its lines and their declared shares read back exactly.
+async fn an_older_database_converts_exactly(app: TestApp) {
+    let buyer = app.purchaser("Bullion buyer").await;
+    let supplier = fixtures::supplier(&app, "Refiner").await;
+    let asm = fixtures::mine(&app, "ASM", "asm", "PE").await;
+    let line = PurchaseLine::new("OLD-1", &supplier)
+        .quantity(1000.001, "troy_oz")
+        .on("2026-03-14")
+        .declared([
+            crate::builders::Origin::facility(&asm, 0.333333333),
+            crate::builders::Origin::class("recycled", 0.666666667),
+        ]);
+    app.create_purchase(&buyer, &line).await;
+    let before = mix(&app, &buyer, "troy_oz").await;
+    assert_eq!(before["overall"]["total"], "1000.001");
+
+    // Back to the previous schema (the rollup in milligrams), then forward again.
+    let url = app.config.database_url.clone();
+    let timeout = app.config.pool.statement_timeout;
+    tokio::task::spawn_blocking(move || {
+        let manager = oretrace::db::ConnectionManager::new(url, timeout);
+        let reverted = oretrace::db::revert_last_migration(&manager).unwrap();
+        assert_eq!(reverted, "20261206000007");
+        oretrace::db::run_migrations(&manager).unwrap();
+    })
+    .await
+    .unwrap();
+
+    let after = mix(&app, &buyer, "troy_oz").await;
+    assert_eq!(after["overall"], before["overall"], "converted exactly");
+    let asm_ounces = after["overall"]["classes"][0]["quantity"].as_str().unwrap();
+    let recycled_ounces = after["overall"]["classes"][2]["quantity"].as_str().unwrap();
+    // 1,000,001,000 µozt split 0.333333333 / 0.666666667 by the largest remainder.
+    assert_eq!((asm_ounces, recycled_ounces), ("333.333666", "666.667334"));
+}
+
+both_backends!(
+    ounces_sum_exactly,
+    precision_is_stated,
+    an_older_database_converts_exactly,
+);
