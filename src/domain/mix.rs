@@ -87,7 +87,8 @@ pub struct MixLine {
 impl MixLine {
     /// The exact quantity, both unit families together.
     pub fn mass(&self) -> super::mass::Mass {
-        super::mass::Mass::from_mg(self.quantity_mg) + super::mass::Mass::from_uozt(self.quantity_uozt)
+        super::mass::Mass::from_mg(self.quantity_mg)
+            + super::mass::Mass::from_uozt(self.quantity_uozt)
     }
 }
 

@@ -149,29 +149,31 @@ impl PurchaseLine {
         self.origins
             .iter()
             .zip(quantities.into_iter().zip(ounces))
-            .map(|(origin, (quantity_mg, quantity_uozt))| match &origin.target {
-                OriginTarget::Facility(id) => {
-                    let known = facility(*id);
-                    PurchaseOrigin {
-                        facility: Some(*id),
-                        class: known.map_or(OriginClass::Unknown, |f| f.class),
-                        country: known.and_then(|f| f.country),
+            .map(
+                |(origin, (quantity_mg, quantity_uozt))| match &origin.target {
+                    OriginTarget::Facility(id) => {
+                        let known = facility(*id);
+                        PurchaseOrigin {
+                            facility: Some(*id),
+                            class: known.map_or(OriginClass::Unknown, |f| f.class),
+                            country: known.and_then(|f| f.country),
+                            declared: true,
+                            share_ppb: origin.share_ppb,
+                            quantity_mg,
+                            quantity_uozt,
+                        }
+                    }
+                    OriginTarget::Class { class, country } => PurchaseOrigin {
+                        facility: None,
+                        class: *class,
+                        country: *country,
                         declared: true,
                         share_ppb: origin.share_ppb,
                         quantity_mg,
                         quantity_uozt,
-                    }
-                }
-                OriginTarget::Class { class, country } => PurchaseOrigin {
-                    facility: None,
-                    class: *class,
-                    country: *country,
-                    declared: true,
-                    share_ppb: origin.share_ppb,
-                    quantity_mg,
-                    quantity_uozt,
+                    },
                 },
-            })
+            )
             .collect()
     }
 }

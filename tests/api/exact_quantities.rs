@@ -92,7 +92,9 @@ async fn precision_is_stated(app: TestApp) {
     let (status, problem) = send(app.post("/v1/purchases", &buyer, &line)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(
-        problem.to_string().contains("at most 6 decimals in troy_oz"),
+        problem
+            .to_string()
+            .contains("at most 6 decimals in troy_oz"),
         "{problem}"
     );
     let (status, _) = send(app.get("/v1/sourcing-mix?unit=grain", &buyer)).await;

@@ -52,7 +52,7 @@ pub fn sourcing_mix(
         &stored.policy.targets,
         request.unit,
     )
-        .map_err(AppError::internal)?;
+    .map_err(AppError::internal)?;
     Ok(Mix {
         report,
         organisation_policy: stored.updated_at.is_some(),

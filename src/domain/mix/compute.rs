@@ -10,8 +10,8 @@ use super::{
     MixFigures, MixGroup, MixLine, MixReport, TargetResult,
 };
 use crate::domain::country::CountryCode;
-use crate::domain::policy::{Comparison, Target, TargetMetric};
 use crate::domain::mass::Mass;
+use crate::domain::policy::{Comparison, Target, TargetMetric};
 use crate::domain::quantity::MassUnit;
 use crate::domain::shares::{MgShare, SHARE_UNITS, format_units, mass_share_units};
 use crate::domain::vocabulary::{Mineral, OriginClass};

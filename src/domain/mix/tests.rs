@@ -12,7 +12,12 @@ fn compute(
     group_by: &GroupBy,
     targets: &[crate::domain::policy::Target],
 ) -> Result<MixReport, MixError> {
-    super::compute(lines, group_by, targets, crate::domain::quantity::MassUnit::Kg)
+    super::compute(
+        lines,
+        group_by,
+        targets,
+        crate::domain::quantity::MassUnit::Kg,
+    )
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -91,9 +96,15 @@ fn the_hand_computed_mix() {
     assert_eq!(overall.classes[2].basis.traced_mg, 20 * KG);
     assert_eq!(overall.certified_mg, 40 * KG);
     assert_eq!(overall.certified_share.value, "0.400000");
-    assert_eq!((overall.total.as_str(), overall.certified.as_str()), ("100", "40"));
     assert_eq!(
-        (asm.share.numerator_fg.as_str(), asm.share.denominator_fg.as_str()),
+        (overall.total.as_str(), overall.certified.as_str()),
+        ("100", "40")
+    );
+    assert_eq!(
+        (
+            asm.share.numerator_fg.as_str(),
+            asm.share.denominator_fg.as_str()
+        ),
         ("40000000000000000000", "100000000000000000000")
     );
     assert!(report.groups.is_empty());

@@ -46,10 +46,7 @@ pub fn traced_origins(
     if untraced_mg > 0 {
         // A trace attributes milligrams (a troy-ounce purchase: its nearest milligram), and so
         // does the declared fallback of its untraced part.
-        let weights: Vec<i64> = declared
-            .iter()
-            .map(|o| o.mass().nearest_mg_i64())
-            .collect();
+        let weights: Vec<i64> = declared.iter().map(|o| o.mass().nearest_mg_i64()).collect();
         let parts = largest_remainder(untraced_mg, &weights);
         for (origin, part) in declared.iter().zip(parts) {
             if part > 0 {

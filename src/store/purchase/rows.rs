@@ -129,8 +129,7 @@ pub(super) type OriginRow = (
 );
 
 pub(super) fn origin_of(row: OriginRow) -> (PurchaseId, PurchaseOrigin) {
-    let (purchase, facility, class, country, declared, share_ppb, quantity_mg, quantity_uozt) =
-        row;
+    let (purchase, facility, class, country, declared, share_ppb, quantity_mg, quantity_uozt) = row;
     let origin = PurchaseOrigin {
         facility,
         class,
