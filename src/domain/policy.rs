@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certification::{Snapshot, Standing, level_at_least, standing_on};
-use super::quantity::Decimal;
+use super::quantity::{Decimal, MassUnit};
 use super::shares::{SHARE_DECIMALS, SHARE_UNITS};
 use super::vocabulary::{Mineral, SchemeSubject};
 
@@ -23,6 +23,14 @@ pub struct SourcingPolicy {
     pub accepted: AcceptedCertifications,
     /// Targets the sourcing mix is measured against.
     pub targets: Vec<Target>,
+    /// The unit the sourcing mix writes its exact quantities in when a request names none
+    /// (`g`, `kg`, `t` or `troy_oz`; default `kg`).
+    #[serde(default = "default_reporting_unit")]
+    pub reporting_unit: MassUnit,
+}
+
+fn default_reporting_unit() -> MassUnit {
+    MassUnit::Kg
 }
 
 /// Accepted certifications per class of subject. A subject is certified on a date when any one
@@ -247,6 +255,7 @@ impl Default for SourcingPolicy {
                     share: 0.10,
                 },
             ],
+            reporting_unit: MassUnit::Kg,
         }
     }
 }

@@ -322,10 +322,38 @@ pub struct QuantityView {
     /// The value as entered.
     pub value: f64,
     pub unit: MassUnit,
-    /// The exact quantity stored, in milligrams.
+    /// The quantity in milligrams: exact for g, kg and t; the nearest milligram for troy
+    /// ounces (which are kept exactly in micro ounces).
     pub mg: i64,
-    /// The stored quantity in kilograms, as an exact decimal string.
+    /// `mg` in kilograms, as an exact decimal string.
     pub kg: String,
+    /// The exact quantity in the unit the request asked for with `unit=`; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub converted: Option<Converted>,
+}
+
+/// A quantity written in another unit.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct Converted {
+    pub unit: MassUnit,
+    /// The quantity as a decimal string: exact in g, kg and t; in troy_oz exact for whole micro
+    /// ounces, otherwise rounded half to even at 12 decimals.
+    #[schema(example = "31103.5079034768")]
+    pub value: String,
+    /// Whether `value` is the quantity exactly.
+    pub exact: bool,
+}
+
+impl Converted {
+    /// `mass` written in `unit`.
+    pub fn of(mass: Mass, unit: MassUnit) -> Converted {
+        let written = mass.in_unit(unit);
+        Converted {
+            unit,
+            value: written.text,
+            exact: written.exact,
+        }
+    }
 }
 
 impl QuantityView {
@@ -336,7 +364,20 @@ impl QuantityView {
             unit,
             mg,
             kg: Quantity::kg_text(mg),
+            converted: None,
         }
+    }
+
+    /// With the exact `mass` written in `unit`, when one was asked for.
+    pub fn converted(mut self, mass: Mass, unit: Option<MassUnit>) -> QuantityView {
+        self.converted = unit.map(|unit| Converted::of(mass, unit));
+        self
+    }
+
+    /// The exact mass of a stored quantity that keeps no micro ounces (lots, custody events):
+    /// read again from the value as entered; the stored milligrams when that no longer parses.
+    pub fn entered_mass(mg: i64, value_text: &str, unit: MassUnit) -> Mass {
+        Quantity::from_text(value_text, unit).map_or(Mass::from_mg(mg), |q| q.mass())
     }
 }
 

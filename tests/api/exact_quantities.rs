@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::both_backends;
 use crate::builders::PurchaseLine;
 use crate::fixtures;
-use crate::helpers::{Client, TestApp, send, send_raw};
+use crate::helpers::{Client, HasId, TestApp, send, send_raw};
 
 async fn mix(app: &TestApp, buyer: &Client, unit: &str) -> Value {
     let (status, body) = send(app.get(
@@ -138,8 +138,84 @@ async fn an_older_database_converts_exactly(app: TestApp) {
     assert_eq!((asm_ounces, recycled_ounces), ("333.333666", "666.667334"));
 }
 
+/// Reads answer in the unit asked for: a purchase, its declared shares and a lot, exactly; the
+/// policy's reporting unit is the mix's default; another organisation still sees nothing.
+async fn reads_answer_in_the_unit_asked(app: TestApp) {
+    let buyer = app.purchaser("Bullion buyer").await;
+    let other = app.purchaser("Someone else").await;
+    let supplier = fixtures::supplier(&app, "Refiner").await;
+    let line = PurchaseLine::new("BAR-9", &supplier)
+        .quantity(1000.001, "troy_oz")
+        .on("2026-03-14")
+        .declared([
+            crate::builders::Origin::class("recycled", 0.5),
+            crate::builders::Origin::class("lsm", 0.5),
+        ]);
+    let id = app.create_purchase(&buyer, &line).await.id();
+    let (status, read) = send(app.get(&format!("/v1/purchases/{id}?unit=g"), &buyer)).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    // 1000.001 × 31.1034768 g
+    let converted = &read["quantity"]["converted"];
+    assert_eq!(
+        (&converted["unit"], &converted["value"], &converted["exact"]),
+        (
+            &Value::from("g"),
+            &Value::from("31103.5079034768"),
+            &Value::from(true)
+        )
+    );
+    let shares: Vec<&str> = read["declared_origin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["quantity_converted"]["value"].as_str().unwrap())
+        .collect();
+    // 1,000,001,000 µozt halved exactly: 500,000,500 each, 15551.7539517384 g.
+    assert_eq!(shares, ["15551.7539517384", "15551.7539517384"]);
+    let (_, plain) = send(app.get(&format!("/v1/purchases/{id}"), &buyer)).await;
+    assert!(plain["quantity"].get("converted").is_none(), "{plain}");
+    let listed = app.items(&buyer, "/v1/purchases?unit=troy_oz").await;
+    assert_eq!(listed[0]["quantity"]["converted"]["value"], "1000.001");
+    let (status, _) = send(app.get(&format!("/v1/purchases/{id}?unit=stone"), &buyer)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(app.get(&format!("/v1/purchases/{id}?unit=g"), &other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A lot in troy ounces, read in grams; a metric lot in troy ounces (not whole micro ounces).
+    let lot = crate::builders::Lot::new("DORE-1").quantity(2.5, "troy_oz");
+    let lot = app.create_lot(&buyer, &lot).await;
+    let lot_id = lot["id"].as_str().unwrap();
+    let (_, read) = send(app.get(&format!("/v1/lots/{lot_id}?unit=g"), &buyer)).await;
+    assert_eq!(read["quantity"]["converted"]["value"], "77.758692");
+    let metric = app
+        .create_lot(&buyer, &crate::builders::Lot::new("BAR-KG").kg(1))
+        .await;
+    let (_, read) = send(app.get(
+        &format!("/v1/lots/{}?unit=troy_oz", metric["id"].as_str().unwrap()),
+        &buyer,
+    ))
+    .await;
+    assert_eq!(read["quantity"]["converted"]["value"], "32.150746568628");
+    assert_eq!(read["quantity"]["converted"]["exact"], false);
+
+    // The policy's reporting unit is the mix's default unit.
+    let mut policy = app.policy(&buyer).await["policy"].clone();
+    assert_eq!(policy["reporting_unit"], "kg");
+    policy["reporting_unit"] = Value::from("troy_oz");
+    app.put_policy(&buyer, &policy).await;
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    assert_eq!(
+        (&mix["unit"], &mix["overall"]["total"]),
+        (&Value::from("troy_oz"), &Value::from("1000.001"))
+    );
+    policy["reporting_unit"] = Value::from("grain");
+    let (status, _) = send(app.put("/v1/policy", &buyer, &policy)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 both_backends!(
     ounces_sum_exactly,
     precision_is_stated,
     an_older_database_converts_exactly,
+    reads_answer_in_the_unit_asked,
 );

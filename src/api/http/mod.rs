@@ -16,3 +16,4 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod route_table;
 pub mod security_headers;
+pub mod unit_query;

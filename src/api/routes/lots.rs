@@ -10,12 +10,13 @@ use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
+use crate::api::http::unit_query::UnitQuery;
 use crate::api::state::AppState;
 use crate::app::provenance::lots;
 use crate::auth::Scope;
 use crate::domain::ids::{CustodyEventId, LotId, PartyId};
 use crate::domain::lot::{LotDraft, LotLine};
-use crate::domain::quantity::{QuantityInput, QuantityView};
+use crate::domain::quantity::{MassUnit, QuantityInput, QuantityView};
 use crate::domain::vocabulary::{CustodyEventType, LotForm, Mineral};
 use crate::store::audit::Actor;
 use crate::store::lot::{LotFilter, LotRecord};
@@ -63,7 +64,8 @@ pub struct Lot {
     pub external_ref: String,
     pub mineral: Mineral,
     pub form: LotForm,
-    /// The quantity as entered, and the exact milligrams stored.
+    /// The quantity as entered, its milligrams, and (with `unit=`) the exact quantity in that
+    /// unit.
     pub quantity: QuantityView,
     /// The party holding it (moved by transfers).
     pub holder_party_id: Option<PartyId>,
@@ -78,12 +80,22 @@ pub struct Lot {
 
 impl From<LotRecord> for Lot {
     fn from(r: LotRecord) -> Lot {
+        Lot::view(r, None)
+    }
+}
+
+impl Lot {
+    /// A stored lot as answers show it, its quantity also written exactly in `unit` when one
+    /// is asked for.
+    pub fn view(r: LotRecord, unit: Option<MassUnit>) -> Lot {
+        let mass = QuantityView::entered_mass(r.quantity_mg, &r.quantity_value, r.quantity_unit);
         Lot {
             id: r.id,
             external_ref: r.external_ref,
             mineral: r.mineral,
             form: r.form,
-            quantity: QuantityView::new(r.quantity_mg, &r.quantity_value, r.quantity_unit),
+            quantity: QuantityView::new(r.quantity_mg, &r.quantity_value, r.quantity_unit)
+                .converted(mass, unit),
             holder_party_id: r.holder_party_id,
             recycled: r.recycled,
             origin_event_id: r.origin_event_id,
@@ -108,6 +120,8 @@ pub struct LotQuery {
     pub external_ref: Option<String>,
     /// Only recycled (true) or only mined (false) lots.
     pub recycled: Option<bool>,
+    /// Also write each quantity exactly in this unit (`quantity.converted`).
+    pub unit: Option<MassUnit>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -177,13 +191,14 @@ pub async fn list_lots(
         external_ref: query.external_ref,
         recycled: query.recycled,
     };
+    let unit = query.unit;
     let organisation = caller.organisation_id;
     let request = page.clone();
     let rows = state
         .db
         .read(move |conn| lots::list(conn, organisation, &filter, &request))
         .await?;
-    let page = Page::from_rows(rows, &page, |l| l.id.to_string()).map(Lot::from);
+    let page = Page::from_rows(rows, &page, |l| l.id.to_string()).map(|r| Lot::view(r, unit));
     Ok(pagination::respond(&req, &page))
 }
 
@@ -191,7 +206,7 @@ pub async fn list_lots(
 #[utoipa::path(
     tag = "provenance",
     operation_id = "get_lot",
-    params(("id" = LotId, Path, description = "Lot id")),
+    params(("id" = LotId, Path, description = "Lot id"), UnitQuery),
     responses(
         (status = 200, description = "The lot", body = Lot),
         (status = 404, description = "No such lot of this organisation",
@@ -203,6 +218,7 @@ pub async fn list_lots(
 pub async fn get_lot(
     caller: Caller,
     id: web::Path<LotId>,
+    query: ApiQuery<UnitQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceRead)?;
@@ -212,5 +228,5 @@ pub async fn get_lot(
         .db
         .read(move |conn| lots::get(conn, organisation, id))
         .await?;
-    Ok(HttpResponse::Ok().json(Lot::from(found)))
+    Ok(HttpResponse::Ok().json(Lot::view(found, query.0.unit)))
 }

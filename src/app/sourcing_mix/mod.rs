@@ -25,8 +25,8 @@ pub struct MixRequest {
     /// Only this mineral; none: all.
     pub mineral: Option<Mineral>,
     pub group_by: GroupBy,
-    /// The unit the exact quantities are written in.
-    pub unit: MassUnit,
+    /// The unit the exact quantities are written in; none: the policy's reporting unit.
+    pub unit: Option<MassUnit>,
 }
 
 /// The mix, and whether the organisation's own policy decided it (rather than the default).
@@ -34,6 +34,8 @@ pub struct MixRequest {
 pub struct Mix {
     pub report: MixReport,
     pub organisation_policy: bool,
+    /// The unit the exact quantities are written in.
+    pub unit: MassUnit,
 }
 
 /// The organisation's sourcing mix for `request`.
@@ -46,15 +48,12 @@ pub fn sourcing_mix(
     let origins = load::origins(conn, organisation, request)?;
     let certificates = load::certificates(conn, &origins)?;
     let lines = mix::classify(origins, &stored.policy, &certificates);
-    let report = mix::compute(
-        &lines,
-        &request.group_by,
-        &stored.policy.targets,
-        request.unit,
-    )
-    .map_err(AppError::internal)?;
+    let unit = request.unit.unwrap_or(stored.policy.reporting_unit);
+    let report = mix::compute(&lines, &request.group_by, &stored.policy.targets, unit)
+        .map_err(AppError::internal)?;
     Ok(Mix {
         report,
         organisation_policy: stored.updated_at.is_some(),
+        unit,
     })
 }

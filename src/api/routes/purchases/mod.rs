@@ -7,6 +7,7 @@ use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::pagination::{self, Page, PageRequest};
+use crate::api::http::unit_query::UnitQuery;
 use crate::api::state::AppState;
 use crate::app::batch::Outcome;
 use crate::app::purchases::input::PurchaseInput;
@@ -81,13 +82,14 @@ pub async fn list_purchases(
     caller.require(Scope::PurchasesRead)?;
     let page = PageRequest::new(query.0.limit, query.0.cursor.as_deref())?;
     let filter = query.0.filter();
+    let unit = query.0.unit;
     let organisation = caller.organisation_id;
     let request = page.clone();
     let rows = state
         .db
         .read(move |conn| purchases::read::list(conn, organisation, &filter, &request))
         .await?;
-    let page = Page::from_rows(rows, &page, |p| p.id.to_string()).map(Purchase::from);
+    let page = Page::from_rows(rows, &page, |p| p.id.to_string()).map(|r| Purchase::view(r, unit));
     Ok(pagination::respond(&req, &page))
 }
 
@@ -95,7 +97,7 @@ pub async fn list_purchases(
 #[utoipa::path(
     tag = "purchases",
     operation_id = "get_purchase",
-    params(("id" = PurchaseId, Path, description = "Purchase id")),
+    params(("id" = PurchaseId, Path, description = "Purchase id"), UnitQuery),
     responses(
         (status = 200, description = "The purchase", body = Purchase),
         (status = 404, description = "No such purchase of this organisation",
@@ -107,6 +109,7 @@ pub async fn list_purchases(
 pub async fn get_purchase(
     caller: Caller,
     id: web::Path<PurchaseId>,
+    query: ApiQuery<UnitQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesRead)?;
@@ -116,7 +119,7 @@ pub async fn get_purchase(
         .db
         .read(move |conn| purchases::read::get(conn, organisation, id))
         .await?;
-    Ok(HttpResponse::Ok().json(Purchase::from(found)))
+    Ok(HttpResponse::Ok().json(Purchase::view(found, query.0.unit)))
 }
 
 /// Deletes a purchase: an ERP reversal. The deleted line is kept in the audit trail.

@@ -7,8 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::batch::Outcome;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, PartyId, PurchaseId};
+use crate::domain::mass::Mass;
 use crate::domain::purchase::PurchaseOrigin;
-use crate::domain::quantity::{Quantity, QuantityView};
+use crate::domain::quantity::{Converted, MassUnit, Quantity, QuantityView};
 use crate::domain::shares::PPB as ONE_PPB;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::purchase::{PurchaseFilter, PurchaseRecord};
@@ -23,7 +24,8 @@ pub struct Purchase {
     pub external_ref: String,
     pub supplier_party_id: PartyId,
     pub mineral: Mineral,
-    /// The quantity as entered, and the exact milligrams stored.
+    /// The quantity as entered, its milligrams, and (with `unit=`) the exact quantity in that
+    /// unit.
     pub quantity: QuantityView,
     pub purchased_on: NaiveDate,
     pub lot_id: Option<LotId>,
@@ -45,10 +47,14 @@ pub struct OriginShare {
     /// The declared fraction of the purchase.
     pub share: f64,
     /// The part of the purchase's stored quantity allocated to this share, in milligrams
-    /// (largest-remainder allocation: the parts add up exactly).
+    /// (largest-remainder allocation: the parts add up exactly; for troy ounces, of the nearest
+    /// milligram, while the micro ounces are allocated exactly in `quantity_converted`).
     pub quantity_mg: i64,
     /// The same in kilograms, as an exact decimal string.
     pub quantity_kg: String,
+    /// The exact part in the unit asked for with `unit=`; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity_converted: Option<Converted>,
 }
 
 /// What writing a line did.
@@ -107,6 +113,8 @@ pub struct PurchaseQuery {
     pub external_ref: Option<String>,
     /// Purchases of this lot.
     pub lot_id: Option<LotId>,
+    /// Also write each quantity exactly in this unit (`quantity.converted`).
+    pub unit: Option<MassUnit>,
     /// Page size, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -139,7 +147,7 @@ impl From<Outcome> for WriteResult {
     }
 }
 
-fn origin_view(origin: &PurchaseOrigin) -> OriginShare {
+fn origin_view(origin: &PurchaseOrigin, unit: Option<MassUnit>) -> OriginShare {
     OriginShare {
         facility_id: origin.facility,
         origin_class: origin.class,
@@ -147,12 +155,16 @@ fn origin_view(origin: &PurchaseOrigin) -> OriginShare {
         share: origin.share_ppb as f64 / ONE_PPB as f64,
         quantity_mg: origin.quantity_mg,
         quantity_kg: Quantity::kg_text(origin.quantity_mg),
+        quantity_converted: unit.map(|unit| Converted::of(origin.mass(), unit)),
     }
 }
 
-impl From<PurchaseRecord> for Purchase {
-    fn from(record: PurchaseRecord) -> Purchase {
+impl Purchase {
+    /// A stored purchase as answers show it, its quantities also written exactly in `unit`
+    /// when one is asked for.
+    pub fn view(record: PurchaseRecord, unit: Option<MassUnit>) -> Purchase {
         let declared = record.origins.iter().any(|o| o.declared);
+        let mass = Mass::stored(record.quantity_mg, record.quantity_uozt);
         Purchase {
             id: record.id,
             external_ref: record.external_ref,
@@ -162,13 +174,26 @@ impl From<PurchaseRecord> for Purchase {
                 record.quantity_mg,
                 &record.quantity_value,
                 record.quantity_unit,
-            ),
+            )
+            .converted(mass, unit),
             purchased_on: record.purchased_on,
             lot_id: record.lot,
-            declared_origin: declared.then(|| record.origins.iter().map(origin_view).collect()),
+            declared_origin: declared.then(|| {
+                record
+                    .origins
+                    .iter()
+                    .map(|o| origin_view(o, unit))
+                    .collect()
+            }),
             created_at: record.created_at,
             updated_at: record.updated_at,
         }
+    }
+}
+
+impl From<PurchaseRecord> for Purchase {
+    fn from(record: PurchaseRecord) -> Purchase {
+        Purchase::view(record, None)
     }
 }
 

@@ -48,8 +48,9 @@ pub struct MixQuery {
     #[param(pattern = "^(mineral|country|supplier|month)(,(mineral|country|supplier|month))?$")]
     pub group_by: Option<String>,
     /// The unit of the exact quantities (`total`, `quantity`, `certified`, the basis parts):
-    /// `g`, `kg`, `t` or `troy_oz` (default `kg`). Exact in g, kg and t; in troy_oz exact for
-    /// whole micro ounces, otherwise rounded half to even at 12 decimals.
+    /// `g`, `kg`, `t` or `troy_oz` (default: the policy's `reporting_unit`, itself `kg` by
+    /// default). Exact in g, kg and t; in troy_oz exact for whole micro ounces, otherwise
+    /// rounded half to even at 12 decimals.
     pub unit: Option<MassUnit>,
 }
 
@@ -93,7 +94,7 @@ impl MixQuery {
             to,
             mineral: self.mineral,
             group_by,
-            unit: self.unit.unwrap_or(MassUnit::Kg),
+            unit: self.unit,
         })
     }
 }
@@ -149,7 +150,7 @@ pub async fn get_sourcing_mix(
         to: request.to,
         mineral: request.mineral,
         group_by: request.group_by.dimensions().to_vec(),
-        unit: request.unit,
+        unit: mix.unit,
         policy_source: if mix.organisation_policy {
             PolicySource::Organisation
         } else {
