@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     match oretrace::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            log::error!("{message}");
+            // Said once, on standard error (a log line as well printed it twice).
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }

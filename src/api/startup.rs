@@ -24,7 +24,9 @@ use crate::api::state::AppState;
 use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
-use crate::db::{ConnectionManager, Db, run_migrations};
+use crate::db::{
+    ConnectionManager, Db, is_missing_database, is_transient_connect_error, run_migrations,
+};
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -83,12 +85,15 @@ impl Application {
     }
 }
 
-/// Runs the migrations, retrying while the database is unreachable (a PostgreSQL container
-/// that is still starting) for up to `patience`.
+/// Runs the migrations, retrying while the server refuses connections or is starting (a
+/// PostgreSQL container that is still starting) for up to `patience`. A database that does not
+/// exist, a wrong password or an unknown host fail at once, the first with the command that
+/// fixes it.
 pub fn migrate_with_retry(config: &Config, patience: Duration) -> Result<Vec<String>, String> {
     let manager =
         ConnectionManager::new(config.database_url.clone(), config.pool.statement_timeout);
     let started = std::time::Instant::now();
+    let mut retries = 0u32;
     loop {
         match run_migrations(&manager) {
             Ok(applied) => {
@@ -97,8 +102,25 @@ pub fn migrate_with_retry(config: &Config, patience: Duration) -> Result<Vec<Str
                 }
                 return Ok(applied);
             }
-            Err(e) if e.starts_with("cannot connect") && started.elapsed() < patience => {
-                log::warn!("{e}; retrying");
+            Err(e) if is_missing_database(&e) => {
+                return Err(format!(
+                    "{e}\nThe database does not exist yet: create it with `oretrace db create` \
+                     (same DATABASE_URL) or `createdb`, then start again."
+                ));
+            }
+            Err(e)
+                if e.starts_with("cannot connect")
+                    && is_transient_connect_error(&e)
+                    && started.elapsed() < patience =>
+            {
+                if retries % 5 == 0 {
+                    log::warn!(
+                        "{e}; the server may still be starting: retrying for up to {} s \
+                         (check the host and port of DATABASE_URL if it does not come up)",
+                        patience.as_secs()
+                    );
+                }
+                retries += 1;
                 std::thread::sleep(Duration::from_secs(1));
             }
             Err(e) => return Err(format!("migrations on {}: {e}", config.database_url)),

@@ -5,6 +5,7 @@
 //! `serve.rs` (`serve`, `migrate`), `orgs.rs`, `clients.rs`, `keys.rs` and `import.rs`.
 
 mod clients;
+mod db;
 mod import;
 mod keys;
 mod orgs;
@@ -18,6 +19,7 @@ use crate::config::{Config, Settings};
 use crate::db::{ConnectionManager, DbConn};
 
 pub use self::clients::ClientsCommand;
+pub use self::db::DbCommand;
 pub use self::import::ImportCommand;
 pub use self::keys::KeysCommand;
 pub use self::orgs::OrgsCommand;
@@ -51,6 +53,9 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create the database DATABASE_URL names.
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Print the OpenAPI document (the committed openapi/openapi.json).
     Openapi,
     /// Manage organisations.
@@ -94,6 +99,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
     match command {
         Command::Serve { demo } => serve::serve(config, demo),
         Command::Migrate => serve::migrate(&config),
+        Command::Db(db_command) => db::run(&config, db_command),
         Command::Orgs(orgs_command) => orgs::run(&config, orgs_command),
         Command::Clients(clients_command) => clients::run(&config, clients_command),
         Command::Import(import_command) => import::run(&config, import_command),

@@ -16,7 +16,7 @@ pub(super) fn migrate(config: &Config) -> Result<(), String> {
 }
 
 pub(super) fn serve(config: Config, demo: bool) -> Result<(), String> {
-    migrate_with_retry(&config, std::time::Duration::from_secs(60))?;
+    migrate_with_retry(&config, std::time::Duration::from_secs(30))?;
     let banner = if config.embedded_default || demo {
         demo_banner(&config)?
     } else {

@@ -9,6 +9,7 @@
 //! Every call into diesel runs on the runtime's blocking thread pool ([`Db::read`] and
 //! [`Db::write`]), never on the async executor.
 
+mod create;
 mod manager;
 mod migrate;
 pub mod schema;
@@ -20,6 +21,10 @@ use std::time::Duration;
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::result::Error as DieselError;
 
+pub use create::{
+    Created, create_database, database_and_maintenance_url, is_missing_database,
+    is_transient_connect_error,
+};
 pub use manager::ConnectionManager;
 pub use migrate::{revert_last_migration, run_migrations};
 pub use url::{Backend, DatabaseUrl};

@@ -252,3 +252,57 @@ fn openapi_tolerates_a_reader_that_stops_early() {
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+fn oretrace_on(url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_oretrace"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run oretrace")
+}
+
+/// A PostgreSQL database that does not exist is an immediate error naming the fix (never a
+/// retry loop); `oretrace db create` makes it, a second time changes nothing, and the service's
+/// migrations then run on it.
+#[test]
+fn a_missing_database_is_named_with_its_fix_and_db_create_makes_it() {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection};
+
+    let Some(db) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let name = format!("oretrace_missing_{}", uuid::Uuid::new_v4().simple());
+    let url = crate::helpers::with_database(&db.url, &name);
+
+    let refused = oretrace_on(&url, &["migrate"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("does not exist"), "{said}");
+    assert!(said.contains("oretrace db create"), "{said}");
+    assert_eq!(said.matches("error:").count(), 1, "said once: {said}");
+
+    let created = oretrace_on(&url, &["db", "create"]);
+    assert!(created.status.success());
+    let said = String::from_utf8_lossy(&created.stderr);
+    assert!(
+        said.contains(&format!("created the database \"{name}\"")),
+        "{said}"
+    );
+    let again = oretrace_on(&url, &["db", "create"]);
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+    let migrated = oretrace_on(&url, &["migrate"]);
+    assert!(
+        migrated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+
+    let mut admin = PgConnection::establish(&crate::helpers::with_database(&db.url, "postgres"))
+        .expect("admin connection");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .expect("drop");
+}
