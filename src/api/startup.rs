@@ -113,7 +113,7 @@ pub fn migrate_with_retry(config: &Config, patience: Duration) -> Result<Vec<Str
                     && is_transient_connect_error(&e)
                     && started.elapsed() < patience =>
             {
-                if retries % 5 == 0 {
+                if retries.is_multiple_of(5) {
                     log::warn!(
                         "{e}; the server may still be starting: retrying for up to {} s \
                          (check the host and port of DATABASE_URL if it does not come up)",
