@@ -1,4 +1,5 @@
-//! `oretrace clients`: create API clients.
+//! `oretrace clients`: create, list and revoke API clients (what `/v1/organisations/{id}/clients`
+//! does over HTTP, directly on DATABASE_URL).
 
 use clap::Subcommand;
 
@@ -8,6 +9,7 @@ use crate::auth::scopes::ScopeSet;
 use crate::config::Config;
 use crate::domain::ids::OrganisationId;
 use crate::store::audit::Actor;
+use crate::store::page::PageRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum ClientsCommand {
@@ -25,14 +27,39 @@ pub enum ClientsCommand {
         #[arg(long, default_value = "API client")]
         name: String,
     },
+    /// List an organisation's clients (never their secrets) as a JSON array.
+    List {
+        /// The organisation id.
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a client: it gets no new tokens (tokens already issued run out). Prints it.
+    Revoke {
+        /// The organisation id.
+        #[arg(long)]
+        org: String,
+        /// The client's id (`otc_…`).
+        client_id: String,
+    },
+}
+
+fn organisation(org: &str) -> Result<OrganisationId, String> {
+    org.parse()
+        .map_err(|_| "--org must be an organisation id".to_owned())
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 pub(super) fn run(config: &Config, command: ClientsCommand) -> Result<(), String> {
     match command {
         ClientsCommand::Create { org, scopes, name } => {
-            let org: OrganisationId = org
-                .parse()
-                .map_err(|_| "--org must be an organisation id")?;
+            let org = organisation(&org)?;
             let scopes = ScopeSet::parse(&scopes).map_err(|e| format!("--scopes: {e}"))?;
             let mut conn = admin_connection(config)?;
             let (client, secret) = crate::db::write_transaction(&mut conn, |conn| {
@@ -42,14 +69,40 @@ pub(super) fn run(config: &Config, command: ClientsCommand) -> Result<(), String
             let out = serde_json::json!({
                 "client_id": client.client_id,
                 "client_secret": secret,
-                "scopes": client.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "),
+                "scopes": client.scopes,
                 "organisation_id": client.organisation_id,
             });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-            );
-            Ok(())
+            print_json(&out)
+        }
+        ClientsCommand::List { org } => {
+            let org = organisation(&org)?;
+            let mut conn = admin_connection(config)?;
+            let mut clients = Vec::new();
+            let mut page = PageRequest {
+                limit: 500,
+                after: None,
+            };
+            loop {
+                let mut rows = organisations::list_clients(&mut conn, org, &page)
+                    .map_err(|e| command_error("--org", e))?;
+                let more = rows.len() as i64 > page.limit;
+                rows.truncate(page.limit as usize);
+                page.after = rows.last().map(|c| c.client_id.clone());
+                clients.extend(rows);
+                if !more {
+                    break;
+                }
+            }
+            print_json(&clients)
+        }
+        ClientsCommand::Revoke { org, client_id } => {
+            let org = organisation(&org)?;
+            let mut conn = admin_connection(config)?;
+            let revoked = crate::db::write_transaction(&mut conn, |conn| {
+                organisations::revoke_client(conn, &Actor::cli(org), org, &client_id)
+            })
+            .map_err(|e| command_error("--org", e))?;
+            print_json(&revoked)
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `oretrace orgs`: register organisations.
+//! `oretrace orgs`: register and list organisations.
 
 use clap::Subcommand;
 
@@ -6,6 +6,7 @@ use super::{admin_connection, command_error};
 use crate::app::organisations;
 use crate::config::Config;
 use crate::store::organisation::OrganisationKind;
+use crate::store::page::PageRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum OrgsCommand {
@@ -18,6 +19,8 @@ pub enum OrgsCommand {
         #[arg(long, default_value = "purchaser", value_parser = ["purchaser", "operator"])]
         kind: String,
     },
+    /// List every organisation, oldest first, as a JSON array.
+    List,
 }
 
 pub(super) fn run(config: &Config, command: OrgsCommand) -> Result<(), String> {
@@ -32,6 +35,29 @@ pub(super) fn run(config: &Config, command: OrgsCommand) -> Result<(), String> {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        OrgsCommand::List => {
+            let mut conn = admin_connection(config)?;
+            let mut all = Vec::new();
+            let mut page = PageRequest {
+                limit: 500,
+                after: None,
+            };
+            loop {
+                let mut rows = organisations::list(&mut conn, &page).map_err(|e| e.to_string())?;
+                let more = rows.len() as i64 > page.limit;
+                rows.truncate(page.limit as usize);
+                page.after = rows.last().map(|o| o.id.to_string());
+                all.extend(rows);
+                if !more {
+                    break;
+                }
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
             );
             Ok(())
         }

@@ -16,6 +16,10 @@ pub(super) fn migrate(config: &Config) -> Result<(), String> {
 }
 
 pub(super) fn serve(config: Config, demo: bool) -> Result<(), String> {
+    // The address first: a bad ORETRACE_BIND (or a port in use) is said before anything is
+    // migrated or seeded, so that it leaves no database behind.
+    std::net::TcpListener::bind(&config.bind)
+        .map_err(|e| format!("ORETRACE_BIND {}: {e}", config.bind))?;
     migrate_with_retry(&config, std::time::Duration::from_secs(30))?;
     let banner = if config.embedded_default || demo {
         demo_banner(&config)?

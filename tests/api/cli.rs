@@ -43,9 +43,42 @@ async fn admin_commands_create_working_credentials() {
                 "purchases:read catalog:read",
             ],
         );
-        assert_eq!(client["scopes"], "catalog:read purchases:read");
+        assert_eq!(
+            client["scopes"],
+            serde_json::json!(["catalog:read", "purchases:read"]),
+            "an array, as over HTTP"
+        );
         let client_id = client["client_id"].as_str().unwrap().to_owned();
         let secret = client["client_secret"].as_str().unwrap().to_owned();
+
+        let listed = oretrace(&db, &["orgs", "list"]);
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|o| o["id"] == org_id.as_str())
+        );
+        let spare = oretrace(
+            &db,
+            &[
+                "clients",
+                "create",
+                "--org",
+                &org_id,
+                "--scopes",
+                "catalog:read",
+            ],
+        );
+        let spare_id = spare["client_id"].as_str().unwrap().to_owned();
+        let clients = oretrace(&db, &["clients", "list", "--org", &org_id]);
+        assert_eq!(clients.as_array().unwrap().len(), 2);
+        assert!(
+            clients.to_string().find("ots_").is_none(),
+            "no secret listed"
+        );
+        let revoked = oretrace(&db, &["clients", "revoke", "--org", &org_id, &spare_id]);
+        assert!(revoked["revoked_at"].is_string(), "{revoked}");
 
         let config = test_config(&db);
         let app = TestApp::start(db, config).await;
@@ -54,7 +87,37 @@ async fn admin_commands_create_working_credentials() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(me["organisation"]["id"], org_id.as_str());
         assert_eq!(me["organisation"]["name"], "CLI Buyer");
+        // The revoked client gets no token.
+        let refused = app
+            .http
+            .post(app.url("/v1/auth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", spare_id.as_str()),
+                ("client_secret", spare["client_secret"].as_str().unwrap()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     }
+}
+
+/// A bad ORETRACE_BIND is said before anything is migrated or seeded: no database file is left.
+#[test]
+fn a_bad_bind_address_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_oretrace"))
+        .env_remove("DATABASE_URL")
+        .env("ORETRACE_BIND", "127.0.0.1:99999")
+        .env("RUST_LOG", "warn")
+        .current_dir(dir.path())
+        .output()
+        .expect("run oretrace");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("ORETRACE_BIND 127.0.0.1:99999"), "{said}");
+    assert!(!dir.path().join("oretrace.db").exists(), "nothing seeded");
 }
 
 #[test]
