@@ -97,6 +97,9 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     let page = app.items(&app.operator, &path).await;
     assert_eq!(page[0]["certification"]["id"], rjc["id"]);
     assert_eq!(page[0]["effective_status"], "expired");
+    // The nested certificate says which day its own effective_status is for: today.
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(page[0]["certification"]["effective_on"], today.as_str());
     assert!(page[0]["level"].is_null());
     let missing = "/v1/facilities/0193c3a0-0000-7000-8000-000000000000/certifications";
     app.get(missing, &app.operator).expect_problem(404).await;

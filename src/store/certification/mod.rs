@@ -107,6 +107,9 @@ pub struct Certification {
     /// The status today (UTC) under the as-of rules: `not_yet_valid` before the first valid day,
     /// `expired` for an active certificate after its last valid day, else the status in force.
     pub effective_status: EffectiveStatus,
+    /// The day `effective_status` is evaluated for: today (UTC). An as-of answer's top-level
+    /// `effective_status` is for its `as_of` day instead.
+    pub effective_on: NaiveDate,
     /// Every recorded state, in effective order.
     pub history: Vec<HistoryEntry>,
     pub created_at: DateTime<Utc>,

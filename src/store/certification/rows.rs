@@ -205,6 +205,7 @@ pub(super) fn assemble(
                 evidence_sha256: row.evidence_sha256,
                 minerals: own_minerals,
                 effective_status: standing_on(&snapshots, today).status,
+                effective_on: today,
                 history: own_history,
                 created_at: time::from_db(row.created_at),
                 updated_at: time::from_db(row.updated_at),

@@ -46,8 +46,9 @@ pub struct AsOfQuery {
 pub struct CertificationStanding {
     /// The day evaluated.
     pub as_of: NaiveDate,
-    /// `not_yet_valid`, `in_assessment`, `active`, `suspended`, `expired` or `withdrawn` on that
-    /// day, under the as-of rules.
+    /// `not_yet_valid`, `in_assessment`, `active`, `suspended`, `expired` or `withdrawn` on the
+    /// `as_of` day, under the as-of rules (the nested `certification.effective_status` is for
+    /// `certification.effective_on`, today).
     pub effective_status: EffectiveStatus,
     /// The level in force on that day (null for schemes without levels, or before the first
     /// entry).
