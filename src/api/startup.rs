@@ -159,6 +159,10 @@ fn check_issuer_organisations(state: &AppState) -> Result<(), String> {
     }
 }
 
+/// Checks of unknown client ids that may wait for the one thread of their lane (fewer when
+/// `ORETRACE_SECRET_CHECK_QUEUE` is smaller).
+const UNKNOWN_CLIENT_QUEUE: usize = 8;
+
 pub fn build_state(config: Config) -> Result<AppState, String> {
     let tokens = TokenService::new(&config.tokens)?;
     let db = Db::new(&config.database_url, &config.pool);
@@ -176,6 +180,13 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         ),
         token_unknown_limiter: RateLimiter::per_minute(
             config.rate_limit.token_unknown_clients_per_minute,
+        ),
+        unknown_client_checks: SecretChecks::new(
+            1,
+            config
+                .rate_limit
+                .secret_check_queue
+                .min(UNKNOWN_CLIENT_QUEUE),
         ),
         secret_checks: SecretChecks::new(
             config.rate_limit.secret_checks_in_flight,

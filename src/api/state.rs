@@ -22,7 +22,11 @@ pub struct AppState {
     /// Token requests naming unknown client ids, all together.
     pub token_unknown_limiter: RateLimiter,
     /// The bound on client-secret checks running at once.
+    /// Client-secret checks of client ids that exist.
     pub secret_checks: SecretChecks,
+    /// Checks of client ids that do not exist (against a dummy hash), in a lane of their own
+    /// (one thread, a short queue): a flood of made-up ids never delays a real client's token.
+    pub unknown_client_checks: SecretChecks,
     /// Organisations known to exist (tokens naming any other are refused). Only ever grows:
     /// organisations are never deleted.
     pub known_organisations: KnownOrganisations,

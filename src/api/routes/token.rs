@@ -158,9 +158,14 @@ pub async fn issue_token(
         None => state.token_unknown_limiter.check("unknown")?,
     };
     // At most a few argon2 checks at once per replica, each as long for an unknown id (against
-    // a dummy hash) as for a known one.
-    let authenticated = state
-        .secret_checks
+    // a dummy hash) as for a known one. Unknown ids wait in a lane of their own, so that a
+    // flood of made-up ids fills only that lane and real clients still get their tokens.
+    let lane = if found.is_some() {
+        &state.secret_checks
+    } else {
+        &state.unknown_client_checks
+    };
+    let authenticated = lane
         .run(move |verifier| match found {
             Some((client, hash)) if verifier.verify(&client_secret, &hash) => Some(client),
             _ => {
