@@ -5,14 +5,27 @@
 //! family is a whole multiple of the other (a troy ounce is exactly 31.1034768 g), so a [`Mass`]
 //! keeps one integer per family and adds each family on its own: a sum of any number of lines is
 //! exact. When families must meet (a total, a share, a comparison) both are expressed in
-//! femtograms (10^-15 g), the largest unit of which a milligram (10^12 fg) and a micro troy ounce
-//! (31 103 476 800 fg) are both whole multiples. One million tonnes is 10^27 fg; an `i128` holds
-//! 1.7 × 10^38, so the sum of a hundred billion maximal lines still fits. docs/DATA-MODEL.md.
+//! femtograms (10^-15 g), of which a milligram (10^12 fg) and a micro troy ounce
+//! (31 103 476 800 fg) are both whole multiples (the largest such unit is 1.6 pg,
+//! [`FG_PER_QUANTUM`]). One million tonnes is 10^27 fg; an `i128` holds 1.7 × 10^38, so the sum
+//! of a hundred billion maximal lines still fits. docs/DATA-MODEL.md.
 
 use std::iter::Sum;
 use std::ops::{Add, AddAssign};
 
-use super::quantity::MassUnit;
+crate::text_enum! {
+    /// Unit of a quantity.
+    pub enum MassUnit {
+        /// Gram.
+        G = "g",
+        /// Kilogram.
+        Kg = "kg",
+        /// Metric tonne.
+        T = "t",
+        /// Troy ounce (31.1034768 g).
+        TroyOz = "troy_oz",
+    }
+}
 
 /// Femtograms in a milligram.
 pub const FG_PER_MG: i128 = 1_000_000_000_000;

@@ -16,20 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::mass::Mass;
-
-crate::text_enum! {
-    /// Unit of a quantity.
-    pub enum MassUnit {
-        /// Gram.
-        G = "g",
-        /// Kilogram.
-        Kg = "kg",
-        /// Metric tonne.
-        T = "t",
-        /// Troy ounce (31.1034768 g).
-        TroyOz = "troy_oz",
-    }
-}
+pub use super::mass::MassUnit;
 
 /// The largest quantity of one line or lot: one million tonnes (10^15 mg), so that sums over
 /// millions of lines stay far inside 64-bit integers.
