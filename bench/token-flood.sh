@@ -2,7 +2,9 @@
 # The token endpoint under a flood of unknown client ids: peak memory of the service and the
 # latency other callers see meanwhile, with the secret checks bounded (the defaults) and, as the
 # reference in the same run, practically unbounded (ORETRACE_SECRET_CHECKS_IN_FLIGHT=512, as every
-# check ran at once before issue 17). docs/PERFORMANCE.md records the results.
+# check ran at once before issue 17). Since unknown client ids have a lane of their own (one
+# thread), the reference bounds the flood of made-up ids too and shows the setting for known ids
+# only. docs/PERFORMANCE.md records the results.
 #
 #   bench/token-flood.sh                      # 200 concurrent flooders for 20 s per run
 #   FLOOD_CONCURRENCY=400 FLOOD_SECONDS=30 bench/token-flood.sh
