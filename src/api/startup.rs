@@ -36,16 +36,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database, loads keys and binds the listener. Fails with a message an
-    /// operator can act on.
+    /// Binds the listener, migrates the database and loads keys. Fails with a message an
+    /// operator can act on; a bad `ORETRACE_BIND` (or a port in use) before anything is
+    /// migrated.
     pub fn build(config: Config) -> Result<Application, String> {
+        let listener = bind(&config)?;
         migrate_with_retry(&config, Duration::from_secs(30))?;
-        let listener = TcpListener::bind(&config.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
         Application::build_with_listener(config, listener)
     }
 
-    /// Like [`Application::build`] on a listener the caller bound (tests use port 0).
+    /// Like [`Application::build`] on a listener the caller bound (tests use port 0), on a
+    /// database the caller migrated.
     pub fn build_with_listener(
         config: Config,
         listener: TcpListener,
@@ -83,6 +84,11 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// The listener on `ORETRACE_BIND`.
+pub fn bind(config: &Config) -> Result<TcpListener, String> {
+    TcpListener::bind(&config.bind).map_err(|e| format!("ORETRACE_BIND {}: {e}", config.bind))
 }
 
 /// Runs the migrations, retrying while the server refuses connections or is starting (a

@@ -3,13 +3,12 @@
 
 use clap::Subcommand;
 
-use super::{admin_connection, command_error};
+use super::{admin_connection, command_error, every_page, print_json};
 use crate::app::organisations;
 use crate::auth::scopes::ScopeSet;
 use crate::config::Config;
 use crate::domain::ids::OrganisationId;
 use crate::store::audit::Actor;
-use crate::store::page::PageRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum ClientsCommand {
@@ -48,14 +47,6 @@ fn organisation(org: &str) -> Result<OrganisationId, String> {
         .map_err(|_| "--org must be an organisation id".to_owned())
 }
 
-fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
-    );
-    Ok(())
-}
-
 pub(super) fn run(config: &Config, command: ClientsCommand) -> Result<(), String> {
     match command {
         ClientsCommand::Create { org, scopes, name } => {
@@ -77,22 +68,13 @@ pub(super) fn run(config: &Config, command: ClientsCommand) -> Result<(), String
         ClientsCommand::List { org } => {
             let org = organisation(&org)?;
             let mut conn = admin_connection(config)?;
-            let mut clients = Vec::new();
-            let mut page = PageRequest {
-                limit: 500,
-                after: None,
-            };
-            loop {
-                let mut rows = organisations::list_clients(&mut conn, org, &page)
-                    .map_err(|e| command_error("--org", e))?;
-                let more = rows.len() as i64 > page.limit;
-                rows.truncate(page.limit as usize);
-                page.after = rows.last().map(|c| c.client_id.clone());
-                clients.extend(rows);
-                if !more {
-                    break;
-                }
-            }
+            let clients = every_page(
+                |page| {
+                    organisations::list_clients(&mut conn, org, page)
+                        .map_err(|e| command_error("--org", e))
+                },
+                |c| c.client_id.clone(),
+            )?;
             print_json(&clients)
         }
         ClientsCommand::Revoke { org, client_id } => {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::admin_connection;
+use super::{admin_connection, print_json};
 use crate::config::Config;
 use crate::domain::ids::OrganisationId;
 use crate::store::audit::Actor;
@@ -45,11 +45,7 @@ pub(super) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
             let lines = crate::import::purchases::read(&file)?;
             let mut conn = admin_connection(config)?;
             let result = crate::import::purchases_command::import(&mut conn, org, &file, &lines)?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?
-            );
-            Ok(())
+            print_json(&result)
         }
         ImportCommand::Catalog { kind, org, file } => {
             let org: Option<OrganisationId> = org
@@ -63,11 +59,7 @@ pub(super) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
             let org = crate::import::importing_organisation(&mut conn, org)?;
             let result = crate::import::run(&mut conn, kind, &Actor::cli(org), rows, csv)?;
             let out = crate::import::catalog::report_json(&result);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-            );
-            Ok(())
+            print_json(&out)
         }
     }
 }

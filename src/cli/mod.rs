@@ -17,6 +17,7 @@ use crate::api::startup::migrate_with_retry;
 use crate::app::AppError;
 use crate::config::{Config, Settings};
 use crate::db::{ConnectionManager, DbConn};
+use crate::store::page::PageRequest;
 
 pub use self::clients::ClientsCommand;
 pub use self::db::DbCommand;
@@ -104,6 +105,35 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Clients(clients_command) => clients::run(&config, clients_command),
         Command::Import(import_command) => import::run(&config, import_command),
         Command::Openapi | Command::Keys(_) => Ok(()),
+    }
+}
+
+/// Prints `value` as pretty JSON on standard output.
+fn print_json(value: &impl serde::Serialize) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    print_to_stdout(&format!("{text}\n"))
+}
+
+/// Every row of a keyset-paged list: `fetch` reads one page (one row more than the page, as the
+/// store does), `key` is a row's sort key, from which the next page starts.
+fn every_page<T>(
+    mut fetch: impl FnMut(&PageRequest) -> Result<Vec<T>, String>,
+    key: impl Fn(&T) -> String,
+) -> Result<Vec<T>, String> {
+    let mut all = Vec::new();
+    let mut page = PageRequest {
+        limit: 500,
+        after: None,
+    };
+    loop {
+        let mut rows = fetch(&page)?;
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        page.after = rows.last().map(&key);
+        all.extend(rows);
+        if !more {
+            return Ok(all);
+        }
     }
 }
 

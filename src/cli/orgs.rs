@@ -2,11 +2,10 @@
 
 use clap::Subcommand;
 
-use super::{admin_connection, command_error};
+use super::{admin_connection, command_error, every_page, print_json};
 use crate::app::organisations;
 use crate::config::Config;
 use crate::store::organisation::OrganisationKind;
-use crate::store::page::PageRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum OrgsCommand {
@@ -32,34 +31,15 @@ pub(super) fn run(config: &Config, command: OrgsCommand) -> Result<(), String> {
                 organisations::register(conn, None, &name, kind)
             })
             .map_err(|e| command_error("--name", e))?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&created).map_err(|e| e.to_string())?
-            );
-            Ok(())
+            print_json(&created)
         }
         OrgsCommand::List => {
             let mut conn = admin_connection(config)?;
-            let mut all = Vec::new();
-            let mut page = PageRequest {
-                limit: 500,
-                after: None,
-            };
-            loop {
-                let mut rows = organisations::list(&mut conn, &page).map_err(|e| e.to_string())?;
-                let more = rows.len() as i64 > page.limit;
-                rows.truncate(page.limit as usize);
-                page.after = rows.last().map(|o| o.id.to_string());
-                all.extend(rows);
-                if !more {
-                    break;
-                }
-            }
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
-            );
-            Ok(())
+            let all = every_page(
+                |page| organisations::list(&mut conn, page).map_err(|e| e.to_string()),
+                |o| o.id.to_string(),
+            )?;
+            print_json(&all)
         }
     }
 }

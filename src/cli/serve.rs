@@ -1,7 +1,7 @@
 //! `oretrace serve` (the default; seeds the demo into an empty database when asked or when
 //! running on the embedded default) and `oretrace migrate`.
 
-use crate::api::startup::{Application, migrate_with_retry};
+use crate::api::startup::{Application, bind, migrate_with_retry};
 use crate::config::Config;
 use crate::db::ConnectionManager;
 
@@ -17,9 +17,8 @@ pub(super) fn migrate(config: &Config) -> Result<(), String> {
 
 pub(super) fn serve(config: Config, demo: bool) -> Result<(), String> {
     // The address first: a bad ORETRACE_BIND (or a port in use) is said before anything is
-    // migrated or seeded, so that it leaves no database behind.
-    std::net::TcpListener::bind(&config.bind)
-        .map_err(|e| format!("ORETRACE_BIND {}: {e}", config.bind))?;
+    // migrated or seeded, so that it leaves no database behind. The same listener serves.
+    let listener = bind(&config)?;
     migrate_with_retry(&config, std::time::Duration::from_secs(30))?;
     let banner = if config.embedded_default || demo {
         demo_banner(&config)?
@@ -29,7 +28,7 @@ pub(super) fn serve(config: Config, demo: bool) -> Result<(), String> {
     let base_url = format!("http://{}", config.bind.replace("0.0.0.0", "127.0.0.1"));
     let database = config.database_url.to_string();
     actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(config)?;
+        let app = Application::build_with_listener(config, listener)?;
         log::info!("Oretrace listening on {base_url} (database: {database})");
         println!("Oretrace is running at {base_url} (database: {database})");
         if let Some(banner) = banner {

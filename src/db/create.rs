@@ -24,11 +24,11 @@ pub enum Created {
 pub fn database_and_maintenance_url(raw: &str) -> Result<(String, String), String> {
     let mut parsed =
         url::Url::parse(raw).map_err(|e| format!("DATABASE_URL {}: {e}", redact(raw)))?;
-    let name = parsed.path().trim_start_matches('/').to_owned();
-    let name = url::form_urlencoded::parse(format!("n={name}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
+    // libpq reads the database name percent-decoded (`my%20db` is "my db"; `+` stays a plus).
+    let name = percent_encoding::percent_decode_str(parsed.path().trim_start_matches('/'))
+        .decode_utf8()
+        .map_err(|e| format!("DATABASE_URL {}: the database name: {e}", redact(raw)))?
+        .into_owned();
     if name.is_empty() {
         return Err(format!(
             "DATABASE_URL {} names no database (postgres://user@host:5432/oretrace)",
@@ -78,9 +78,8 @@ pub fn is_missing_database(message: &str) -> bool {
 pub fn is_transient_connect_error(message: &str) -> bool {
     let permanent = [
         "does not exist",
-        "password authentication failed",
-        "no pg_hba.conf entry",
         "authentication",
+        "no pg_hba.conf entry",
         "could not translate host name",
     ];
     if permanent.iter().any(|p| message.contains(p)) {
@@ -115,6 +114,8 @@ mod tests {
         );
         let (name, _) = database_and_maintenance_url("postgres://u@h/my%20db").unwrap();
         assert_eq!(name, "my db");
+        let (name, _) = database_and_maintenance_url("postgres://u@h/a+b").unwrap();
+        assert_eq!(name, "a+b", "a plus is not a space in a URL path");
         assert!(database_and_maintenance_url("postgres://u@h/").is_err());
     }
 

@@ -109,7 +109,8 @@ impl Mass {
 
     /// [`Mass::nearest_mg`] as an `i64`, saturated (a sum beyond 9.2 million tonnes).
     pub fn nearest_mg_i64(&self) -> i64 {
-        i64::try_from(self.nearest_mg()).unwrap_or(if self.mg < 0 { i64::MIN } else { i64::MAX })
+        let mg = self.nearest_mg();
+        i64::try_from(mg).unwrap_or(if mg < 0 { i64::MIN } else { i64::MAX })
     }
 
     /// Whether this is no mass at all.

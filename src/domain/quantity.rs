@@ -281,25 +281,7 @@ impl Quantity {
 
     /// The stored milligrams as kilograms, exactly (`1234567` mg is `"1.234567"`).
     pub fn kg_text(mg: i64) -> String {
-        Decimal {
-            digits: i128::from(mg),
-            scale: 6,
-        }
-        .normalised()
-        .to_string()
-    }
-}
-
-impl Decimal {
-    fn normalised(mut self) -> Decimal {
-        while self.scale > 0 && self.digits % 10 == 0 && self.digits != 0 {
-            self.digits /= 10;
-            self.scale -= 1;
-        }
-        if self.digits == 0 {
-            self.scale = 0;
-        }
-        self
+        Mass::from_mg(mg).in_unit(MassUnit::Kg).text
     }
 }
 
@@ -355,9 +337,13 @@ impl QuantityView {
         }
     }
 
-    /// With the exact `mass` written in `unit`, when one was asked for.
-    pub fn converted(mut self, mass: Mass, unit: Option<MassUnit>) -> QuantityView {
-        self.converted = unit.map(|unit| Converted::of(mass, unit));
+    /// With the exact mass (worked out only when a unit was asked for) written in `unit`.
+    pub fn converted(
+        mut self,
+        mass: impl FnOnce() -> Mass,
+        unit: Option<MassUnit>,
+    ) -> QuantityView {
+        self.converted = unit.map(|unit| Converted::of(mass(), unit));
         self
     }
 

@@ -77,7 +77,6 @@ impl Sums {
         // The milligram figures are 64-bit: a total beyond 9.2 million tonnes is refused
         // rather than shown wrong.
         let mg = |m: Mass| i64::try_from(m.nearest_mg()).map_err(|_| MixError::TooLarge);
-        mg(total)?;
         let mut classes = Vec::with_capacity(4);
         for (index, class) in CLASSES.iter().enumerate() {
             let sums = &self.classes[index];

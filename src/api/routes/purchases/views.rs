@@ -164,7 +164,7 @@ impl Purchase {
     /// when one is asked for.
     pub fn view(record: PurchaseRecord, unit: Option<MassUnit>) -> Purchase {
         let declared = record.origins.iter().any(|o| o.declared);
-        let mass = Mass::stored(record.quantity_mg, record.quantity_uozt);
+        let mass = || Mass::stored(record.quantity_mg, record.quantity_uozt);
         Purchase {
             id: record.id,
             external_ref: record.external_ref,
