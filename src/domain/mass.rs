@@ -69,11 +69,8 @@ impl Mass {
     /// A stored quantity: a troy-ounce quantity keeps its exact micro ounces in `uozt` (and the
     /// nearest milligram in `mg`, for display); a metric one has `uozt` = 0.
     pub fn stored(mg: i64, uozt: i64) -> Mass {
-        if uozt != 0 {
-            Mass::from_uozt(uozt)
-        } else {
-            Mass::from_mg(mg)
-        }
+        let (mg, uozt) = families(mg, uozt);
+        Mass::from_mg(mg) + Mass::from_uozt(uozt)
     }
 
     /// The metric family's milligrams.
@@ -125,6 +122,13 @@ impl Mass {
         let (text, exact) = decimal(self.femtograms(), fg_per_unit(unit), max_decimals(unit));
         UnitValue { text, exact }
     }
+}
+
+/// A stored row's `(quantity_mg, quantity_uozt)` as what each unit family adds: a troy-ounce
+/// row counts its micro ounces only (its milligrams are the nearest, for display), a metric row
+/// its milligrams. Every sum of stored rows goes through here.
+pub fn families(mg: i64, uozt: i64) -> (i64, i64) {
+    if uozt != 0 { (0, uozt) } else { (mg, 0) }
 }
 
 /// A mass written in a unit.

@@ -11,6 +11,7 @@ use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
+use crate::domain::mass::families;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::StoreError;
 use crate::store::mix_rollup::OrEmpty;
@@ -252,6 +253,7 @@ pub fn lot_purchases(
             });
         }
         if let Some(last) = out.last_mut() {
+            let (mg, uozt) = families(mg, uozt);
             last.origins.push(OriginAggregate {
                 purchased_on: day,
                 mineral,
@@ -261,8 +263,7 @@ pub fn lot_purchases(
                 country,
                 declared: declared != 0,
                 has_lot: true,
-                // One family per stored row: a troy-ounce row's milligrams are for display.
-                quantity_mg: if uozt != 0 { 0 } else { mg },
+                quantity_mg: mg,
                 quantity_uozt: uozt,
             });
         }

@@ -14,6 +14,7 @@ use crate::db::schema::purchase_mix_daily as daily;
 use crate::db::schema::{purchase_origins, purchases};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
+use crate::domain::mass::families;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::StoreError;
 
@@ -90,12 +91,10 @@ impl Deltas {
     /// Adds a stored origin row's quantity (`sign` 1) or takes it away (`sign` -1): its
     /// milligrams when metric, its micro troy ounces when in troy ounces.
     pub fn add(&mut self, key: RollupKey, quantity_mg: i64, quantity_uozt: i64, sign: i64) {
+        let (mg, uozt) = families(quantity_mg, quantity_uozt);
         let cell = self.0.entry(key).or_insert((0, 0));
-        if quantity_uozt != 0 {
-            cell.1 += sign * quantity_uozt;
-        } else {
-            cell.0 += sign * quantity_mg;
-        }
+        cell.0 += sign * mg;
+        cell.1 += sign * uozt;
     }
 
     pub fn is_empty(&self) -> bool {
