@@ -198,6 +198,19 @@ async fn reads_answer_in_the_unit_asked(app: TestApp) {
     assert_eq!(read["quantity"]["converted"]["value"], "32.150746568628");
     assert_eq!(read["quantity"]["converted"]["exact"], false);
 
+    // Another organisation's token sees none of it in any unit; a client without the read
+    // scope is refused whatever the unit.
+    let (status, _) = send(app.get(&format!("/v1/lots/{lot_id}?unit=g"), &other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(app.items(&other, "/v1/purchases?unit=g").await.is_empty());
+    let writer_only = app
+        .client_of(&buyer.org_id, "writer", &["purchases:write"])
+        .await;
+    let (status, _) = send(app.get(&format!("/v1/purchases/{id}?unit=g"), &writer_only)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = send(app.get("/v1/sourcing-mix?unit=troy_oz", &writer_only)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
     // The policy's reporting unit is the mix's default unit.
     let mut policy = app.policy(&buyer).await["policy"].clone();
     assert_eq!(policy["reporting_unit"], "kg");
