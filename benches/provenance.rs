@@ -237,10 +237,7 @@ async fn main() {
             let (load, loaded) = timed(env.runs, || {
                 lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
             });
-            let quantity = [LotQuantity {
-                lot_id: root.clone(),
-                quantity_mg: 1_000_000,
-            }];
+            let quantity = [LotQuantity::metric(root.as_str(), 1_000_000)];
             let (attribution, _) = timed(env.runs, || {
                 trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
             });

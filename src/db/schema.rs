@@ -74,6 +74,7 @@ diesel::table! {
         lot_id -> Text,
         direction -> Text,
         quantity_mg -> Int8,
+        quantity_uozt -> Int8,
     }
 }
 
@@ -154,6 +155,7 @@ diesel::table! {
         mineral -> Text,
         form -> Text,
         quantity_mg -> Int8,
+        quantity_uozt -> Int8,
         quantity_value -> Text,
         quantity_unit -> Text,
         holder_party_id -> Nullable<Text>,

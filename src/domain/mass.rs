@@ -119,8 +119,21 @@ impl Mass {
     /// [`max_decimals`] decimals in that unit (always for g, kg and t; for troy ounces whenever
     /// the mass is whole micro ounces), otherwise rounded half to even at that many decimals.
     pub fn in_unit(&self, unit: MassUnit) -> UnitValue {
-        let (text, exact) = decimal(self.femtograms(), fg_per_unit(unit), max_decimals(unit));
-        UnitValue { text, exact }
+        femtograms_in_unit(self.femtograms(), unit)
+    }
+}
+
+impl std::fmt::Display for Mass {
+    /// In the unit it was given in, exactly: `1000.001 troy_oz` for a troy mass, `31103477 mg`
+    /// for a metric one, grams for a mix of both (exact too: every femtogram is written).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.mg == 0 && self.uozt != 0 {
+            write!(f, "{} troy_oz", self.in_unit(MassUnit::TroyOz).text)
+        } else if self.uozt == 0 {
+            write!(f, "{} mg", self.mg)
+        } else {
+            write!(f, "{} g", self.in_unit(MassUnit::G).text)
+        }
     }
 }
 
@@ -138,6 +151,12 @@ pub struct UnitValue {
     pub text: String,
     /// Whether the text is the mass exactly (otherwise rounded half to even).
     pub exact: bool,
+}
+
+/// `fg` femtograms written in `unit`, as [`Mass::in_unit`] writes a mass.
+pub fn femtograms_in_unit(fg: i128, unit: MassUnit) -> UnitValue {
+    let (text, exact) = decimal(fg, fg_per_unit(unit), max_decimals(unit));
+    UnitValue { text, exact }
 }
 
 /// Femtograms in one `unit`.
@@ -312,6 +331,20 @@ mod tests {
         assert_eq!(decimal(15, 10, 0), ("2".to_owned(), false));
         assert_eq!(decimal(-1, 4, 2), ("-0.25".to_owned(), true));
         assert_eq!(decimal(10, 4, 5), ("2.5".to_owned(), true));
+    }
+
+    #[test]
+    fn a_mass_is_written_in_the_unit_it_was_given_in() {
+        assert_eq!(
+            Mass::from_uozt(1_000_001_000).to_string(),
+            "1000.001 troy_oz"
+        );
+        assert_eq!(Mass::from_mg(31_103_477).to_string(), "31103477 mg");
+        assert_eq!(
+            (Mass::from_mg(1) + Mass::from_uozt(1_000_000)).to_string(),
+            "31.1044768 g"
+        );
+        assert_eq!(Mass::default().to_string(), "0 mg");
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod walk;
 pub use attribution::{
     Arithmetic, Attribution, EXACT_FRACTION_BITS, EdgeKind, ExactShare, GraphEdge, GraphNode,
     HIGH_UNTRACED_SHARE, NodeKind, ProvenanceGraph, Source, SourceTotal, Trace, TraceError,
-    TraceSummary, UntracedReason, VisitedLot, trace, trace_many,
+    TraceSummary, UntracedReason, VisitedLot, trace, trace_many, trace_quantity,
 };
 pub use graph::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, TransferOverdraw,

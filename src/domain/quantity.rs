@@ -346,12 +346,6 @@ impl QuantityView {
         self.converted = unit.map(|unit| Converted::of(mass(), unit));
         self
     }
-
-    /// The exact mass of a stored quantity that keeps no micro ounces (lots, custody events):
-    /// read again from the value as entered; the stored milligrams when that no longer parses.
-    pub fn entered_mass(mg: i64, value_text: &str, unit: MassUnit) -> Mass {
-        Quantity::from_text(value_text, unit).map_or(Mass::from_mg(mg), |q| q.mass())
-    }
 }
 
 #[cfg(test)]

@@ -115,7 +115,7 @@ pub struct RedFlagContext<'a> {
     pub yield_tolerance: YieldTolerance,
     /// For lots of the trace: milligrams consumed from them by every recorded event (including
     /// events outside the trace). A lot not listed is judged on the trace's own transformations.
-    pub consumed: &'a [(String, i64)],
+    pub consumed: &'a [(String, crate::domain::mass::Mass)],
 }
 
 fn flag(

@@ -9,6 +9,7 @@ use crate::db::DbConn;
 use crate::db::schema::{custody_events, lots};
 use crate::domain::ids::{CustodyEventId, LotId, OrganisationId, PartyId};
 use crate::domain::lot::LotLine;
+use crate::domain::mass::Mass;
 use crate::domain::quantity::MassUnit;
 use crate::domain::time;
 use crate::domain::vocabulary::{CustodyEventType, LotForm, Mineral};
@@ -23,7 +24,11 @@ pub struct LotRecord {
     pub external_ref: String,
     pub mineral: Mineral,
     pub form: LotForm,
+    /// The nearest milligram of a troy-ounce quantity (then exact in `quantity_uozt`), or the
+    /// exact milligrams of a metric one.
     pub quantity_mg: i64,
+    /// Micro troy ounces of a troy-ounce quantity; 0 for a metric one.
+    pub quantity_uozt: i64,
     pub quantity_value: String,
     pub quantity_unit: MassUnit,
     pub holder_party_id: Option<PartyId>,
@@ -31,6 +36,13 @@ pub struct LotRecord {
     pub origin_event_id: Option<CustodyEventId>,
     pub origin_event_type: Option<CustodyEventType>,
     pub created_at: DateTime<Utc>,
+}
+
+impl LotRecord {
+    /// The lot's exact mass.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
 }
 
 #[derive(Queryable, Selectable)]
@@ -41,6 +53,7 @@ struct LotRow {
     mineral: Mineral,
     form: LotForm,
     quantity_mg: i64,
+    quantity_uozt: i64,
     quantity_value: String,
     quantity_unit: MassUnit,
     holder_party_id: Option<PartyId>,
@@ -57,6 +70,7 @@ impl LotRow {
             mineral: self.mineral,
             form: self.form,
             quantity_mg: self.quantity_mg,
+            quantity_uozt: self.quantity_uozt,
             quantity_value: self.quantity_value,
             quantity_unit: self.quantity_unit,
             holder_party_id: self.holder_party_id,
@@ -119,6 +133,7 @@ pub fn insert(
             lots::mineral.eq(line.mineral),
             lots::form.eq(line.form),
             lots::quantity_mg.eq(line.quantity.mg),
+            lots::quantity_uozt.eq(line.quantity.uozt),
             lots::quantity_value.eq(line.quantity.value.to_string()),
             lots::quantity_unit.eq(line.quantity.unit),
             lots::holder_party_id.eq(line.holder),

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events, lots};
+use crate::domain::mass::Mass;
 use crate::domain::provenance::{
     Extraction, LotGraph, LotNode, LotQuantity, Origin, TransferEdge, Transformation,
 };
@@ -28,8 +29,8 @@ pub const MAX_DEPTH: u32 = 32;
 #[derive(Debug, Default)]
 pub struct LoadedGraph {
     pub graph: LotGraph,
-    /// For every lot loaded: milligrams consumed from it by every recorded event.
-    pub consumed: Vec<(String, i64)>,
+    /// For every lot loaded: the mass consumed from it by every recorded event.
+    pub consumed: Vec<(String, Mass)>,
     /// Tiers loaded (the roots are tier 0).
     pub tiers: u32,
     /// Rounds of queries run (for the benchmark's account).
@@ -38,7 +39,7 @@ pub struct LoadedGraph {
     pub facility_ids: Vec<String>,
 }
 
-type LotRow = (String, i64, i16, Option<String>);
+type LotRow = (String, i64, i64, i16, Option<String>);
 type EventRow = (
     String,
     CustodyEventType,
@@ -76,6 +77,7 @@ pub fn load(
                     .select((
                         lots::id,
                         lots::quantity_mg,
+                        lots::quantity_uozt,
                         lots::recycled,
                         lots::origin_event_id,
                     ))
@@ -85,14 +87,14 @@ pub fn load(
         }
         let mut event_ids: Vec<String> = rows
             .iter()
-            .filter(|(_, _, recycled, _)| *recycled == 0)
-            .filter_map(|(_, _, _, event)| event.clone())
+            .filter(|(_, _, _, recycled, _)| *recycled == 0)
+            .filter_map(|(_, _, _, _, event)| event.clone())
             .collect();
         event_ids.sort();
         event_ids.dedup();
         let origins = load_origins(conn, organisation, &event_ids, &mut loaded.queries)?;
         let mut next = Vec::new();
-        for (id, quantity_mg, recycled, event) in rows {
+        for (id, quantity_mg, quantity_uozt, recycled, event) in rows {
             let origin = if recycled == 0 {
                 event.and_then(|e| origins.get(&e)).cloned()
             } else {
@@ -113,6 +115,7 @@ pub fn load(
             nodes.push(LotNode {
                 lot_id: id,
                 quantity_mg,
+                quantity_uozt,
                 recycled: recycled != 0,
                 origin,
             });
@@ -143,6 +146,7 @@ fn load_origins(
         String,
         String,
         i64,
+        i64,
         CustodyEventType,
         NaiveDate,
         Option<String>,
@@ -165,6 +169,7 @@ fn load_origins(
                 custody_event_lots::direction,
                 custody_event_lots::lot_id,
                 custody_event_lots::quantity_mg,
+                custody_event_lots::quantity_uozt,
                 custody_events::event_type,
                 custody_events::occurred_on,
                 custody_events::facility_id,
@@ -172,8 +177,17 @@ fn load_origins(
             ))
             .load(conn)?;
         *queries += 1;
-        for (event, direction, lot_id, quantity_mg, event_type, occurred_on, facility, chain) in
-            rows
+        for (
+            event,
+            direction,
+            lot_id,
+            quantity_mg,
+            quantity_uozt,
+            event_type,
+            occurred_on,
+            facility,
+            chain,
+        ) in rows
         {
             let entry = match sides.get_mut(&event) {
                 Some(entry) => entry,
@@ -185,6 +199,7 @@ fn load_origins(
             let q = LotQuantity {
                 lot_id,
                 quantity_mg,
+                quantity_uozt,
             };
             if direction == Side::Input.as_str() {
                 entry.0.push(q);
@@ -200,11 +215,15 @@ fn load_origins(
         outputs.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         let facility_id = facility.unwrap_or_default();
         let origin = match event_type {
-            CustodyEventType::Extraction => Origin::Extraction(Extraction {
-                quantity_mg: outputs.iter().map(|o| o.quantity_mg).sum(),
-                event_id: id.clone(),
-                facility_id,
-                occurred_on,
+            CustodyEventType::Extraction => Origin::Extraction({
+                let extracted: Mass = outputs.iter().map(LotQuantity::mass).sum();
+                Extraction {
+                    quantity_mg: extracted.nearest_mg_i64(),
+                    quantity_uozt: i64::try_from(extracted.troy_uozt()).unwrap_or(i64::MAX),
+                    event_id: id.clone(),
+                    facility_id,
+                    occurred_on,
+                }
             }),
             CustodyEventType::Transformation => Origin::Transformation(Transformation {
                 event_id: id.clone(),
@@ -221,8 +240,8 @@ fn load_origins(
     Ok(origins)
 }
 
-/// Milligrams consumed from each lot, by lot id.
-type Consumed = Vec<(String, i64)>;
+/// The mass consumed from each lot, by lot id.
+type Consumed = Vec<(String, Mass)>;
 
 /// Every transfer of these lots (with its parties and date) and the milligrams consumed from
 /// each by every recorded transformation, in one query per chunk.
@@ -237,12 +256,13 @@ fn uses_of(
         String,
         String,
         i64,
+        i64,
         NaiveDate,
         Option<String>,
         Option<String>,
     );
     let mut transfers = Vec::new();
-    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
     for chunk in lot_ids.chunks(CHUNK) {
         let rows: Vec<Row> = custody_event_lots::table
             .inner_join(
@@ -258,16 +278,17 @@ fn uses_of(
                 custody_event_lots::lot_id,
                 custody_event_lots::direction,
                 custody_event_lots::quantity_mg,
+                custody_event_lots::quantity_uozt,
                 custody_events::occurred_on,
                 custody_events::from_party_id,
                 custody_events::to_party_id,
             ))
             .load(conn)?;
         *queries += 1;
-        for (event_id, lot_id, direction, quantity_mg, occurred_on, from, to) in rows {
+        for (event_id, lot_id, direction, quantity_mg, quantity_uozt, occurred_on, from, to) in rows
+        {
             if direction == Side::Input.as_str() {
-                let total = totals.entry(lot_id).or_default();
-                *total = total.saturating_add(quantity_mg);
+                *totals.entry(lot_id).or_default() += Mass::stored(quantity_mg, quantity_uozt);
             } else {
                 transfers.push(TransferEdge {
                     event_id,
@@ -275,6 +296,7 @@ fn uses_of(
                     from_party: from.unwrap_or_default(),
                     to_party: to.unwrap_or_default(),
                     quantity_mg,
+                    quantity_uozt,
                     occurred_on,
                 });
             }
@@ -283,25 +305,28 @@ fn uses_of(
     Ok((transfers, totals.into_iter().collect()))
 }
 
-/// Milligrams consumed from each of these lots by every recorded transformation.
+/// The mass consumed from each of these lots by every recorded transformation.
 pub fn consumed(
     conn: &mut DbConn,
     organisation: &str,
     lot_ids: &[String],
     queries: &mut usize,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+) -> Result<Vec<(String, Mass)>, StoreError> {
+    let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
     for chunk in lot_ids.chunks(CHUNK) {
-        let rows: Vec<(String, i64)> = custody_event_lots::table
+        let rows: Vec<(String, i64, i64)> = custody_event_lots::table
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::lot_id.eq_any(chunk))
             .filter(custody_event_lots::direction.eq(Side::Input.as_str()))
-            .select((custody_event_lots::lot_id, custody_event_lots::quantity_mg))
+            .select((
+                custody_event_lots::lot_id,
+                custody_event_lots::quantity_mg,
+                custody_event_lots::quantity_uozt,
+            ))
             .load(conn)?;
         *queries += 1;
-        for (lot, quantity) in rows {
-            let total = totals.entry(lot).or_default();
-            *total = total.saturating_add(quantity);
+        for (lot, mg, uozt) in rows {
+            *totals.entry(lot).or_default() += Mass::stored(mg, uozt);
         }
     }
     Ok(totals.into_iter().collect())

@@ -170,12 +170,15 @@ pub struct LotPurchase {
     /// The purchase's milligrams (the nearest milligram for troy ounces): what a trace through
     /// custody events attributes.
     pub purchase_mg: i64,
+    /// The purchase's micro troy ounces (0 for a metric quantity).
+    pub purchase_uozt: i64,
     pub origins: Vec<OriginAggregate>,
 }
 
 type LotOriginRow = (
     PurchaseId,
     LotId,
+    i64,
     i64,
     NaiveDate,
     Mineral,
@@ -213,6 +216,7 @@ pub fn lot_purchases(
             po::purchase_id,
             p::lot_id.assume_not_null(),
             p::quantity_mg,
+            p::quantity_uozt,
             po::purchased_on,
             po::mineral,
             po::supplier_party_id,
@@ -233,6 +237,7 @@ pub fn lot_purchases(
         purchase,
         lot,
         purchase_mg,
+        purchase_uozt,
         day,
         mineral,
         supplier,
@@ -249,6 +254,7 @@ pub fn lot_purchases(
                 purchase_id: purchase,
                 lot_id: lot,
                 purchase_mg,
+                purchase_uozt,
                 origins: Vec::new(),
             });
         }

@@ -14,6 +14,7 @@ use crate::db::DbConn;
 use crate::db::schema::{facilities, purchases};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{LotId, OrganisationId, PartyId, PurchaseId};
+use crate::domain::mass::Mass;
 use crate::domain::policy::SourcingPolicy;
 use crate::domain::provenance::{LotQuantity, Trace, TraceError, YieldTolerance, trace_many};
 use crate::domain::red_flags::{FacilityFacts, RedFlag, RedFlagContext, red_flags};
@@ -154,9 +155,19 @@ pub struct PurchaseWithLot {
     pub id: PurchaseId,
     pub supplier_party_id: PartyId,
     pub mineral: Mineral,
+    /// Exact milligrams of a metric quantity; the nearest milligram of a troy-ounce one.
     pub quantity_mg: i64,
+    /// Micro troy ounces of a troy-ounce quantity; 0 for a metric one.
+    pub quantity_uozt: i64,
     pub purchased_on: NaiveDate,
     pub lot_id: LotId,
+}
+
+impl PurchaseWithLot {
+    /// The exact mass bought.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
 }
 
 /// Which purchases: from a supplier, of a mineral, in a period (every given filter applies).
@@ -185,6 +196,7 @@ pub fn purchases_with_lots(
             purchases::supplier_party_id,
             purchases::mineral,
             purchases::quantity_mg,
+            purchases::quantity_uozt,
             purchases::purchased_on,
             purchases::lot_id,
         ))
@@ -210,17 +222,26 @@ pub fn purchases_with_lots(
     if let Some(limit) = limit {
         query = query.limit(limit);
     }
-    type Row = (PurchaseId, PartyId, Mineral, i64, NaiveDate, Option<LotId>);
+    type Row = (
+        PurchaseId,
+        PartyId,
+        Mineral,
+        i64,
+        i64,
+        NaiveDate,
+        Option<LotId>,
+    );
     let rows: Vec<Row> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .filter_map(
-            |(id, supplier_party_id, mineral, quantity_mg, purchased_on, lot)| {
+            |(id, supplier_party_id, mineral, quantity_mg, quantity_uozt, purchased_on, lot)| {
                 lot.map(|lot_id| PurchaseWithLot {
                     id,
                     supplier_party_id,
                     mineral,
                     quantity_mg,
+                    quantity_uozt,
                     purchased_on,
                     lot_id,
                 })
@@ -229,19 +250,24 @@ pub fn purchases_with_lots(
         .collect())
 }
 
-/// Milligrams bought in `scope` on purchases that name no lot.
+/// The mass bought in `scope` on purchases that name no lot, each unit family summed on its
+/// own (`domain::mass::families`).
 pub fn bought_without_lot(
     conn: &mut DbConn,
     organisation: OrganisationId,
     scope: &PurchaseScope,
-) -> Result<i64, StoreError> {
+) -> Result<Mass, StoreError> {
     use diesel::dsl::sql;
     use diesel::sql_types::BigInt;
     let mut query = purchases::table
         .filter(purchases::organisation_id.eq(organisation))
         .filter(purchases::lot_id.is_null())
-        .select(sql::<BigInt>(
-            "CAST(COALESCE(SUM(quantity_mg), 0) AS BIGINT)",
+        .select((
+            sql::<BigInt>(
+                "CAST(COALESCE(SUM(CASE WHEN quantity_uozt = 0 THEN quantity_mg ELSE 0 END), 0) \
+                 AS BIGINT)",
+            ),
+            sql::<BigInt>("CAST(COALESCE(SUM(quantity_uozt), 0) AS BIGINT)"),
         ))
         .into_boxed();
     if let Some(supplier) = scope.supplier {
@@ -256,5 +282,6 @@ pub fn bought_without_lot(
     if let Some(to) = scope.to {
         query = query.filter(purchases::purchased_on.le(to));
     }
-    Ok(query.get_result(conn)?)
+    let (mg, uozt): (i64, i64) = query.get_result(conn)?;
+    Ok(Mass::from_mg(mg) + Mass::from_uozt(uozt))
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::both_backends;
 use crate::builders::PurchaseLine;
+use crate::builders::{Event, Lot};
 use crate::fixtures;
 use crate::helpers::{Client, HasId, TestApp, send, send_raw};
 
@@ -17,6 +18,153 @@ async fn mix(app: &TestApp, buyer: &Client, unit: &str) -> Value {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
+}
+
+async fn trace_in(app: &TestApp, client: &Client, path: &str, unit: &str) -> Value {
+    let (status, body) = send(app.get(&format!("{path}?unit={unit}"), client)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn flag_kinds(written: &Value) -> Vec<&str> {
+    written["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect()
+}
+
+/// Mass balance in troy ounces is judged on the exact micro ounces (two half ounces out of an
+/// ounce pass, where their rounded milligrams, 15,552 each, outweigh the ounce's 31,103; 1,000
+/// oz out of 1,000 oz pass, 0.001 oz more does not), and traces answer exactly in the unit
+/// asked, a supplier's mixed-unit purchases too.
+async fn ounces_balance_and_trace_exactly(app: TestApp) {
+    let buyer = app.purchaser("Bullion buyer").await;
+    let other = app.purchaser("Someone else").await;
+    let c = fixtures::chain_catalog(&app).await;
+    let ounces = |reference: &str, oz: f64| Lot::new(reference).quantity(oz, "troy_oz");
+    let grain = app.create_lot(&buyer, &ounces("GRAIN-1", 1.0)).await.id();
+    let half_a = app.create_lot(&buyer, &ounces("HALF-A", 0.5)).await.id();
+    let half_b = app.create_lot(&buyer, &ounces("HALF-B", 0.5)).await.id();
+    app.record_event(
+        &buyer,
+        &Event::extraction("2026-01-10", &c.asm_mine).output(&grain),
+    )
+    .await;
+    for (day, half) in [("2026-02-01", &half_a), ("2026-02-02", &half_b)] {
+        let written = app
+            .record_event(
+                &buyer,
+                &Event::transformation(day, &c.refiner)
+                    .input_in(&grain, 0.5, "troy_oz")
+                    .output(half),
+            )
+            .await;
+        assert_eq!(written["flags"], serde_json::json!([]), "{written}");
+    }
+
+    let dore = app
+        .create_lot(&buyer, &ounces("DORE-1000", 1000.0))
+        .await
+        .id();
+    let bar = app
+        .create_lot(&buyer, &ounces("BAR-1000", 1000.0))
+        .await
+        .id();
+    let sliver = app.create_lot(&buyer, &ounces("SLIVER", 0.001)).await.id();
+    app.record_event(
+        &buyer,
+        &Event::extraction("2026-01-12", &c.lsm_mine).output(&dore),
+    )
+    .await;
+    let whole = app
+        .record_event(
+            &buyer,
+            &Event::transformation("2026-02-03", &c.refiner)
+                .input_in(&dore, 1000, "troy_oz")
+                .output(&bar),
+        )
+        .await;
+    assert_eq!(whole["flags"], serde_json::json!([]), "{whole}");
+    let beyond = app
+        .record_event(
+            &buyer,
+            &Event::transformation("2026-02-04", &c.refiner)
+                .input_in(&dore, 0.001, "troy_oz")
+                .output(&sliver),
+        )
+        .await;
+    assert_eq!(flag_kinds(&beyond), ["mass_balance_exceeded"], "{beyond}");
+    let message = beyond["flags"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("1000.001 troy_oz") && message.contains("beyond its 1000 troy_oz"),
+        "{message}"
+    );
+
+    // A trace in the unit asked for, exactly; kilograms by default (the policy's unit).
+    let half = trace_in(
+        &app,
+        &buyer,
+        &format!("/v1/lots/{half_a}/provenance"),
+        "troy_oz",
+    )
+    .await;
+    assert_eq!(
+        (&half["unit"], &half["quantity"]),
+        (&Value::from("troy_oz"), &Value::from("0.5"))
+    );
+    assert_eq!(half["origins"][0]["quantity"], "0.5");
+    assert_eq!(half["origins"][0]["facility_id"], c.asm_mine.as_str());
+    assert_eq!(half["summary"]["mines"]["quantity"], "0.5");
+    let (_, default) = send(app.get(&format!("/v1/lots/{half_a}/provenance"), &buyer)).await;
+    assert_eq!(
+        (&default["unit"], &default["quantity"]),
+        (&Value::from("kg"), &Value::from("0.0155517384"))
+    );
+
+    // A supplier's half ounce (through its lot) and a kilogram (no lot), traced together:
+    // mixed units apportioned exactly.
+    let supplier = fixtures::supplier(&app, "Refiner").await;
+    let through_lot = PurchaseLine::new("P-HALF", &supplier)
+        .quantity(0.5, "troy_oz")
+        .on("2026-03-01")
+        .lot(&half_a);
+    let id = app.create_purchase(&buyer, &through_lot).await.id();
+    let kilo = PurchaseLine::new("P-KILO", &supplier)
+        .kg(1)
+        .on("2026-03-02");
+    app.create_purchase(&buyer, &kilo).await;
+    let party = trace_in(
+        &app,
+        &buyer,
+        &format!("/v1/parties/{supplier}/provenance"),
+        "g",
+    )
+    .await;
+    assert_eq!(party["quantity"], "1015.5517384");
+    assert_eq!(party["summary"]["mines"]["quantity"], "15.5517384");
+    assert_eq!(party["summary"]["untraced"]["quantity"], "1000");
+    // The mix counts the traced half ounce exactly (its trace apportions micro ounces).
+    let grams = mix(&app, &buyer, "g").await;
+    assert_eq!(grams["overall"]["total"], "1015.5517384");
+    assert_eq!(grams["overall"]["classes"][0]["origin_class"], "asm");
+    assert_eq!(grams["overall"]["classes"][0]["quantity"], "15.5517384");
+    let purchase = trace_in(
+        &app,
+        &buyer,
+        &format!("/v1/purchases/{id}/provenance"),
+        "troy_oz",
+    )
+    .await;
+    assert_eq!(purchase["attributions"][0]["quantity"], "0.5");
+
+    // Bad units are 400; another organisation's lot is 404 whatever the unit.
+    let (status, _) =
+        send(app.get(&format!("/v1/lots/{half_a}/provenance?unit=grain"), &buyer)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = send(app.get(&format!("/v1/lots/{half_a}/provenance?unit=g"), &other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// 2,100 lines of one troy ounce are 2,100 troy ounces, 65,317.30128 g: with each line rounded
@@ -117,12 +265,27 @@ async fn an_older_database_converts_exactly(app: TestApp) {
     app.create_purchase(&buyer, &line).await;
     let before = mix(&app, &buyer, "troy_oz").await;
     assert_eq!(before["overall"]["total"], "1000.001");
+    // A lot of 1000.001 oz extracted whole (its event line weighs the lot's whole quantity),
+    // and half an ounce of another lot handed over (a line with a quantity of its own).
+    let mine = fixtures::mine(&app, "Mina", "lsm", "PE").await;
+    let dore = Lot::new("DORE-OLD").quantity(1000.001, "troy_oz");
+    let dore = app.create_lot(&buyer, &dore).await.id();
+    app.record_event(
+        &buyer,
+        &Event::extraction("2026-01-10", &mine).output(&dore),
+    )
+    .await;
+    let trace_before = trace_in(&app, &buyer, &format!("/v1/lots/{dore}/provenance"), "g").await;
+    assert_eq!(trace_before["quantity"], "31103.5079034768");
 
-    // Back to the previous schema (the rollup in milligrams), then forward again.
+    // Back to the schema before exact quantities (every quantity in milligrams, the rollup
+    // too), then forward again.
     let url = app.config.database_url.clone();
     let timeout = app.config.pool.statement_timeout;
     tokio::task::spawn_blocking(move || {
         let manager = oretrace::db::ConnectionManager::new(url, timeout);
+        let reverted = oretrace::db::revert_last_migration(&manager).unwrap();
+        assert_eq!(reverted, "20261206000008");
         let reverted = oretrace::db::revert_last_migration(&manager).unwrap();
         assert_eq!(reverted, "20261206000007");
         oretrace::db::run_migrations(&manager).unwrap();
@@ -132,6 +295,12 @@ async fn an_older_database_converts_exactly(app: TestApp) {
 
     let after = mix(&app, &buyer, "troy_oz").await;
     assert_eq!(after["overall"], before["overall"], "converted exactly");
+    let trace_after = trace_in(&app, &buyer, &format!("/v1/lots/{dore}/provenance"), "g").await;
+    assert_eq!(trace_after["quantity"], "31103.5079034768");
+    assert_eq!(trace_after["origins"][0]["quantity"], "31103.5079034768");
+    assert_eq!(trace_after["summary"], trace_before["summary"]);
+    let (_, lot) = send(app.get(&format!("/v1/lots/{dore}?unit=troy_oz"), &buyer)).await;
+    assert_eq!(lot["quantity"]["converted"]["value"], "1000.001");
     let asm_ounces = after["overall"]["classes"][0]["quantity"].as_str().unwrap();
     let recycled_ounces = after["overall"]["classes"][2]["quantity"].as_str().unwrap();
     // 1,000,001,000 µozt split 0.333333333 / 0.666666667 by the largest remainder.
@@ -231,4 +400,5 @@ both_backends!(
     precision_is_stated,
     an_older_database_converts_exactly,
     reads_answer_in_the_unit_asked,
+    ounces_balance_and_trace_exactly,
 );

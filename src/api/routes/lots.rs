@@ -88,7 +88,8 @@ impl Lot {
     /// A stored lot as answers show it, its quantity also written exactly in `unit` when one
     /// is asked for.
     pub fn view(r: LotRecord, unit: Option<MassUnit>) -> Lot {
-        let mass = || QuantityView::entered_mass(r.quantity_mg, &r.quantity_value, r.quantity_unit);
+        let mass = r.mass();
+        let mass = || mass;
         Lot {
             id: r.id,
             external_ref: r.external_ref,

@@ -12,7 +12,7 @@ use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::state::AppState;
-use crate::app::provenance::trace::{self, MineOrigin, Traced};
+use crate::app::provenance::trace::{self, MineOrigin, TraceOptions, Traced};
 use crate::auth::Scope;
 use crate::domain::certification::EffectiveStatus;
 use crate::domain::country::CountryCode;
@@ -20,7 +20,7 @@ use crate::domain::ids::{LotId, PartyId, PurchaseId};
 use crate::domain::provenance::{
     Arithmetic, Attribution, ExactShare, LotQuantity, ProvenanceGraph, TraceSummary,
 };
-use crate::domain::quantity::Quantity;
+use crate::domain::quantity::{MassUnit, Quantity};
 use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{Mineral, MiningScale};
 use crate::store::provenance::PurchaseScope;
@@ -83,6 +83,9 @@ pub struct OriginView {
     pub quantity_mg: i64,
     /// The same in kilograms, as an exact decimal string.
     pub quantity_kg: String,
+    /// The same, exactly, in the answer's `unit` (attributions add up to the traced quantity).
+    #[schema(example = "0.6")]
+    pub quantity: String,
     /// The exact share of the traced material.
     pub share: ExactShare,
     /// The mine's certification on the extraction date under the organisation's policy.
@@ -95,11 +98,19 @@ pub struct Provenance {
     pub subject: TraceSubject,
     /// The mineral judged (certificates must cover it), when known.
     pub mineral: Option<Mineral>,
-    /// The traced quantity in milligrams.
+    /// The traced quantity in milligrams (the nearest milligram when troy ounces are traced).
     pub quantity_mg: i64,
-    /// The same in kilograms.
+    /// The same in kilograms (from the nearest milligram).
     pub quantity_kg: String,
-    /// The lots traced and the milligrams traced from each.
+    /// The unit of every `quantity` in this answer: `unit=`, else the sourcing policy's
+    /// `reporting_unit`.
+    pub unit: MassUnit,
+    /// The traced quantity, exactly, in `unit` (g, kg and t exact to the femtogram; troy_oz
+    /// exact for troy-ounce quantities, otherwise 12 decimals, half to even).
+    #[schema(example = "1")]
+    pub quantity: String,
+    /// The lots traced and the milligrams traced from each (a lot bought in both unit families
+    /// appears once per family).
     pub roots: Vec<LotQuantity>,
     /// The mines of origin, one entry per extracted lot reached, largest first.
     pub origins: Vec<OriginView>,
@@ -132,6 +143,7 @@ impl From<MineOrigin> for OriginView {
             lot_id: o.lot_id,
             quantity_mg: o.quantity_mg,
             quantity_kg: Quantity::kg_text(o.quantity_mg),
+            quantity: o.quantity,
             share: o.share,
             certification: CertificationOnDate {
                 date: o.extracted_on,
@@ -158,6 +170,8 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
         mineral,
         quantity_mg: trace.quantity_mg,
         quantity_kg: Quantity::kg_text(trace.quantity_mg),
+        unit: trace.unit,
+        quantity: trace.quantity,
         roots: trace.roots,
         origins: origins.into_iter().map(OriginView::from).collect(),
         summary: trace.summary,
@@ -179,7 +193,7 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
 #[utoipa::path(
     tag = "provenance",
     operation_id = "trace_lot",
-    params(("id" = LotId, Path, description = "Lot id")),
+    params(("id" = LotId, Path, description = "Lot id"), TraceUnitQuery),
     responses(
         (status = 200, description = "The provenance", body = Provenance),
         (status = 404, description = "No such lot of this organisation",
@@ -191,15 +205,19 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
 pub async fn trace_lot(
     caller: Caller,
     id: web::Path<LotId>,
+    query: ApiQuery<TraceUnitQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceRead)?;
     let id = id.into_inner();
     let organisation = caller.organisation_id;
-    let tolerance = state.config.yield_tolerance;
+    let options = TraceOptions {
+        tolerance: state.config.yield_tolerance,
+        unit: query.0.unit,
+    };
     let traced = state
         .db
-        .read(move |conn| trace::lot(conn, organisation, id, tolerance))
+        .read(move |conn| trace::lot(conn, organisation, id, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Lot,
@@ -216,7 +234,7 @@ pub async fn trace_lot(
 #[utoipa::path(
     tag = "provenance",
     operation_id = "trace_purchase",
-    params(("id" = PurchaseId, Path, description = "Purchase id")),
+    params(("id" = PurchaseId, Path, description = "Purchase id"), TraceUnitQuery),
     responses(
         (status = 200, description = "The provenance", body = Provenance),
         (status = 404, description = "No such purchase of this organisation",
@@ -228,15 +246,19 @@ pub async fn trace_lot(
 pub async fn trace_purchase(
     caller: Caller,
     id: web::Path<PurchaseId>,
+    query: ApiQuery<TraceUnitQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::ProvenanceRead)?;
     let id = id.into_inner();
     let organisation = caller.organisation_id;
-    let tolerance = state.config.yield_tolerance;
+    let options = TraceOptions {
+        tolerance: state.config.yield_tolerance,
+        unit: query.0.unit,
+    };
     let traced = state
         .db
-        .read(move |conn| trace::purchase(conn, organisation, id, tolerance))
+        .read(move |conn| trace::purchase(conn, organisation, id, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Purchase,
@@ -264,6 +286,18 @@ pub struct PartyProvenanceQuery {
         deserialize_with = "crate::domain::time::strict_date::optional"
     )]
     pub to: Option<NaiveDate>,
+    /// The unit of the exact quantities (default: the policy's `reporting_unit`).
+    pub unit: Option<MassUnit>,
+}
+
+/// The unit of a trace's exact quantities.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TraceUnitQuery {
+    /// `g`, `kg`, `t` or `troy_oz` (default: the policy's `reporting_unit`, itself `kg` by
+    /// default): the unit of every `quantity` of the answer.
+    pub unit: Option<MassUnit>,
 }
 
 /// Traces every purchase from a supplier in a period, each through its lot, together: what the
@@ -303,7 +337,10 @@ pub async fn trace_party(
         ));
     }
     let organisation = caller.organisation_id;
-    let tolerance = state.config.yield_tolerance;
+    let options = TraceOptions {
+        tolerance: state.config.yield_tolerance,
+        unit: query.unit,
+    };
     let period = PurchaseScope {
         mineral: query.mineral,
         from: query.from,
@@ -312,7 +349,7 @@ pub async fn trace_party(
     };
     let traced = state
         .db
-        .read(move |conn| trace::supplier(conn, organisation, id, period, tolerance))
+        .read(move |conn| trace::supplier(conn, organisation, id, period, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Party,

@@ -76,6 +76,7 @@ pub fn list(
             let roots = [LotQuantity {
                 lot_id,
                 quantity_mg: p.quantity_mg,
+                quantity_uozt: p.quantity_uozt,
             }];
             let evaluated = context
                 .evaluate(&roots, Some(p.mineral), Some(p.purchased_on), tolerance)

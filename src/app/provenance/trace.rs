@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::{LotId, OrganisationId, PartyId, PurchaseId};
+use crate::domain::mass::{Mass, MassUnit};
 use crate::domain::policy::{Acceptance, PolicyClass};
 use crate::domain::provenance::{
     ExactShare, LotQuantity, Source, Trace, TraceError, YieldTolerance,
@@ -31,6 +32,8 @@ pub struct MineOrigin {
     /// The extracted lot.
     pub lot_id: String,
     pub quantity_mg: i64,
+    /// The exact quantity in the trace's unit.
+    pub quantity: String,
     pub share: ExactShare,
     /// The certificate the organisation's policy accepts for the mine on the extraction date.
     pub acceptance: Option<Acceptance>,
@@ -81,6 +84,7 @@ fn origins(context: &TraceContext, trace: &Trace, mineral: Option<Mineral>) -> V
                     extracted_on: *extracted_on,
                     lot_id: a.lot_id.clone(),
                     quantity_mg: a.quantity_mg,
+                    quantity: a.quantity.clone(),
                     share: a.share.clone(),
                     acceptance,
                 })
@@ -97,6 +101,15 @@ fn origins(context: &TraceContext, trace: &Trace, mineral: Option<Mineral>) -> V
     origins
 }
 
+/// How a trace is judged and written.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceOptions {
+    /// How much heavier than its inputs a transformation's outputs may be.
+    pub tolerance: YieldTolerance,
+    /// The unit of the exact quantities; `None`: the policy's reporting unit.
+    pub unit: Option<MassUnit>,
+}
+
 /// Loads the ancestry of `roots`, traces them and judges the chain.
 fn traced(
     conn: &mut DbConn,
@@ -104,13 +117,14 @@ fn traced(
     roots: Vec<LotQuantity>,
     mineral: Option<Mineral>,
     purchased_on: Option<NaiveDate>,
-    tolerance: YieldTolerance,
+    options: TraceOptions,
 ) -> Result<Traced, AppError> {
     let lots: Vec<String> = roots.iter().map(|r| r.lot_id.clone()).collect();
     let context = TraceContext::load(conn, organisation, &lots)?;
-    let Evaluated { trace, flags } = context
-        .evaluate(&roots, mineral, purchased_on, tolerance)
+    let Evaluated { mut trace, flags } = context
+        .evaluate(&roots, mineral, purchased_on, options.tolerance)
         .map_err(trace_error)?;
+    trace.write_in(options.unit.unwrap_or(context.policy.reporting_unit));
     Ok(Traced {
         mineral,
         origins: origins(&context, &trace, mineral),
@@ -124,13 +138,14 @@ pub fn lot(
     conn: &mut DbConn,
     organisation: OrganisationId,
     id: LotId,
-    tolerance: YieldTolerance,
+    options: TraceOptions,
 ) -> Result<Traced, AppError> {
     let found = lot::find(conn, organisation, id)?
         .ok_or_else(|| AppError::not_found(format!("no lot {id}")))?;
     let roots = vec![LotQuantity {
         lot_id: found.id.to_string(),
         quantity_mg: found.quantity_mg,
+        quantity_uozt: found.quantity_uozt,
     }];
     traced(
         conn,
@@ -138,7 +153,7 @@ pub fn lot(
         roots,
         Some(found.mineral),
         None,
-        tolerance,
+        options,
     )
 }
 
@@ -148,7 +163,7 @@ pub fn purchase(
     conn: &mut DbConn,
     organisation: OrganisationId,
     id: PurchaseId,
-    tolerance: YieldTolerance,
+    options: TraceOptions,
 ) -> Result<Traced, AppError> {
     let found = purchase::find(conn, organisation, id)?
         .ok_or_else(|| AppError::not_found(format!("no purchase {id}")))?;
@@ -161,6 +176,7 @@ pub fn purchase(
     let roots = vec![LotQuantity {
         lot_id,
         quantity_mg: found.quantity_mg,
+        quantity_uozt: found.quantity_uozt,
     }];
     traced(
         conn,
@@ -168,7 +184,7 @@ pub fn purchase(
         roots,
         Some(found.mineral),
         Some(found.purchased_on),
-        tolerance,
+        options,
     )
 }
 
@@ -180,7 +196,7 @@ pub fn supplier(
     organisation: OrganisationId,
     supplier: PartyId,
     period: PurchaseScope,
-    tolerance: YieldTolerance,
+    options: TraceOptions,
 ) -> Result<Traced, AppError> {
     let scope = PurchaseScope {
         supplier: Some(supplier),
@@ -189,11 +205,11 @@ pub fn supplier(
     let total_untraced = bought_without_lot(conn, organisation, &scope)?;
     let with_lots =
         purchases_with_lots(conn, organisation, &scope, std::ops::Bound::Unbounded, None)?;
-    let mut by_lot: BTreeMap<String, i64> = BTreeMap::new();
+    let mut by_lot: BTreeMap<String, Mass> = BTreeMap::new();
     for p in &with_lots {
-        *by_lot.entry(p.lot_id.to_string()).or_default() += p.quantity_mg;
+        *by_lot.entry(p.lot_id.to_string()).or_default() += p.mass();
     }
-    if total_untraced > 0 {
+    if !total_untraced.is_zero() {
         by_lot.insert(format!("party:{supplier}:no-lot"), total_untraced);
     }
     if by_lot.is_empty() {
@@ -201,12 +217,12 @@ pub fn supplier(
             "no purchase from party {supplier} in this period"
         )));
     }
-    let roots = by_lot
-        .into_iter()
-        .map(|(lot_id, quantity_mg)| LotQuantity {
-            lot_id,
-            quantity_mg,
-        })
-        .collect();
-    traced(conn, organisation, roots, scope.mineral, None, tolerance)
+    // A lot bought in both unit families is traced as two roots, one per family.
+    let mut roots = Vec::with_capacity(by_lot.len());
+    for (lot_id, mass) in by_lot {
+        roots.extend(
+            LotQuantity::of_mass(&lot_id, mass).ok_or_else(|| trace_error(TraceError::TooLarge))?,
+        );
+    }
+    traced(conn, organisation, roots, scope.mineral, None, options)
 }

@@ -10,7 +10,7 @@ use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::{LotId, OrganisationId};
 use crate::domain::mix::{MineFacts, MixOrigin, counts_as_traced, traced_origins};
-use crate::domain::provenance::{Trace, trace};
+use crate::domain::provenance::{LotQuantity, Trace, trace_quantity};
 use crate::store::lot_graph::{self, MAX_DEPTH};
 use crate::store::mix::LotPurchase;
 use crate::store::provenance::facility_infos;
@@ -35,15 +35,23 @@ pub(super) fn origins(
         })
     };
     // Purchases of the same lot and quantity trace alike: each is traced once.
-    let mut traces: HashMap<(LotId, i64), Option<Trace>> = HashMap::new();
+    let mut traces: HashMap<(LotId, i64, i64), Option<Trace>> = HashMap::new();
     let mut out = Vec::new();
     for purchase in purchases {
         let declared: Vec<MixOrigin> = purchase.origins.into_iter().map(as_origin).collect();
         let traced = traces
-            .entry((purchase.lot_id, purchase.purchase_mg))
+            .entry((
+                purchase.lot_id,
+                purchase.purchase_mg,
+                purchase.purchase_uozt,
+            ))
             .or_insert_with(|| {
-                let lot = purchase.lot_id.to_string();
-                trace(&loaded.graph, &lot, purchase.purchase_mg, MAX_DEPTH)
+                let root = LotQuantity {
+                    lot_id: purchase.lot_id.to_string(),
+                    quantity_mg: purchase.purchase_mg,
+                    quantity_uozt: purchase.purchase_uozt,
+                };
+                trace_quantity(&loaded.graph, root, MAX_DEPTH)
                     .ok()
                     .filter(counts_as_traced)
             });

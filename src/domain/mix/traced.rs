@@ -4,6 +4,7 @@
 
 use super::{Basis, MixOrigin};
 use crate::domain::country::CountryCode;
+use crate::domain::mass::{FG_PER_MG, FG_PER_UOZT};
 use crate::domain::provenance::{Attribution, Source, Trace};
 use crate::domain::shares::largest_remainder;
 use crate::domain::vocabulary::{FacilityKind, MiningScale, OriginClass};
@@ -19,7 +20,7 @@ pub struct MineFacts {
 /// Whether a trace counts for the mix: some of the purchase reaches a mine or recycled
 /// material. Otherwise the purchase's declared origin (or unknown) stands.
 pub fn counts_as_traced(trace: &Trace) -> bool {
-    trace.summary.mines.quantity_mg + trace.summary.recycled.quantity_mg > 0
+    trace.summary.mines.femtograms + trace.summary.recycled.femtograms > 0
 }
 
 /// The origin quantities of a traced purchase, from its declared rows (`declared`: its origin
@@ -38,30 +39,41 @@ pub fn traced_origins(
         return Vec::new();
     };
     let mut out = Vec::new();
-    let untraced_mg: i64 = attributions
+    // A purchase is weighed in one unit family (its rows say which), and its trace apportions
+    // whole units of that family (milligrams or micro troy ounces): every part is kept exactly.
+    let troy = declared.iter().any(|o| o.quantity_uozt != 0);
+    let fg_per_unit = if troy { FG_PER_UOZT } else { FG_PER_MG };
+    let amount = |a: &Attribution| i64::try_from(a.femtograms / fg_per_unit).unwrap_or(i64::MAX);
+    let family = |part: i64| if troy { (0, part) } else { (part, 0) };
+    let untraced: i64 = attributions
         .iter()
         .filter(|a| matches!(a.source, Source::Untraced { .. }))
-        .map(|a| a.quantity_mg)
+        .map(amount)
         .sum();
-    if untraced_mg > 0 {
-        // A trace attributes milligrams (a troy-ounce purchase: its nearest milligram), and so
-        // does the declared fallback of its untraced part.
-        let weights: Vec<i64> = declared.iter().map(|o| o.mass().nearest_mg_i64()).collect();
-        let parts = largest_remainder(untraced_mg, &weights);
+    if untraced > 0 {
+        // The untraced part falls back to the declared rows, in proportion, exactly.
+        let weights: Vec<i64> = declared
+            .iter()
+            .map(|o| if troy { o.quantity_uozt } else { o.quantity_mg })
+            .collect();
+        let parts = largest_remainder(untraced, &weights);
         for (origin, part) in declared.iter().zip(parts) {
             if part > 0 {
+                let (quantity_mg, quantity_uozt) = family(part);
                 out.push(MixOrigin {
-                    quantity_mg: part,
-                    quantity_uozt: 0,
+                    quantity_mg,
+                    quantity_uozt,
                     ..origin.clone()
                 });
             }
         }
     }
     for a in attributions {
-        if a.quantity_mg == 0 {
+        let part = amount(a);
+        if part == 0 {
             continue;
         }
+        let (quantity_mg, quantity_uozt) = family(part);
         let (class, facility_id, country) = match &a.source {
             Source::Mine { facility_id, .. } => {
                 let facts = facility(facility_id);
@@ -83,8 +95,8 @@ pub fn traced_origins(
             origin_class: class,
             country,
             basis: Basis::Traced,
-            quantity_mg: a.quantity_mg,
-            quantity_uozt: 0,
+            quantity_mg,
+            quantity_uozt,
         });
     }
     out
@@ -102,6 +114,8 @@ mod tests {
             lot_id: "lot".into(),
             source,
             quantity_mg,
+            quantity: String::new(),
+            femtograms: i128::from(quantity_mg) * crate::domain::mass::FG_PER_MG,
             share: ExactShare {
                 value: "0.000000".into(),
                 numerator: None,

@@ -9,8 +9,10 @@
 //! of its path weights), so the work is linear in the edges reached. Leaves keep what reaches
 //! them: mines (through their extraction), recycled lots, and untraced lots.
 //!
-//! The exact weights are fractions adding up to exactly 1. Milligrams and 6-decimal shares are
-//! apportioned from them by largest remainder. Exact fractions of a long, well-mixed ancestry
+//! The exact weights are fractions adding up to exactly 1. Milligrams, 6-decimal shares and the
+//! exact quantities (in the finest unit the traced quantities need: milligrams, micro troy
+//! ounces, or quanta of 1.6 pg for a mix of both) are apportioned from them by largest
+//! remainder. Exact fractions of a long, well-mixed ancestry
 //! have tens of thousands of digits, so the answer is obtained one of two ways, always equal to
 //! the exact apportionment: exact integer arithmetic when the common denominator is small, or
 //! fixed-point arithmetic with a proven error bound when every rounding decision can be
@@ -28,8 +30,9 @@ pub use super::outcome::{
     Arithmetic, Attribution, ExactShare, HIGH_UNTRACED_SHARE, Source, SourceTotal, Trace,
     TraceError, TraceSummary, UntracedReason, VisitedLot,
 };
-use super::rounding::finish;
+use super::rounding::{ExactBase, finish};
 use super::walk::{Mode, State, Walk};
+use crate::domain::mass::{Mass, MassUnit};
 
 /// Exact fractions are shown when their common denominator has at most this many bits (about
 /// 1 233 decimal digits); beyond, only their roundings are (still exact roundings).
@@ -43,14 +46,20 @@ pub fn trace(
     quantity_mg: i64,
     max_depth: u32,
 ) -> Result<Trace, TraceError> {
-    if quantity_mg < 0 {
+    trace_quantity(graph, LotQuantity::metric(root_lot, quantity_mg), max_depth)
+}
+
+/// Traces the quantity of one lot (a purchase's quantity, in either unit family) back to its
+/// sources, following at most `max_depth` transformations. See [`trace_many`].
+pub fn trace_quantity(
+    graph: &LotGraph,
+    root: LotQuantity,
+    max_depth: u32,
+) -> Result<Trace, TraceError> {
+    if root.quantity_mg < 0 || root.quantity_uozt < 0 {
         return Err(TraceError::NegativeQuantity);
     }
-    let roots = [LotQuantity {
-        lot_id: root_lot.to_owned(),
-        quantity_mg,
-    }];
-    run(graph, &roots, true, max_depth, None)
+    run(graph, &[root], true, max_depth, None)
 }
 
 /// Traces several lots at once (all purchases from a supplier), each weighing its quantity.
@@ -67,10 +76,13 @@ pub fn trace_many(
     roots: &[LotQuantity],
     max_depth: u32,
 ) -> Result<Trace, TraceError> {
-    if roots.iter().any(|r| r.quantity_mg < 0) {
+    if roots
+        .iter()
+        .any(|r| r.quantity_mg < 0 || r.quantity_uozt < 0)
+    {
         return Err(TraceError::NegativeQuantity);
     }
-    if roots.iter().all(|r| r.quantity_mg == 0) {
+    if roots.iter().all(|r| r.mass().is_zero()) {
         return Err(TraceError::NothingToTrace);
     }
     run(graph, roots, false, max_depth, None)
@@ -85,19 +97,29 @@ pub(super) fn run(
     max_depth: u32,
     mode: Option<Mode>,
 ) -> Result<Trace, TraceError> {
-    let quantity: i128 = roots.iter().map(|r| i128::from(r.quantity_mg)).sum();
-    let quantity_mg = i64::try_from(quantity).map_err(|_| TraceError::TooLarge)?;
+    let total: Mass = roots.iter().map(LotQuantity::mass).sum();
+    let quantity_mg = i64::try_from(total.nearest_mg()).map_err(|_| TraceError::TooLarge)?;
     let quantity = quantity_mg.unsigned_abs().into();
+    let exact = ExactBase::of(total);
 
     let mut walk = Walk::explore(graph, roots, max_depth);
-    // One lot traced weighs 1 whatever its quantity (even 0); several weigh their quantities.
+    // One lot traced weighs 1 whatever its quantity (even 0); several weigh their quantities
+    // (in milligrams when all are metric, in quanta of 1.6 pg when a troy ounce is among them:
+    // a weight is only ever compared with the other roots' weights).
+    let metric = roots.iter().all(|r| r.quantity_uozt == 0);
+    let weight = |r: &LotQuantity| -> u128 {
+        let amount = if metric {
+            i128::from(r.quantity_mg)
+        } else {
+            r.mass().quanta()
+        };
+        amount.unsigned_abs()
+    };
     let (parts, parts_total): (Vec<(usize, u128)>, u128) = if whole_root {
         (walk_roots(&walk, roots, |_| 1), 1)
     } else {
-        (
-            walk_roots(&walk, roots, |r| r.quantity_mg.unsigned_abs().into()),
-            quantity,
-        )
+        let total = roots.iter().map(weight).sum();
+        (walk_roots(&walk, roots, weight), total)
     };
     let mode = mode.unwrap_or(if walk.exact_bits(parts_total) <= EXACT_FRACTION_BITS {
         Mode::Exact
@@ -105,10 +127,10 @@ pub(super) fn run(
         Mode::Fixed
     });
     let mut weights = walk.propagate(&parts, parts_total, mode);
-    let mut finished = finish(&weights, quantity);
+    let mut finished = finish(&weights, quantity, exact);
     if !finished.certified {
         weights = walk.propagate(&parts, parts_total, Mode::Exact);
-        finished = finish(&weights, quantity);
+        finished = finish(&weights, quantity, exact);
         // Exact weights add up to the scale and carry no error: nothing is left to certify.
         debug_assert!(finished.certified, "exact arithmetic settles everything");
     }
@@ -134,6 +156,7 @@ pub(super) fn run(
         lots.push(VisitedLot {
             lot_id: lot.id.to_owned(),
             quantity_mg: lot.node.map(|n| n.quantity_mg),
+            quantity_uozt: lot.node.map_or(0, |n| n.quantity_uozt),
             recycled: lot.node.is_some_and(|n| n.recycled),
             level: lot.level,
         });
@@ -149,6 +172,9 @@ pub(super) fn run(
     Ok(Trace {
         roots: roots.to_vec(),
         quantity_mg,
+        unit: MassUnit::Kg,
+        quantity: total.in_unit(MassUnit::Kg).text,
+        femtograms: total.femtograms(),
         attributions: finished.attributions,
         summary: finished.summary,
         depth: walk.lots.iter().map(|l| l.longest).max().unwrap_or(0),

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::mass::Mass;
 use crate::domain::quantity::Decimal;
 use crate::domain::vocabulary::ChainOfCustody;
 
@@ -15,8 +16,50 @@ use crate::domain::vocabulary::ChainOfCustody;
 pub struct LotQuantity {
     /// The lot's id.
     pub lot_id: String,
-    /// Milligrams consumed or produced.
+    /// Milligrams consumed or produced (the nearest milligram of a troy-ounce quantity).
     pub quantity_mg: i64,
+    /// Micro troy ounces, exact, for a quantity entered in troy ounces (`quantity_mg` is then
+    /// its nearest milligram); absent for a metric quantity.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(example = 1_000_000)]
+    pub quantity_uozt: i64,
+}
+
+impl LotQuantity {
+    /// A metric quantity of a lot.
+    pub fn metric(lot_id: impl Into<String>, quantity_mg: i64) -> LotQuantity {
+        LotQuantity {
+            lot_id: lot_id.into(),
+            quantity_mg,
+            quantity_uozt: 0,
+        }
+    }
+
+    /// The exact mass.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
+
+    /// `mass` of a lot as quantities: one per unit family it holds (a metric one, a troy-ounce
+    /// one), none for no mass. `None` when the micro ounces outgrow 64 bits.
+    pub fn of_mass(lot_id: &str, mass: Mass) -> Option<Vec<LotQuantity>> {
+        let mut found = Vec::new();
+        if mass.metric_mg() != 0 {
+            found.push(LotQuantity::metric(
+                lot_id,
+                i64::try_from(mass.metric_mg()).ok()?,
+            ));
+        }
+        if mass.troy_uozt() != 0 {
+            let troy = Mass::from_uozt(i64::try_from(mass.troy_uozt()).ok()?);
+            found.push(LotQuantity {
+                lot_id: lot_id.to_owned(),
+                quantity_mg: troy.nearest_mg_i64(),
+                quantity_uozt: i64::try_from(troy.troy_uozt()).ok()?,
+            });
+        }
+        Some(found)
+    }
 }
 
 /// An extraction: a lot comes out of a mine on a date.
@@ -28,8 +71,13 @@ pub struct Extraction {
     pub facility_id: String,
     /// The day of extraction.
     pub occurred_on: NaiveDate,
-    /// Milligrams extracted.
+    /// Milligrams extracted (the nearest milligram of a troy-ounce quantity).
     pub quantity_mg: i64,
+    /// Micro troy ounces, exact, for a quantity entered in troy ounces (`quantity_mg` is then
+    /// its nearest milligram); absent for a metric quantity.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(example = 1_000_000)]
+    pub quantity_uozt: i64,
 }
 
 /// A transformation: input lots consumed and output lots produced at a facility.
@@ -81,8 +129,10 @@ impl Origin {
 pub struct LotNode {
     /// The lot's id.
     pub lot_id: String,
-    /// Its quantity in milligrams.
+    /// Its quantity in milligrams (the nearest milligram of a troy-ounce quantity).
     pub quantity_mg: i64,
+    /// Micro troy ounces of a troy-ounce quantity; 0 for a metric one.
+    pub quantity_uozt: i64,
     /// Whether it is recycled material (traced no further).
     pub recycled: bool,
     /// The event that produced it; `None` when none is recorded.
@@ -100,10 +150,33 @@ pub struct TransferEdge {
     pub from_party: String,
     /// The party receiving it.
     pub to_party: String,
-    /// Milligrams transferred.
+    /// Milligrams transferred (the nearest milligram of a troy-ounce quantity).
     pub quantity_mg: i64,
+    /// Micro troy ounces, exact, for a quantity entered in troy ounces (`quantity_mg` is then
+    /// its nearest milligram); absent for a metric quantity.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[schema(example = 1_000_000)]
+    pub quantity_uozt: i64,
     /// The day of the transfer.
     pub occurred_on: NaiveDate,
+}
+
+impl LotNode {
+    /// The lot's exact mass.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
+}
+
+impl TransferEdge {
+    /// The exact mass transferred.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// The lots and transfers loaded for a trace or a check, indexed by lot id.
@@ -256,42 +329,44 @@ impl YieldTolerance {
 /// A transformation whose outputs outweigh its inputs beyond the tolerance.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
 pub struct YieldExcess {
-    /// Milligrams consumed, all inputs together.
+    /// Milligrams consumed, all inputs together (the nearest milligram).
     pub input_mg: i64,
-    /// Milligrams produced, all outputs together.
+    /// Milligrams produced, all outputs together (the nearest milligram).
     pub output_mg: i64,
     /// The tolerance applied, in millionths.
     pub tolerance_ppm: i64,
+    /// The exact mass consumed.
+    #[serde(skip)]
+    pub input: Mass,
+    /// The exact mass produced.
+    #[serde(skip)]
+    pub output: Mass,
 }
 
-fn sum_mg(quantities: impl Iterator<Item = i64>) -> i128 {
-    quantities.map(i128::from).sum()
-}
-
-fn saturate(v: i128) -> i64 {
-    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
-}
-
-/// `Some` when the outputs weigh more than `inputs × (1 + tolerance)` (compared exactly).
+/// `Some` when the outputs weigh more than `inputs × (1 + tolerance)`, compared exactly (in
+/// quanta of 1.6 pg, whatever the units the quantities were given in).
 pub fn yield_excess(
     inputs: &[LotQuantity],
     outputs: &[LotQuantity],
     tolerance: YieldTolerance,
 ) -> Option<YieldExcess> {
-    let input = sum_mg(inputs.iter().map(|q| q.quantity_mg));
-    let output = sum_mg(outputs.iter().map(|q| q.quantity_mg));
-    let allowed = input * (1_000_000 + i128::from(tolerance.ppm));
-    (output * 1_000_000 > allowed).then(|| YieldExcess {
-        input_mg: saturate(input),
-        output_mg: saturate(output),
+    let input: Mass = inputs.iter().map(LotQuantity::mass).sum();
+    let output: Mass = outputs.iter().map(LotQuantity::mass).sum();
+    let allowed = input.quanta() * (1_000_000 + i128::from(tolerance.ppm));
+    (output.quanta() * 1_000_000 > allowed).then(|| YieldExcess {
+        input_mg: input.nearest_mg_i64(),
+        output_mg: output.nearest_mg_i64(),
         tolerance_ppm: tolerance.ppm,
+        input,
+        output,
     })
 }
 
-/// `Some(total)` when the quantities consumed from a lot add up to more than the lot holds.
-pub fn consumed_beyond_quantity(quantity_mg: i64, consumed_mg: &[i64]) -> Option<i64> {
-    let total = sum_mg(consumed_mg.iter().copied());
-    (total > i128::from(quantity_mg)).then(|| saturate(total))
+/// `Some(total)` when the quantities consumed from a lot add up to more than the lot holds,
+/// compared exactly.
+pub fn consumed_beyond_quantity(quantity: Mass, consumed: &[Mass]) -> Option<Mass> {
+    let total: Mass = consumed.iter().copied().sum();
+    (total.quanta() > quantity.quanta()).then_some(total)
 }
 
 /// A party that handed over more of a lot than the lot holds.
@@ -299,31 +374,35 @@ pub fn consumed_beyond_quantity(quantity_mg: i64, consumed_mg: &[i64]) -> Option
 pub struct TransferOverdraw {
     /// The party handing it over.
     pub from_party: String,
-    /// Milligrams it handed over in total.
+    /// Milligrams it handed over in total (the nearest milligram).
     pub transferred_mg: i64,
+    /// The exact mass it handed over in total.
+    #[serde(skip)]
+    pub transferred: Mass,
     /// The transfer events concerned, in date order.
     pub event_ids: Vec<String>,
 }
 
-/// The parties that handed over, in total, more of a lot than it holds. Passing a whole lot down
-/// a chain (A to B, then B to C) is not an overdraw; one party handing the same lot to two
-/// buyers is. Sorted by party.
+/// The parties that handed over, in total, more of a lot than it holds (compared exactly).
+/// Passing a whole lot down a chain (A to B, then B to C) is not an overdraw; one party handing
+/// the same lot to two buyers is. Sorted by party.
 pub fn transferred_beyond_quantity(
-    quantity_mg: i64,
+    quantity: Mass,
     transfers: &[TransferEdge],
 ) -> Vec<TransferOverdraw> {
-    let mut by_party: BTreeMap<&str, (i128, Vec<String>)> = BTreeMap::new();
+    let mut by_party: BTreeMap<&str, (Mass, Vec<String>)> = BTreeMap::new();
     for t in transfers {
         let entry = by_party.entry(t.from_party.as_str()).or_default();
-        entry.0 += i128::from(t.quantity_mg);
+        entry.0 += t.mass();
         entry.1.push(t.event_id.clone());
     }
     by_party
         .into_iter()
-        .filter(|(_, (total, _))| *total > i128::from(quantity_mg))
+        .filter(|(_, (total, _))| total.quanta() > quantity.quanta())
         .map(|(party, (total, event_ids))| TransferOverdraw {
             from_party: party.to_owned(),
-            transferred_mg: saturate(total),
+            transferred_mg: total.nearest_mg_i64(),
+            transferred: total,
             event_ids,
         })
         .collect()

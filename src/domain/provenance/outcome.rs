@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::drawing::ProvenanceGraph;
 use super::graph::{Extraction, LotQuantity, TransferEdge, Transformation};
+use crate::domain::mass::{MassUnit, femtograms_in_unit};
 
 /// An untraced share at or above this fraction (`1/10`) is a high-severity red flag; the trace
 /// decides it exactly ([`Trace::untraced_is_high`]).
@@ -90,6 +91,14 @@ pub struct Attribution {
     pub source: Source,
     /// Milligrams attributed (largest remainder: the attributions add up to the traced quantity).
     pub quantity_mg: i64,
+    /// The same, exactly, in the trace's `unit` (largest remainder in the finest unit the
+    /// traced quantities need, so these add up exactly to the traced quantity; exact in g, kg
+    /// and t, and in troy_oz when every traced quantity is in troy ounces).
+    #[schema(example = "0.6")]
+    pub quantity: String,
+    /// The exact mass in femtograms.
+    #[serde(skip)]
+    pub femtograms: i128,
     /// Share of the traced material.
     pub share: ExactShare,
 }
@@ -99,6 +108,12 @@ pub struct Attribution {
 pub struct SourceTotal {
     /// Milligrams: the sum of the attributions of this kind.
     pub quantity_mg: i64,
+    /// The same, exactly, in the trace's `unit` (the sum of the attributions of this kind).
+    #[schema(example = "0.6")]
+    pub quantity: String,
+    /// The exact mass in femtograms.
+    #[serde(skip)]
+    pub femtograms: i128,
     /// Share of the traced material (largest remainder over mines, recycled and untraced).
     pub share: ExactShare,
 }
@@ -119,8 +134,11 @@ pub struct TraceSummary {
 pub struct VisitedLot {
     /// The lot.
     pub lot_id: String,
-    /// Its quantity, when loaded.
+    /// Its quantity, when loaded (the nearest milligram of a troy-ounce quantity).
     pub quantity_mg: Option<i64>,
+    /// Micro troy ounces, exact, of a lot weighed in troy ounces; absent otherwise.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub quantity_uozt: i64,
     /// Whether it is recycled material.
     pub recycled: bool,
     /// The fewest transformations between a traced lot and this one.
@@ -142,8 +160,15 @@ crate::text_enum! {
 pub struct Trace {
     /// The traced lots and the milligrams traced from each.
     pub roots: Vec<LotQuantity>,
-    /// The traced quantity in milligrams.
+    /// The traced quantity in milligrams (the nearest milligram).
     pub quantity_mg: i64,
+    /// The unit of every `quantity` of the trace.
+    pub unit: MassUnit,
+    /// The traced quantity, exactly, in `unit`.
+    pub quantity: String,
+    /// The exact traced mass in femtograms.
+    #[serde(skip)]
+    pub femtograms: i128,
     /// One entry per leaf lot with a positive share: mines (by facility, extraction event and
     /// lot), then recycled lots (by lot), then untraced lots (by reason and lot).
     pub attributions: Vec<Attribution>,
@@ -167,7 +192,28 @@ pub struct Trace {
     pub(super) untraced_high: bool,
 }
 
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
 impl Trace {
+    /// Writes every `quantity` of the trace in `unit` (they are written in kilograms first).
+    pub fn write_in(&mut self, unit: MassUnit) {
+        let text = |fg: i128| femtograms_in_unit(fg, unit).text;
+        self.unit = unit;
+        self.quantity = text(self.femtograms);
+        for a in &mut self.attributions {
+            a.quantity = text(a.femtograms);
+        }
+        for total in [
+            &mut self.summary.mines,
+            &mut self.summary.recycled,
+            &mut self.summary.untraced,
+        ] {
+            total.quantity = text(total.femtograms);
+        }
+    }
+
     /// Whether the exact untraced share is at least [`HIGH_UNTRACED_SHARE`] (decided exactly,
     /// never from the rounded text).
     pub fn untraced_is_high(&self) -> bool {

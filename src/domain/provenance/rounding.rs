@@ -8,6 +8,9 @@ use num_traits::{CheckedSub, ToPrimitive, Zero};
 use super::attribution::EXACT_FRACTION_BITS;
 use super::outcome::{Attribution, ExactShare, HIGH_UNTRACED_SHARE, SourceTotal, TraceSummary};
 use super::walk::{Mode, Weights};
+use crate::domain::mass::{
+    FG_PER_MG, FG_PER_QUANTUM, FG_PER_UOZT, Mass, MassUnit, femtograms_in_unit,
+};
 use crate::domain::shares::{SHARE_UNITS, format_units};
 
 /// Largest remainder over exact numerators known within bounds: item `i` is `(N_i, E_i)` and its
@@ -55,6 +58,12 @@ fn apportion(total: u128, items: &[(BigUint, BigUint)], scale: &BigUint) -> (Vec
     (parts, certified)
 }
 
+/// Femtograms in kilograms, as a trace writes its quantities until asked for another unit
+/// ([`super::Trace::write_in`]).
+fn in_kg(fg: i128) -> String {
+    femtograms_in_unit(fg, MassUnit::Kg).text
+}
+
 /// `N / scale` in lowest terms, as decimal text.
 fn lowest_terms(numerator: &BigUint, scale: &BigUint) -> (String, String) {
     let g = numerator.gcd(scale);
@@ -62,6 +71,35 @@ fn lowest_terms(numerator: &BigUint, scale: &BigUint) -> (String, String) {
         return ("0".to_owned(), "1".to_owned());
     }
     ((numerator / &g).to_string(), (scale / &g).to_string())
+}
+
+/// The unit a trace's exact quantities are apportioned in: the finest its traced quantities
+/// need (milligrams when all are metric, micro troy ounces when all are troy ounces, quanta of
+/// 1.6 pg for a mix), so that every part is a whole number of units and the parts add up to
+/// the traced mass exactly.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ExactBase {
+    /// Femtograms in one unit.
+    fg_per_unit: i128,
+    /// The traced mass in those units.
+    total: u128,
+}
+
+impl ExactBase {
+    /// The base for a traced mass.
+    pub fn of(total: Mass) -> ExactBase {
+        let fg_per_unit = if total.troy_uozt() == 0 {
+            FG_PER_MG
+        } else if total.metric_mg() == 0 {
+            FG_PER_UOZT
+        } else {
+            FG_PER_QUANTUM
+        };
+        ExactBase {
+            fg_per_unit,
+            total: (total.femtograms() / fg_per_unit).unsigned_abs(),
+        }
+    }
 }
 
 /// The rounded figures, and whether the bounds proved them equal to the exact ones.
@@ -72,7 +110,7 @@ pub(super) struct Finished {
     pub certified: bool,
 }
 
-pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
+pub(super) fn finish(weights: &Weights<'_>, quantity: u128, exact: ExactBase) -> Finished {
     let scale = &weights.scale;
     let show = weights.mode == Mode::Exact && scale.bits() <= EXACT_FRACTION_BITS;
     let share = |units: u128, numerator: &BigUint| {
@@ -117,16 +155,25 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
     let (mg, mg_ok) = apportion(quantity, &leaves, scale);
     let units_total = u128::from(SHARE_UNITS.unsigned_abs());
     let (units, units_ok) = apportion(units_total, &leaves, scale);
+    // Metric traces are exact in milligrams already.
+    let (exact_parts, exact_ok) = if exact.fg_per_unit == FG_PER_MG {
+        (mg.clone(), mg_ok)
+    } else {
+        apportion(exact.total, &leaves, scale)
+    };
+    let femtograms = |part: u128| i128::try_from(part).unwrap_or(i128::MAX) * exact.fg_per_unit;
     let attributions: Vec<Attribution> = weights
         .leaves
         .keys()
         .zip(&leaves)
-        .zip(mg.iter().zip(&units))
+        .zip(mg.iter().zip(&units).zip(&exact_parts))
         .map(
-            |(((_, source, id), (numerator, _)), (mg, units))| Attribution {
+            |(((_, source, id), (numerator, _)), ((mg, units), part))| Attribution {
                 lot_id: (*id).to_owned(),
                 source: source.clone(),
                 quantity_mg: i64::try_from(*mg).unwrap_or(i64::MAX),
+                quantity: in_kg(femtograms(*part)),
+                femtograms: femtograms(*part),
                 share: share(*units, numerator),
             },
         )
@@ -135,17 +182,21 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
     let mut kinds = [BigUint::zero(), BigUint::zero(), BigUint::zero()];
     let mut kind_present = [false; 3];
     let mut kind_mg = [0i64; 3];
+    let mut kind_fg = [0i128; 3];
     for ((rank, _, _), numerator) in &weights.leaves {
         kinds[usize::from(*rank)] += numerator;
         kind_present[usize::from(*rank)] = true;
     }
     for a in &attributions {
         kind_mg[usize::from(a.source.rank())] += a.quantity_mg;
+        kind_fg[usize::from(a.source.rank())] += a.femtograms;
     }
     let kinds = bounded(kinds.iter().zip(kind_present).collect());
     let (kind_units, kinds_ok) = apportion(units_total, &kinds, scale);
     let total = |rank: usize| SourceTotal {
         quantity_mg: kind_mg[rank],
+        quantity: in_kg(kind_fg[rank]),
+        femtograms: kind_fg[rank],
         share: share(kind_units[rank], &kinds[rank].0),
     };
 
@@ -167,7 +218,7 @@ pub(super) fn finish(weights: &Weights<'_>, quantity: u128) -> Finished {
             untraced: total(2),
         },
         untraced_high,
-        certified: mg_ok && units_ok && kinds_ok && high_ok,
+        certified: mg_ok && units_ok && exact_ok && kinds_ok && high_ok,
     }
 }
 
@@ -175,6 +226,8 @@ impl Finished {
     fn uncertified() -> Finished {
         let none = || SourceTotal {
             quantity_mg: 0,
+            quantity: in_kg(0),
+            femtograms: 0,
             share: ExactShare {
                 value: format_units(0),
                 numerator: None,

@@ -21,6 +21,7 @@ pub(crate) fn quantities(list: &[(&str, i64)]) -> Vec<LotQuantity> {
         .map(|(lot, mg)| LotQuantity {
             lot_id: (*lot).into(),
             quantity_mg: *mg,
+            quantity_uozt: 0,
         })
         .collect()
 }
@@ -45,12 +46,14 @@ impl Lots {
         self.lots.push(LotNode {
             lot_id: lot.into(),
             quantity_mg: mg,
+            quantity_uozt: 0,
             recycled: false,
             origin: Some(Origin::Extraction(Extraction {
                 event_id: event.into(),
                 facility_id: facility.into(),
                 occurred_on: day(on),
                 quantity_mg: mg,
+                quantity_uozt: 0,
             })),
         });
         self
@@ -61,6 +64,7 @@ impl Lots {
         self.lots.push(LotNode {
             lot_id: lot.into(),
             quantity_mg: mg,
+            quantity_uozt: 0,
             recycled,
             origin: None,
         });
@@ -87,6 +91,7 @@ impl Lots {
         self.lots.extend(outputs.iter().map(|(lot, mg)| LotNode {
             lot_id: (*lot).into(),
             quantity_mg: *mg,
+            quantity_uozt: 0,
             recycled: false,
             origin: Some(Origin::Transformation(t.clone())),
         }));
@@ -123,6 +128,7 @@ impl Lots {
             from_party: from.into(),
             to_party: to.into(),
             quantity_mg: mg,
+            quantity_uozt: 0,
             occurred_on: day(on),
         });
         self

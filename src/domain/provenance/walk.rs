@@ -43,7 +43,8 @@ pub(super) struct LotEntry<'a> {
 
 pub(super) struct EventEntry<'a> {
     pub transformation: &'a Transformation,
-    /// Inputs (lot index, milligrams consumed), each lot once, by lot id.
+    /// Inputs (lot index, amount consumed: milligrams, or quanta when an input is in troy
+    /// ounces), each lot once, by lot id.
     pub inputs: Vec<(usize, u128)>,
     total: u128,
     /// The output lots reached.
@@ -159,12 +160,21 @@ impl<'a> Walk<'a> {
         }
         // A lot listed twice counts once with both quantities; non-positive quantities carry
         // nothing (the database refuses them).
+        // Consumption is weighed in milligrams when every input is metric, in quanta of
+        // 1.6 pg (exact for both unit families) when one is in troy ounces: only the ratios
+        // between one event's inputs matter.
+        let troy = t.inputs.iter().any(|i| i.quantity_uozt != 0);
         let mut consumed: BTreeMap<&'a str, u128> = BTreeMap::new();
         for input in &t.inputs {
-            if let Ok(mg) = u128::try_from(input.quantity_mg)
-                && mg > 0
+            let amount = if troy {
+                input.mass().quanta()
+            } else {
+                i128::from(input.quantity_mg)
+            };
+            if let Ok(amount) = u128::try_from(amount)
+                && amount > 0
             {
-                *consumed.entry(input.lot_id.as_str()).or_default() += mg;
+                *consumed.entry(input.lot_id.as_str()).or_default() += amount;
             }
         }
         if consumed.is_empty() {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Evidence, EvidenceKind, RedFlag, RedFlagContext, flag};
+use crate::domain::mass::Mass;
 use crate::domain::provenance::{
     HIGH_UNTRACED_SHARE, Source, Trace, TransferEdge, consumed_beyond_quantity,
     transferred_beyond_quantity, yield_excess,
@@ -21,8 +22,8 @@ pub(super) fn mass_balance_flags(
                 RedFlagKind::MassBalanceExceeded,
                 Severity::Medium,
                 format!(
-                    "event {} produced {} mg from {} mg of inputs, beyond the yield tolerance of {} ppm",
-                    t.event_id, excess.output_mg, excess.input_mg, excess.tolerance_ppm
+                    "event {} produced {} from {} of inputs, beyond the yield tolerance of {} ppm",
+                    t.event_id, excess.output, excess.input, excess.tolerance_ppm
                 ),
                 vec![
                     Evidence::new(EvidenceKind::Event, &t.event_id),
@@ -32,16 +33,16 @@ pub(super) fn mass_balance_flags(
         }
     }
 
-    let reported: BTreeMap<&str, i64> = context
+    let reported: BTreeMap<&str, Mass> = context
         .consumed
         .iter()
         .map(|(lot, mg)| (lot.as_str(), *mg))
         .collect();
-    let mut consumers: BTreeMap<&str, (Vec<i64>, Vec<&str>)> = BTreeMap::new();
+    let mut consumers: BTreeMap<&str, (Vec<Mass>, Vec<&str>)> = BTreeMap::new();
     for t in &trace.transformations {
         for input in &t.inputs {
             let entry = consumers.entry(&input.lot_id).or_default();
-            entry.0.push(input.quantity_mg);
+            entry.0.push(input.mass());
             entry.1.push(&t.event_id);
         }
     }
@@ -50,7 +51,10 @@ pub(super) fn mass_balance_flags(
         transfers.entry(&t.lot_id).or_default().push(t.clone());
     }
     for lot in &trace.lots {
-        let Some(quantity) = lot.quantity_mg else {
+        let Some(quantity) = lot
+            .quantity_mg
+            .map(|mg| Mass::stored(mg, lot.quantity_uozt))
+        else {
             continue;
         };
         let (in_trace, events) = consumers
@@ -68,7 +72,7 @@ pub(super) fn mass_balance_flags(
                 RedFlagKind::MassBalanceExceeded,
                 Severity::Medium,
                 format!(
-                    "lot {} holds {quantity} mg but {total} mg of it were consumed",
+                    "lot {} holds {quantity} but {total} of it were consumed",
                     lot.lot_id
                 ),
                 evidence,
@@ -93,8 +97,8 @@ pub(super) fn mass_balance_flags(
                 RedFlagKind::MassBalanceExceeded,
                 Severity::Medium,
                 format!(
-                    "party {} handed over {} mg of lot {}, which holds {quantity} mg",
-                    overdraw.from_party, overdraw.transferred_mg, lot.lot_id
+                    "party {} handed over {} of lot {}, which holds {quantity}",
+                    overdraw.from_party, overdraw.transferred, lot.lot_id
                 ),
                 evidence,
             ));

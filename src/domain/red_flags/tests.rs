@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::mass::Mass;
 use crate::domain::policy::test_certificates::certificate;
 use crate::domain::provenance::test_graph::{KG, Lots, day, two_mines_to_gold};
 
@@ -75,7 +76,7 @@ struct Case {
     facilities: Vec<FacilityFacts>,
     purchased_on: Option<NaiveDate>,
     tolerance: YieldTolerance,
-    consumed: Vec<(String, i64)>,
+    consumed: Vec<(String, Mass)>,
 }
 
 impl Case {
@@ -358,7 +359,10 @@ fn mass_balance_exceeded() {
     // Another event (outside the trace) consumed 4 kg more of the 7 kg LSM ore lot.
     let flag = Case::clean()
         .with(|case| {
-            case.consumed = vec![("ore-lsm".into(), 8 * KG), ("ore-asm".into(), 3 * KG)];
+            case.consumed = vec![
+                ("ore-lsm".into(), Mass::from_mg(8 * KG)),
+                ("ore-asm".into(), Mass::from_mg(3 * KG)),
+            ];
         })
         .only_flag();
     assert_eq!(

@@ -15,6 +15,7 @@ use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events};
 use crate::domain::ids::{CustodyEventId, FacilityId, LotId, OrganisationId, PartyId};
 use crate::domain::lot::Document;
+use crate::domain::mass::Mass;
 use crate::domain::time;
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::StoreError;
@@ -54,7 +55,17 @@ impl Side {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventLot {
     pub lot_id: LotId,
+    /// Exact milligrams of a metric quantity; the nearest milligram of a troy-ounce one.
     pub quantity_mg: i64,
+    /// Micro troy ounces of a troy-ounce quantity; 0 for a metric one.
+    pub quantity_uozt: i64,
+}
+
+impl EventLot {
+    /// The exact mass.
+    pub fn mass(&self) -> Mass {
+        Mass::stored(self.quantity_mg, self.quantity_uozt)
+    }
 }
 
 /// The lots of an event, by side.
@@ -126,7 +137,7 @@ fn with_lots(
     let ids: Vec<CustodyEventId> = rows.iter().map(|r| r.id).collect();
     let mut sides: HashMap<CustodyEventId, EventLots> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
-        let found: Vec<(CustodyEventId, String, LotId, i64)> = custody_event_lots::table
+        let found: Vec<(CustodyEventId, String, LotId, i64, i64)> = custody_event_lots::table
             .filter(custody_event_lots::organisation_id.eq(organisation))
             .filter(custody_event_lots::event_id.eq_any(chunk))
             .order((custody_event_lots::event_id, custody_event_lots::lot_id))
@@ -135,9 +146,10 @@ fn with_lots(
                 custody_event_lots::direction,
                 custody_event_lots::lot_id,
                 custody_event_lots::quantity_mg,
+                custody_event_lots::quantity_uozt,
             ))
             .load(conn)?;
-        for (event, direction, lot_id, quantity_mg) in found {
+        for (event, direction, lot_id, quantity_mg, quantity_uozt) in found {
             sides
                 .entry(event)
                 .or_default()
@@ -145,6 +157,7 @@ fn with_lots(
                 .push(EventLot {
                     lot_id,
                     quantity_mg,
+                    quantity_uozt,
                 });
         }
     }

@@ -43,6 +43,7 @@ pub fn insert(
                     custody_event_lots::lot_id.eq(lot.lot_id),
                     custody_event_lots::direction.eq(side.as_str()),
                     custody_event_lots::quantity_mg.eq(lot.quantity_mg),
+                    custody_event_lots::quantity_uozt.eq(lot.quantity_uozt),
                 ))
                 .execute(conn)?;
         }

@@ -88,6 +88,12 @@ impl Event {
         self
     }
 
+    /// Consumes `value` `unit` of a lot (`troy_oz`, `g`, …).
+    pub fn input_in(mut self, lot_id: &str, value: impl Into<Value>, unit: &str) -> Event {
+        push(&mut self.0, "inputs", amount(lot_id, value, unit));
+        self
+    }
+
     /// Produces a lot (its whole quantity).
     pub fn output(mut self, lot_id: &str) -> Event {
         push(&mut self.0, "outputs", json!({"lot_id": lot_id}));
@@ -130,5 +136,10 @@ impl Event {
 
 /// A lot reference with a quantity in grams.
 pub fn grams(lot_id: &str, g: impl Into<Value>) -> Value {
-    json!({"lot_id": lot_id, "quantity": {"value": g.into(), "unit": "g"}})
+    amount(lot_id, g, "g")
+}
+
+/// A lot reference with a quantity in `unit`.
+pub fn amount(lot_id: &str, value: impl Into<Value>, unit: &str) -> Value {
+    json!({"lot_id": lot_id, "quantity": {"value": value.into(), "unit": unit}})
 }

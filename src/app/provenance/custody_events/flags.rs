@@ -8,6 +8,7 @@ use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::{CustodyEventId, LotId, OrganisationId};
 use crate::domain::lot::EventLine;
+use crate::domain::mass::Mass;
 use crate::domain::provenance::{
     LotQuantity, YieldTolerance, consumed_beyond_quantity, transferred_beyond_quantity,
     yield_excess,
@@ -39,6 +40,7 @@ fn quantities(lots: &[EventLot]) -> Vec<LotQuantity> {
         .map(|l| LotQuantity {
             lot_id: l.lot_id.to_string(),
             quantity_mg: l.quantity_mg,
+            quantity_uozt: l.quantity_uozt,
         })
         .collect()
 }
@@ -65,9 +67,8 @@ pub fn suspicious(
     {
         flags.push(mass_balance(
             format!(
-                "the outputs ({} mg) outweigh the inputs ({} mg) beyond the yield tolerance \
-                 ({} ppm)",
-                excess.output_mg, excess.input_mg, excess.tolerance_ppm
+                "the outputs ({}) outweigh the inputs ({}) beyond the yield tolerance ({} ppm)",
+                excess.output, excess.input, excess.tolerance_ppm
             ),
             vec![event.clone()],
         ));
@@ -75,19 +76,20 @@ pub fn suspicious(
     if !lots.inputs.is_empty() {
         let ids: Vec<String> = lots.inputs.iter().map(|l| l.lot_id.to_string()).collect();
         let mut queries = 0;
-        let totals: HashMap<String, i64> = lot_graph::consumed(conn, &org, &ids, &mut queries)?
+        let totals: HashMap<String, Mass> = lot_graph::consumed(conn, &org, &ids, &mut queries)?
             .into_iter()
             .collect();
         for (input, id) in lots.inputs.iter().zip(&ids) {
             let Some(lot) = found.get(&input.lot_id) else {
                 continue;
             };
-            let total = totals.get(id).copied().unwrap_or(0);
-            if let Some(total) = consumed_beyond_quantity(lot.quantity_mg, &[total]) {
+            let total = totals.get(id).copied().unwrap_or_default();
+            if let Some(total) = consumed_beyond_quantity(lot.mass(), &[total]) {
                 flags.push(mass_balance(
                     format!(
-                        "lot {} has been consumed {total} mg in total, beyond its {} mg",
-                        lot.external_ref, lot.quantity_mg
+                        "lot {} has been consumed {total} in total, beyond its {}",
+                        lot.external_ref,
+                        lot.mass()
                     ),
                     vec![evidence(EvidenceKind::Lot, id), event.clone()],
                 ));
@@ -107,7 +109,7 @@ pub fn suspicious(
                 continue;
             };
             let transfers = loaded.graph.transfers_of(id);
-            for overdraw in transferred_beyond_quantity(lot.quantity_mg, transfers) {
+            for overdraw in transferred_beyond_quantity(lot.mass(), transfers) {
                 if from.as_ref() != Some(&overdraw.from_party) {
                     continue;
                 }
@@ -123,11 +125,11 @@ pub fn suspicious(
                 );
                 flags.push(mass_balance(
                     format!(
-                        "party {} has handed over {} mg of lot {} in total, beyond its {} mg",
+                        "party {} has handed over {} of lot {} in total, beyond its {}",
                         overdraw.from_party,
-                        overdraw.transferred_mg,
+                        overdraw.transferred,
                         lot.external_ref,
-                        lot.quantity_mg
+                        lot.mass()
                     ),
                     proof,
                 ));

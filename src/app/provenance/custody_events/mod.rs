@@ -140,13 +140,21 @@ fn record_one(
 fn amounts(entries: &[LotAmount], found: &HashMap<LotId, LotRecord>) -> Vec<EventLot> {
     entries
         .iter()
-        .map(|entry| EventLot {
-            lot_id: entry.lot,
-            quantity_mg: entry
+        .map(|entry| {
+            let (quantity_mg, quantity_uozt) = entry
                 .quantity
-                .map(|q| q.mg)
-                .or_else(|| found.get(&entry.lot).map(|l| l.quantity_mg))
-                .unwrap_or(0),
+                .map(|q| (q.mg, q.uozt))
+                .or_else(|| {
+                    found
+                        .get(&entry.lot)
+                        .map(|l| (l.quantity_mg, l.quantity_uozt))
+                })
+                .unwrap_or((0, 0));
+            EventLot {
+                lot_id: entry.lot,
+                quantity_mg,
+                quantity_uozt,
+            }
         })
         .collect()
 }

@@ -67,7 +67,9 @@ fn write_time_checks() {
         Some(YieldExcess {
             input_mg: 1_000,
             output_mg: 1_021,
-            tolerance_ppm: 20_000
+            tolerance_ppm: 20_000,
+            input: Mass::from_mg(1_000),
+            output: Mass::from_mg(1_021),
         })
     );
     assert!(excess(1_000, 1_001, YieldTolerance::NONE).is_some());
@@ -75,15 +77,19 @@ fn write_time_checks() {
         assert!(YieldTolerance::from_decimal(refused).is_err(), "{refused}");
     }
 
-    assert_eq!(consumed_beyond_quantity(10, &[4, 6]), None);
-    assert_eq!(consumed_beyond_quantity(10, &[4, 7]), Some(11));
+    let mg = Mass::from_mg;
+    assert_eq!(consumed_beyond_quantity(mg(10), &[mg(4), mg(6)]), None);
+    assert_eq!(
+        consumed_beyond_quantity(mg(10), &[mg(4), mg(7)]),
+        Some(mg(11))
+    );
 
     let mut chain = Lots::default();
     chain
         .transfer("t1", "bar", "refiner", "trader", 3 * KG, "2026-03-02")
         .transfer("t2", "bar", "trader", "buyer", 3 * KG, "2026-03-03");
     assert!(
-        transferred_beyond_quantity(3 * KG, &chain.transfers).is_empty(),
+        transferred_beyond_quantity(mg(3 * KG), &chain.transfers).is_empty(),
         "passing a lot down a chain"
     );
     let double = chain
@@ -91,11 +97,63 @@ fn write_time_checks() {
         .transfers
         .clone();
     assert_eq!(
-        transferred_beyond_quantity(3 * KG, &double),
+        transferred_beyond_quantity(mg(3 * KG), &double),
         vec![TransferOverdraw {
             from_party: "trader".into(),
             transferred_mg: 4 * KG,
+            transferred: mg(4 * KG),
             event_ids: vec!["t2".into(), "t3".into()]
         }]
     );
+}
+
+/// Mass balance in troy ounces is judged on the exact micro ounces, never on rounded
+/// milligrams (issue 18).
+#[test]
+fn mass_balance_in_ounces_is_exact() {
+    let oz = |uozt: i64| Mass::from_uozt(uozt);
+    // 1,000 oz out of 1,000 oz in passes; 1,000.001 oz out fails.
+    assert_eq!(
+        consumed_beyond_quantity(oz(1_000_000_000), &[oz(1_000_000_000)]),
+        None
+    );
+    assert_eq!(
+        consumed_beyond_quantity(oz(1_000_000_000), &[oz(1_000_001_000)]),
+        Some(oz(1_000_001_000))
+    );
+    // Two half ounces out of one ounce: their nearest milligrams (15,552 each) add up to more
+    // than the ounce's (31,103), the exact masses do not.
+    assert_eq!(Mass::from_uozt(500_000).nearest_mg(), 15_552);
+    assert_eq!(Mass::from_uozt(1_000_000).nearest_mg(), 31_103);
+    assert_eq!(
+        consumed_beyond_quantity(oz(1_000_000), &[oz(500_000), oz(500_000)]),
+        None
+    );
+    // Units meet exactly: 31.1034768 g is one ounce to the femtogram, but no milligram count is.
+    assert_eq!(
+        consumed_beyond_quantity(oz(1_000_000), &[Mass::from_mg(31_103)]),
+        None
+    );
+    assert!(consumed_beyond_quantity(oz(1_000_000), &[Mass::from_mg(31_104)]).is_some());
+
+    let ounce = |lot: &str, uozt: i64| LotQuantity {
+        lot_id: lot.into(),
+        quantity_mg: Mass::from_uozt(uozt).nearest_mg_i64(),
+        quantity_uozt: uozt,
+    };
+    assert_eq!(
+        yield_excess(
+            &[ounce("dore", 1_000_000_000)],
+            &[ounce("bar-1", 500_000_000), ounce("bar-2", 500_000_000)],
+            YieldTolerance::NONE
+        ),
+        None
+    );
+    let excess = yield_excess(
+        &[ounce("dore", 1_000_000_000)],
+        &[ounce("bar-1", 500_000_000), ounce("bar-2", 500_001_000)],
+        YieldTolerance::NONE,
+    )
+    .expect("1,000.001 oz out of 1,000 oz in");
+    assert_eq!(excess.output.to_string(), "1000.001 troy_oz");
 }

@@ -1,0 +1,2 @@
+ALTER TABLE custody_event_lots DROP COLUMN quantity_uozt;
+ALTER TABLE lots DROP COLUMN quantity_uozt;
