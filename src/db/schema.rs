@@ -217,6 +217,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    purchase_mix_monthly (organisation_id, month_start, mineral, supplier_party_id, facility_key, origin_class, country_key, declared, has_lot) {
+        organisation_id -> Text,
+        month_start -> Date,
+        mineral -> Text,
+        supplier_party_id -> Text,
+        facility_key -> Text,
+        origin_class -> Text,
+        country_key -> Text,
+        declared -> Int2,
+        has_lot -> Int2,
+        quantity_mg -> Int8,
+        quantity_uozt -> Int8,
+    }
+}
+
+diesel::table! {
     purchase_origins (organisation_id, purchase_id, position) {
         organisation_id -> Text,
         purchase_id -> Text,
@@ -314,6 +330,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_identifiers,
     party_roles,
     purchase_mix_daily,
+    purchase_mix_monthly,
     purchase_origins,
     purchases,
     schemes,

@@ -16,11 +16,13 @@ use super::policy::{Comparison, TargetMetric};
 use super::shares::MgShare;
 use super::vocabulary::{Mineral, OriginClass};
 
+mod calendar;
 mod classify;
 mod compute;
 mod declared_shares;
 mod traced;
 
+pub use calendar::{PeriodPlan, change_days, month_end, month_start, plan, steady_through};
 pub use classify::{MixOrigin, classify};
 pub use compute::compute;
 pub use declared_shares::{allocate, parse_share, parse_share_text};

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
+use crate::db::schema::purchase_mix_monthly as monthly;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::mass::families;
@@ -48,7 +49,7 @@ type RollupRow = (
     i64,
 );
 
-/// The organisation's rollup rows between `from` and `to` (inclusive). Rows are read by
+/// The organisation's daily rollup rows between `from` and `to` (inclusive). Rows are read by
 /// position (not by name), which matters at hundreds of thousands of rows.
 pub fn aggregate(
     conn: &mut DbConn,
@@ -57,30 +58,101 @@ pub fn aggregate(
     to: NaiveDate,
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    let mut query = daily::table
-        .filter(daily::organisation_id.eq(organisation))
-        .filter(daily::purchased_on.ge(from))
-        .filter(daily::purchased_on.le(to))
-        .filter(daily::quantity_mg.ne(0).or(daily::quantity_uozt.ne(0)))
+    aggregate_days(conn, organisation, from, to, mineral, None)
+}
+
+/// The daily rollup's non-empty rows of an organisation between two days (inclusive), of one
+/// mineral when given, as a boxed query.
+macro_rules! daily_rows {
+    ($organisation:expr, $from:expr, $to:expr, $mineral:expr) => {{
+        let mut query = daily::table
+            .filter(daily::organisation_id.eq($organisation))
+            .filter(daily::purchased_on.ge($from))
+            .filter(daily::purchased_on.le($to))
+            .filter(daily::quantity_mg.ne(0).or(daily::quantity_uozt.ne(0)))
+            .select((
+                daily::purchased_on,
+                daily::mineral,
+                daily::supplier_party_id,
+                daily::facility_key,
+                daily::origin_class,
+                daily::country_key,
+                daily::declared,
+                daily::has_lot,
+                daily::quantity_mg,
+                daily::quantity_uozt,
+            ))
+            .into_boxed();
+        if let Some(mineral) = $mineral {
+            query = query.filter(daily::mineral.eq(mineral));
+        }
+        query
+    }};
+}
+
+/// The daily rollup rows between `from` and `to` (inclusive), of these origin facilities only
+/// when `facilities` is given.
+pub fn aggregate_days(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    from: NaiveDate,
+    to: NaiveDate,
+    mineral: Option<Mineral>,
+    facilities: Option<&[FacilityId]>,
+) -> Result<Vec<OriginAggregate>, StoreError> {
+    let Some(facilities) = facilities else {
+        return Ok(aggregates(
+            daily_rows!(organisation, from, to, mineral).load(conn)?,
+        ));
+    };
+    let keys: Vec<OrEmpty<FacilityId>> = facilities.iter().map(|f| OrEmpty(Some(*f))).collect();
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let query =
+            daily_rows!(organisation, from, to, mineral).filter(daily::facility_key.eq_any(chunk));
+        rows.extend(aggregates(query.load(conn)?));
+    }
+    Ok(rows)
+}
+
+/// The monthly rollup rows of the months from `first_month` to `last_month` (each the first
+/// day of its month, inclusive), each dated the first day of its month.
+pub fn aggregate_months(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+    mineral: Option<Mineral>,
+) -> Result<Vec<OriginAggregate>, StoreError> {
+    let mut query = monthly::table
+        .filter(monthly::organisation_id.eq(organisation))
+        .filter(monthly::month_start.ge(first_month))
+        .filter(monthly::month_start.le(last_month))
+        .filter(monthly::quantity_mg.ne(0).or(monthly::quantity_uozt.ne(0)))
         .select((
-            daily::purchased_on,
-            daily::mineral,
-            daily::supplier_party_id,
-            daily::facility_key,
-            daily::origin_class,
-            daily::country_key,
-            daily::declared,
-            daily::has_lot,
-            daily::quantity_mg,
-            daily::quantity_uozt,
+            monthly::month_start,
+            monthly::mineral,
+            monthly::supplier_party_id,
+            monthly::facility_key,
+            monthly::origin_class,
+            monthly::country_key,
+            monthly::declared,
+            monthly::has_lot,
+            monthly::quantity_mg,
+            monthly::quantity_uozt,
         ))
         .into_boxed();
     if let Some(mineral) = mineral {
-        query = query.filter(daily::mineral.eq(mineral));
+        query = query.filter(monthly::mineral.eq(mineral));
     }
-    let rows: Vec<RollupRow> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
+    Ok(aggregates(query.load(conn)?))
+}
+
+/// How many facility keys go into one `IN (…)` list.
+const CHUNK: usize = 500;
+
+fn aggregates(rows: Vec<RollupRow>) -> Vec<OriginAggregate> {
+    rows.into_iter()
         .map(
             |(
                 purchased_on,
@@ -108,7 +180,7 @@ pub fn aggregate(
                 }
             },
         )
-        .collect())
+        .collect()
 }
 
 /// One (day, mineral, supplier, facility, class) sum of purchase lines: metric milligrams and

@@ -299,7 +299,8 @@ both_backends!(
     the_rollup_always_equals_the_lines,
 );
 
-/// The daily rollup the mix reads stays equal to the sum of the purchase lines through
+/// The daily rollup the mix reads stays equal to the sum of the purchase lines, and the monthly
+/// one to the daily one summed per month, through
 /// creates, updates (quantity, origin, date, supplier), re-sends, batch updates and deletes.
 async fn the_rollup_always_equals_the_lines(app: TestApp) {
     let buyer = app.purchaser("Buyer").await;
@@ -362,6 +363,40 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
         }
         let mut lines = oretrace::store::mix::aggregate_from_lines(&mut conn, org).unwrap();
         lines.sort();
+        // The monthly rollup is the daily one summed per month, cell for cell.
+        let cell = |r: oretrace::store::mix::OriginAggregate, on| {
+            (
+                on,
+                r.mineral,
+                r.supplier_party_id,
+                r.facility_id,
+                r.origin_class,
+                r.country,
+                r.declared,
+                r.has_lot,
+            )
+        };
+        let mut days_by_month = std::collections::BTreeMap::new();
+        for r in oretrace::store::mix::aggregate(&mut conn, org, from, to, None).unwrap() {
+            let (mg, uozt) = (r.quantity_mg, r.quantity_uozt);
+            let month = oretrace::domain::mix::month_start(r.purchased_on);
+            let sums = days_by_month.entry(cell(r, month)).or_insert((0, 0));
+            sums.0 += mg;
+            sums.1 += uozt;
+        }
+        days_by_month.retain(|_, sums| *sums != (0, 0));
+        let months: std::collections::BTreeMap<_, _> =
+            oretrace::store::mix::aggregate_months(&mut conn, org, from, to, None)
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    let sums = (r.quantity_mg, r.quantity_uozt);
+                    let on = r.purchased_on;
+                    (cell(r, on), sums)
+                })
+                .collect();
+        assert_eq!(months, days_by_month);
+        assert!(months.len() >= 4, "{months:?}");
         (merged, lines)
     })
     .await

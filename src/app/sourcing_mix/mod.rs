@@ -45,8 +45,7 @@ pub fn sourcing_mix(
     request: &MixRequest,
 ) -> Result<Mix, AppError> {
     let stored = policy::get(conn, organisation)?;
-    let origins = load::origins(conn, organisation, request)?;
-    let certificates = load::certificates(conn, &origins)?;
+    let (origins, certificates) = load::origins(conn, organisation, request)?;
     let lines = mix::classify(origins, &stored.policy, &certificates);
     let unit = request.unit.unwrap_or(stored.policy.reporting_unit);
     let report = mix::compute(&lines, &request.group_by, &stored.policy.targets, unit)

@@ -1,6 +1,7 @@
-//! The daily rollup behind the sourcing mix (`purchase_mix_daily`): every purchase write adds
-//! or subtracts its origin rows here, in the same transaction, so that the mix reads one row per
-//! day, mineral, supplier, origin and basis however many lines the organisation has.
+//! The rollups behind the sourcing mix (`purchase_mix_daily`, `purchase_mix_monthly`): every
+//! purchase write adds or subtracts its origin rows in both, in the same transaction, so that the
+//! mix reads one row per month (or day), mineral, supplier, origin and basis however many lines
+//! the organisation has.
 
 use std::collections::BTreeMap;
 
@@ -11,10 +12,12 @@ use diesel::upsert::excluded;
 pub use self::key::OrEmpty;
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
+use crate::db::schema::purchase_mix_monthly as monthly;
 use crate::db::schema::{purchase_origins, purchases};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::mass::families;
+use crate::domain::mix::month_start;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::StoreError;
 
@@ -57,6 +60,23 @@ struct Row {
     quantity_uozt: i64,
 }
 
+/// A cell of the monthly rollup.
+#[derive(Insertable)]
+#[diesel(table_name = monthly)]
+struct MonthRow {
+    organisation_id: OrganisationId,
+    month_start: NaiveDate,
+    mineral: Mineral,
+    supplier_party_id: PartyId,
+    facility_key: OrEmpty<FacilityId>,
+    origin_class: OriginClass,
+    country_key: OrEmpty<CountryCode>,
+    declared: i16,
+    has_lot: i16,
+    quantity_mg: i64,
+    quantity_uozt: i64,
+}
+
 const CHUNK: usize = 400;
 
 /// SQLite allows 32 766 bound parameters per statement; stay well below for every backend.
@@ -87,6 +107,32 @@ macro_rules! upsert {
     };
 }
 
+/// The same on the monthly rollup.
+macro_rules! upsert_monthly {
+    ($conn:ident, $values:expr) => {
+        diesel::insert_into(monthly::table)
+            .values($values)
+            .on_conflict((
+                monthly::organisation_id,
+                monthly::month_start,
+                monthly::mineral,
+                monthly::supplier_party_id,
+                monthly::facility_key,
+                monthly::origin_class,
+                monthly::country_key,
+                monthly::declared,
+                monthly::has_lot,
+            ))
+            .do_update()
+            .set((
+                monthly::quantity_mg.eq(monthly::quantity_mg + excluded(monthly::quantity_mg)),
+                monthly::quantity_uozt
+                    .eq(monthly::quantity_uozt + excluded(monthly::quantity_uozt)),
+            ))
+            .execute($conn)?
+    };
+}
+
 impl Deltas {
     /// Adds a stored origin row's quantity (`sign` 1) or takes it away (`sign` -1): its
     /// milligrams when metric, its micro troy ounces when in troy ounces.
@@ -101,8 +147,37 @@ impl Deltas {
         self.0.is_empty()
     }
 
-    /// Adds every non-zero delta to its cell (creating the cell when new).
+    /// Adds every non-zero delta to its cell (creating the cell when new), in the daily rollup
+    /// and, summed per month, in the monthly one.
     pub fn apply(self, conn: &mut DbConn, organisation: OrganisationId) -> Result<(), StoreError> {
+        let mut months: BTreeMap<RollupKey, (i64, i64)> = BTreeMap::new();
+        for (key, (mg, uozt)) in &self.0 {
+            let cell = months
+                .entry(RollupKey {
+                    purchased_on: month_start(key.purchased_on),
+                    ..key.clone()
+                })
+                .or_insert((0, 0));
+            cell.0 += mg;
+            cell.1 += uozt;
+        }
+        let month_rows: Vec<MonthRow> = months
+            .into_iter()
+            .filter(|(_, delta)| *delta != (0, 0))
+            .map(|(key, (mg, uozt))| MonthRow {
+                organisation_id: organisation,
+                month_start: key.purchased_on,
+                mineral: key.mineral,
+                supplier_party_id: key.supplier,
+                facility_key: OrEmpty(key.facility),
+                origin_class: key.origin_class,
+                country_key: OrEmpty(key.country),
+                declared: i16::from(key.declared),
+                has_lot: i16::from(key.has_lot),
+                quantity_mg: mg,
+                quantity_uozt: uozt,
+            })
+            .collect();
         let rows: Vec<Row> = self
             .0
             .into_iter()
@@ -123,15 +198,22 @@ impl Deltas {
             .collect();
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
         // one transaction); on PostgreSQL, CHUNK cells per statement.
+        // Both in key order (days, then months), so concurrent writers lock alike.
         match conn {
             DbConn::Pg(conn) => {
                 for chunk in rows.chunks(CHUNK) {
                     upsert!(conn, chunk);
                 }
+                for chunk in month_rows.chunks(CHUNK) {
+                    upsert_monthly!(conn, chunk);
+                }
             }
             DbConn::Sqlite(conn) => {
                 for row in &rows {
                     upsert!(conn, row);
+                }
+                for row in &month_rows {
+                    upsert_monthly!(conn, row);
                 }
             }
         }
@@ -211,12 +293,20 @@ pub fn stored_cells(
     Ok(cells)
 }
 
-/// Removes cells that went back to zero (housekeeping: readers skip them anyway).
+/// Removes cells that went back to zero, in both rollups (housekeeping: readers skip them
+/// anyway).
 pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
-    Ok(diesel::delete(
+    let days = diesel::delete(
         daily::table
             .filter(daily::quantity_mg.eq(0))
             .filter(daily::quantity_uozt.eq(0)),
     )
-    .execute(conn)?)
+    .execute(conn)?;
+    let months = diesel::delete(
+        monthly::table
+            .filter(monthly::quantity_mg.eq(0))
+            .filter(monthly::quantity_uozt.eq(0)),
+    )
+    .execute(conn)?;
+    Ok(days + months)
 }
