@@ -290,7 +290,10 @@ async fn an_older_database_converts_exactly(app: TestApp) {
             reverted.push(oretrace::db::revert_last_migration(&manager).unwrap());
             assert!(reverted.len() < 10, "{reverted:?}");
         }
-        assert!(reverted.contains(&"20261206000008".to_owned()), "{reverted:?}");
+        assert!(
+            reverted.contains(&"20261206000008".to_owned()),
+            "{reverted:?}"
+        );
         oretrace::db::run_migrations(&manager).unwrap();
     })
     .await
