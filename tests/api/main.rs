@@ -29,4 +29,5 @@ mod purchases;
 mod schemes;
 mod security_regressions;
 mod sourcing_mix;
+mod tenancy_schema;
 mod token_attacks;
