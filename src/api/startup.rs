@@ -25,7 +25,8 @@ use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::db::{
-    ConnectionManager, Db, is_missing_database, is_transient_connect_error, run_migrations,
+    ConnectionManager, Db, ReadReplica, is_missing_database, is_transient_connect_error,
+    run_migrations,
 };
 
 /// A bound, not yet running server.
@@ -76,14 +77,26 @@ impl Application {
     /// Runs until SIGTERM/SIGINT; in-flight requests get `ORETRACE_SHUTDOWN_TIMEOUT_SECONDS`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
+        let replica = watch_replica(&self.state);
         let result = self.server.await;
         housekeeping.abort();
+        if let Some(replica) = replica {
+            replica.abort();
+        }
         result
     }
 
+    /// The server alone (tests run it on their runtime); the replica's lag is watched there.
     pub fn into_server(self) -> Server {
+        watch_replica(&self.state);
         self.server
     }
+}
+
+/// Measures the read replica's lag every second, when one is configured.
+fn watch_replica(state: &Data<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let replica = state.db.replica()?.clone();
+    Some(tokio::spawn(replica.watch()))
 }
 
 /// The listener on `ORETRACE_BIND`.
@@ -171,7 +184,11 @@ const UNKNOWN_CLIENT_QUEUE: usize = 8;
 
 pub fn build_state(config: Config) -> Result<AppState, String> {
     let tokens = TokenService::new(&config.tokens)?;
-    let db = Db::new(&config.database_url, &config.pool);
+    let metrics = prometheus::Registry::new();
+    let mut db = Db::new(&config.database_url, &config.pool);
+    if let Some(replica) = &config.read_replica {
+        db = db.with_replica(ReadReplica::new(replica, &config.pool, &metrics)?);
+    }
     let routes = RouteTable::from_openapi(&crate::api::openapi::document());
     Ok(AppState {
         db,
@@ -200,7 +217,7 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         ),
         known_organisations: KnownOrganisations::default(),
         routes,
-        metrics: prometheus::Registry::new(),
+        metrics,
         config,
     })
 }

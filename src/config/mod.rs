@@ -55,6 +55,8 @@ pub struct RateLimitConfig {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: DatabaseUrl,
+    /// The streaming replica that serves heavy reads (`ORETRACE_READ_DATABASE_URL`).
+    pub read_replica: Option<ReadReplicaConfig>,
     /// True when `DATABASE_URL` was unset and the embedded SQLite default is used.
     pub embedded_default: bool,
     pub pool: PoolSettings,
@@ -69,6 +71,13 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// The yield tolerance of transformations (`ORETRACE_YIELD_TOLERANCE`).
     pub yield_tolerance: YieldTolerance,
+}
+
+/// A read replica and how far behind the primary it may serve.
+#[derive(Clone, Debug)]
+pub struct ReadReplicaConfig {
+    pub url: DatabaseUrl,
+    pub max_lag: Duration,
 }
 
 /// Outputs up to 2% heavier than inputs pass unflagged unless `ORETRACE_YIELD_TOLERANCE` says
@@ -121,8 +130,27 @@ impl Config {
         };
         let yield_tolerance = YieldTolerance::from_decimal(tolerance)
             .map_err(|e| format!("ORETRACE_YIELD_TOLERANCE: {e}"))?;
+        let read_replica = match settings.read_database_url.as_deref() {
+            Some(raw) if !raw.trim().is_empty() => {
+                let url = DatabaseUrl::parse(raw)
+                    .map_err(|e| format!("ORETRACE_READ_DATABASE_URL: {e}"))?;
+                if url.backend != Backend::Postgres || database_url.backend != Backend::Postgres {
+                    return Err(
+                        "ORETRACE_READ_DATABASE_URL takes a PostgreSQL streaming replica \
+                                of a PostgreSQL DATABASE_URL"
+                            .into(),
+                    );
+                }
+                Some(ReadReplicaConfig {
+                    url,
+                    max_lag: Duration::from_millis(settings.read_max_lag_ms),
+                })
+            }
+            _ => None,
+        };
         Ok(Config {
             database_url,
+            read_replica,
             embedded_default,
             pool: PoolSettings {
                 max_size: settings.db_pool_size,
@@ -167,8 +195,26 @@ impl Config {
 
     /// The defaults for a database, as if no other variable were set (tests start from this).
     pub fn defaults_for(database_url: DatabaseUrl) -> Config {
-        let settings = Settings {
+        let settings = Config::defaults_settings();
+        let mut config = match Config::from_settings(&settings) {
+            Ok(config) => config,
+            Err(e) => unreachable!("the built-in defaults are valid: {e}"),
+        };
+        config.tokens.signing = SigningConfig::Ed25519 {
+            key_file: default_key_file(&database_url),
+            generate: true,
+        };
+        config.embedded_default = false;
+        config.database_url = database_url;
+        config
+    }
+
+    /// Every setting at its documented default, as if no variable were set.
+    pub fn defaults_settings() -> Settings {
+        Settings {
             database_url: None,
+            read_database_url: None,
+            read_max_lag_ms: 5000,
             bind: "127.0.0.1:0".into(),
             db_pool_size: 10,
             db_checkout_timeout_ms: 2000,
@@ -190,18 +236,7 @@ impl Config {
             shutdown_timeout_seconds: 30,
             yield_tolerance: "0.02".into(),
             ..Settings::default()
-        };
-        let mut config = match Config::from_settings(&settings) {
-            Ok(config) => config,
-            Err(e) => unreachable!("the built-in defaults are valid: {e}"),
-        };
-        config.tokens.signing = SigningConfig::Ed25519 {
-            key_file: default_key_file(&database_url),
-            generate: true,
-        };
-        config.embedded_default = false;
-        config.database_url = database_url;
-        config
+        }
     }
 }
 
@@ -222,6 +257,24 @@ fn default_key_file(url: &DatabaseUrl) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_read_replica_is_a_postgresql_replica_of_postgresql() {
+        let settings = |primary: &str, replica: &str| Settings {
+            database_url: Some(primary.into()),
+            read_database_url: Some(replica.into()),
+            ..Config::defaults_settings()
+        };
+        let pg = "postgres://postgres@127.0.0.1/oretrace";
+        let standby = "postgres://postgres@127.0.0.1:5433/oretrace";
+        let config = Config::from_settings(&settings(pg, standby)).unwrap();
+        let replica = config.read_replica.unwrap();
+        assert_eq!(replica.max_lag, Duration::from_millis(5000));
+        for (primary, replica) in [("sqlite://o.db", standby), (pg, "sqlite://o.db")] {
+            let error = Config::from_settings(&settings(primary, replica)).unwrap_err();
+            assert!(error.contains("ORETRACE_READ_DATABASE_URL"), "{error}");
+        }
+    }
 
     #[test]
     fn the_key_lives_beside_the_sqlite_file() {

@@ -12,6 +12,27 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A streaming replica of the PostgreSQL database (`postgres://…`) that serves the heavy
+    /// read-only requests (mix, traces, red flags, lists); writes, tokens and idempotency stay
+    /// on `DATABASE_URL`. Unset: everything reads the primary.
+    #[arg(
+        long,
+        env = "ORETRACE_READ_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub read_database_url: Option<String>,
+
+    /// The replica serves reads while its replay lag is at most this many milliseconds;
+    /// beyond, or when it is unreachable, reads go to the primary.
+    #[arg(
+        long,
+        env = "ORETRACE_READ_MAX_LAG_MS",
+        global = true,
+        default_value_t = 5000
+    )]
+    pub read_max_lag_ms: u64,
+
     /// Address and port the API listens on.
     #[arg(
         long,

@@ -12,6 +12,7 @@
 mod create;
 mod manager;
 mod migrate;
+mod replica;
 pub mod schema;
 pub mod sql_types;
 mod url;
@@ -27,6 +28,7 @@ pub use create::{
 };
 pub use manager::ConnectionManager;
 pub use migrate::{revert_last_migration, run_migrations};
+pub use replica::ReadReplica;
 pub use url::{Backend, DatabaseUrl};
 
 /// One connection to either backend.
@@ -69,23 +71,42 @@ pub struct PoolSettings {
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// The streaming replica for heavy reads ([`Db::read_replica`]), when configured.
+    replica: Option<std::sync::Arc<ReadReplica>>,
+}
+
+/// A pool that does not connect yet: a database that is down at start-up is retried by the
+/// pool, and requests are answered 503 until it is back.
+fn pool(url: &DatabaseUrl, settings: &PoolSettings) -> Pool {
+    let manager = ConnectionManager::new(url.clone(), settings.statement_timeout);
+    r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(settings.checkout_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(manager)
 }
 
 impl Db {
     /// Builds the pool without connecting: a database that is down at start-up is retried by the
     /// pool, and requests are answered 503 until it is back.
     pub fn new(url: &DatabaseUrl, settings: &PoolSettings) -> Db {
-        let manager = ConnectionManager::new(url.clone(), settings.statement_timeout);
-        let pool = r2d2::Pool::builder()
-            .max_size(settings.max_size)
-            .min_idle(Some(1))
-            .connection_timeout(settings.checkout_timeout)
-            .test_on_check_out(true)
-            .build_unchecked(manager);
         Db {
-            pool,
+            pool: pool(url, settings),
             backend: url.backend,
+            replica: None,
         }
+    }
+
+    /// The same database, with a streaming replica for [`Db::read_replica`].
+    pub fn with_replica(mut self, replica: std::sync::Arc<ReadReplica>) -> Db {
+        self.replica = Some(replica);
+        self
+    }
+
+    /// The replica, when one is configured.
+    pub fn replica(&self) -> Option<&std::sync::Arc<ReadReplica>> {
+        self.replica.as_ref()
     }
 
     pub fn backend(&self) -> Backend {
@@ -98,7 +119,8 @@ impl Db {
         self.pool.get().map_err(Unavailable::from)
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool.
+    /// Runs `f` with a pooled connection on the blocking thread pool (no transaction: each
+    /// statement commits on its own).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
@@ -108,6 +130,41 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(Unavailable::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| Unavailable("the server is shutting down".into()))?
+    }
+
+    /// Runs a read-only `f` on the streaming replica while it is within its allowed lag
+    /// (`ORETRACE_READ_MAX_LAG_MS`), otherwise on the primary; also on the primary when the
+    /// replica gives no connection at once. For heavy reads that may lag that far behind the
+    /// latest write (the mix, traces, red flags, lists), never for what a client reads back
+    /// right after writing it.
+    pub async fn read_replica<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Unavailable> + Send + 'static,
+    {
+        let Some(replica) = self.replica.clone().filter(|r| r.usable()) else {
+            if let Some(replica) = &self.replica {
+                replica.fallbacks.inc();
+            }
+            return self.read(f).await;
+        };
+        let primary = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = match replica.pool.try_get() {
+                Some(conn) => {
+                    replica.served.inc();
+                    conn
+                }
+                None => {
+                    replica.fallbacks.inc();
+                    primary.get().map_err(Unavailable::from)?
+                }
+            };
             f(&mut conn)
         })
         .await

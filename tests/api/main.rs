@@ -26,6 +26,7 @@ mod organisations;
 mod parties;
 mod provenance;
 mod purchases;
+mod read_replica;
 mod schemes;
 mod security_regressions;
 mod sourcing_mix;

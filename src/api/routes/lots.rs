@@ -164,6 +164,10 @@ pub async fn create_lot(
 }
 
 /// Lists the organisation's lots, oldest first, with filters.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "list_lots",
@@ -197,7 +201,7 @@ pub async fn list_lots(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| lots::list(conn, organisation, &filter, &request))
+        .read_replica(move |conn| lots::list(conn, organisation, &filter, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |l| l.id.to_string()).map(|r| Lot::view(r, unit));
     Ok(pagination::respond(&req, &page))

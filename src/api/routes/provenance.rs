@@ -190,6 +190,10 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
 /// add up to the traced quantity and every share carries its exact fraction. Each origin shows
 /// its mining scale, country, CAHRA status and certification on the extraction date under the
 /// organisation's policy. Another organisation's lot is 404; its lots are never reached.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "trace_lot",
@@ -217,7 +221,7 @@ pub async fn trace_lot(
     };
     let traced = state
         .db
-        .read(move |conn| trace::lot(conn, organisation, id, options))
+        .read_replica(move |conn| trace::lot(conn, organisation, id, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Lot,
@@ -231,6 +235,10 @@ pub async fn trace_lot(
 /// As `trace_lot`, for the purchase's quantity, with certification lapses judged against the
 /// purchase date too. A purchase that names no lot is traced as entirely untraced
 /// (`untraced_volume`). Another organisation's purchase is 404.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "trace_purchase",
@@ -258,7 +266,7 @@ pub async fn trace_purchase(
     };
     let traced = state
         .db
-        .read(move |conn| trace::purchase(conn, organisation, id, options))
+        .read_replica(move |conn| trace::purchase(conn, organisation, id, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Purchase,
@@ -305,6 +313,10 @@ pub struct TraceUnitQuery {
 ///
 /// Purchases that name no lot count as untraced. 404 when the organisation bought nothing from
 /// this party in the period.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "trace_party",
@@ -349,7 +361,7 @@ pub async fn trace_party(
     };
     let traced = state
         .db
-        .read(move |conn| trace::supplier(conn, organisation, id, period, options))
+        .read_replica(move |conn| trace::supplier(conn, organisation, id, period, options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Party,

@@ -98,6 +98,10 @@ pub struct RedFlagQuery {
 /// `smelter_not_conformant`, `mass_balance_exceeded`, `untraced_volume`,
 /// `asm_presence_without_coexistence_agreement` (docs/PROVENANCE.md). Each names its evidence
 /// (events, lots, facilities, parties, certificates) and a severity.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "list_red_flags",
@@ -144,7 +148,7 @@ pub async fn list_red_flags(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| red_flags::list(conn, organisation, &filter, &request, tolerance))
+        .read_replica(move |conn| red_flags::list(conn, organisation, &filter, &request, tolerance))
         .await?;
     let page = Page::from_rows(rows, &page, |f| f.key.clone()).map(PurchaseRedFlag::from);
     Ok(pagination::respond(&req, &page))

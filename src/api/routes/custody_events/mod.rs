@@ -213,6 +213,10 @@ pub struct CustodyEventQuery {
 }
 
 /// Lists the organisation's custody events in the order they were recorded, with filters.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "provenance",
     operation_id = "list_custody_events",
@@ -254,7 +258,7 @@ pub async fn list_custody_events(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| custody_events::list(conn, organisation, &filter, &request))
+        .read_replica(move |conn| custody_events::list(conn, organisation, &filter, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |e| e.id.to_string()).map(CustodyEvent::from);
     Ok(pagination::respond(&req, &page))

@@ -65,6 +65,10 @@ pub async fn create_purchase(
 }
 
 /// Lists the organisation's purchases, oldest first, with filters.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "purchases",
     operation_id = "list_purchases",
@@ -87,7 +91,7 @@ pub async fn list_purchases(
     let request = page.clone();
     let rows = state
         .db
-        .read(move |conn| purchases::read::list(conn, organisation, &filter, &request))
+        .read_replica(move |conn| purchases::read::list(conn, organisation, &filter, &request))
         .await?;
     let page = Page::from_rows(rows, &page, |p| p.id.to_string()).map(|r| Purchase::view(r, unit));
     Ok(pagination::respond(&req, &page))

@@ -115,6 +115,10 @@ impl MixQuery {
 /// rounded by the largest-remainder method so that they add up to exactly `1.000000`; certified
 /// shares and target actuals are rounded half to even on their own. Targets are judged on the
 /// exact fractions. `Accept: text/csv` gives the same figures as CSV.
+///
+/// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
+/// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
+/// the replica's lag.
 #[utoipa::path(
     tag = "purchases",
     operation_id = "get_sourcing_mix",
@@ -143,7 +147,7 @@ pub async fn get_sourcing_mix(
     let asked = request.clone();
     let mix = state
         .db
-        .read(move |conn| sourcing_mix::sourcing_mix(conn, organisation, &asked))
+        .read_replica(move |conn| sourcing_mix::sourcing_mix(conn, organisation, &asked))
         .await?;
     let answer = SourcingMix {
         from: request.from,
