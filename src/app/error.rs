@@ -71,6 +71,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl crate::db::UniqueRace for AppError {
+    fn is_unique_race(&self) -> bool {
+        matches!(self, AppError::Store(StoreError::Database(error)) if error.is_unique_race())
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> AppError {
         AppError::Store(StoreError::Database(error))

@@ -171,6 +171,32 @@ impl Db {
         .map_err(|_| Unavailable("the server is shutting down".into()))?
     }
 
+    /// As [`Db::write`], run again (at most twice more) when it fails because a concurrent
+    /// transaction committed the same unique key first (two upserts of the same new external
+    /// reference at once): the next run finds that row and updates it, or leaves it unchanged,
+    /// as if the two had come one after the other. On SQLite writers never overlap (`BEGIN
+    /// IMMEDIATE`), so there is nothing to retry.
+    pub async fn write_upsert<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Unavailable> + From<DieselError> + UniqueRace + Send + 'static,
+    {
+        self.read(move |conn| {
+            let mut attempt = 0;
+            loop {
+                match write_transaction(conn, &f) {
+                    Err(error) if error.is_unique_race() && attempt < 2 => {
+                        attempt += 1;
+                        log::info!("a concurrent write took the same unique key first: retrying");
+                    }
+                    done => return done,
+                }
+            }
+        })
+        .await
+    }
+
     /// Runs `f` inside one write transaction on the blocking thread pool: all of it or none.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
@@ -179,6 +205,22 @@ impl Db {
         E: From<Unavailable> + From<DieselError> + Send + 'static,
     {
         self.read(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// An error that may be a unique-key race with a concurrent writer ([`Db::write_upsert`]).
+pub trait UniqueRace {
+    /// Whether the database refused a row because another transaction holds the same unique
+    /// key.
+    fn is_unique_race(&self) -> bool;
+}
+
+impl UniqueRace for DieselError {
+    fn is_unique_race(&self) -> bool {
+        matches!(
+            self,
+            DieselError::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+        )
     }
 }
 

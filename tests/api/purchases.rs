@@ -356,7 +356,53 @@ async fn json_and_ndjson_batches(app: TestApp) {
     assert_eq!(pointers(&problem), vec!["/0/supplier_party_id"]);
 }
 
+/// The same new lines sent twice at once (an ERP job retried on another instance, a single
+/// line posted twice) are written once, and both requests succeed: the second upserts what
+/// the first wrote, as if they had come one after the other (on PostgreSQL the transaction
+/// that loses the race on a unique key runs again).
+async fn concurrent_identical_writes_are_written_once(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
+    for round in 0..4 {
+        let mut csv = format!("{PURCHASE_CSV_HEADER}\n");
+        for n in 0..100 {
+            csv.push_str(&format!(
+                "RACE-{round}-{n},{supplier},gold,1.5,kg,2026-04-01\n"
+            ));
+        }
+        let (first, second) = tokio::join!(
+            send(app.purchases_csv(&buyer, csv.clone())),
+            send(app.purchases_csv(&buyer, csv.clone()))
+        );
+        for (status, body) in [first, second] {
+            assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+        }
+        let line = PurchaseLine::new(&format!("SINGLE-{round}"), &supplier).kg(1);
+        let (first, second) = tokio::join!(
+            send(app.post("/v1/purchases", &buyer, &line)),
+            send(app.post("/v1/purchases", &buyer, &line))
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::OK, StatusCode::CREATED],
+            "round {round}: one creates, the other finds it unchanged: {} {}",
+            first.1,
+            second.1
+        );
+    }
+    let stored = app.items(&buyer, "/v1/purchases?limit=500").await;
+    assert_eq!(stored.len(), 4 * 101);
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    assert_eq!(
+        mix["overall"]["total_mg"],
+        4 * (100 * 1_500_000 + 1_000_000)
+    );
+}
+
 both_backends!(
+    concurrent_identical_writes_are_written_once,
     lines_are_created_updated_and_unchanged,
     bad_lines_are_refused_by_field,
     purchases_belong_to_their_organisation,

@@ -50,7 +50,7 @@ pub async fn create_purchase(
     let actor = Actor::from(&caller);
     let (record, outcome) = state
         .db
-        .write(move |conn| purchases::single::record(conn, &actor, &line))
+        .write_upsert(move |conn| purchases::single::record(conn, &actor, &line))
         .await?;
     let status = match outcome {
         Outcome::Created => StatusCode::CREATED,
@@ -192,7 +192,7 @@ pub async fn create_purchases_batch(
     let actor = Actor::from(&caller);
     let report = state
         .db
-        .write(move |conn| purchases::batch::record(conn, &actor, &lines, Via::Api, &|_| {}))
+        .write_upsert(move |conn| purchases::batch::record(conn, &actor, &lines, Via::Api, &|_| {}))
         .await?;
     Ok(HttpResponse::Ok().json(BatchResult {
         rows: report.rows.len(),
