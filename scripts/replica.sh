@@ -50,7 +50,7 @@ primary_port=$(free_port)
 standby_port=$(free_port)
 [ "$(id -u)" = 0 ] && chown postgres "$work"
 say "primary cluster on $primary_port, standby on $standby_port"
-as_pg "$pg_bin/initdb" -D "$work/primary" -U postgres --auth=trust -E UTF8 >/dev/null
+as_pg "$pg_bin/initdb" -D "$work/primary" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
 cat >>"$work/primary/postgresql.conf" <<EOF
 port = $primary_port
 listen_addresses = '127.0.0.1'
@@ -61,7 +61,7 @@ fsync = off
 EOF
 as_pg "$pg_bin/pg_ctl" -D "$work/primary" -l "$work/primary.log" -w start >/dev/null
 psql -q "postgres://postgres@127.0.0.1:$primary_port/postgres" -c "CREATE DATABASE oretrace" >/dev/null
-as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$work/standby" -R -X stream
+as_pg "$pg_bin/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U postgres -D "$work/standby" -R -X stream --checkpoint=fast --no-sync
 start_standby() {
   as_pg "$pg_bin/pg_ctl" -D "$work/standby" -l "$work/standby.log" -o "-p $standby_port" -w start >/dev/null
 }
