@@ -87,6 +87,10 @@ async fn ounces_balance_and_trace_exactly(app: TestApp) {
         )
         .await;
     assert_eq!(whole["flags"], serde_json::json!([]), "{whole}");
+    let consumed = &whole["event"]["inputs"][0];
+    assert_eq!(consumed["quantity_uozt"], 1_000_000_000, "{whole}");
+    assert_eq!(consumed["quantity_kg"], "31.1034768");
+    assert!(whole["event"]["outputs"][0].get("quantity_uozt").is_some());
     let beyond = app
         .record_event(
             &buyer,

@@ -17,7 +17,7 @@ use crate::app::provenance::custody_events::{self, Written};
 use crate::auth::Scope;
 use crate::domain::ids::{CustodyEventId, FacilityId, LotId, PartyId};
 use crate::domain::lot::Document;
-use crate::domain::quantity::Quantity;
+use crate::domain::quantity::MassUnit;
 use crate::domain::red_flags::RedFlag;
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::audit::Actor;
@@ -30,10 +30,15 @@ crate::page_type!(CustodyEventList, CustodyEvent);
 #[derive(Serialize, ToSchema)]
 pub struct EventLotView {
     pub lot_id: LotId,
-    /// Milligrams.
+    /// Milligrams (the nearest milligram of a quantity in troy ounces).
     pub quantity_mg: i64,
-    /// The same in kilograms, as an exact decimal string.
+    /// The same in kilograms, exactly (a quantity in troy ounces: its exact mass, to the
+    /// femtogram).
     pub quantity_kg: String,
+    /// Micro troy ounces, exact, of a quantity in troy ounces; absent for a metric one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 1_000_000)]
+    pub quantity_uozt: Option<i64>,
 }
 
 /// A recorded custody event.
@@ -65,7 +70,8 @@ fn lot_views(list: Vec<EventLot>) -> Vec<EventLotView> {
         .map(|l| EventLotView {
             lot_id: l.lot_id,
             quantity_mg: l.quantity_mg,
-            quantity_kg: Quantity::kg_text(l.quantity_mg),
+            quantity_kg: l.mass().in_unit(MassUnit::Kg).text,
+            quantity_uozt: (l.quantity_uozt != 0).then_some(l.quantity_uozt),
         })
         .collect()
 }
