@@ -74,10 +74,26 @@ pub fn existing_by_ref(
     organisation: OrganisationId,
     refs: &[&str],
 ) -> Result<HashMap<String, Existing>, StoreError> {
+    type Row = (String, PurchaseId, String, NaiveDateTime, NaiveDateTime);
     let mut found = HashMap::new();
     for chunk in refs.chunks(CHUNK) {
-        let rows: Vec<(String, PurchaseId, String, NaiveDateTime, NaiveDateTime)> =
-            purchases::table
+        let rows: Vec<Row> = match conn {
+            // One probe of the (organisation_id, external_ref) key per reference, whatever the
+            // statistics: before the first ANALYZE of a tenant's bulk load, PostgreSQL's generic
+            // plan for `external_ref = ANY($2)` read every row of the organisation through
+            // another index (340 ms per 500 references at 100,000 lines).
+            DbConn::Pg(pg) => diesel::sql_query(
+                "SELECT p.external_ref, p.id, p.content_hash, p.created_at, p.updated_at \
+                 FROM unnest($2::text[]) AS r(ref) \
+                 JOIN purchases p ON p.organisation_id = $1 AND p.external_ref = r.ref",
+            )
+            .bind::<diesel::sql_types::Text, _>(organisation.to_string())
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(chunk)
+            .load::<ExistingRow>(pg)?
+            .into_iter()
+            .map(ExistingRow::into_row)
+            .collect::<Result<_, _>>()?,
+            DbConn::Sqlite(_) => purchases::table
                 .filter(purchases::organisation_id.eq(organisation))
                 .filter(purchases::external_ref.eq_any(chunk))
                 .select((
@@ -87,7 +103,8 @@ pub fn existing_by_ref(
                     purchases::created_at,
                     purchases::updated_at,
                 ))
-                .load(conn)?;
+                .load(conn)?,
+        };
         for (external_ref, id, content_hash, created_at, updated_at) in rows {
             let existing = Existing {
                 id,
@@ -99,6 +116,39 @@ pub fn existing_by_ref(
         }
     }
     Ok(found)
+}
+
+/// A row of [`existing_by_ref`]'s PostgreSQL query, read by name.
+#[derive(QueryableByName)]
+struct ExistingRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    external_ref: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    content_hash: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    created_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    updated_at: NaiveDateTime,
+}
+
+impl ExistingRow {
+    fn into_row(
+        self,
+    ) -> Result<(String, PurchaseId, String, NaiveDateTime, NaiveDateTime), StoreError> {
+        let id = self
+            .id
+            .parse()
+            .map_err(|_| StoreError::corrupt(format!("stored purchase id {:?}", self.id)))?;
+        Ok((
+            self.external_ref,
+            id,
+            self.content_hash,
+            self.created_at,
+            self.updated_at,
+        ))
+    }
 }
 
 fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), StoreError> {
