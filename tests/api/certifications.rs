@@ -103,6 +103,19 @@ async fn the_status_on_a_date_follows_the_as_of_rules(app: TestApp) {
     assert!(page[0]["level"].is_null());
     let missing = "/v1/facilities/0193c3a0-0000-7000-8000-000000000000/certifications";
     app.get(missing, &app.operator).expect_problem(404).await;
+    let missing_party = "/v1/parties/0193c3a0-0000-7000-8000-000000000000/certifications";
+    app.get(missing_party, &app.operator)
+        .expect_problem(404)
+        .await;
+    // A facility or party that exists but holds none (of that scheme): an empty page.
+    let bare = lsm_mine(&app, "Mina Sin Certificado").await;
+    let none = format!("/v1/facilities/{}/certifications", bare.id());
+    assert_eq!(app.items(&app.operator, &none).await, Vec::<Value>::new());
+    let other_scheme = format!("/v1/parties/{}/certifications?scheme=irma", company.id());
+    assert_eq!(
+        app.items(&app.operator, &other_scheme).await,
+        Vec::<Value>::new()
+    );
     let bad = format!(
         "/v1/facilities/{}/certifications?as_of=31-12-2026",
         mine.id()
