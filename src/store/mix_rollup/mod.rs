@@ -82,52 +82,27 @@ const CHUNK: usize = 400;
 /// SQLite allows 32 766 bound parameters per statement; stay well below for every backend.
 const READ_CHUNK: usize = 500;
 
-/// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded, …`.
+/// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded, …` on
+/// one of the rollups (`daily` keyed by `purchased_on`, `monthly` by `month_start`).
 macro_rules! upsert {
-    ($conn:ident, $values:expr) => {
-        diesel::insert_into(daily::table)
+    ($table:ident, $day:ident, $conn:ident, $values:expr) => {
+        diesel::insert_into($table::table)
             .values($values)
             .on_conflict((
-                daily::organisation_id,
-                daily::purchased_on,
-                daily::mineral,
-                daily::supplier_party_id,
-                daily::facility_key,
-                daily::origin_class,
-                daily::country_key,
-                daily::declared,
-                daily::has_lot,
+                $table::organisation_id,
+                $table::$day,
+                $table::mineral,
+                $table::supplier_party_id,
+                $table::facility_key,
+                $table::origin_class,
+                $table::country_key,
+                $table::declared,
+                $table::has_lot,
             ))
             .do_update()
             .set((
-                daily::quantity_mg.eq(daily::quantity_mg + excluded(daily::quantity_mg)),
-                daily::quantity_uozt.eq(daily::quantity_uozt + excluded(daily::quantity_uozt)),
-            ))
-            .execute($conn)?
-    };
-}
-
-/// The same on the monthly rollup.
-macro_rules! upsert_monthly {
-    ($conn:ident, $values:expr) => {
-        diesel::insert_into(monthly::table)
-            .values($values)
-            .on_conflict((
-                monthly::organisation_id,
-                monthly::month_start,
-                monthly::mineral,
-                monthly::supplier_party_id,
-                monthly::facility_key,
-                monthly::origin_class,
-                monthly::country_key,
-                monthly::declared,
-                monthly::has_lot,
-            ))
-            .do_update()
-            .set((
-                monthly::quantity_mg.eq(monthly::quantity_mg + excluded(monthly::quantity_mg)),
-                monthly::quantity_uozt
-                    .eq(monthly::quantity_uozt + excluded(monthly::quantity_uozt)),
+                $table::quantity_mg.eq($table::quantity_mg + excluded($table::quantity_mg)),
+                $table::quantity_uozt.eq($table::quantity_uozt + excluded($table::quantity_uozt)),
             ))
             .execute($conn)?
     };
@@ -202,18 +177,18 @@ impl Deltas {
         match conn {
             DbConn::Pg(conn) => {
                 for chunk in rows.chunks(CHUNK) {
-                    upsert!(conn, chunk);
+                    upsert!(daily, purchased_on, conn, chunk);
                 }
                 for chunk in month_rows.chunks(CHUNK) {
-                    upsert_monthly!(conn, chunk);
+                    upsert!(monthly, month_start, conn, chunk);
                 }
             }
             DbConn::Sqlite(conn) => {
                 for row in &rows {
-                    upsert!(conn, row);
+                    upsert!(daily, purchased_on, conn, row);
                 }
                 for row in &month_rows {
-                    upsert_monthly!(conn, row);
+                    upsert!(monthly, month_start, conn, row);
                 }
             }
         }
