@@ -26,7 +26,8 @@ use oretrace::store::certification::{self, CertificationFilter};
 const FACILITIES: usize = 200;
 const CONNECTIONS: usize = 32;
 
-/// Facilities with two certificates each (one of them changed once), through the API.
+/// Facilities with two certificates each (IRMA for gold, the Copper Mark for copper), through
+/// the API.
 async fn catalog(bench: &Bench) -> Vec<String> {
     let mut ids = Vec::with_capacity(FACILITIES);
     for n in 0..FACILITIES {
@@ -35,11 +36,14 @@ async fn catalog(bench: &Bench) -> Vec<String> {
                 &bench.operator_token,
                 "/v1/facilities",
                 &json!({"name": format!("Mine {n}"), "kind": "mine", "mining_scale": "lsm",
-                        "minerals": ["gold"], "country": "PE"}),
+                        "minerals": ["gold", "copper"], "country": "PE"}),
             )
             .await;
         let id = facility["id"].as_str().unwrap().to_owned();
-        for (scheme, level) in [("irma", "irma_50"), ("copper_mark", "copper_mark")] {
+        for (scheme, level, mineral) in [
+            ("irma", Some("irma_50"), "gold"),
+            ("copper_mark", None, "copper"),
+        ] {
             bench
                 .post(
                     &bench.operator_token,
@@ -47,7 +51,7 @@ async fn catalog(bench: &Bench) -> Vec<String> {
                     &json!({
                         "subject": {"type": "facility", "id": id}, "scheme": scheme, "level": level,
                         "status": "active", "valid_from": "2024-01-01", "valid_until": "2027-12-31",
-                        "minerals": ["gold"],
+                        "minerals": [mineral],
                     }),
                 )
                 .await;
