@@ -217,9 +217,16 @@ fn load_origins(
         let origin = match event_type {
             CustodyEventType::Extraction => Origin::Extraction({
                 let extracted: Mass = outputs.iter().map(LotQuantity::mass).sum();
+                // Micro ounces only when all of it is in troy ounces (then exact); a mix of
+                // both families shows its nearest milligram alone.
+                let troy = if extracted.metric_mg() == 0 {
+                    i64::try_from(extracted.troy_uozt()).unwrap_or(0)
+                } else {
+                    0
+                };
                 Extraction {
                     quantity_mg: extracted.nearest_mg_i64(),
-                    quantity_uozt: i64::try_from(extracted.troy_uozt()).unwrap_or(i64::MAX),
+                    quantity_uozt: troy,
                     event_id: id.clone(),
                     facility_id,
                     occurred_on,
