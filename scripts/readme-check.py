@@ -65,8 +65,11 @@ def expected_pairs(text):
     """The scalar `"key":value` pairs of the README's comment lines in a block."""
     pairs = []
     for line in text.splitlines():
-        stripped = line.strip()
-        comment = stripped[1:] if stripped.startswith("#") else line.split("  # ", 1)[1] if "  # " in line else ""
+        # A comment line, or a comment after a command.
+        if line.strip().startswith("#"):
+            comment = line.strip()[1:]
+        else:
+            comment = line.partition("  # ")[2]
         for key, value in PAIR.findall(comment):
             if "…" in value:
                 continue

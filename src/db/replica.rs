@@ -73,15 +73,14 @@ impl ReadReplica {
             "Reads answered by the read replica",
         )
         .map_err(metric)?;
-        for collector in [&lag_gauge, &usable_gauge] {
-            registry
-                .register(Box::new(collector.clone()))
-                .map_err(metric)?;
-        }
-        for collector in [&fallbacks, &served] {
-            registry
-                .register(Box::new(collector.clone()))
-                .map_err(metric)?;
+        let collectors: [Box<dyn prometheus::core::Collector>; 4] = [
+            Box::new(lag_gauge.clone()),
+            Box::new(usable_gauge.clone()),
+            Box::new(fallbacks.clone()),
+            Box::new(served.clone()),
+        ];
+        for collector in collectors {
+            registry.register(collector).map_err(metric)?;
         }
         lag_gauge.set(UNKNOWN);
         Ok(Arc::new(ReadReplica {

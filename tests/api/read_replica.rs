@@ -71,8 +71,15 @@ async fn heavy_reads_go_to_a_replica_within_its_lag() {
     assert_eq!(mix["overall"]["total_mg"], 2_000_000);
     let listed = app.items(&buyer, "/v1/purchases").await;
     assert_eq!(listed.len(), 1);
+    // Another organisation reading through the replica sees none of it.
+    let other = app.purchaser("Someone else").await;
+    let (status, theirs) =
+        send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &other)).await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    assert_eq!(theirs["overall"]["total_mg"], 0);
+    assert!(app.items(&other, "/v1/purchases").await.is_empty());
     let after = metric(&app, "oretrace_read_replica_reads_total").await;
-    assert_eq!(after - before, 2.0, "the mix and the list");
+    assert_eq!(after - before, 4.0, "two mixes and two lists");
     let (status, _) = send(app.get(&format!("/v1/purchases/{id}"), &buyer)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(

@@ -16,7 +16,7 @@ use crate::db::DbConn;
 use crate::domain::ids::{FacilityId, OrganisationId};
 use crate::domain::mix::{self as rules, Basis, MixOrigin};
 use crate::domain::policy::CertificateFacts;
-use crate::domain::vocabulary::OriginClass;
+use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::certificate_facts::{self, Subject};
 use crate::store::mix::{self, OriginAggregate};
 
@@ -62,7 +62,7 @@ pub(super) fn origins(
         cells.extend(steady_months(
             conn,
             organisation,
-            request,
+            mineral,
             months,
             &mut certificates,
         )?);
@@ -87,7 +87,7 @@ pub(super) fn origins(
 fn steady_months(
     conn: &mut DbConn,
     organisation: OrganisationId,
-    request: &MixRequest,
+    mineral: Option<Mineral>,
     months: Vec<OriginAggregate>,
     certificates: &mut Certificates,
 ) -> Result<Vec<OriginAggregate>, AppError> {
@@ -126,7 +126,7 @@ fn steady_months(
             organisation,
             month,
             rules::month_end(month),
-            request.mineral,
+            mineral,
             Some(&facilities),
         )?);
     }

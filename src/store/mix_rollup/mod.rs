@@ -108,6 +108,30 @@ macro_rules! upsert {
     };
 }
 
+/// The non-zero deltas of `cells` (rollup key → (mg, µozt)) as rows of `$row`, the key's day
+/// going into its `$day` column.
+macro_rules! rows {
+    ($row:ident, $day:ident, $cells:expr, $organisation:expr) => {
+        $cells
+            .into_iter()
+            .filter(|(_, delta)| *delta != (0, 0))
+            .map(|(key, (mg, uozt))| $row {
+                organisation_id: $organisation,
+                $day: key.purchased_on,
+                mineral: key.mineral,
+                supplier_party_id: key.supplier,
+                facility_key: OrEmpty(key.facility),
+                origin_class: key.origin_class,
+                country_key: OrEmpty(key.country),
+                declared: i16::from(key.declared),
+                has_lot: i16::from(key.has_lot),
+                quantity_mg: mg,
+                quantity_uozt: uozt,
+            })
+            .collect::<Vec<$row>>()
+    };
+}
+
 impl Deltas {
     /// Adds a stored origin row's quantity (`sign` 1) or takes it away (`sign` -1): its
     /// milligrams when metric, its micro troy ounces when in troy ounces.
@@ -136,41 +160,8 @@ impl Deltas {
             cell.0 += mg;
             cell.1 += uozt;
         }
-        let month_rows: Vec<MonthRow> = months
-            .into_iter()
-            .filter(|(_, delta)| *delta != (0, 0))
-            .map(|(key, (mg, uozt))| MonthRow {
-                organisation_id: organisation,
-                month_start: key.purchased_on,
-                mineral: key.mineral,
-                supplier_party_id: key.supplier,
-                facility_key: OrEmpty(key.facility),
-                origin_class: key.origin_class,
-                country_key: OrEmpty(key.country),
-                declared: i16::from(key.declared),
-                has_lot: i16::from(key.has_lot),
-                quantity_mg: mg,
-                quantity_uozt: uozt,
-            })
-            .collect();
-        let rows: Vec<Row> = self
-            .0
-            .into_iter()
-            .filter(|(_, delta)| *delta != (0, 0))
-            .map(|(key, (mg, uozt))| Row {
-                organisation_id: organisation,
-                purchased_on: key.purchased_on,
-                mineral: key.mineral,
-                supplier_party_id: key.supplier,
-                facility_key: OrEmpty(key.facility),
-                origin_class: key.origin_class,
-                country_key: OrEmpty(key.country),
-                declared: i16::from(key.declared),
-                has_lot: i16::from(key.has_lot),
-                quantity_mg: mg,
-                quantity_uozt: uozt,
-            })
-            .collect();
+        let month_rows = rows!(MonthRow, month_start, months, organisation);
+        let rows = rows!(Row, purchased_on, self.0, organisation);
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
         // one transaction); on PostgreSQL, CHUNK cells per statement.
         // Both in key order (days, then months), so concurrent writers lock alike.
