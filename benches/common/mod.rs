@@ -137,7 +137,7 @@ pub async fn start(
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let app = Application::build_with_listener(config, listener).expect("app");
     let base = format!("http://127.0.0.1:{}", app.port());
-    let server = app.into_server();
+    let server = app.into_server().expect("server");
     let handle = server.handle();
     tokio::spawn(server);
     let http = reqwest::Client::new();

@@ -32,7 +32,7 @@ json_field() {
 #   admin: an operator organisation with admin
 provision() {
   local bin=$1 org client
-  local purchaser_scopes="catalog:read purchases:read purchases:write provenance:read provenance:write"
+  local purchaser_scopes="catalog:read purchases:read purchases:write provenance:read provenance:write webhooks:manage events:read"
   for spec in "purchaser-a|purchaser|$purchaser_scopes" "purchaser-b|purchaser|$purchaser_scopes" \
               "steward|operator|catalog:read catalog:write" "admin|operator|admin"; do
     IFS='|' read -r role kind scopes <<<"$spec"

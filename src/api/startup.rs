@@ -21,6 +21,7 @@ use crate::api::http::{
     access_log, idempotency, problem, rate_limit, request_id, security_headers,
 };
 use crate::api::state::AppState;
+use crate::app::webhooks::worker::{WebhookMetrics, Worker};
 use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
@@ -78,19 +79,37 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let housekeeping = actix_web::rt::spawn(housekeeping(self.state.clone()));
         let replica = watch_replica(&self.state);
+        let webhooks = deliver_webhooks(&self.state)
+            .map_err(|e| std::io::Error::other(format!("webhooks: {e}")))?;
         let result = self.server.await;
         housekeeping.abort();
-        if let Some(replica) = replica {
-            replica.abort();
+        for task in replica.into_iter().chain(webhooks) {
+            task.abort();
         }
         result
     }
 
-    /// The server alone (tests run it on their runtime); the replica's lag is watched there.
-    pub fn into_server(self) -> Server {
+    /// The server alone (tests run it on their runtime); the replica's lag is watched and
+    /// webhooks are delivered there.
+    pub fn into_server(self) -> Result<Server, String> {
         watch_replica(&self.state);
-        self.server
+        deliver_webhooks(&self.state)?;
+        Ok(self.server)
     }
+}
+
+/// Starts this replica's webhook delivery worker, unless `ORETRACE_WEBHOOK_CONCURRENCY` is 0.
+fn deliver_webhooks(state: &Data<AppState>) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+    if state.config.webhooks.concurrency == 0 {
+        return Ok(None);
+    }
+    let worker = Worker::new(
+        state.db.clone(),
+        state.config.webhooks.clone(),
+        state.webhook_metrics.clone(),
+        state.webhook_wake.clone(),
+    )?;
+    Ok(Some(tokio::spawn(worker.run())))
 }
 
 /// Measures the read replica's lag every second, when one is configured.
@@ -217,6 +236,8 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         ),
         known_organisations: KnownOrganisations::default(),
         routes,
+        webhook_metrics: Arc::new(WebhookMetrics::register(&metrics)?),
+        webhook_wake: Arc::new(tokio::sync::Notify::new()),
         metrics,
         config,
     })
@@ -327,6 +348,18 @@ async fn housekeeping(state: Data<AppState>) {
         }
         if let Err(e) = state.db.write(crate::store::mix_rollup::purge_empty).await {
             log::warn!("sourcing-mix rollup purge: {e}");
+        }
+        let before = crate::domain::time::now()
+            - chrono::Duration::from_std(state.config.webhooks.event_retention)
+                .unwrap_or(chrono::Duration::days(35));
+        match state
+            .db
+            .write(move |conn| crate::store::webhook::event::prune(conn, before))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => log::info!("pruned {n} events past their retention"),
+            Err(e) => log::warn!("event retention: {e}"),
         }
     }
 }

@@ -33,4 +33,14 @@ pub struct AppState {
     /// Paths and methods, for 404 versus 405.
     pub routes: RouteTable,
     pub metrics: prometheus::Registry,
+    /// Wakes this replica's webhook worker after a write that announced events.
+    pub webhook_wake: std::sync::Arc<tokio::sync::Notify>,
+    pub webhook_metrics: std::sync::Arc<crate::app::webhooks::worker::WebhookMetrics>,
+}
+
+impl AppState {
+    /// Tells this replica's webhook worker that deliveries may be due now.
+    pub fn wake_webhooks(&self) {
+        self.webhook_wake.notify_one();
+    }
 }

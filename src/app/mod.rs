@@ -11,5 +11,6 @@ pub mod policy;
 pub mod provenance;
 pub mod purchases;
 pub mod sourcing_mix;
+pub mod webhooks;
 
 pub use error::AppError;

@@ -31,19 +31,27 @@ pub enum Scope {
     /// Record lots and custody events.
     #[serde(rename = "provenance:write")]
     ProvenanceWrite,
+    /// Manage the organisation's webhook subscriptions and their deliveries.
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
+    /// Read the organisation's event feed (`GET /v1/events`).
+    #[serde(rename = "events:read")]
+    EventsRead,
     /// Register organisations and API clients (operators only).
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 9] = [
         Scope::CatalogRead,
         Scope::CatalogWrite,
         Scope::PurchasesRead,
         Scope::PurchasesWrite,
         Scope::ProvenanceRead,
         Scope::ProvenanceWrite,
+        Scope::WebhooksManage,
+        Scope::EventsRead,
         Scope::Admin,
     ];
 
@@ -55,6 +63,8 @@ impl Scope {
             Scope::PurchasesWrite => "purchases:write",
             Scope::ProvenanceRead => "provenance:read",
             Scope::ProvenanceWrite => "provenance:write",
+            Scope::WebhooksManage => "webhooks:manage",
+            Scope::EventsRead => "events:read",
             Scope::Admin => "admin",
         }
     }

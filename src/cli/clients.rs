@@ -19,7 +19,8 @@ pub enum ClientsCommand {
         #[arg(long)]
         org: String,
         /// Space-separated scopes: catalog:read catalog:write purchases:read purchases:write
-        /// provenance:read provenance:write admin.
+        /// provenance:read provenance:write webhooks:manage events:read
+        /// admin.
         #[arg(long)]
         scopes: String,
         /// A label for people.

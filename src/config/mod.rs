@@ -71,6 +71,22 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// The yield tolerance of transformations (`ORETRACE_YIELD_TOLERANCE`).
     pub yield_tolerance: YieldTolerance,
+    pub webhooks: WebhookConfig,
+}
+
+/// How webhooks are delivered (`ORETRACE_WEBHOOK_*`) and how long events are kept.
+#[derive(Clone, Debug)]
+pub struct WebhookConfig {
+    /// Targets on internal addresses are allowed (tests, closed networks).
+    pub allow_private: bool,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+    pub retry_window: Duration,
+    pub poll: Duration,
+    /// Deliveries sent at once by one replica; 0: this replica delivers nothing.
+    pub concurrency: usize,
+    pub secret_grace: Duration,
+    pub event_retention: Duration,
 }
 
 /// A read replica and how far behind the primary it may serve.
@@ -190,6 +206,7 @@ impl Config {
             idempotency_ttl: Duration::from_secs(settings.idempotency_ttl_hours.max(1) * 3600),
             shutdown_timeout: Duration::from_secs(settings.shutdown_timeout_seconds),
             yield_tolerance,
+            webhooks: webhook_config(settings)?,
         })
     }
 
@@ -235,6 +252,13 @@ impl Config {
             idempotency_ttl_hours: 24,
             shutdown_timeout_seconds: 30,
             yield_tolerance: "0.02".into(),
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 5_000,
+            webhook_retry_window_seconds: 86_400,
+            webhook_poll_ms: 1_000,
+            webhook_concurrency: 8,
+            webhook_secret_grace_hours: 24,
+            event_retention_days: 35,
             ..Settings::default()
         }
     }
@@ -252,6 +276,25 @@ fn default_key_file(url: &DatabaseUrl) -> PathBuf {
         }
         Backend::Postgres => PathBuf::from(DEFAULT_KEY_FILE),
     }
+}
+
+fn webhook_config(settings: &Settings) -> Result<WebhookConfig, String> {
+    if settings.event_retention_days < 30 {
+        return Err("ORETRACE_EVENT_RETENTION_DAYS must be at least 30".into());
+    }
+    if settings.webhook_timeout_ms == 0 || settings.webhook_timeout_ms > 60_000 {
+        return Err("ORETRACE_WEBHOOK_TIMEOUT_MS must be between 1 and 60000".into());
+    }
+    Ok(WebhookConfig {
+        allow_private: settings.webhook_allow_private,
+        timeout: Duration::from_millis(settings.webhook_timeout_ms),
+        retry_base: Duration::from_millis(settings.webhook_retry_base_ms.max(1)),
+        retry_window: Duration::from_secs(settings.webhook_retry_window_seconds),
+        poll: Duration::from_millis(settings.webhook_poll_ms.max(10)),
+        concurrency: settings.webhook_concurrency,
+        secret_grace: Duration::from_secs(settings.webhook_secret_grace_hours * 3600),
+        event_retention: Duration::from_secs(settings.event_retention_days * 86_400),
+    })
 }
 
 #[cfg(test)]

@@ -258,4 +258,81 @@ pub struct Settings {
         default_value = "0.02"
     )]
     pub yield_tolerance: String,
+
+    /// Deliver webhooks to targets on loopback, private, link-local and other internal
+    /// addresses (refused by default, at registration and at every delivery). For tests and
+    /// closed networks only.
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_ALLOW_PRIVATE",
+        global = true,
+        default_value_t = false
+    )]
+    pub webhook_allow_private: bool,
+
+    /// How long one webhook delivery may take (connect, send, answer), in milliseconds.
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_TIMEOUT_MS",
+        global = true,
+        default_value_t = 10_000
+    )]
+    pub webhook_timeout_ms: u64,
+
+    /// The first retry of a failed delivery waits about this long (doubling after each failure,
+    /// at most an hour, with jitter), in milliseconds.
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_RETRY_BASE_MS",
+        global = true,
+        default_value_t = 5_000
+    )]
+    pub webhook_retry_base_ms: u64,
+
+    /// How long a delivery is retried before it is given up and its subscription marked
+    /// failing, in seconds.
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_RETRY_WINDOW_SECONDS",
+        global = true,
+        default_value_t = 86_400
+    )]
+    pub webhook_retry_window_seconds: u64,
+
+    /// How often each replica looks for due deliveries, in milliseconds (a write on the same
+    /// replica wakes it at once).
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_POLL_MS",
+        global = true,
+        default_value_t = 1_000
+    )]
+    pub webhook_poll_ms: u64,
+
+    /// Deliveries one replica sends at once (0 turns delivery off on this replica).
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_CONCURRENCY",
+        global = true,
+        default_value_t = 8
+    )]
+    pub webhook_concurrency: usize,
+
+    /// How long a rotated-out webhook secret still signs deliveries beside the new one, in hours.
+    #[arg(
+        long,
+        env = "ORETRACE_WEBHOOK_SECRET_GRACE_HOURS",
+        global = true,
+        default_value_t = 24
+    )]
+    pub webhook_secret_grace_hours: u64,
+
+    /// How long events stay in the feed (`GET /v1/events`), in days; at least 30.
+    #[arg(
+        long,
+        env = "ORETRACE_EVENT_RETENTION_DAYS",
+        global = true,
+        default_value_t = 35
+    )]
+    pub event_retention_days: u64,
 }

@@ -95,6 +95,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_counters (organisation_id) {
+        organisation_id -> Text,
+        last_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    events (organisation_id, seq) {
+        organisation_id -> Text,
+        seq -> Int8,
+        id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        data -> Text,
+    }
+}
+
+diesel::table! {
     facilities (id) {
         id -> Text,
         name -> Text,
@@ -291,6 +309,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (organisation_id, delivery_id, attempt) {
+        organisation_id -> Text,
+        delivery_id -> Text,
+        attempt -> Int4,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Int4>,
+        latency_ms -> Int8,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        subscription_id -> Text,
+        event_seq -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        retry_since -> Timestamp,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        enabled -> Int2,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(api_clients -> organisations (organisation_id));
 diesel::joinable!(certification_history -> certifications (certification_id));
 diesel::joinable!(certification_minerals -> certifications (certification_id));
@@ -299,6 +362,8 @@ diesel::joinable!(certifications -> parties (party_id));
 diesel::joinable!(certifications -> schemes (scheme_id));
 diesel::joinable!(custody_events -> facilities (facility_id));
 diesel::joinable!(custody_events -> organisations (organisation_id));
+diesel::joinable!(event_counters -> organisations (organisation_id));
+diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(facilities -> parties (operator_party_id));
 diesel::joinable!(facility_identifiers -> facilities (facility_id));
 diesel::joinable!(facility_minerals -> facilities (facility_id));
@@ -311,6 +376,7 @@ diesel::joinable!(purchase_origins -> facilities (facility_id));
 diesel::joinable!(purchases -> organisations (organisation_id));
 diesel::joinable!(purchases -> parties (supplier_party_id));
 diesel::joinable!(sourcing_policies -> organisations (organisation_id));
+diesel::joinable!(webhook_subscriptions -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
@@ -320,6 +386,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     certifications,
     custody_event_lots,
     custody_events,
+    event_counters,
+    events,
     facilities,
     facility_identifiers,
     facility_minerals,
@@ -335,4 +403,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     purchases,
     schemes,
     sourcing_policies,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
 );

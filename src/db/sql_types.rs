@@ -80,8 +80,8 @@ fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
 }
 
 use crate::domain::ids::{
-    AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, FacilityId, LotId,
-    OrganisationId, PartyId, PurchaseId,
+    AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeliveryId, EventId,
+    FacilityId, LotId, OrganisationId, PartyId, PurchaseId, WebhookId,
 };
 
 stored_as_text!(
@@ -94,6 +94,9 @@ stored_as_text!(
     LotId => LotIdColumn,
     CustodyEventId => CustodyEventIdColumn,
     PurchaseId => PurchaseIdColumn,
+    WebhookId => WebhookIdColumn,
+    DeliveryId => DeliveryIdColumn,
+    EventId => EventIdColumn,
 );
 
 use crate::domain::country::CountryCode;
@@ -129,6 +132,7 @@ stored_as_text!(
     RedFlagKind => RedFlagKindColumn,
     EvidenceKind => EvidenceKindColumn,
     Severity => SeverityColumn,
+    crate::domain::webhook::EventType => EventTypeColumn,
 );
 
 #[cfg(test)]

@@ -75,6 +75,18 @@ typed_id!(
     "A custody event (extraction, transfer, transformation)."
 );
 typed_id!(PurchaseId, "A purchase line, owned by one organisation.");
+typed_id!(
+    WebhookId,
+    "A webhook subscription, owned by one organisation."
+);
+typed_id!(
+    DeliveryId,
+    "One event's delivery to one webhook subscription."
+);
+typed_id!(
+    EventId,
+    "An event of the feed: the `webhook-id` of its deliveries, stable across retries."
+);
 
 /// A UUID, parsed from any of its textual forms and printed canonically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

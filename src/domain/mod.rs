@@ -21,3 +21,4 @@ pub mod text;
 pub mod time;
 pub mod validation;
 pub mod vocabulary;
+pub mod webhook;

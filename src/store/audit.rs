@@ -87,10 +87,12 @@ pub enum EntityType {
     Lot,
     /// A custody event (extraction, transfer, transformation).
     CustodyEvent,
+    /// A webhook subscription (never with its secret).
+    Webhook,
 }
 
 impl EntityType {
-    pub const ALL: [EntityType; 10] = [
+    pub const ALL: [EntityType; 11] = [
         EntityType::Facility,
         EntityType::Party,
         EntityType::Certification,
@@ -101,6 +103,7 @@ impl EntityType {
         EntityType::SourcingPolicy,
         EntityType::Lot,
         EntityType::CustodyEvent,
+        EntityType::Webhook,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +118,7 @@ impl EntityType {
             EntityType::SourcingPolicy => "sourcing_policy",
             EntityType::Lot => "lot",
             EntityType::CustodyEvent => "custody_event",
+            EntityType::Webhook => "webhook",
         }
     }
 
@@ -129,7 +133,8 @@ impl EntityType {
             | EntityType::PurchaseBatch
             | EntityType::SourcingPolicy
             | EntityType::Lot
-            | EntityType::CustodyEvent => false,
+            | EntityType::CustodyEvent
+            | EntityType::Webhook => false,
         }
     }
 

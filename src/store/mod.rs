@@ -22,5 +22,6 @@ pub mod policy;
 pub mod provenance;
 pub mod purchase;
 pub mod scheme;
+pub mod webhook;
 
 pub use error::{Rejection, StoreError};

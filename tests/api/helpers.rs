@@ -50,6 +50,35 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL, on applications
+/// started by `spawn` (an `async fn(Backend) -> Option<TestApp>` of the calling module, named
+/// relative to it: `both_backends_with!(super::spawn; test_a, test_b)`).
+#[macro_export]
+macro_rules! both_backends_with {
+    ($spawn:path; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $spawn($crate::helpers::Backend::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = $spawn($crate::helpers::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 /// An organisation with one API client and a token for it.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -214,7 +243,7 @@ impl TestApp {
         let listener = std::net::TcpListener::bind(&config.bind).expect("bind");
         let app = Application::build_with_listener(config.clone(), listener).expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
-        let server = app.into_server();
+        let server = app.into_server().expect("server");
         let handle = server.handle();
         tokio::spawn(server);
         let http = reqwest::Client::builder()

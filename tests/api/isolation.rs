@@ -81,6 +81,18 @@ const CLASSES: &[(&str, Class)] = &[
     ("trace_purchase", TenantOwned),
     ("trace_party", TenantOwned),
     ("list_red_flags", TenantOwned),
+    // Webhooks and the event feed.
+    ("create_webhook", TenantOwned),
+    ("list_webhooks", TenantOwned),
+    ("get_webhook", TenantOwned),
+    ("update_webhook", TenantOwned),
+    ("delete_webhook", TenantOwned),
+    ("rotate_webhook_secret", TenantOwned),
+    ("ping_webhook", TenantOwned),
+    ("list_webhook_deliveries", TenantOwned),
+    ("get_webhook_delivery", TenantOwned),
+    ("redeliver_webhook_delivery", TenantOwned),
+    ("list_events", TenantOwned),
     ("list_organisations", Admin),
     ("create_organisation", Admin),
     ("list_clients", Admin),
@@ -161,8 +173,26 @@ struct World {
     a_lot: String,
     a_event: String,
     a_lot_purchase: String,
+    /// A's webhook subscription and the delivery of a ping to it.
+    a_webhook: String,
+    a_delivery: String,
     a_refs: Vec<String>,
 }
+
+/// A purchaser's scopes, webhooks and the feed included.
+const PURCHASER_SCOPES: [&str; 7] = [
+    "catalog:read",
+    "purchases:read",
+    "purchases:write",
+    "provenance:read",
+    "provenance:write",
+    "webhooks:manage",
+    "events:read",
+];
+
+/// A webhook target on a public address, written as an address so that nothing is looked up;
+/// nothing listens there for the tests, and nothing needs to.
+const PUBLIC_TARGET: &str = "https://93.184.215.14/hook";
 
 fn line(external_ref: &str, supplier: &str, kg: f64, on: &str) -> PurchaseLine {
     PurchaseLine::new(external_ref, supplier).kg(kg).on(on)
@@ -173,8 +203,27 @@ const A_DAY: &str = "2025-03-14";
 const B_DAY: &str = "2024-01-10";
 
 async fn world(app: &TestApp) -> World {
-    let a = app.purchaser("Organisation A").await;
-    let b = app.purchaser("Organisation B").await;
+    let a = app
+        .organisation("Organisation A", "purchaser", &PURCHASER_SCOPES)
+        .await;
+    let b = app
+        .organisation("Organisation B", "purchaser", &PURCHASER_SCOPES)
+        .await;
+    let a_webhook = app
+        .post(
+            "/v1/webhooks",
+            &a,
+            &json!({"url": PUBLIC_TARGET, "description": "A-SECRET-HOOK",
+                    "event_types": ["purchases.batch_completed"], "enabled": false}),
+        )
+        .expect_status(StatusCode::CREATED)
+        .await
+        .id();
+    let a_delivery = app
+        .post(&format!("/v1/webhooks/{a_webhook}/ping"), &a, &json!({}))
+        .expect_status(StatusCode::ACCEPTED)
+        .await
+        .id();
     let supplier = fixtures::supplier(app, "Shared Supplier AG").await;
     let mine = fixtures::mine(app, "Shared Mine", "asm", "PE").await;
     let single = line("A-SECRET-1", &supplier, 5.0, A_DAY).declared([Origin::facility(&mine, 1.0)]);
@@ -215,6 +264,8 @@ async fn world(app: &TestApp) -> World {
         a_lot,
         a_event,
         a_lot_purchase,
+        a_webhook,
+        a_delivery,
         a_refs: [
             "A-SECRET-1",
             "A-SECRET-2",
@@ -222,6 +273,7 @@ async fn world(app: &TestApp) -> World {
             "A-SECRET-4",
             "A-SECRET-LOT",
             "A-SECRET-EVENT",
+            "A-SECRET-HOOK",
         ]
         .map(str::to_owned)
         .to_vec(),
@@ -246,18 +298,29 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
     let (status, trace) = send(app.get(&format!("/v1/lots/{}/provenance", w.a_lot), &w.a)).await;
     assert_eq!(status, StatusCode::OK, "A traces its own lot: {trace}");
     let (_, flags) = send(app.get("/v1/red-flags?limit=500", &w.a)).await;
+    let (_, webhook) = send(app.get(&format!("/v1/webhooks/{}", w.a_webhook), &w.a)).await;
+    let (_, webhooks) = send(app.get("/v1/webhooks", &w.a)).await;
+    let (_, feed) = send(app.get("/v1/events?limit=1000", &w.a)).await;
     json!({"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
-           "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags})
+           "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags,
+           "webhook": webhook, "webhooks": webhooks, "feed": feed})
 }
 
 /// Asserts that `body` mentions none of A's ids, references or organisation.
 fn assert_nothing_of_a(operation: &str, w: &World, body: &Value) {
     let text = body.to_string();
-    let secrets = [&w.a.org_id, &w.a_lot, &w.a_event, &w.a_lot_purchase]
-        .into_iter()
-        .chain(std::iter::once(&w.a_purchase))
-        .chain(&w.a_batch_purchases)
-        .chain(&w.a_refs);
+    let secrets = [
+        &w.a.org_id,
+        &w.a_lot,
+        &w.a_event,
+        &w.a_lot_purchase,
+        &w.a_webhook,
+        &w.a_delivery,
+    ]
+    .into_iter()
+    .chain(std::iter::once(&w.a_purchase))
+    .chain(&w.a_batch_purchases)
+    .chain(&w.a_refs);
     for secret in secrets {
         assert!(
             !text.contains(secret.as_str()),
@@ -486,6 +549,61 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 assert_eq!(status, StatusCode::OK, "{query}: {list}");
                 assert_nothing_of_a(operation, w, &list);
             }
+        }
+        "create_webhook" => {
+            // The same target is B's own subscription, never A's.
+            let created = app
+                .post(
+                    "/v1/webhooks",
+                    b,
+                    &json!({"url": PUBLIC_TARGET, "event_types": ["red_flag.raised"]}),
+                )
+                .expect_status(StatusCode::CREATED)
+                .await;
+            assert_ne!(created.id(), w.a_webhook);
+        }
+        "list_webhooks" | "list_events" => {
+            let path = if operation == "list_webhooks" {
+                "/v1/webhooks?limit=500"
+            } else {
+                "/v1/events?limit=1000"
+            };
+            let (status, list) = send(app.get(path, b)).await;
+            assert_eq!(status, StatusCode::OK, "{list}");
+            assert_nothing_of_a(operation, w, &list);
+        }
+        "get_webhook" | "list_webhook_deliveries" | "get_webhook_delivery" => {
+            let path = match operation {
+                "get_webhook" => format!("/v1/webhooks/{}", w.a_webhook),
+                "list_webhook_deliveries" => format!("/v1/webhooks/{}/deliveries", w.a_webhook),
+                _ => format!("/v1/webhooks/{}/deliveries/{}", w.a_webhook, w.a_delivery),
+            };
+            app.get(&path, b).expect_problem(404).await;
+        }
+        "update_webhook" => {
+            app.patch(
+                &format!("/v1/webhooks/{}", w.a_webhook),
+                b,
+                &json!({"enabled": true, "url": PUBLIC_TARGET}),
+            )
+            .expect_problem(404)
+            .await;
+        }
+        "delete_webhook" => {
+            app.delete(&format!("/v1/webhooks/{}", w.a_webhook), b)
+                .expect_problem(404)
+                .await;
+        }
+        "rotate_webhook_secret" | "ping_webhook" | "redeliver_webhook_delivery" => {
+            let path = match operation {
+                "rotate_webhook_secret" => format!("/v1/webhooks/{}/rotate-secret", w.a_webhook),
+                "ping_webhook" => format!("/v1/webhooks/{}/ping", w.a_webhook),
+                _ => format!(
+                    "/v1/webhooks/{}/deliveries/{}/redeliver",
+                    w.a_webhook, w.a_delivery
+                ),
+            };
+            app.post(&path, b, &json!({})).expect_problem(404).await;
         }
         other => panic!(
             "tenant-owned operation {other} has no cross-organisation probe: add an arm to \

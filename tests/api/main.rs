@@ -5,6 +5,7 @@ mod client;
 mod fixtures;
 mod helpers;
 mod proxy;
+mod receiver;
 
 mod audit_events;
 mod auth;
@@ -32,3 +33,4 @@ mod security_regressions;
 mod sourcing_mix;
 mod tenancy_schema;
 mod token_attacks;
+mod webhooks;

@@ -161,6 +161,8 @@ fn add_security_schemes(doc: &mut utoipa::openapi::OpenApi) {
             Scope::PurchasesWrite => "Record purchases and set the sourcing policy",
             Scope::ProvenanceRead => "Read lots, custody events, provenance and red flags",
             Scope::ProvenanceWrite => "Record lots and custody events",
+            Scope::WebhooksManage => "Manage webhook subscriptions and their deliveries",
+            Scope::EventsRead => "Read the event feed",
             Scope::Admin => "Register organisations and API clients (operators)",
         };
         (s.as_str().to_owned(), description.to_owned())

@@ -6,6 +6,7 @@ pub mod catalog_handlers;
 pub mod certifications;
 pub mod custody_events;
 pub mod docs;
+pub mod events;
 pub mod facilities;
 pub mod health;
 pub mod jwks;
@@ -21,6 +22,7 @@ pub mod red_flags;
 pub mod schemes;
 pub mod sourcing_mix;
 pub mod token;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -74,5 +76,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(provenance::trace_lot)
         .service(provenance::trace_purchase)
         .service(provenance::trace_party)
-        .service(red_flags::list_red_flags);
+        .service(red_flags::list_red_flags)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_webhook_secret)
+        .service(webhooks::ping_webhook)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::get_webhook_delivery)
+        .service(webhooks::redeliver_webhook_delivery)
+        .service(events::list_events);
 }

@@ -38,7 +38,7 @@ pub(super) fn batch(
     actor: &Actor,
     report: &BatchReport<PurchaseId>,
     via: Via<'_>,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let mut changes = serde_json::json!({
         "rows": report.rows.len(), "created": report.created,
         "updated": report.updated, "unchanged": report.unchanged,
@@ -47,15 +47,9 @@ pub(super) fn batch(
         changes["via"] = "cli".into();
         changes["file"] = file.into();
     }
-    audit::record(
-        conn,
-        actor,
-        "batch",
-        "purchase_batch",
-        &uuid::Uuid::now_v7().to_string(),
-        &changes,
-    )?;
-    Ok(())
+    let batch_id = uuid::Uuid::now_v7().to_string();
+    audit::record(conn, actor, "batch", "purchase_batch", &batch_id, &changes)?;
+    Ok(batch_id)
 }
 
 pub(super) fn deleted(

@@ -7,10 +7,12 @@ use super::audit::{self, Via};
 use super::{references, rollup};
 use crate::app::AppError;
 use crate::app::batch::{BatchReport, Outcome};
+use crate::app::webhooks;
 use crate::db::DbConn;
 use crate::domain::ids::{OrganisationId, PurchaseId};
 use crate::domain::purchase::{PurchaseLine, PurchaseOrigin};
 use crate::domain::time;
+use crate::domain::webhook::EventType;
 use crate::store::audit::Actor;
 use crate::store::mix_rollup::Deltas;
 use crate::store::purchase::references as stored_references;
@@ -30,8 +32,49 @@ pub fn record(
     progress: &dyn Fn(usize),
 ) -> Result<BatchReport<PurchaseId>, AppError> {
     let report = apply(conn, actor.organisation_id, lines, progress)?;
-    audit::batch(conn, actor, &report, via)?;
+    let batch_id = audit::batch(conn, actor, &report, via)?;
+    announce_completed(conn, actor, &report, via, &batch_id)?;
     Ok(report)
+}
+
+/// The most changed purchase ids a `purchases.batch_completed` event lists.
+const ANNOUNCED_IDS: usize = 1_000;
+
+/// `purchases.batch_completed`: the batch's counts, its audit entry (`entity_id` of the
+/// `purchase_batch` audit event), and the purchases it created or changed (the first 1,000).
+fn announce_completed(
+    conn: &mut DbConn,
+    actor: &Actor,
+    report: &BatchReport<PurchaseId>,
+    via: Via<'_>,
+    batch_id: &str,
+) -> Result<(), AppError> {
+    let changed: Vec<String> = report
+        .rows
+        .iter()
+        .filter(|r| r.outcome != Outcome::Unchanged)
+        .map(|r| r.id.to_string())
+        .collect();
+    let mut data = serde_json::json!({
+        "batch_id": batch_id,
+        "rows": report.rows.len(),
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "via": match via { Via::Api => "api", Via::File(_) => "cli" },
+        "changed_purchase_ids": changed.iter().take(ANNOUNCED_IDS).collect::<Vec<_>>(),
+        "changed_purchase_ids_truncated": changed.len() > ANNOUNCED_IDS,
+    });
+    if let Some(client) = &actor.client_id {
+        data["client_id"] = client.clone().into();
+    }
+    webhooks::announce(
+        conn,
+        actor.organisation_id,
+        EventType::PurchasesBatchCompleted,
+        data,
+    )?;
+    Ok(())
 }
 
 /// `oretrace import purchases`: a file's lines for an organisation named on the command line,

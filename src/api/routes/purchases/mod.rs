@@ -194,6 +194,7 @@ pub async fn create_purchases_batch(
         .db
         .write_upsert(move |conn| purchases::batch::record(conn, &actor, &lines, Via::Api, &|_| {}))
         .await?;
+    state.wake_webhooks();
     Ok(HttpResponse::Ok().json(BatchResult {
         rows: report.rows.len(),
         created: report.created,

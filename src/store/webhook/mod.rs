@@ -1,0 +1,6 @@
+//! Webhooks: the organisation's subscriptions, the event outbox that is also the feed, and each
+//! event's deliveries with their attempts (docs/WEBHOOKS.md).
+
+pub mod delivery;
+pub mod event;
+pub mod subscription;
