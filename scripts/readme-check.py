@@ -16,20 +16,18 @@ that start the service, need Docker or name values only a person can know (`<id>
 each with its reason printed.
 
     scripts/readme-check.py            # uses target/debug/oretrace (built when missing)
+
+The demo is started by scripts/demo_service.py (shared with scripts/client_smoke.py).
 """
 
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("ORETRACE_BIN", os.path.join(ROOT, "target", "debug", "oretrace"))
+import demo_service
+from demo_service import ROOT
 
 
 def blocks(readme):
@@ -77,42 +75,15 @@ def expected_pairs(text):
     return pairs
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
-    if not os.path.exists(BIN):
-        subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    work = tempfile.mkdtemp(prefix="readme-check-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, ORETRACE_BIND=f"127.0.0.1:{port}", RUST_LOG="warn")
-    env.pop("DATABASE_URL", None)
-    log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([BIN], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     failures = []
-    try:
-        for _ in range(600):
-            try:
-                if urllib.request.urlopen(base + "/health/ready", timeout=1).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.1)
-        else:
-            sys.exit("readme: the service did not become ready")
-        banner = open(os.path.join(work, "server.log"), encoding="utf-8").read()
-        ids = re.findall(r"client_id=(otc_\w+)", banner)
-        secrets = re.findall(r"client_secret=(ots_[\w-]+)", banner)
-        if len(ids) < 2 or len(secrets) < 2:
-            sys.exit("readme: the start-up banner does not show the demo's two clients:\n" + banner)
+    with demo_service.start("readme-check-") as demo:
+        work, env = demo.work, demo.env
         replacements = [
-            ("otc_purchaser... ots_purchaser...", f"{ids[0]} {secrets[0]}"),
-            ("otc_operator... ots_operator...", f"{ids[1]} {secrets[1]}"),
-            ("http://127.0.0.1:8080", base),
+            ("otc_purchaser... ots_purchaser...", " ".join(demo.purchaser)),
+            ("otc_operator... ots_operator...", " ".join(demo.operator)),
+            ("http://127.0.0.1:8080", demo.base),
         ]
         script, checked = "", []
         for start, text in blocks(readme):
@@ -159,9 +130,6 @@ def main():
                 print(f"readme: {label}: ok ({len(pairs)} answers compared)")
         if done.stderr.strip():
             print("readme: the shell said on stderr:\n" + done.stderr.strip()[-1500:])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     if failures:
         print("readme: FAILED: " + ", ".join(failures) + f" (server log: {work}/server.log)")
         sys.exit(1)

@@ -66,11 +66,14 @@ const CLASSES: &[(&str, Class)] = &[
     ("list_purchases", TenantOwned),
     ("create_purchase", TenantOwned),
     ("create_purchases_batch", TenantOwned),
+    ("create_purchases_batch_csv", TenantOwned),
+    ("create_purchases_batch_ndjson", TenantOwned),
     ("get_purchase", TenantOwned),
     ("delete_purchase", TenantOwned),
     ("get_policy", TenantOwned),
     ("put_policy", TenantOwned),
     ("get_sourcing_mix", TenantOwned),
+    ("get_sourcing_mix_csv", TenantOwned),
     // Provenance.
     ("list_lots", TenantOwned),
     ("create_lot", TenantOwned),
@@ -430,6 +433,29 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 "B's own line of the JSON batch: {result}"
             );
         }
+        "create_purchases_batch_csv" | "create_purchases_batch_ndjson" => {
+            // A's external reference, sent by B as a file: B's own line (created, or updated
+            // when another probe made it first), never A's (the snapshot compares A's).
+            let (path, body) = if operation.ends_with("csv") {
+                let csv = format!(
+                    "{PURCHASE_CSV_HEADER}\nA-SECRET-4,{},gold,6,kg,{B_DAY}\n",
+                    w.supplier
+                );
+                ("/v1/purchases/batch.csv", csv)
+            } else {
+                let line = line("A-SECRET-4", &w.supplier, 8.0, B_DAY);
+                ("/v1/purchases/batch.ndjson", format!("{line}\n"))
+            };
+            let result = app
+                .with_body(Method::POST, path, b, "application/octet-stream", body)
+                .expect_status(StatusCode::OK)
+                .await;
+            assert_eq!(
+                result["created"].as_u64().unwrap_or(0) + result["updated"].as_u64().unwrap_or(0),
+                1,
+                "{operation}: B's own line: {result}"
+            );
+        }
         "get_policy" => {
             let (status, policy) = send(app.get("/v1/policy", b)).await;
             assert_eq!(status, StatusCode::OK);
@@ -469,6 +495,21 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             assert!(
                 !text.contains(&w.supplier),
                 "A's supplier row in B's CSV: {text}"
+            );
+        }
+        "get_sourcing_mix_csv" => {
+            let path = "/v1/sourcing-mix.csv?from=2025-01-01&to=2025-12-31&group_by=supplier";
+            let csv = send_raw(app.get(path, b)).await;
+            assert_eq!(csv.status(), StatusCode::OK);
+            let text = csv.text().await.unwrap_or_default();
+            assert!(
+                !text.contains(&w.supplier) && !text.contains("A-SECRET"),
+                "A's supplier row in B's CSV: {text}"
+            );
+            let overall: Vec<&str> = text.lines().filter(|l| l.starts_with("overall")).collect();
+            assert!(
+                overall.len() == 4 && overall.iter().all(|l| l.contains(",0,")),
+                "A's quantities in B's CSV: {text}"
             );
         }
         "list_lots" => {

@@ -356,6 +356,67 @@ async fn json_and_ndjson_batches(app: TestApp) {
     assert_eq!(pointers(&problem), vec!["/0/supplier_party_id"]);
 }
 
+/// The routes that name a batch's format (`batch.csv`, `batch.ndjson`, for generated clients)
+/// take the file as it is, as its own media type or as `application/octet-stream`, and answer
+/// as `POST /v1/purchases/batch` does; any other media type is 415.
+async fn batches_as_files_on_their_own_routes(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
+    let file = |path: &str, content_type: &str, body: String| {
+        app.with_body(Method::POST, path, &buyer, content_type, body)
+    };
+    let text = csv(&supplier, 20, 0);
+    let csv_route = "/v1/purchases/batch.csv";
+    let (status, result) = send(file(csv_route, "application/octet-stream", text.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(
+        result,
+        json!({"rows": 20, "created": 20, "updated": 0, "unchanged": 0})
+    );
+    let (status, again) = send(file(csv_route, "text/csv; charset=utf-8", text.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["unchanged"], 20, "the same file through either route");
+    let (_, same) = send(app.purchases_csv(&buyer, text.clone())).await;
+    assert_eq!(same["unchanged"], 20);
+    for wrong in ["application/json", "application/x-ndjson", "text/plain"] {
+        assert_problem(send_raw(file(csv_route, wrong, text.clone())).await, 415).await;
+    }
+    let bad = text.replacen(
+        &format!("ERP-3,{supplier},gold,"),
+        &format!("ERP-3,{supplier},gold,-"),
+        1,
+    );
+    let problem = assert_problem(
+        send_raw(file(csv_route, "application/octet-stream", bad)).await,
+        422,
+    )
+    .await;
+    assert_eq!(pointers(&problem), vec!["/3/quantity_value"]);
+
+    let ndjson: String = (0..3)
+        .map(|i| line(&format!("N-{i}"), &supplier, 2.0).to_string() + "\n")
+        .collect();
+    let ndjson_route = "/v1/purchases/batch.ndjson";
+    let (status, result) = send(
+        file(ndjson_route, "application/octet-stream", ndjson.clone())
+            .header("idempotency-key", "ndjson-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert_eq!(result["created"], 3);
+    let replay = send_raw(
+        file(ndjson_route, "application/octet-stream", ndjson.clone())
+            .header("idempotency-key", "ndjson-1"),
+    )
+    .await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let (status, again) = send(file(ndjson_route, "application/x-ndjson", ndjson.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["unchanged"], 3);
+    assert_problem(send_raw(file(ndjson_route, "text/csv", ndjson)).await, 415).await;
+    assert_problem(send_raw(app.get(csv_route, &buyer)).await, 405).await;
+}
+
 /// The same new lines sent twice at once (an ERP job retried on another instance, a single
 /// line posted twice) are written once, and both requests succeed: the second upserts what
 /// the first wrote, as if they had come one after the other (on PostgreSQL the transaction
@@ -409,6 +470,7 @@ both_backends!(
     purchase_lists_filter,
     csv_batches_are_all_or_none_and_idempotent,
     json_and_ndjson_batches,
+    batches_as_files_on_their_own_routes,
     reversals_are_kept_in_the_organisations_audit_trail,
 );
 

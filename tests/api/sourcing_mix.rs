@@ -201,6 +201,53 @@ async fn mix_as_csv(app: TestApp) {
     assert_problem(xml, 406).await;
 }
 
+/// `GET /v1/sourcing-mix.csv` answers the CSV that `Accept: text/csv` gives, whatever `Accept`
+/// a client sends by default, and 406 when `Accept` excludes CSV.
+async fn mix_as_csv_on_its_own_route(app: TestApp) {
+    let buyer = scenario(&app).await;
+    let query = "from=2026-01-01&to=2026-12-31&group_by=month,supplier";
+    let negotiated = send_raw(
+        app.get(&format!("/v1/sourcing-mix?{query}"), &buyer)
+            .header("accept", "text/csv"),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    for accept in [
+        None,
+        Some("*/*"),
+        Some("text/csv"),
+        Some("application/json;q=0.5, text/*"),
+    ] {
+        let mut request = app.get(&format!("/v1/sourcing-mix.csv?{query}"), &buyer);
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        let response = send_raw(request).await;
+        assert_eq!(response.status(), StatusCode::OK, "Accept: {accept:?}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        assert_eq!(
+            response.text().await.unwrap(),
+            negotiated,
+            "Accept: {accept:?}"
+        );
+    }
+    let json = send_raw(
+        app.get("/v1/sourcing-mix.csv", &buyer)
+            .header("accept", "application/json"),
+    )
+    .await;
+    assert_problem(json, 406).await;
+    let bad = send_raw(app.get("/v1/sourcing-mix.csv?group_by=colour", &buyer)).await;
+    assert_problem(bad, 400).await;
+}
+
 fn vec_of(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -294,6 +341,7 @@ async fn bad_mix_parameters_are_400(app: TestApp) {
 both_backends!(
     mix_matches_the_hand_computation,
     mix_as_csv,
+    mix_as_csv_on_its_own_route,
     the_policy_decides_what_counts,
     bad_mix_parameters_are_400,
     the_rollup_always_equals_the_lines,

@@ -39,7 +39,16 @@ fn problem(error: BodyError) -> ApiError {
     }
 }
 
-/// Reads a batch body (at most `limit` bytes) into validated lines with their row index.
+/// The format the body of a route that names its format (`/v1/purchases/batch.csv`,
+/// `.ndjson`) is read as: that format's own media types, or `application/octet-stream`, which
+/// generated clients send for a file.
+fn format_named(media_type: &str, format: Format) -> Option<Format> {
+    (media_type == "application/octet-stream" || format_of(media_type) == Some(format))
+        .then_some(format)
+}
+
+/// Reads a batch body (at most `limit` bytes) into validated lines with their row index, in
+/// the format its `Content-Type` names.
 pub async fn lines(
     req: &HttpRequest,
     payload: web::Payload,
@@ -53,6 +62,38 @@ pub async fn lines(
                 "send the batch as application/json (an array), application/x-ndjson or text/csv",
             )
         })?;
+    parse(req, payload, limit, format).await
+}
+
+/// Reads a batch body sent to the route of one format: as [`lines`], but always in `format`
+/// (sent as that format's media type or as `application/octet-stream`).
+pub async fn lines_in(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    format: Format,
+) -> Result<Vec<(usize, PurchaseLine)>, ApiError> {
+    let format = media_type(req)
+        .as_deref()
+        .and_then(|m| format_named(m, format))
+        .ok_or_else(|| {
+            ApiError::unsupported_media_type(match format {
+                Format::Csv => "send this batch as text/csv or application/octet-stream",
+                Format::Ndjson => {
+                    "send this batch as application/x-ndjson or application/octet-stream"
+                }
+                Format::JsonArray => "send this batch as application/json",
+            })
+        })?;
+    parse(req, payload, limit, format).await
+}
+
+async fn parse(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    format: Format,
+) -> Result<Vec<(usize, PurchaseLine)>, ApiError> {
     let body = read_body(req, &mut payload.into_inner(), limit).await?;
     web::block(move || batch_body::lines(format, &body))
         .await
@@ -82,5 +123,17 @@ mod tests {
         assert_eq!(format_of("application/x-ndjson"), Some(Format::Ndjson));
         assert_eq!(format_of("application/csv"), Some(Format::Csv));
         assert_eq!(format_of("text/plain"), None);
+    }
+
+    #[test]
+    fn a_route_of_one_format_reads_files_in_it() {
+        let csv = |m| format_named(m, Format::Csv);
+        assert_eq!(csv("application/octet-stream"), Some(Format::Csv));
+        assert_eq!(csv("application/csv"), Some(Format::Csv));
+        assert_eq!(csv("application/x-ndjson"), None);
+        assert_eq!(csv("application/json"), None);
+        let ndjson = |m| format_named(m, Format::Ndjson);
+        assert_eq!(ndjson("application/octet-stream"), Some(Format::Ndjson));
+        assert_eq!(ndjson("text/csv"), None);
     }
 }

@@ -10,16 +10,20 @@ use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::http::unit_query::UnitQuery;
 use crate::api::state::AppState;
 use crate::app::batch::Outcome;
+use crate::app::purchases::batch_body::Format;
 use crate::app::purchases::input::PurchaseInput;
 use crate::app::purchases::{self, Via};
 use crate::auth::Scope;
 use crate::domain::ids::PurchaseId;
+use crate::domain::purchase::PurchaseLine;
 use crate::store::audit::Actor;
 
 mod body;
 mod views;
 
-pub use views::{BatchResult, Purchase, PurchaseList, PurchaseQuery, PurchaseWriteResult};
+pub use views::{
+    BatchFile, BatchResult, Purchase, PurchaseList, PurchaseQuery, PurchaseWriteResult,
+};
 
 /// Records a purchase line, or updates the line with the same `external_ref` (an ERP re-send).
 ///
@@ -158,22 +162,18 @@ pub async fn delete_purchase(
 
 /// Records many purchase lines at once, all or none.
 ///
-/// The body is a JSON array of purchase lines (`application/json`), one line per row
-/// (`application/x-ndjson`), or CSV (`text/csv`; columns `external_ref, supplier_party_id,
-/// mineral, quantity_value, quantity_unit, purchased_on` and optionally `lot_id,
-/// declared_origin` — see docs/PURCHASES.md). Up to 100,000 rows, in one transaction: when any
-/// row is bad, nothing is written and the problem lists each bad row's field by pointer
-/// (`/17/quantity_value`, 0-based) with its 1-based row number in the detail. Lines whose
-/// `external_ref` exists are updated if they changed; re-sending the same batch changes
-/// nothing.
+/// The body is a JSON array of purchase lines. This route also reads the other batch formats
+/// when the `Content-Type` names them, one line per row (`application/x-ndjson`) or CSV
+/// (`text/csv`); generated clients send those to `POST /v1/purchases/batch.csv` and
+/// `POST /v1/purchases/batch.ndjson`, which take the file as it is. Up to 100,000 rows, in one
+/// transaction: when any row is bad, nothing is written and the problem lists each bad row's
+/// field by pointer (`/17/quantity_value`, 0-based) with its 1-based row number in the detail.
+/// Lines whose `external_ref` exists are updated if they changed; re-sending the same batch
+/// changes nothing.
 #[utoipa::path(
     tag = "purchases",
     operation_id = "create_purchases_batch",
-    request_body(content(
-        (Vec<PurchaseInput> = "application/json"),
-        (String = "application/x-ndjson"),
-        (String = "text/csv"),
-    )),
+    request_body(content((Vec<PurchaseInput> = "application/json"))),
     responses(
         (status = 200, description = "Applied: counts of created, updated and unchanged lines",
          body = BatchResult),
@@ -189,7 +189,79 @@ pub async fn create_purchases_batch(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesWrite)?;
     let lines = body::lines(&req, payload, state.config.batch_body_limit).await?;
-    let actor = Actor::from(&caller);
+    record_batch(&caller, lines, &state).await
+}
+
+/// Records many purchase lines at once from a CSV file, all or none.
+///
+/// The body is the file as it is, sent as `text/csv` (or `application/csv`) or as
+/// `application/octet-stream`: a header row naming the columns `external_ref,
+/// supplier_party_id, mineral, quantity_value, quantity_unit, purchased_on` and optionally
+/// `lot_id, declared_origin` (see docs/PURCHASES.md), then one purchase line per row. Otherwise
+/// as `POST /v1/purchases/batch` with `Content-Type: text/csv`: up to 100,000 rows in one
+/// transaction, every bad row's field named by pointer (`/17/quantity_value`, 0-based), and
+/// re-sending the same file changes nothing.
+#[utoipa::path(
+    tag = "purchases",
+    operation_id = "create_purchases_batch_csv",
+    request_body(content((BatchFile = "application/octet-stream"))),
+    responses(
+        (status = 200, description = "Applied: counts of created, updated and unchanged lines",
+         body = BatchResult),
+    ),
+    security(("bearer" = ["purchases:write"]), ("oauth2" = ["purchases:write"]))
+)]
+#[post("/v1/purchases/batch.csv")]
+pub async fn create_purchases_batch_csv(
+    req: HttpRequest,
+    caller: Caller,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PurchasesWrite)?;
+    let limit = state.config.batch_body_limit;
+    let lines = body::lines_in(&req, payload, limit, Format::Csv).await?;
+    record_batch(&caller, lines, &state).await
+}
+
+/// Records many purchase lines at once from an NDJSON file, all or none.
+///
+/// The body is the file as it is, sent as `application/x-ndjson` (or `application/ndjson`,
+/// `application/jsonl`) or as `application/octet-stream`: one purchase line (the object of
+/// `POST /v1/purchases`) per line. Otherwise as `POST /v1/purchases/batch` with
+/// `Content-Type: application/x-ndjson`: up to 100,000 rows in one transaction, every bad row's
+/// field named by pointer (`/17/mineral`, 0-based), and re-sending the same file changes
+/// nothing.
+#[utoipa::path(
+    tag = "purchases",
+    operation_id = "create_purchases_batch_ndjson",
+    request_body(content((BatchFile = "application/octet-stream"))),
+    responses(
+        (status = 200, description = "Applied: counts of created, updated and unchanged lines",
+         body = BatchResult),
+    ),
+    security(("bearer" = ["purchases:write"]), ("oauth2" = ["purchases:write"]))
+)]
+#[post("/v1/purchases/batch.ndjson")]
+pub async fn create_purchases_batch_ndjson(
+    req: HttpRequest,
+    caller: Caller,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PurchasesWrite)?;
+    let limit = state.config.batch_body_limit;
+    let lines = body::lines_in(&req, payload, limit, Format::Ndjson).await?;
+    record_batch(&caller, lines, &state).await
+}
+
+/// Writes a batch's validated lines in one transaction and answers its counts.
+async fn record_batch(
+    caller: &Caller,
+    lines: Vec<(usize, PurchaseLine)>,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::from(caller);
     let report = state
         .db
         .write_upsert(move |conn| purchases::batch::record(conn, &actor, &lines, Via::Api, &|_| {}))

@@ -76,6 +76,12 @@ pub struct PurchaseWriteResult {
     pub purchase: Purchase,
 }
 
+/// A batch file's bytes (`/v1/purchases/batch.csv`, `.ndjson`): described as a binary string,
+/// which generators turn into a file or bytes argument sent as it is.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct BatchFile(pub Vec<u8>);
+
 /// The answer to a batch.
 #[derive(Serialize, ToSchema)]
 // Not `BatchResult`: the catalog batches answer a schema of that name, and two schemas of one

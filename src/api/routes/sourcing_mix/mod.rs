@@ -20,7 +20,7 @@ use crate::domain::vocabulary::Mineral;
 
 mod representation;
 
-use representation::negotiate;
+use representation::{negotiate, negotiate_csv};
 
 /// The period, scope and grouping of the mix.
 #[derive(Deserialize, IntoParams)]
@@ -114,7 +114,8 @@ impl MixQuery {
 /// four class shares are
 /// rounded by the largest-remainder method so that they add up to exactly `1.000000`; certified
 /// shares and target actuals are rounded half to even on their own. Targets are judged on the
-/// exact fractions. `Accept: text/csv` gives the same figures as CSV.
+/// exact fractions. `Accept: text/csv` gives the same figures as CSV (as does
+/// `GET /v1/sourcing-mix.csv`).
 ///
 /// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
 /// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
@@ -142,14 +143,58 @@ pub async fn get_sourcing_mix(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesRead)?;
     let representation = negotiate(&req)?;
-    let request = query.0.request()?;
+    let answer = sourcing_mix_of(&caller, query.0, &state).await?;
+    Ok(representation.respond(&answer))
+}
+
+/// The sourcing mix as CSV.
+///
+/// The same figures as `GET /v1/sourcing-mix` with `Accept: text/csv`, for clients that cannot
+/// choose a representation: one row per origin class of the overall figures and of each group
+/// (`section` `overall` or `group`, then one column per `group_by` dimension), then one row per
+/// target (`section` `target`). Quantities are whole milligrams (`*_mg`) and exact decimals in
+/// `unit`; shares have 6 decimals. Answers 406 when `Accept` excludes `text/csv`.
+#[utoipa::path(
+    tag = "purchases",
+    operation_id = "get_sourcing_mix_csv",
+    params(MixQuery),
+    responses(
+        (status = 200, description = "The sourcing mix as CSV", content(
+            (String = "text/csv"),
+        )),
+        (status = 406, description = "`Accept` excludes text/csv",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["purchases:read"]), ("oauth2" = ["purchases:read"]))
+)]
+#[get("/v1/sourcing-mix.csv")]
+pub async fn get_sourcing_mix_csv(
+    req: HttpRequest,
+    caller: Caller,
+    query: ApiQuery<MixQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PurchasesRead)?;
+    let representation = negotiate_csv(&req)?;
+    let answer = sourcing_mix_of(&caller, query.0, &state).await?;
+    Ok(representation.respond(&answer))
+}
+
+/// The mix a query asks for, read for the caller's organisation (whose scope the handler has
+/// checked).
+async fn sourcing_mix_of(
+    caller: &Caller,
+    query: MixQuery,
+    state: &AppState,
+) -> Result<SourcingMix, ApiError> {
+    let request = query.request()?;
     let organisation = caller.organisation_id;
     let asked = request.clone();
     let mix = state
         .db
         .read_replica(move |conn| sourcing_mix::sourcing_mix(conn, organisation, &asked))
         .await?;
-    let answer = SourcingMix {
+    Ok(SourcingMix {
         from: request.from,
         to: request.to,
         mineral: request.mineral,
@@ -163,6 +208,5 @@ pub async fn get_sourcing_mix(
         overall: mix.report.overall,
         groups: mix.report.groups,
         targets: mix.report.targets,
-    };
-    Ok(representation.respond(&answer))
+    })
 }

@@ -14,15 +14,13 @@ pub(super) enum Representation {
     Csv,
 }
 
-/// The representation the request's `Accept` prefers.
-pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
-    let Some(accept) = req
+/// The media ranges of the request's `Accept` with a quality above 0, most preferred first;
+/// `None` when there is no `Accept`.
+fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
+    let accept = req
         .headers()
         .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(Representation::Json);
-    };
+        .and_then(|v| v.to_str().ok())?;
     let mut ranges: Vec<(f32, String)> = accept
         .split(',')
         .filter_map(|range| {
@@ -37,7 +35,15 @@ pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
         })
         .collect();
     ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (_, media) in ranges {
+    Some(ranges.into_iter().map(|(_, media)| media).collect())
+}
+
+/// The representation the request's `Accept` prefers.
+pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
+    let Some(ranges) = accepted_ranges(req) else {
+        return Ok(Representation::Json);
+    };
+    for media in ranges {
         match media.as_str() {
             "application/json" | "application/*" | "*/*" => return Ok(Representation::Json),
             "text/csv" | "text/*" => return Ok(Representation::Csv),
@@ -49,6 +55,25 @@ pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
         ProblemType::NotAcceptable,
         "the sourcing mix is available as application/json or text/csv",
     ))
+}
+
+/// CSV, for the route that answers only CSV (`/v1/sourcing-mix.csv`), unless `Accept`
+/// excludes it.
+pub(super) fn negotiate_csv(req: &HttpRequest) -> Result<Representation, ApiError> {
+    let acceptable = accepted_ranges(req).is_none_or(|ranges| {
+        ranges
+            .iter()
+            .any(|m| matches!(m.as_str(), "text/csv" | "text/*" | "*/*"))
+    });
+    if acceptable {
+        Ok(Representation::Csv)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            ProblemType::NotAcceptable,
+            "this route answers text/csv; GET /v1/sourcing-mix answers application/json",
+        ))
+    }
 }
 
 impl Representation {
