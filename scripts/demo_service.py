@@ -51,13 +51,15 @@ class Demo:
 
 
 @contextmanager
-def start(prefix: str) -> Iterator[Demo]:
-    """Starts the demo and stops it (SIGTERM) when the block ends. The directory is left for
-    the caller to remove (keep it when something failed: it holds server.log)."""
+def start(prefix: str, extra_env: dict[str, str] | None = None) -> Iterator[Demo]:
+    """Starts the demo (with `extra_env` added to its environment) and stops it (SIGTERM) when
+    the block ends. The directory is left for the caller to remove (keep it when something
+    failed: it holds server.log)."""
     work = tempfile.mkdtemp(prefix=prefix)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, ORETRACE_BIND=f"127.0.0.1:{port}", RUST_LOG="warn")
+    env.update(extra_env or {})
     env.pop("DATABASE_URL", None)
     log_path = os.path.join(work, "server.log")
     with open(log_path, "w") as log:

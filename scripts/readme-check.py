@@ -11,7 +11,8 @@ the README shows in a comment after a command (`# {"rows":15,"created":15,…}`,
 
 Substitutions, the only ones: the demo's client ids and secrets for the README's
 `otc_purchaser... ots_purchaser...` and `otc_operator... ots_operator...` placeholders, the
-operator's token for `$ADMIN`, and the service's address for `http://127.0.0.1:8080`. Blocks
+operator's token for `$ADMIN`, and the service's address for `http://127.0.0.1:8080`. The demo
+runs with `ORETRACE_WEBHOOK_ALLOW_PRIVATE=true`, as the README's webhook walkthrough starts it. Blocks
 that start the service, need Docker or name values only a person can know (`<id>`) are skipped,
 each with its reason printed.
 
@@ -78,7 +79,8 @@ def expected_pairs(text):
 def main():
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     failures = []
-    with demo_service.start("readme-check-") as demo:
+    # As the README's webhook walkthrough says to start it: its receiver is on 127.0.0.1.
+    with demo_service.start("readme-check-", {"ORETRACE_WEBHOOK_ALLOW_PRIVATE": "true"}) as demo:
         work, env = demo.work, demo.env
         replacements = [
             ("otc_purchaser... ots_purchaser...", " ".join(demo.purchaser)),

@@ -21,6 +21,7 @@ use crate::api::http::{
     access_log, idempotency, problem, rate_limit, request_id, security_headers,
 };
 use crate::api::state::AppState;
+use crate::app::webhooks::flag_sweep;
 use crate::app::webhooks::worker::{WebhookMetrics, Worker};
 use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
@@ -83,7 +84,7 @@ impl Application {
             .map_err(|e| std::io::Error::other(format!("webhooks: {e}")))?;
         let result = self.server.await;
         housekeeping.abort();
-        for task in replica.into_iter().chain(webhooks) {
+        for task in replica.into_iter().chain(webhooks.into_iter().flatten()) {
             task.abort();
         }
         result
@@ -98,8 +99,11 @@ impl Application {
     }
 }
 
-/// Starts this replica's webhook delivery worker, unless `ORETRACE_WEBHOOK_CONCURRENCY` is 0.
-fn deliver_webhooks(state: &Data<AppState>) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+/// Starts this replica's webhook delivery worker and its red-flag sweeper, unless
+/// `ORETRACE_WEBHOOK_CONCURRENCY` is 0.
+fn deliver_webhooks(
+    state: &Data<AppState>,
+) -> Result<Option<[tokio::task::JoinHandle<()>; 2]>, String> {
     if state.config.webhooks.concurrency == 0 {
         return Ok(None);
     }
@@ -109,7 +113,13 @@ fn deliver_webhooks(state: &Data<AppState>) -> Result<Option<tokio::task::JoinHa
         state.webhook_metrics.clone(),
         state.webhook_wake.clone(),
     )?;
-    Ok(Some(tokio::spawn(worker.run())))
+    let sweeper = flag_sweep::run(
+        state.db.clone(),
+        state.config.yield_tolerance,
+        state.config.webhooks.poll,
+        state.webhook_wake.clone(),
+    );
+    Ok(Some([tokio::spawn(worker.run()), tokio::spawn(sweeper)]))
 }
 
 /// Measures the read replica's lag every second, when one is configured.

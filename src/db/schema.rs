@@ -288,6 +288,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    red_flag_states (organisation_id, purchase_id, fingerprint) {
+        organisation_id -> Text,
+        purchase_id -> Text,
+        fingerprint -> Text,
+        flag -> Text,
+        raised_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    red_flag_sweeps (organisation_id) {
+        organisation_id -> Text,
+        requested_at -> Timestamp,
+        swept_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+        quiet -> Int2,
+    }
+}
+
+diesel::table! {
     schemes (id) {
         id -> Text,
         name -> Text,
@@ -375,6 +395,8 @@ diesel::joinable!(party_roles -> parties (party_id));
 diesel::joinable!(purchase_origins -> facilities (facility_id));
 diesel::joinable!(purchases -> organisations (organisation_id));
 diesel::joinable!(purchases -> parties (supplier_party_id));
+diesel::joinable!(red_flag_states -> organisations (organisation_id));
+diesel::joinable!(red_flag_sweeps -> organisations (organisation_id));
 diesel::joinable!(sourcing_policies -> organisations (organisation_id));
 diesel::joinable!(webhook_subscriptions -> organisations (organisation_id));
 
@@ -401,6 +423,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     purchase_mix_monthly,
     purchase_origins,
     purchases,
+    red_flag_states,
+    red_flag_sweeps,
     schemes,
     sourcing_policies,
     webhook_attempts,

@@ -257,6 +257,7 @@ async fn world(app: &TestApp) -> World {
     let a_event = app.record_event(&a, &extraction).await["event"].id();
     let of_lot = line("A-SECRET-4", &supplier, 12.0, A_DAY).lot(&a_lot);
     let a_lot_purchase = app.create_purchase(&a, &of_lot).await.id();
+    settle_red_flag_events(app, &a).await;
     World {
         a,
         b,
@@ -281,6 +282,21 @@ async fn world(app: &TestApp) -> World {
         .map(str::to_owned)
         .to_vec(),
     }
+}
+
+/// Waits until A's red flags are announced in its feed (a sweep follows A's writes
+/// asynchronously), so that the feed stays as it is while B probes.
+async fn settle_red_flag_events(app: &TestApp, a: &Client) {
+    let (_, flags) = send(app.get("/v1/red-flags?limit=500", a)).await;
+    let expected = flags["items"].as_array().map_or(0, Vec::len);
+    for _ in 0..400 {
+        let (_, feed) = send(app.get("/v1/events?type=red_flag.raised&limit=1000", a)).await;
+        if feed["items"].as_array().map_or(0, Vec::len) == expected {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("A's {expected} red flags were not announced within 20 s");
 }
 
 /// What A sees of its own data; must be the same before and after B's probes.

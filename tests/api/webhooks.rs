@@ -15,8 +15,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::builders::PurchaseLine;
-use crate::fixtures::supplier;
+use crate::builders::{Event, Lot, PurchaseLine};
+use crate::fixtures::{mine, supplier};
 use crate::helpers::{Backend, Client, Expect, HasId, TestApp, pointers};
 use crate::receiver::{Received, Receiver};
 
@@ -266,6 +266,106 @@ async fn a_batch_is_announced_signed_to_its_organisation_only(app: TestApp) {
     assert_eq!(items[0]["status"], "delivered");
     assert_eq!(items[0]["attempts"][0]["status_code"], 200);
     assert!(items[0]["attempts"][0]["latency_ms"].is_i64());
+}
+
+async fn red_flags_are_announced_when_raised_and_when_cleared(app: TestApp) {
+    const SCOPES_WITH_PROVENANCE: [&str; 6] = [
+        "purchases:read",
+        "purchases:write",
+        "provenance:read",
+        "provenance:write",
+        "webhooks:manage",
+        "events:read",
+    ];
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let asm = mine(&app, "Uncertified ASM mine", "asm", "PE").await;
+    let a = app
+        .organisation("Org A", "purchaser", &SCOPES_WITH_PROVENANCE)
+        .await;
+    let b = app
+        .organisation("Org B", "purchaser", &SCOPES_WITH_PROVENANCE)
+        .await;
+    let (to_a, to_b) = (Receiver::start().await, Receiver::start().await);
+    let types = ["red_flag.raised", "red_flag.cleared"];
+    subscribe(&app, &a, &to_a.url, &types).await;
+    let hook_b = subscribe(&app, &b, &to_b.url, &types).await;
+
+    // A buys a lot extracted at an uncertified ASM mine: flags appear on the purchase.
+    let lot = app.create_lot(&a, &Lot::new("ASM-LOT").kg(1)).await.id();
+    app.record_event(&a, &Event::extraction("2025-03-01", &asm).output(&lot))
+        .await;
+    let line = PurchaseLine::new("ASM-1", &supplier)
+        .kg(1)
+        .on("2025-03-14")
+        .lot(&lot);
+    let purchase = app.create_purchase(&a, &line).await.id();
+    let flags = app
+        .get("/v1/red-flags", &a)
+        .expect_status(StatusCode::OK)
+        .await;
+    let kinds: Vec<&str> = flags["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"uncertified_asm_origin"), "{flags}");
+    let raised = to_a.wait_for("red_flag.raised", kinds.len()).await;
+    let mut raised_kinds: Vec<&str> = raised
+        .iter()
+        .map(|e| e["data"]["kind"].as_str().unwrap())
+        .collect();
+    let mut expected = kinds.clone();
+    raised_kinds.sort();
+    expected.sort();
+    assert_eq!(raised_kinds, expected, "every flag the API lists, once");
+    for event in &raised {
+        assert_eq!(event["data"]["purchase_id"], purchase.as_str());
+        assert_eq!(event["data"]["lot_id"], lot.as_str());
+        assert!(event["data"]["fingerprint"].is_string());
+    }
+    // Another write that leaves the flags as they are announces nothing new.
+    let other = PurchaseLine::new("PLAIN-1", &supplier).kg(2);
+    app.create_purchase(&a, &other).await;
+
+    // The purchase is reversed: its flags go, each announced as cleared with its fingerprint.
+    app.delete_purchase(&a, &purchase).await;
+    let cleared = to_a.wait_for("red_flag.cleared", raised.len()).await;
+    let mut raised_prints: Vec<&str> = raised
+        .iter()
+        .map(|e| e["data"]["fingerprint"].as_str().unwrap())
+        .collect();
+    let mut cleared_prints: Vec<&str> = cleared
+        .iter()
+        .map(|e| e["data"]["fingerprint"].as_str().unwrap())
+        .collect();
+    raised_prints.sort();
+    cleared_prints.sort();
+    assert_eq!(raised_prints, cleared_prints);
+    assert_eq!(
+        to_a.events("red_flag.raised").len(),
+        raised.len(),
+        "nothing raised twice"
+    );
+    // The feed holds the same events, in order.
+    let feed = app
+        .get("/v1/events?type=red_flag.raised,red_flag.cleared", &a)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(
+        feed["items"].as_array().unwrap().len(),
+        raised.len() + cleared.len()
+    );
+    // B heard nothing of A's flags.
+    app.post(
+        &format!("/v1/webhooks/{}/ping", hook_b.id()),
+        &b,
+        &json!({}),
+    )
+    .expect_status(StatusCode::ACCEPTED)
+    .await;
+    to_b.wait_for("webhook.ping", 1).await;
+    assert_eq!(to_b.events("").len(), 1, "{:?}", to_b.events(""));
 }
 
 async fn a_receiver_down_then_back_gets_every_event_in_order(app: TestApp) {
@@ -545,6 +645,7 @@ async fn two_instances_deliver_each_event_once(app: TestApp) {
 crate::both_backends_with!(super::spawn;
     subscriptions_are_managed_and_their_secret_shown_once,
     a_batch_is_announced_signed_to_its_organisation_only,
+    red_flags_are_announced_when_raised_and_when_cleared,
     a_receiver_down_then_back_gets_every_event_in_order,
     a_rolled_back_write_announces_nothing,
     the_feed_pages_by_cursor_for_its_organisation_only,

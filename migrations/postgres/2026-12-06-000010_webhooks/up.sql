@@ -77,3 +77,27 @@ CREATE TABLE webhook_attempts (
     FOREIGN KEY (organisation_id, delivery_id)
         REFERENCES webhook_deliveries (organisation_id, id) ON DELETE CASCADE
 );
+
+-- Red flags as last announced (`red_flag.raised` / `red_flag.cleared`). A write that may change
+-- an organisation's flags requests a sweep in its own transaction (`requested_at`); a worker
+-- leases the request, recomputes the flags, announces the difference and records it here.
+-- `quiet`: the organisation's first sweep records its flags without announcing them (set for
+-- the organisations that existed before webhooks, whose flags are not news).
+CREATE TABLE red_flag_sweeps (
+    organisation_id TEXT PRIMARY KEY REFERENCES organisations (id),
+    requested_at TIMESTAMP NOT NULL,
+    swept_at TIMESTAMP,
+    lease_until TIMESTAMP,
+    quiet SMALLINT NOT NULL
+);
+INSERT INTO red_flag_sweeps (organisation_id, requested_at, swept_at, lease_until, quiet)
+SELECT id, CURRENT_TIMESTAMP, NULL, NULL, 1 FROM organisations;
+
+CREATE TABLE red_flag_states (
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    purchase_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    flag TEXT NOT NULL,
+    raised_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (organisation_id, purchase_id, fingerprint)
+);

@@ -4,6 +4,7 @@
 //! ([`targets`]), and the worker every replica runs to deliver them ([`worker`]).
 
 pub mod announce;
+pub mod flag_sweep;
 pub mod signature;
 pub mod subscriptions;
 pub mod targets;

@@ -3,4 +3,5 @@
 
 pub mod delivery;
 pub mod event;
+pub mod flag_state;
 pub mod subscription;

@@ -1,0 +1,201 @@
+//! `red_flag.raised` and `red_flag.cleared`: a flag on one of the organisation's purchases
+//! appears or goes away, whatever caused it.
+//!
+//! Flags are computed, not stored: they change with the organisation's purchases, lots and
+//! custody events, its policy, the shared catalog, and the date (a certificate lapses). So a
+//! write that may change them requests a sweep in its own transaction ([`request`],
+//! [`request_all`] for the catalog; the worker requests one for everybody when the date
+//! changes). A worker leases the request, recomputes every flag of the organisation, and
+//! announces the difference with what was last announced: a flag is the same flag while its
+//! purchase, kind and evidence are the same ([`fingerprint`]). A rolled-back write requests
+//! nothing; a committed one is always looked at.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::Notify;
+
+use crate::app::AppError;
+use crate::app::provenance::red_flags::{self, PurchaseFlag, RedFlagFilter};
+use crate::db::{Db, DbConn};
+use crate::domain::ids::{OrganisationId, PurchaseId};
+use crate::domain::provenance::YieldTolerance;
+use crate::domain::red_flags::RedFlag;
+use crate::domain::time;
+use crate::domain::webhook::EventType;
+use crate::store::page::PageRequest;
+use crate::store::webhook::flag_state::{self, AnnouncedFlag, Sweep};
+
+use super::announce;
+
+/// Requests a sweep of the organisation's flags, in the caller's transaction.
+pub fn request(conn: &mut DbConn, organisation: OrganisationId) -> Result<(), AppError> {
+    Ok(flag_state::request(conn, organisation, time::now())?)
+}
+
+/// Requests a sweep of every organisation's flags (the shared catalog changed).
+pub fn request_all(conn: &mut DbConn) -> Result<(), AppError> {
+    Ok(flag_state::request_all(conn, time::now())?)
+}
+
+/// What makes a flag the same flag when computed again: its purchase, its kind and the records
+/// it rests on (not its wording or severity).
+pub fn fingerprint(purchase: PurchaseId, flag: &RedFlag) -> String {
+    let mut evidence: Vec<String> = flag
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{}", e.kind, e.id))
+        .collect();
+    evidence.sort();
+    let text = format!("{purchase}|{}|{}", flag.kind, evidence.join(","));
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn announced_form(found: &PurchaseFlag) -> AnnouncedFlag {
+    let fingerprint = fingerprint(found.purchase.id, &found.flag);
+    AnnouncedFlag {
+        purchase_id: found.purchase.id.to_string(),
+        fingerprint: fingerprint.clone(),
+        flag: json!({
+            "purchase_id": found.purchase.id,
+            "lot_id": found.purchase.lot_id,
+            "fingerprint": fingerprint,
+            "kind": found.flag.kind,
+            "severity": found.flag.severity,
+            "message": found.flag.message,
+            "evidence": found.flag.evidence,
+        }),
+    }
+}
+
+/// Every flag of the organisation's purchases now, each once.
+pub fn current(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    tolerance: YieldTolerance,
+) -> Result<Vec<AnnouncedFlag>, AppError> {
+    const PAGE: i64 = 500;
+    let mut found = Vec::new();
+    let mut seen = HashSet::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest { limit: PAGE, after };
+        let mut flags = red_flags::list(
+            conn,
+            organisation,
+            &RedFlagFilter::default(),
+            &page,
+            tolerance,
+        )?;
+        let more = flags.len() as i64 > PAGE;
+        flags.truncate(PAGE as usize);
+        after = flags.last().map(|f| f.key.clone());
+        for flag in &flags {
+            let form = announced_form(flag);
+            if seen.insert((form.purchase_id.clone(), form.fingerprint.clone())) {
+                found.push(form);
+            }
+        }
+        if !more {
+            return Ok(found);
+        }
+    }
+}
+
+/// Announces the difference between `now` and what was last announced, and records `now`;
+/// a quiet sweep records without announcing. Answers (raised, cleared).
+pub fn apply(
+    conn: &mut DbConn,
+    sweep: &Sweep,
+    now: Vec<AnnouncedFlag>,
+) -> Result<(usize, usize), AppError> {
+    let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
+    let quiet = sweep.quiet != 0;
+    let before = flag_state::announced(conn, organisation)?;
+    let key = |f: &AnnouncedFlag| (f.purchase_id.clone(), f.fingerprint.clone());
+    let before_keys: HashSet<_> = before.iter().map(key).collect();
+    let now_keys: HashSet<_> = now.iter().map(key).collect();
+    let at = time::now();
+    let mut counts = (0, 0);
+    for flag in now.iter().filter(|f| !before_keys.contains(&key(f))) {
+        if !quiet {
+            announce(
+                conn,
+                organisation,
+                EventType::RedFlagRaised,
+                flag.flag.clone(),
+            )?;
+        }
+        flag_state::insert(conn, organisation, flag, at)?;
+        counts.0 += 1;
+    }
+    for flag in before.iter().filter(|f| !now_keys.contains(&key(f))) {
+        if !quiet {
+            announce(
+                conn,
+                organisation,
+                EventType::RedFlagCleared,
+                flag.flag.clone(),
+            )?;
+        }
+        flag_state::remove(conn, organisation, flag)?;
+        counts.1 += 1;
+    }
+    flag_state::done(conn, sweep)?;
+    Ok(counts)
+}
+
+/// Sweeps the oldest requested organisation, if any: leases the request, computes its flags
+/// (outside any write transaction), announces and records the difference. Answers whether
+/// there was one.
+pub async fn sweep_next(
+    db: &Db,
+    tolerance: YieldTolerance,
+    wake: &Notify,
+) -> Result<bool, AppError> {
+    let now = time::now();
+    let lease_until = now + chrono::Duration::minutes(10);
+    let claimed = db
+        .write(move |conn| flag_state::claim(conn, now, lease_until).map_err(AppError::from))
+        .await?;
+    let Some(sweep) = claimed else {
+        return Ok(false);
+    };
+    let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
+    let flags = db
+        .read(move |conn| current(conn, organisation, tolerance))
+        .await?;
+    let quiet = sweep.quiet != 0;
+    let (raised, cleared) = db.write(move |conn| apply(conn, &sweep, flags)).await?;
+    if raised + cleared > 0 && !quiet {
+        log::info!("red flags of organisation {organisation}: {raised} raised, {cleared} cleared");
+        wake.notify_one();
+    }
+    Ok(true)
+}
+
+/// Sweeps requested organisations until the task is dropped, one after another, looking for
+/// requests every `poll`; requests a sweep of everybody at start and whenever the date changes
+/// (certificates lapse and start by date).
+pub async fn run(db: Db, tolerance: YieldTolerance, poll: Duration, wake: Arc<Notify>) {
+    let mut today = None;
+    loop {
+        let date = time::now().date_naive();
+        if today != Some(date) {
+            match db.write(request_all).await {
+                Ok(()) => today = Some(date),
+                Err(e) => log::warn!("red-flag sweep request: {e}"),
+            }
+        }
+        match sweep_next(&db, tolerance, &wake).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => log::warn!("red-flag sweep: {e}"),
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
