@@ -21,7 +21,7 @@ use crate::api::http::{
     access_log, idempotency, problem, rate_limit, request_id, security_headers,
 };
 use crate::api::state::AppState;
-use crate::app::webhooks::flag_sweep;
+use crate::app::webhooks::sweep;
 use crate::app::webhooks::worker::{WebhookMetrics, Worker};
 use crate::auth::secret_checks::SecretChecks;
 use crate::auth::tokens::TokenService;
@@ -99,7 +99,7 @@ impl Application {
     }
 }
 
-/// Starts this replica's webhook delivery worker and its red-flag sweeper, unless
+/// Starts this replica's webhook delivery worker and its supply sweeper, unless
 /// `ORETRACE_WEBHOOK_CONCURRENCY` is 0.
 fn deliver_webhooks(
     state: &Data<AppState>,
@@ -113,7 +113,7 @@ fn deliver_webhooks(
         state.webhook_metrics.clone(),
         state.webhook_wake.clone(),
     )?;
-    let sweeper = flag_sweep::run(
+    let sweeper = sweep::run(
         state.db.clone(),
         state.config.yield_tolerance,
         state.config.webhooks.poll,

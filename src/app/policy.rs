@@ -30,7 +30,7 @@ pub fn put(
         .collect();
     StoreError::check(rejections)?;
     let organisation = actor.organisation_id;
-    crate::app::webhooks::flag_sweep::request(conn, organisation)?;
+    crate::app::webhooks::sweep::request(conn, organisation)?;
     let updated_at = policy::put(conn, organisation, &new_policy, actor.client_id.as_deref())?;
     let document = serde_json::to_value(&new_policy).map_err(AppError::internal)?;
     audit::record(

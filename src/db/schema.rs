@@ -26,6 +26,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    certification_expiry_notices (organisation_id, certification_id, valid_until, notice_days) {
+        organisation_id -> Text,
+        certification_id -> Text,
+        valid_until -> Date,
+        notice_days -> Int4,
+    }
+}
+
+diesel::table! {
     certification_history (id) {
         id -> Text,
         certification_id -> Text,
@@ -45,6 +54,15 @@ diesel::table! {
     certification_minerals (certification_id, mineral) {
         certification_id -> Text,
         mineral -> Text,
+    }
+}
+
+diesel::table! {
+    certification_states (organisation_id, certification_id) {
+        organisation_id -> Text,
+        certification_id -> Text,
+        status -> Text,
+        level -> Nullable<Text>,
     }
 }
 
@@ -298,7 +316,16 @@ diesel::table! {
 }
 
 diesel::table! {
-    red_flag_sweeps (organisation_id) {
+    sourcing_target_states (organisation_id, target_key, period_start) {
+        organisation_id -> Text,
+        target_key -> Text,
+        period_start -> Date,
+        met -> Int2,
+    }
+}
+
+diesel::table! {
+    supply_sweeps (organisation_id) {
         organisation_id -> Text,
         requested_at -> Timestamp,
         swept_at -> Nullable<Timestamp>,
@@ -365,6 +392,7 @@ diesel::table! {
         description -> Text,
         event_types -> Text,
         enabled -> Int2,
+        expiring_days -> Int4,
         secret -> Text,
         previous_secret -> Nullable<Text>,
         previous_secret_until -> Nullable<Timestamp>,
@@ -375,8 +403,10 @@ diesel::table! {
 }
 
 diesel::joinable!(api_clients -> organisations (organisation_id));
+diesel::joinable!(certification_expiry_notices -> organisations (organisation_id));
 diesel::joinable!(certification_history -> certifications (certification_id));
 diesel::joinable!(certification_minerals -> certifications (certification_id));
+diesel::joinable!(certification_states -> organisations (organisation_id));
 diesel::joinable!(certifications -> facilities (facility_id));
 diesel::joinable!(certifications -> parties (party_id));
 diesel::joinable!(certifications -> schemes (scheme_id));
@@ -396,15 +426,18 @@ diesel::joinable!(purchase_origins -> facilities (facility_id));
 diesel::joinable!(purchases -> organisations (organisation_id));
 diesel::joinable!(purchases -> parties (supplier_party_id));
 diesel::joinable!(red_flag_states -> organisations (organisation_id));
-diesel::joinable!(red_flag_sweeps -> organisations (organisation_id));
+diesel::joinable!(sourcing_target_states -> organisations (organisation_id));
+diesel::joinable!(supply_sweeps -> organisations (organisation_id));
 diesel::joinable!(sourcing_policies -> organisations (organisation_id));
 diesel::joinable!(webhook_subscriptions -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     audit_events,
+    certification_expiry_notices,
     certification_history,
     certification_minerals,
+    certification_states,
     certifications,
     custody_event_lots,
     custody_events,
@@ -424,7 +457,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     purchase_origins,
     purchases,
     red_flag_states,
-    red_flag_sweeps,
+    sourcing_target_states,
+    supply_sweeps,
     schemes,
     sourcing_policies,
     webhook_attempts,

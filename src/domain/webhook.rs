@@ -24,6 +24,21 @@ pub enum EventType {
     /// A red flag of one of the organisation's purchases went away.
     #[serde(rename = "red_flag.cleared")]
     RedFlagCleared,
+    /// A certificate of a facility or party in the organisation's supply changed its effective
+    /// status (a suspension, a lapse, a reinstatement, a withdrawal…).
+    #[serde(rename = "certification.status_changed")]
+    CertificationStatusChanged,
+    /// A certificate in the organisation's supply changed its level.
+    #[serde(rename = "certification.level_changed")]
+    CertificationLevelChanged,
+    /// A certificate in the organisation's supply reaches its last valid day within the
+    /// subscription's `expiring_days`.
+    #[serde(rename = "certification.expiring")]
+    CertificationExpiring,
+    /// A target of the organisation's policy is no longer met for the current period (the
+    /// calendar year to date) after a write.
+    #[serde(rename = "sourcing_target.missed")]
+    SourcingTargetMissed,
     /// `POST /v1/webhooks/{id}/ping`: sent to that subscription only, never in the feed.
     #[serde(rename = "webhook.ping")]
     WebhookPing,
@@ -32,10 +47,14 @@ pub enum EventType {
 impl EventType {
     /// The types a subscription may ask for (a ping goes to the pinged subscription whatever
     /// it asked for).
-    pub const SUBSCRIBABLE: [EventType; 3] = [
+    pub const SUBSCRIBABLE: [EventType; 7] = [
         EventType::PurchasesBatchCompleted,
         EventType::RedFlagRaised,
         EventType::RedFlagCleared,
+        EventType::CertificationStatusChanged,
+        EventType::CertificationLevelChanged,
+        EventType::CertificationExpiring,
+        EventType::SourcingTargetMissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +62,10 @@ impl EventType {
             EventType::PurchasesBatchCompleted => "purchases.batch_completed",
             EventType::RedFlagRaised => "red_flag.raised",
             EventType::RedFlagCleared => "red_flag.cleared",
+            EventType::CertificationStatusChanged => "certification.status_changed",
+            EventType::CertificationLevelChanged => "certification.level_changed",
+            EventType::CertificationExpiring => "certification.expiring",
+            EventType::SourcingTargetMissed => "sourcing_target.missed",
             EventType::WebhookPing => "webhook.ping",
         }
     }
@@ -158,8 +181,8 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
         || (segments[0] == 0x2001 && segments[1] == 0x0db8) // documentation
 }
 
-/// The event types of a subscription: at least one, each one a subscription may ask for, none
-/// twice (kept in the order of [`EventType::SUBSCRIBABLE`]).
+/// The event types of a subscription: at least one, each one a subscription may ask for, each
+/// once (kept in the order of [`EventType::SUBSCRIBABLE`]).
 pub fn check_event_types(types: &[EventType], errors: &mut FieldErrors) -> Vec<EventType> {
     if types.is_empty() {
         errors.add(
@@ -168,7 +191,12 @@ pub fn check_event_types(types: &[EventType], errors: &mut FieldErrors) -> Vec<E
         );
     }
     for (i, t) in types.iter().enumerate() {
-        if !EventType::SUBSCRIBABLE.contains(t) {
+        if types[..i].contains(t) {
+            errors.add(
+                format!("/event_types/{i}"),
+                format!("`{t}` is listed twice"),
+            );
+        } else if !EventType::SUBSCRIBABLE.contains(t) {
             errors.add(
                 format!("/event_types/{i}"),
                 format!(
@@ -190,6 +218,18 @@ fn subscribable_list() -> String {
         .map(|t| t.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The notice `certification.expiring` gives unless a subscription says otherwise, in days.
+pub const DEFAULT_EXPIRING_DAYS: i32 = 30;
+
+/// A subscription's notice period for `certification.expiring`: 1 to 365 days.
+pub fn check_expiring_days(days: i32) -> Result<i32, String> {
+    if (1..=365).contains(&days) {
+        Ok(days)
+    } else {
+        Err("is between 1 and 365 days".into())
+    }
 }
 
 /// The longest a failed delivery waits for its next attempt.
@@ -295,6 +335,15 @@ mod tests {
         let mut errors = FieldErrors::new();
         check_event_types(&[EventType::WebhookPing], &mut errors);
         assert!(!errors.is_empty());
+        let mut errors = FieldErrors::new();
+        check_event_types(
+            &[EventType::RedFlagRaised, EventType::RedFlagRaised],
+            &mut errors,
+        );
+        assert_eq!(
+            errors.into_vec()[0].pointer.as_deref(),
+            Some("/event_types/1")
+        );
         for t in EventType::SUBSCRIBABLE {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
         }

@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::builders::{Event, Lot, PurchaseLine};
+use crate::builders::{Certification, Event, Lot, Origin, PurchaseLine};
 use crate::fixtures::{mine, supplier};
 use crate::helpers::{Backend, Client, Expect, HasId, TestApp, pointers};
 use crate::receiver::{Received, Receiver};
@@ -73,10 +73,11 @@ async fn subscribe(app: &TestApp, client: &Client, url: &str, types: &[&str]) ->
     .await
 }
 
-/// Posts a batch of `n` new lines for `client`.
+/// Posts a batch of `n` new lines for `client`, bought in 2020: outside the current period, so
+/// that no policy target is missed by them and the feed holds only the batches' events.
 async fn batch(app: &TestApp, client: &Client, supplier: &str, prefix: &str, n: usize) {
     let lines: Vec<PurchaseLine> = (0..n)
-        .map(|i| PurchaseLine::new(&format!("{prefix}-{i}"), supplier))
+        .map(|i| PurchaseLine::new(&format!("{prefix}-{i}"), supplier).on("2020-03-14"))
         .collect();
     app.load_purchases(client, &lines).await;
 }
@@ -125,6 +126,12 @@ async fn subscriptions_are_managed_and_their_secret_shown_once(app: TestApp) {
         ),
         (json!({"url": "ftp://example.com/x"}), "/url"),
         (json!({"description": "x".repeat(201)}), "/description"),
+        (json!({"expiring_days": 0}), "/expiring_days"),
+        (json!({"expiring_days": 366}), "/expiring_days"),
+        (
+            json!({"event_types": ["red_flag.raised", "red_flag.raised"]}),
+            "/event_types/1",
+        ),
         (json!({"secret": "whsec_mine"}), "/secret"),
     ] {
         let problem = app
@@ -366,6 +373,165 @@ async fn red_flags_are_announced_when_raised_and_when_cleared(app: TestApp) {
     .await;
     to_b.wait_for("webhook.ping", 1).await;
     assert_eq!(to_b.events("").len(), 1, "{:?}", to_b.events(""));
+}
+
+/// A certificate of an LSM mine valid until `days` from today (so that the test never depends
+/// on the calendar); its id.
+async fn irma_until(app: &TestApp, mine: &str, number: &str, days: i64) -> String {
+    let today = chrono::Utc::now().date_naive();
+    let certificate = Certification::of_facility(mine, "irma")
+        .level("irma_50")
+        .valid(
+            &(today - chrono::Duration::days(365)).to_string(),
+            &(today + chrono::Duration::days(days)).to_string(),
+        )
+        .number(number)
+        .minerals(&["copper"]);
+    app.create_certification(certificate).await.id()
+}
+
+async fn certificates_in_the_supply_are_watched(app: TestApp) {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let watched = mine(&app, "Watched LSM mine", "lsm", "CL").await;
+    let elsewhere = mine(&app, "Unrelated LSM mine", "lsm", "CL").await;
+    let cert = irma_until(&app, &watched, "IRMA-W-1", 20).await;
+    let unrelated = irma_until(&app, &elsewhere, "IRMA-W-2", 20).await;
+    let a = app.organisation("Org A", "purchaser", &SCOPES).await;
+    let b = app.organisation("Org B", "purchaser", &SCOPES).await;
+    let types = [
+        "certification.status_changed",
+        "certification.level_changed",
+        "certification.expiring",
+    ];
+    let (month, ten_days, to_b) = (
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+    );
+    subscribe(&app, &a, &month.url, &types).await;
+    app.post(
+        "/v1/webhooks",
+        &a,
+        &json!({"url": ten_days.url, "event_types": types, "expiring_days": 10}),
+    )
+    .expect_status(StatusCode::CREATED)
+    .await;
+    let hook_b = subscribe(&app, &b, &to_b.url, &types).await;
+    // B buys from the same supplier, but declares no origin: the mine is not in B's supply.
+    app.create_purchase(&b, &PurchaseLine::new("B-1", &supplier).kg(1))
+        .await;
+
+    // A's purchase declares the mine: its certificate enters A's supply, 20 days from its end.
+    let line = PurchaseLine::new("W-1", &supplier)
+        .kg(1)
+        .declared([Origin::facility(&watched, 1.0)]);
+    app.create_purchase(&a, &line).await;
+    let expiring = month.wait_for("certification.expiring", 1).await;
+    let data = &expiring[0]["data"];
+    assert_eq!(data["certification_id"], cert.as_str());
+    assert_eq!(data["subject"], json!({"type": "facility", "id": watched}));
+    assert_eq!(data["days_left"], 20);
+    assert_eq!(data["notice_days"], 30);
+    assert_eq!(data["status"], "active");
+
+    // The operator changes the unrelated certificate, then the watched one's level, then
+    // suspends it: A hears of the watched one only, in order.
+    for (id, change) in [
+        (
+            &unrelated,
+            json!({"status": "suspended", "effective_on": today}),
+        ),
+        (&cert, json!({"level": "irma_75", "effective_on": today})),
+        (
+            &cert,
+            json!({"status": "suspended", "effective_on": today,
+                       "reason": "Surveillance audit found a critical non-conformity"}),
+        ),
+    ] {
+        app.patch(&format!("/v1/certifications/{id}"), &app.operator, &change)
+            .expect_status(StatusCode::OK)
+            .await;
+    }
+    let suspended = month.wait_for("certification.status_changed", 1).await;
+    let data = &suspended[0]["data"];
+    assert_eq!(data["certification_id"], cert.as_str());
+    assert_eq!(data["previous_status"], "active");
+    assert_eq!(data["status"], "suspended");
+    let levels = month.wait_for("certification.level_changed", 1).await;
+    assert_eq!(levels.len(), 1, "{levels:?}");
+    assert_eq!(levels[0]["data"]["previous_level"], "irma_50");
+    assert_eq!(levels[0]["data"]["level"], "irma_75");
+    assert!(
+        !month
+            .received()
+            .iter()
+            .any(|r| String::from_utf8_lossy(&r.body).contains(unrelated.as_str())),
+        "the unrelated certificate reached A"
+    );
+    // The subscription with a 10-day notice got no expiring notice (20 days left), the rest.
+    ten_days.wait_for("certification.status_changed", 1).await;
+    assert!(ten_days.events("certification.expiring").is_empty());
+    // B heard nothing.
+    app.post(
+        &format!("/v1/webhooks/{}/ping", hook_b.id()),
+        &b,
+        &json!({}),
+    )
+    .expect_status(StatusCode::ACCEPTED)
+    .await;
+    to_b.wait_for("webhook.ping", 1).await;
+    assert_eq!(to_b.events("").len(), 1, "{:?}", to_b.events(""));
+    // An expiring notice is given once: another write sweeps again and announces nothing new.
+    app.create_purchase(&a, &PurchaseLine::new("W-2", &supplier).kg(1))
+        .await;
+    app.post(
+        &format!("/v1/webhooks/{}/ping", hook_b.id()),
+        &b,
+        &json!({}),
+    )
+    .expect_status(StatusCode::ACCEPTED)
+    .await;
+    to_b.wait_for("webhook.ping", 2).await;
+    assert_eq!(month.events("certification.expiring").len(), 1);
+}
+
+async fn a_missed_sourcing_target_is_announced_once(app: TestApp) {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let a = app.organisation("Org A", "purchaser", &SCOPES).await;
+    let receiver = Receiver::start().await;
+    subscribe(&app, &a, &receiver.url, &["sourcing_target.missed"]).await;
+    let mut policy = app.policy(&a).await["policy"].clone();
+    policy["targets"] = json!([{"metric": "certified", "comparison": "at_least", "share": 0.5}]);
+    app.put_policy(&a, &policy).await;
+    // Nothing bought this year: the target holds. An uncertified kilogram breaks it.
+    let line = PurchaseLine::new("UNCERT-1", &supplier).kg(1).on(&today);
+    app.create_purchase(&a, &line).await;
+    let missed = receiver.wait_for("sourcing_target.missed", 1).await;
+    let data = &missed[0]["data"];
+    assert_eq!(data["target"]["metric"], "certified");
+    assert_eq!(data["target"]["met"], false);
+    assert_eq!(data["target"]["share"], "0.500000");
+    assert_eq!(data["period"]["to"], today.as_str());
+    // The mix for the same period says the same.
+    let year = &today[..4];
+    let mix = app
+        .sourcing_mix(&a, &format!("from={year}-01-01&to={today}"))
+        .await;
+    assert_eq!(mix["targets"][0]["met"], false);
+    assert_eq!(mix["targets"][0]["actual"], data["target"]["actual"]);
+    // Still missed after another write: not announced again.
+    let again = PurchaseLine::new("UNCERT-2", &supplier).kg(1).on(&today);
+    app.create_purchase(&a, &again).await;
+    let ping = subscribe(&app, &a, &receiver.url, &["purchases.batch_completed"]).await;
+    app.post(&format!("/v1/webhooks/{}/ping", ping.id()), &a, &json!({}))
+        .expect_status(StatusCode::ACCEPTED)
+        .await;
+    receiver.wait_for("webhook.ping", 1).await;
+    // The ping was sent after the second purchase's sweep was requested; give that sweep time.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.events("sourcing_target.missed").len(), 1);
 }
 
 async fn a_receiver_down_then_back_gets_every_event_in_order(app: TestApp) {
@@ -646,6 +812,8 @@ crate::both_backends_with!(super::spawn;
     subscriptions_are_managed_and_their_secret_shown_once,
     a_batch_is_announced_signed_to_its_organisation_only,
     red_flags_are_announced_when_raised_and_when_cleared,
+    certificates_in_the_supply_are_watched,
+    a_missed_sourcing_target_is_announced_once,
     a_receiver_down_then_back_gets_every_event_in_order,
     a_rolled_back_write_announces_nothing,
     the_feed_pages_by_cursor_for_its_organisation_only,

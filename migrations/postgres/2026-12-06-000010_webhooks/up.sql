@@ -31,6 +31,7 @@ CREATE TABLE webhook_subscriptions (
     description TEXT NOT NULL,
     event_types TEXT NOT NULL,
     enabled SMALLINT NOT NULL,
+    expiring_days INTEGER NOT NULL,
     secret TEXT NOT NULL,
     previous_secret TEXT,
     previous_secret_until TIMESTAMP,
@@ -83,14 +84,14 @@ CREATE TABLE webhook_attempts (
 -- leases the request, recomputes the flags, announces the difference and records it here.
 -- `quiet`: the organisation's first sweep records its flags without announcing them (set for
 -- the organisations that existed before webhooks, whose flags are not news).
-CREATE TABLE red_flag_sweeps (
+CREATE TABLE supply_sweeps (
     organisation_id TEXT PRIMARY KEY REFERENCES organisations (id),
     requested_at TIMESTAMP NOT NULL,
     swept_at TIMESTAMP,
     lease_until TIMESTAMP,
     quiet SMALLINT NOT NULL
 );
-INSERT INTO red_flag_sweeps (organisation_id, requested_at, swept_at, lease_until, quiet)
+INSERT INTO supply_sweeps (organisation_id, requested_at, swept_at, lease_until, quiet)
 SELECT id, CURRENT_TIMESTAMP, NULL, NULL, 1 FROM organisations;
 
 CREATE TABLE red_flag_states (
@@ -100,4 +101,35 @@ CREATE TABLE red_flag_states (
     flag TEXT NOT NULL,
     raised_at TIMESTAMP NOT NULL,
     PRIMARY KEY (organisation_id, purchase_id, fingerprint)
+);
+
+-- The certificates in each organisation's supply (its suppliers, its declared origins, the
+-- facilities and parties of its custody events) as last seen by a sweep: their effective status
+-- and level today, to announce `certification.status_changed` and `.level_changed`; and the
+-- `certification.expiring` notices already given (one per certificate, last valid day and
+-- notice period).
+CREATE TABLE certification_states (
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    certification_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT,
+    PRIMARY KEY (organisation_id, certification_id)
+);
+
+CREATE TABLE certification_expiry_notices (
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    certification_id TEXT NOT NULL,
+    valid_until DATE NOT NULL,
+    notice_days INTEGER NOT NULL,
+    PRIMARY KEY (organisation_id, certification_id, valid_until, notice_days)
+);
+
+-- Whether each target of the organisation's policy was met for the current period (the
+-- calendar year to date) when a sweep last looked, to announce `sourcing_target.missed`.
+CREATE TABLE sourcing_target_states (
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    target_key TEXT NOT NULL,
+    period_start DATE NOT NULL,
+    met SMALLINT NOT NULL,
+    PRIMARY KEY (organisation_id, target_key, period_start)
 );

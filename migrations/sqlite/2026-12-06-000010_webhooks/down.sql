@@ -1,5 +1,8 @@
+DROP TABLE sourcing_target_states;
+DROP TABLE certification_expiry_notices;
+DROP TABLE certification_states;
 DROP TABLE red_flag_states;
-DROP TABLE red_flag_sweeps;
+DROP TABLE supply_sweeps;
 DROP TABLE webhook_attempts;
 DROP TABLE webhook_deliveries;
 DROP TABLE webhook_subscriptions;

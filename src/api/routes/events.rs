@@ -68,7 +68,10 @@ pub struct FeedQuery {
     pub after: Option<String>,
     /// Only these event types, comma-separated (`red_flag.raised,red_flag.cleared`).
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(
+        rename = "type",
+        pattern = "^(purchases\\.batch_completed|red_flag\\.raised|red_flag\\.cleared|certification\\.status_changed|certification\\.level_changed|certification\\.expiring|sourcing_target\\.missed)(,(purchases\\.batch_completed|red_flag\\.raised|red_flag\\.cleared|certification\\.status_changed|certification\\.level_changed|certification\\.expiring|sourcing_target\\.missed))*$"
+    )]
     pub event_type: Option<String>,
     /// Page size, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
@@ -135,4 +138,27 @@ pub async fn list_events(
         items: events.into_iter().map(EventView::from).collect(),
         next_cursor,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented pattern of `type` names exactly the types of the feed.
+    #[test]
+    fn the_type_pattern_names_every_feed_type() {
+        let names: Vec<String> = EventType::SUBSCRIBABLE
+            .iter()
+            .map(|t| t.as_str().replace('.', "\\."))
+            .collect();
+        let one = format!("({})", names.join("|"));
+        let expected = format!("^{one}(,{one})*$");
+        let params = FeedQuery::into_params(|| None);
+        let documented = params
+            .iter()
+            .find(|p| p.name == "type")
+            .and_then(|p| p.schema.as_ref())
+            .map(|schema| serde_json::to_value(schema).unwrap()["pattern"].clone());
+        assert_eq!(documented, Some(serde_json::Value::String(expected)));
+    }
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
 
 use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
@@ -42,6 +43,8 @@ pub struct Webhook {
     /// queued for it (they stay in the feed, `GET /v1/events`), and deliveries queued before
     /// wait until it is enabled again.
     pub enabled: bool,
+    /// How many days before a certificate's last valid day `certification.expiring` is sent.
+    pub expiring_days: i32,
     /// Since when its deliveries are given up after their retry window (null while they
     /// arrive): the target needs attention.
     pub failing_since: Option<DateTime<Utc>>,
@@ -60,6 +63,7 @@ impl From<Subscription> for Webhook {
             description: s.description,
             event_types: s.event_types,
             enabled: s.enabled,
+            expiring_days: s.expiring_days,
             failing_since: s.failing_since,
             previous_secret_valid_until: s
                 .previous_secret
@@ -92,24 +96,55 @@ fn with_secret(s: Subscription) -> WebhookWithSecret {
     }
 }
 
+/// The event types a subscription may name ([`EventType::SUBSCRIBABLE`]).
+fn subscribable_types() -> ArrayBuilder {
+    let names: Vec<&str> = EventType::SUBSCRIBABLE.iter().map(|t| t.as_str()).collect();
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .min_items(Some(1))
+        .unique_items(true)
+        .description(Some("The event types to post (at least one, each once)."))
+}
+
+fn subscribable_types_or_null() -> ArrayBuilder {
+    subscribable_types().schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+}
+
 /// A subscription to register.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// The target, at most 2,000 characters: `https://` (or `http://`), no user name or
     /// password, on a host whose addresses are all public (checked now and at every delivery).
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        format = "uri",
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub url: String,
     /// A label for people, at most 200 characters.
     #[serde(default)]
     #[schema(max_length = 200)]
     pub description: String,
-    /// The event types to post (at least one).
-    #[schema(min_items = 1)]
+    /// The event types to post (at least one, each once).
+    #[schema(schema_with = subscribable_types)]
     pub event_types: Vec<EventType>,
     /// Default true.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
+    /// How many days before a certificate's last valid day `certification.expiring` is sent:
+    /// 1 to 365, default 30.
+    #[serde(default = "default_expiring_days")]
+    #[schema(minimum = 1, maximum = 365)]
+    pub expiring_days: i32,
+}
+
+fn default_expiring_days() -> i32 {
+    crate::domain::webhook::DEFAULT_EXPIRING_DAYS
 }
 
 fn enabled_by_default() -> bool {
@@ -120,13 +155,19 @@ fn enabled_by_default() -> bool {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookChange {
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        format = "uri",
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub url: Option<String>,
     #[schema(max_length = 200)]
     pub description: Option<String>,
-    #[schema(min_items = 1)]
+    #[schema(schema_with = subscribable_types_or_null)]
     pub event_types: Option<Vec<EventType>>,
     pub enabled: Option<bool>,
+    #[schema(minimum = 1, maximum = 365)]
+    pub expiring_days: Option<i32>,
 }
 
 /// Where a delivery stands: `pending` (queued or waiting for a retry), `delivered` (the target
@@ -242,6 +283,7 @@ pub async fn create_webhook(
         description: body.description,
         event_types: body.event_types,
         enabled: body.enabled,
+        expiring_days: body.expiring_days,
     };
     let created = state
         .db
@@ -343,6 +385,7 @@ pub async fn update_webhook(
         description: body.description,
         event_types: body.event_types,
         enabled: body.enabled,
+        expiring_days: body.expiring_days,
     };
     let updated = state
         .db

@@ -205,7 +205,7 @@ pub fn apply<K: CatalogKind>(
         progress(chunk.len());
     }
     if !changes.is_empty() {
-        crate::app::webhooks::flag_sweep::request_all(conn)?;
+        crate::app::webhooks::sweep::request_all(conn)?;
     }
     audit::record_many(conn, actor, &changes)?;
     Ok(report.finish())

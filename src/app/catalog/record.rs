@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::app::AppError;
-use crate::app::webhooks::flag_sweep;
+use crate::app::webhooks::sweep;
 use crate::db::DbConn;
 use crate::domain::validation::FieldError;
 use crate::store::audit::{self, Actor};
@@ -80,7 +80,7 @@ pub fn create<K: CatalogKind>(
     let row = check::<K>(conn, row, None)?;
     ensure_free::<K>(conn, None, keys_of::<K>(&row))?;
     K::insert_many(conn, actor, &[(id, row)])?;
-    flag_sweep::request_all(conn)?;
+    sweep::request_all(conn)?;
     let created = find::<K>(conn, id)?;
     audit::record(
         conn,
@@ -114,7 +114,7 @@ pub fn update<K: CatalogKind>(
     ensure_free::<K>(conn, Some(id), keys_of::<K>(&row))?;
     let known = HashMap::from([(id, current)]);
     let changes = K::replace_many(conn, actor, &[(id, row)], &known)?;
-    flag_sweep::request_all(conn)?;
+    sweep::request_all(conn)?;
     audit::record_many(conn, actor, &changes)?;
     find::<K>(conn, id)
 }

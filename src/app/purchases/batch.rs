@@ -139,7 +139,7 @@ pub fn apply(
     let refs = stored_references::load(conn, organisation, lines.iter().map(|(_, l)| l))?;
     let rejections = rejections(lines, &refs);
     StoreError::check(rejections)?;
-    webhooks::flag_sweep::request(conn, organisation)?;
+    webhooks::sweep::request(conn, organisation)?;
     let external_refs: Vec<&str> = lines.iter().map(|(_, l)| l.external_ref.as_str()).collect();
     let existing = write::existing_by_ref(conn, organisation, &external_refs)?;
     let resolved: Vec<(Vec<PurchaseOrigin>, String)> = lines

@@ -19,7 +19,7 @@ pub fn delete(
 ) -> Result<(), AppError> {
     let organisation = actor.organisation_id;
     let record = read::get(conn, organisation, id)?;
-    crate::app::webhooks::flag_sweep::request(conn, organisation)?;
+    crate::app::webhooks::sweep::request(conn, organisation)?;
     let mut deltas = Deltas::default();
     rollup::subtract_stored(conn, organisation, &[id], &mut deltas)?;
     deltas.apply(conn, organisation)?;

@@ -5,7 +5,7 @@
 use super::{audit, references, rollup};
 use crate::app::AppError;
 use crate::app::batch::Outcome;
-use crate::app::webhooks::flag_sweep;
+use crate::app::webhooks::sweep;
 use crate::db::DbConn;
 use crate::domain::ids::PurchaseId;
 use crate::domain::purchase::PurchaseLine;
@@ -24,7 +24,7 @@ pub fn record(
     line: &PurchaseLine,
 ) -> Result<(PurchaseRecord, Outcome), AppError> {
     let organisation = actor.organisation_id;
-    flag_sweep::request(conn, organisation)?;
+    sweep::request(conn, organisation)?;
     let refs = stored_references::load(conn, organisation, [line])?;
     let rejections: Vec<Rejection> = references::problems(line, &refs)
         .into_iter()

@@ -4,9 +4,11 @@
 //! ([`targets`]), and the worker every replica runs to deliver them ([`worker`]).
 
 pub mod announce;
-pub mod flag_sweep;
+pub mod certification_watch;
 pub mod signature;
 pub mod subscriptions;
+pub mod sweep;
+pub mod target_watch;
 pub mod targets;
 pub mod worker;
 

@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::domain::ids::{DeliveryId, OrganisationId, WebhookId};
 use crate::domain::time;
 use crate::domain::validation::FieldErrors;
-use crate::domain::webhook::{EventType, check_event_types, check_target};
+use crate::domain::webhook::{EventType, check_event_types, check_expiring_days, check_target};
 use crate::store::audit::{self, Actor};
 use crate::store::page::PageRequest;
 use crate::store::webhook::delivery::{self, Delivery};
@@ -29,6 +29,7 @@ pub struct NewSubscription {
     pub description: String,
     pub event_types: Vec<EventType>,
     pub enabled: bool,
+    pub expiring_days: i32,
 }
 
 /// What a change sets; `None` leaves a member as it is.
@@ -38,6 +39,7 @@ pub struct SubscriptionChange {
     pub description: Option<String>,
     pub event_types: Option<Vec<EventType>>,
     pub enabled: Option<bool>,
+    pub expiring_days: Option<i32>,
 }
 
 fn check_description(description: &str, errors: &mut FieldErrors) {
@@ -55,6 +57,7 @@ fn audited(subscription: &Subscription) -> serde_json::Value {
         "description": subscription.description,
         "event_types": subscription.event_types,
         "enabled": subscription.enabled,
+        "expiring_days": subscription.expiring_days,
     })
 }
 
@@ -71,6 +74,7 @@ pub fn create(
     errors.check("/url", check_target(&input.url, allow_internal));
     check_description(&input.description, &mut errors);
     let event_types = check_event_types(&input.event_types, &mut errors);
+    errors.check("/expiring_days", check_expiring_days(input.expiring_days));
     errors.into_result()?;
     let now = time::now();
     let created = Subscription {
@@ -80,6 +84,7 @@ pub fn create(
         description: input.description,
         event_types,
         enabled: input.enabled,
+        expiring_days: input.expiring_days,
         secret: signature::new_secret(),
         previous_secret: None,
         failing_since: None,
@@ -142,6 +147,11 @@ pub fn update(
     }
     if let Some(enabled) = change.enabled {
         current.enabled = enabled;
+    }
+    if let Some(days) = change.expiring_days
+        && let Some(days) = errors.check("/expiring_days", check_expiring_days(days))
+    {
+        current.expiring_days = days;
     }
     errors.into_result()?;
     current.updated_at = time::now();

@@ -1,12 +1,12 @@
-//! Red flags as last announced, and the requests to look at an organisation's flags again
-//! (`red_flag_sweeps`, see the migration).
+//! The requests to sweep an organisation again, and its red flags as last announced
+//! (`supply_sweeps`, see the migration).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{SmallInt, Text, Timestamp};
 
 use crate::db::DbConn;
-use crate::db::schema::{red_flag_states, red_flag_sweeps};
+use crate::db::schema::{red_flag_states, supply_sweeps};
 use crate::domain::ids::OrganisationId;
 use crate::domain::time;
 use crate::store::StoreError;
@@ -18,7 +18,7 @@ pub fn request(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     diesel::sql_query(
-        "INSERT INTO red_flag_sweeps (organisation_id, requested_at, quiet) VALUES ($1, $2, 0) \
+        "INSERT INTO supply_sweeps (organisation_id, requested_at, quiet) VALUES ($1, $2, 0) \
          ON CONFLICT (organisation_id) DO UPDATE SET requested_at = excluded.requested_at",
     )
     .bind::<Text, _>(organisation.to_string())
@@ -31,7 +31,7 @@ pub fn request(
 pub fn request_all(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), StoreError> {
     let now = time::to_db(now);
     diesel::sql_query(
-        "INSERT INTO red_flag_sweeps (organisation_id, requested_at, quiet) \
+        "INSERT INTO supply_sweeps (organisation_id, requested_at, quiet) \
          SELECT id, $1, 0 FROM organisations WHERE true \
          ON CONFLICT (organisation_id) DO UPDATE SET requested_at = excluded.requested_at",
     )
@@ -54,7 +54,7 @@ pub struct Sweep {
 }
 
 const DUE: &str = "\
-SELECT organisation_id, requested_at, quiet FROM red_flag_sweeps
+SELECT organisation_id, requested_at, quiet FROM supply_sweeps
 WHERE (swept_at IS NULL OR requested_at > swept_at)
   AND (lease_until IS NULL OR lease_until < $1)
 ORDER BY requested_at
@@ -76,10 +76,9 @@ pub fn claim(
         .optional()?;
     if let Some(sweep) = &found {
         diesel::update(
-            red_flag_sweeps::table
-                .filter(red_flag_sweeps::organisation_id.eq(&sweep.organisation_id)),
+            supply_sweeps::table.filter(supply_sweeps::organisation_id.eq(&sweep.organisation_id)),
         )
-        .set(red_flag_sweeps::lease_until.eq(Some(time::to_db(lease_until))))
+        .set(supply_sweeps::lease_until.eq(Some(time::to_db(lease_until))))
         .execute(conn)?;
     }
     Ok(found)
@@ -88,12 +87,12 @@ pub fn claim(
 /// Marks a leased sweep done: its request answered, its lease released.
 pub fn done(conn: &mut DbConn, sweep: &Sweep) -> Result<(), StoreError> {
     diesel::update(
-        red_flag_sweeps::table.filter(red_flag_sweeps::organisation_id.eq(&sweep.organisation_id)),
+        supply_sweeps::table.filter(supply_sweeps::organisation_id.eq(&sweep.organisation_id)),
     )
     .set((
-        red_flag_sweeps::swept_at.eq(Some(sweep.requested_at)),
-        red_flag_sweeps::lease_until.eq(None::<NaiveDateTime>),
-        red_flag_sweeps::quiet.eq(0),
+        supply_sweeps::swept_at.eq(Some(sweep.requested_at)),
+        supply_sweeps::lease_until.eq(None::<NaiveDateTime>),
+        supply_sweeps::quiet.eq(0),
     ))
     .execute(conn)?;
     Ok(())

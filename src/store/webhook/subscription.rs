@@ -23,6 +23,8 @@ pub struct Subscription {
     pub description: String,
     pub event_types: Vec<EventType>,
     pub enabled: bool,
+    /// How many days before a certificate's last valid day `certification.expiring` is sent.
+    pub expiring_days: i32,
     pub secret: String,
     /// The secret before the last rotation, still signing until `previous_secret_until`.
     pub previous_secret: Option<(String, DateTime<Utc>)>,
@@ -59,6 +61,7 @@ struct Row {
     description: String,
     event_types: String,
     enabled: i16,
+    expiring_days: i32,
     secret: String,
     previous_secret: Option<String>,
     previous_secret_until: Option<NaiveDateTime>,
@@ -84,6 +87,7 @@ impl Row {
             description: s.description.clone(),
             event_types: types_text(&s.event_types),
             enabled: i16::from(s.enabled),
+            expiring_days: s.expiring_days,
             secret: s.secret.clone(),
             previous_secret: s.previous_secret.as_ref().map(|(p, _)| p.clone()),
             previous_secret_until: s.previous_secret.as_ref().map(|(_, u)| time::to_db(*u)),
@@ -106,6 +110,7 @@ impl Row {
             description: self.description,
             event_types,
             enabled: self.enabled != 0,
+            expiring_days: self.expiring_days,
             secret: self.secret,
             previous_secret: self
                 .previous_secret

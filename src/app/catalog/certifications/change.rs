@@ -94,7 +94,7 @@ pub fn record_update(
     change: &Change,
 ) -> Result<Certification, AppError> {
     let (updated, audited) = apply_update(conn, actor, current, new, change)?;
-    crate::app::webhooks::flag_sweep::request_all(conn)?;
+    crate::app::webhooks::sweep::request_all(conn)?;
     audit::record_many(conn, actor, &[audited])?;
     Ok(updated)
 }

@@ -76,7 +76,7 @@ pub fn record_without_audit(
     // anything is read; the unique index on a lot's producer backs the first check up in the
     // schema itself.
     crate::db::lock_for_organisation(conn, "custody_events", &organisation.to_string())?;
-    crate::app::webhooks::flag_sweep::request(conn, organisation)?;
+    crate::app::webhooks::sweep::request(conn, organisation)?;
     let mut refusals: Vec<Rejection> = Vec::new();
     let mut written = Vec::with_capacity(lines.len());
     let mut refs_in_batch: HashMap<&str, &str> = HashMap::new();

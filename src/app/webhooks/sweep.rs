@@ -1,5 +1,7 @@
-//! `red_flag.raised` and `red_flag.cleared`: a flag on one of the organisation's purchases
-//! appears or goes away, whatever caused it.
+//! An organisation's sweep: what it announces by comparison rather than at the write that
+//! causes it. `red_flag.raised` and `red_flag.cleared` (a flag on one of the organisation's
+//! purchases appears or goes away, whatever caused it), and the certificate events of its
+//! supply ([`certification_watch`]).
 //!
 //! Flags are computed, not stored: they change with the organisation's purchases, lots and
 //! custody events, its policy, the shared catalog, and the date (a certificate lapses). So a
@@ -11,6 +13,8 @@
 //! nothing; a committed one is always looked at.
 
 use std::collections::HashSet;
+
+use chrono::NaiveDate;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +34,9 @@ use crate::store::page::PageRequest;
 use crate::store::webhook::flag_state::{self, AnnouncedFlag, Sweep};
 
 use super::announce;
+use super::certification_watch::{self, Watched};
+use super::target_watch;
+use crate::domain::mix::TargetResult;
 
 /// Requests a sweep of the organisation's flags, in the caller's transaction.
 pub fn request(conn: &mut DbConn, organisation: OrganisationId) -> Result<(), AppError> {
@@ -106,13 +113,23 @@ pub fn current(
     }
 }
 
-/// Announces the difference between `now` and what was last announced, and records `now`;
-/// a quiet sweep records without announcing. Answers (raised, cleared).
+/// What a sweep found: the organisation's flags and the certificates of its supply, today.
+pub struct Found {
+    pub flags: Vec<AnnouncedFlag>,
+    pub certificates: Vec<Watched>,
+    pub targets: Vec<TargetResult>,
+    pub today: NaiveDate,
+}
+
+/// Announces the difference between what was `found` and what was last announced, and records
+/// it; a quiet sweep records without announcing. Answers (flags raised, flags cleared,
+/// certificate events).
 pub fn apply(
     conn: &mut DbConn,
     sweep: &Sweep,
-    now: Vec<AnnouncedFlag>,
-) -> Result<(usize, usize), AppError> {
+    found: Found,
+) -> Result<(usize, usize, usize), AppError> {
+    let now = found.flags;
     let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
     let quiet = sweep.quiet != 0;
     let before = flag_state::announced(conn, organisation)?;
@@ -145,8 +162,11 @@ pub fn apply(
         flag_state::remove(conn, organisation, flag)?;
         counts.1 += 1;
     }
+    let certificates =
+        certification_watch::apply(conn, organisation, quiet, found.today, &found.certificates)?;
+    let targets = target_watch::apply(conn, organisation, quiet, found.today, &found.targets)?;
     flag_state::done(conn, sweep)?;
-    Ok(counts)
+    Ok((counts.0, counts.1, certificates + targets))
 }
 
 /// Sweeps the oldest requested organisation, if any: leases the request, computes its flags
@@ -166,13 +186,24 @@ pub async fn sweep_next(
         return Ok(false);
     };
     let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
-    let flags = db
-        .read(move |conn| current(conn, organisation, tolerance))
+    let today = time::now().date_naive();
+    let found = db
+        .read(move |conn| {
+            Ok::<_, AppError>(Found {
+                flags: current(conn, organisation, tolerance)?,
+                certificates: certification_watch::current(conn, organisation, today)?,
+                targets: target_watch::current(conn, organisation, today)?,
+                today,
+            })
+        })
         .await?;
     let quiet = sweep.quiet != 0;
-    let (raised, cleared) = db.write(move |conn| apply(conn, &sweep, flags)).await?;
-    if raised + cleared > 0 && !quiet {
-        log::info!("red flags of organisation {organisation}: {raised} raised, {cleared} cleared");
+    let (raised, cleared, certificates) = db.write(move |conn| apply(conn, &sweep, found)).await?;
+    if raised + cleared + certificates > 0 && !quiet {
+        log::info!(
+            "sweep of organisation {organisation}: {raised} flag(s) raised, {cleared} cleared, \
+             {certificates} certificate or target event(s)"
+        );
         wake.notify_one();
     }
     Ok(true)
