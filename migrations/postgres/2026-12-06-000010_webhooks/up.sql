@@ -64,7 +64,9 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at)
     WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_subscription_idx
-    ON webhook_deliveries (organisation_id, subscription_id, event_seq);
+    ON webhook_deliveries (organisation_id, subscription_id, id);
+CREATE INDEX webhook_deliveries_pending_idx
+    ON webhook_deliveries (organisation_id, subscription_id, event_seq) WHERE status = 'pending';
 
 CREATE TABLE webhook_attempts (
     organisation_id TEXT NOT NULL,

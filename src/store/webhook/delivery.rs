@@ -93,17 +93,21 @@ pub struct Claimed {
     pub retry_since: NaiveDateTime,
 }
 
-/// Due deliveries, oldest due first: their time has come, nobody holds their lease, and no
-/// earlier event of their subscription is pending.
+/// Due deliveries, oldest due first: the head of each subscription's pending deliveries (no
+/// earlier event of the subscription is pending), when its time has come and nobody holds its
+/// lease. The heads are found first, in one pass over the pending deliveries, and materialized:
+/// without statistics (a fresh table, autovacuum behind) PostgreSQL otherwise re-aggregated
+/// them once per pending delivery (616 ms for 2,000 pending deliveries, against 8 ms).
 const DUE: &str = "\
+WITH h AS MATERIALIZED (
+  SELECT organisation_id, subscription_id, MIN(event_seq) AS head
+  FROM webhook_deliveries WHERE status = 'pending'
+  GROUP BY organisation_id, subscription_id)
 SELECT c.organisation_id, c.id, c.subscription_id, c.event_seq, c.attempts, c.retry_since
-FROM webhook_deliveries c
-WHERE c.status = 'pending' AND c.next_attempt_at <= $1
-  AND (c.lease_until IS NULL OR c.lease_until < $1)
-  AND NOT EXISTS (
-    SELECT 1 FROM webhook_deliveries e
-    WHERE e.organisation_id = c.organisation_id AND e.subscription_id = c.subscription_id
-      AND e.status = 'pending' AND e.event_seq < c.event_seq)
+FROM h JOIN webhook_deliveries c
+  ON c.organisation_id = h.organisation_id AND c.subscription_id = h.subscription_id
+ AND c.event_seq = h.head AND c.status = 'pending'
+WHERE c.next_attempt_at <= $1 AND (c.lease_until IS NULL OR c.lease_until < $1)
 ORDER BY c.next_attempt_at, c.event_seq
 LIMIT $2";
 
