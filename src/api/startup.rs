@@ -119,7 +119,10 @@ fn deliver_webhooks(
         state.config.webhooks.poll,
         state.webhook_wake.clone(),
     );
-    Ok(Some([tokio::spawn(worker.run()), tokio::spawn(sweeper)]))
+    Ok(Some([
+        tokio::spawn(Arc::new(worker).run()),
+        tokio::spawn(sweeper),
+    ]))
 }
 
 /// Measures the read replica's lag every second, when one is configured.

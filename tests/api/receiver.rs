@@ -1,7 +1,7 @@
 //! A real HTTP receiver for webhook tests: an actix-web server on a random port that records
 //! every request and answers the status it is told to (503 to play a receiver that is down).
 
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +34,8 @@ impl Received {
 struct Shared {
     received: Mutex<Vec<Received>>,
     answer: AtomicU16,
+    /// How long to take before answering, in milliseconds.
+    delay_ms: AtomicU64,
 }
 
 pub struct Receiver {
@@ -61,6 +63,10 @@ async fn record(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -
             body: body.to_vec(),
         });
     }
+    let delay = shared.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
 }
 
@@ -70,6 +76,7 @@ impl Receiver {
         let shared = Arc::new(Shared {
             received: Mutex::new(Vec::new()),
             answer: AtomicU16::new(200),
+            delay_ms: AtomicU64::new(0),
         });
         let data = web::Data::from(shared.clone());
         let server = HttpServer::new(move || {
@@ -77,7 +84,7 @@ impl Receiver {
                 .app_data(data.clone())
                 .default_service(web::to(record))
         })
-        .workers(1)
+        .workers(2)
         .bind("127.0.0.1:0")
         .expect("bind the receiver");
         let port = server.addrs()[0].port();
@@ -94,6 +101,11 @@ impl Receiver {
     /// Answers `status` from now on; only 200s are recorded (anything else plays "down").
     pub fn answer(&self, status: u16) {
         self.shared.answer.store(status, Ordering::SeqCst);
+    }
+
+    /// Takes `ms` before answering each request from now on (it is recorded on arrival).
+    pub fn delay(&self, ms: u64) {
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     pub fn received(&self) -> Vec<Received> {

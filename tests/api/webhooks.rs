@@ -534,6 +534,32 @@ async fn a_missed_sourcing_target_is_announced_once(app: TestApp) {
     assert_eq!(receiver.events("sourcing_target.missed").len(), 1);
 }
 
+async fn a_slow_target_does_not_hold_back_another_organisations_deliveries(app: TestApp) {
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let a = app.organisation("Org A", "purchaser", &SCOPES).await;
+    let b = app.organisation("Org B", "purchaser", &SCOPES).await;
+    let (slow, quick) = (Receiver::start().await, Receiver::start().await);
+    slow.delay(4000);
+    let hook_a = subscribe(&app, &a, &slow.url, &["purchases.batch_completed"]).await;
+    subscribe(&app, &b, &quick.url, &["purchases.batch_completed"]).await;
+    batch(&app, &a, &supplier, "SLOW", 1).await;
+    // A's delivery has reached its slow target, which has not answered yet.
+    slow.wait_for("purchases.batch_completed", 1).await;
+    batch(&app, &b, &supplier, "QUICK", 1).await;
+    quick.wait_for("purchases.batch_completed", 1).await;
+    // B's event arrived while A's attempt was still in flight: nothing recorded for it yet.
+    let deliveries = app
+        .get(&format!("/v1/webhooks/{}/deliveries", hook_a.id()), &a)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(deliveries["items"][0]["status"], "pending", "{deliveries}");
+    assert_eq!(
+        deliveries["items"][0]["attempts"],
+        json!([]),
+        "{deliveries}"
+    );
+}
+
 async fn a_receiver_down_then_back_gets_every_event_in_order(app: TestApp) {
     let supplier = supplier(&app, "Refinery Trading").await;
     let a = app.organisation("Org A", "purchaser", &SCOPES).await;
@@ -814,6 +840,7 @@ crate::both_backends_with!(super::spawn;
     red_flags_are_announced_when_raised_and_when_cleared,
     certificates_in_the_supply_are_watched,
     a_missed_sourcing_target_is_announced_once,
+    a_slow_target_does_not_hold_back_another_organisations_deliveries,
     a_receiver_down_then_back_gets_every_event_in_order,
     a_rolled_back_write_announces_nothing,
     the_feed_pages_by_cursor_for_its_organisation_only,

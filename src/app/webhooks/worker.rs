@@ -14,11 +14,11 @@ use chrono::{DateTime, Utc};
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry};
 use rand::Rng;
 use serde_json::json;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::app::AppError;
 use crate::config::WebhookConfig;
-use crate::db::Db;
+use crate::db::{Db, DbConn};
 use crate::domain::ids::{OrganisationId, WebhookId};
 use crate::domain::time;
 use crate::domain::webhook::{EventType, check_target, retry_delay};
@@ -120,12 +120,25 @@ impl Worker {
         })
     }
 
-    /// Delivers until the task is dropped: a round whenever deliveries may be due (every
-    /// `ORETRACE_WEBHOOK_POLL_MS`, or at once when this replica announced something).
-    pub async fn run(self) {
+    /// Delivers until the task is dropped. Up to `ORETRACE_WEBHOOK_CONCURRENCY` deliveries are
+    /// in flight at once, each recorded as soon as it ends, so that a slow or dead target holds
+    /// only its own slot (and its own subscription, whose later events wait behind it), never
+    /// the other organisations' deliveries. Free slots are filled whenever deliveries may be
+    /// due: every `ORETRACE_WEBHOOK_POLL_MS`, at once when this replica announced something,
+    /// and right after a claim that filled every free slot.
+    pub async fn run(self: Arc<Self>) {
+        let slots = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
         let mut gauges_at: Option<Instant> = None;
         loop {
-            let claimed = match self.round().await {
+            let Ok(first) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let mut free = vec![first];
+            while let Ok(slot) = slots.clone().try_acquire_owned() {
+                free.push(slot);
+            }
+            let wanted = free.len();
+            let claimed = match self.clone().dispatch(free).await {
                 Ok(n) => n,
                 Err(e) => {
                     log::warn!("webhook delivery round: {e}");
@@ -136,7 +149,7 @@ impl Worker {
                 self.refresh_gauges().await;
                 gauges_at = Some(Instant::now());
             }
-            if claimed == 0 {
+            if claimed < wanted {
                 tokio::select! {
                     _ = tokio::time::sleep(self.config.poll) => {}
                     _ = self.wake.notified() => {}
@@ -145,11 +158,13 @@ impl Worker {
         }
     }
 
-    /// Claims what is due and delivers it, concurrently; answers how many were claimed.
-    pub async fn round(&self) -> Result<usize, AppError> {
+    /// Claims up to one delivery per free slot, reads their subscriptions and events in one
+    /// database call, and sends each in a task of its own that records its attempt and frees
+    /// its slot. Answers how many were claimed.
+    async fn dispatch(self: Arc<Self>, free: Vec<OwnedSemaphorePermit>) -> Result<usize, AppError> {
         let now = time::now();
         let lease_until = now + lease(self.config.timeout);
-        let limit = self.config.concurrency as i64;
+        let limit = free.len() as i64;
         let claimed = self
             .db
             .write(move |conn| {
@@ -157,7 +172,23 @@ impl Worker {
             })
             .await?;
         let count = claimed.len();
-        futures_util::future::join_all(claimed.into_iter().map(|c| self.deliver(c))).await;
+        if count == 0 {
+            return Ok(0);
+        }
+        let loaded = self.db.read(move |conn| load(conn, claimed)).await?;
+        for ((claimed, found), slot) in loaded.into_iter().zip(free) {
+            let worker = self.clone();
+            tokio::spawn(async move {
+                let id = claimed.id.clone();
+                let outcome = worker.deliver(claimed, found).await;
+                let recorded = worker.db.write(move |conn| record(conn, &outcome)).await;
+                if let Err(e) = recorded {
+                    // The lease runs out and the delivery is tried again: at least once.
+                    log::warn!("webhook delivery {id}: the attempt could not be recorded: {e}");
+                }
+                drop(slot);
+            });
+        }
         Ok(count)
     }
 
@@ -180,47 +211,20 @@ impl Worker {
         }
     }
 
-    async fn deliver(&self, claimed: Claimed) {
-        if let Err(e) = self.try_deliver(&claimed).await {
-            log::warn!(
-                "webhook delivery {} of organisation {}: {e}",
-                claimed.id,
-                claimed.organisation_id
-            );
-        }
-    }
-
-    async fn try_deliver(&self, claimed: &Claimed) -> Result<(), AppError> {
-        let organisation: OrganisationId = claimed
-            .organisation_id
-            .parse()
-            .map_err(AppError::internal)?;
-        let subscription_id: WebhookId = claimed
-            .subscription_id
-            .parse()
-            .map_err(AppError::internal)?;
-        let seq = claimed.event_seq;
-        let (found, event) = self
-            .db
-            .read(move |conn| {
-                Ok::<_, AppError>((
-                    subscription::find(conn, organisation, subscription_id)?,
-                    event::find(conn, organisation, seq)?,
-                ))
-            })
-            .await?;
-        let (Some(subscription), Some(event)) = (found, event) else {
-            return Ok(()); // deleted meanwhile, with its deliveries
+    /// Sends one claimed delivery (or holds it while its subscription is disabled) and says
+    /// what to record.
+    async fn deliver(
+        &self,
+        claimed: Claimed,
+        found: Option<(OrganisationId, Subscription, Event)>,
+    ) -> Outcome {
+        let Some((organisation, subscription, event)) = found else {
+            return Outcome::Gone; // deleted meanwhile, with its deliveries
         };
         let now = time::now();
         if !subscription.enabled && event.event_type != EventType::WebhookPing {
             // Held while the subscription is disabled; looked at again later.
-            let claimed = claimed.clone();
-            let again = now + chrono::Duration::seconds(60);
-            return self
-                .db
-                .write(move |conn| delivery::release(conn, &claimed, again).map_err(AppError::from))
-                .await;
+            return Outcome::Held(claimed, now + chrono::Duration::seconds(60));
         }
         let attempt = self.attempt(&subscription, &event, now).await;
         self.metrics
@@ -235,9 +239,10 @@ impl Worker {
                 failures,
                 rand::thread_rng().r#gen::<f64>(),
             );
-            let at = attempt.at + chrono::Duration::from_std(delay).map_err(AppError::internal)?;
-            let window =
-                chrono::Duration::from_std(self.config.retry_window).map_err(AppError::internal)?;
+            let at = attempt.at
+                + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+            let window = chrono::Duration::from_std(self.config.retry_window)
+                .unwrap_or(chrono::Duration::days(1));
             if at > time::from_db(claimed.retry_since) + window {
                 Next::GiveUp
             } else {
@@ -252,35 +257,22 @@ impl Worker {
         self.metrics.attempts.with_label_values(&[outcome]).inc();
         if let Next::GiveUp = next {
             log::warn!(
-                "webhook {subscription_id} of organisation {organisation} is failing: delivery {} \
-                 of event {} given up after {} attempts ({})",
+                "webhook {} of organisation {organisation} is failing: delivery {} of event {} \
+                 given up after {} attempts ({})",
+                subscription.id,
                 claimed.id,
                 event.id,
                 claimed.attempts + 1,
                 attempt.error.as_deref().unwrap_or_default()
             );
         }
-        let claimed = claimed.clone();
-        self.db
-            .write(move |conn| {
-                delivery::finish(conn, &claimed, &attempt, next)?;
-                match next {
-                    Next::Delivered => {
-                        subscription::set_failing(conn, organisation, subscription_id, None)?;
-                    }
-                    Next::GiveUp => {
-                        subscription::set_failing(
-                            conn,
-                            organisation,
-                            subscription_id,
-                            Some(attempt.at),
-                        )?;
-                    }
-                    Next::RetryAt(_) => {}
-                }
-                Ok::<_, AppError>(())
-            })
-            .await
+        Outcome::Tried {
+            organisation,
+            subscription: subscription.id,
+            claimed,
+            attempt,
+            next,
+        }
     }
 
     /// Posts one event to one subscription and says what came of it.
@@ -338,6 +330,69 @@ impl Worker {
             Err(e) => failed(describe(&e), None),
         }
     }
+}
+
+/// What became of a claimed delivery, to record.
+enum Outcome {
+    /// Its subscription was deleted meanwhile (with its deliveries): nothing to record.
+    Gone,
+    /// Held while its subscription is disabled: due again at this time.
+    Held(Claimed, DateTime<Utc>),
+    /// Attempted.
+    Tried {
+        organisation: OrganisationId,
+        subscription: WebhookId,
+        claimed: Claimed,
+        attempt: AttemptRecord,
+        next: Next,
+    },
+}
+
+/// The subscription and event of each claimed delivery (none when the subscription is gone).
+type Loaded = Vec<(Claimed, Option<(OrganisationId, Subscription, Event)>)>;
+
+fn load(conn: &mut DbConn, claimed: Vec<Claimed>) -> Result<Loaded, AppError> {
+    let mut loaded = Vec::with_capacity(claimed.len());
+    for c in claimed {
+        let organisation: OrganisationId = c.organisation_id.parse().map_err(AppError::internal)?;
+        let subscription_id: WebhookId = c.subscription_id.parse().map_err(AppError::internal)?;
+        let found = match (
+            subscription::find(conn, organisation, subscription_id)?,
+            event::find(conn, organisation, c.event_seq)?,
+        ) {
+            (Some(subscription), Some(event)) => Some((organisation, subscription, event)),
+            _ => None,
+        };
+        loaded.push((c, found));
+    }
+    Ok(loaded)
+}
+
+/// Records one outcome: the attempt and what follows, and the subscription's failing mark.
+fn record(conn: &mut DbConn, outcome: &Outcome) -> Result<(), AppError> {
+    match outcome {
+        Outcome::Gone => {}
+        Outcome::Held(claimed, at) => delivery::release(conn, claimed, *at)?,
+        Outcome::Tried {
+            organisation,
+            subscription: id,
+            claimed,
+            attempt,
+            next,
+        } => {
+            delivery::finish(conn, claimed, attempt, *next)?;
+            match next {
+                Next::Delivered => {
+                    subscription::set_failing(conn, *organisation, *id, None)?;
+                }
+                Next::GiveUp => {
+                    subscription::set_failing(conn, *organisation, *id, Some(attempt.at))?;
+                }
+                Next::RetryAt(_) => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The lease a worker takes on a claimed delivery: time for one attempt and its record.
