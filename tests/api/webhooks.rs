@@ -560,6 +560,67 @@ async fn a_slow_target_does_not_hold_back_another_organisations_deliveries(app: 
     );
 }
 
+async fn concurrent_writes_are_each_announced_once_in_commit_order(app: TestApp) {
+    const SCOPES_WITH_PROVENANCE: [&str; 6] = [
+        "purchases:read",
+        "purchases:write",
+        "provenance:read",
+        "provenance:write",
+        "webhooks:manage",
+        "events:read",
+    ];
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let asm = mine(&app, "Uncertified ASM mine", "asm", "PE").await;
+    let a = app
+        .organisation("Org A", "purchaser", &SCOPES_WITH_PROVENANCE)
+        .await;
+    let receiver = Receiver::start().await;
+    subscribe(
+        &app,
+        &a,
+        &receiver.url,
+        &["purchases.batch_completed", "red_flag.raised"],
+    )
+    .await;
+    // A lot with a flag, so that sweeps announce while batches announce.
+    let lot = app.create_lot(&a, &Lot::new("ASM-LOT").kg(8)).await.id();
+    app.record_event(&a, &Event::extraction("2025-03-01", &asm).output(&lot))
+        .await;
+    let n = 8;
+    let writes = (0..n).map(|i| {
+        let line = PurchaseLine::new(&format!("C-{i}"), &supplier)
+            .kg(1)
+            .on("2025-03-14")
+            .lot(&lot);
+        let request = app.post("/v1/purchases/batch", &a, &vec![line]);
+        async move { request.send().await.expect("batch").status() }
+    });
+    let statuses = futures_util::future::join_all(writes).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let batches = receiver.wait_for("purchases.batch_completed", n).await;
+    let raised = receiver.wait_for("red_flag.raised", n).await;
+    let feed = app
+        .get("/v1/events?limit=1000", &a)
+        .expect_status(StatusCode::OK)
+        .await;
+    let seqs: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    let expected: Vec<i64> = (1..=seqs.len() as i64).collect();
+    assert_eq!(seqs, expected, "numbered without gaps or repeats");
+    assert!(seqs.len() >= batches.len() + raised.len());
+    let mut ids: Vec<&str> = batches.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+}
+
 async fn a_receiver_down_then_back_gets_every_event_in_order(app: TestApp) {
     let supplier = supplier(&app, "Refinery Trading").await;
     let a = app.organisation("Org A", "purchaser", &SCOPES).await;
@@ -841,6 +902,7 @@ crate::both_backends_with!(super::spawn;
     certificates_in_the_supply_are_watched,
     a_missed_sourcing_target_is_announced_once,
     a_slow_target_does_not_hold_back_another_organisations_deliveries,
+    concurrent_writes_are_each_announced_once_in_commit_order,
     a_receiver_down_then_back_gets_every_event_in_order,
     a_rolled_back_write_announces_nothing,
     the_feed_pages_by_cursor_for_its_organisation_only,

@@ -132,6 +132,10 @@ pub fn apply(
     let now = found.flags;
     let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
     let quiet = sweep.quiet != 0;
+    // The sweep's row first, then the event counter (in `announce`): the order every writer
+    // takes them in (a batch requests a sweep, then announces), so that a sweep and a batch of
+    // the same organisation never wait for each other in a cycle on PostgreSQL.
+    flag_state::done(conn, sweep)?;
     let before = flag_state::announced(conn, organisation)?;
     let key = |f: &AnnouncedFlag| (f.purchase_id.clone(), f.fingerprint.clone());
     let before_keys: HashSet<_> = before.iter().map(key).collect();
@@ -165,7 +169,6 @@ pub fn apply(
     let certificates =
         certification_watch::apply(conn, organisation, quiet, found.today, &found.certificates)?;
     let targets = target_watch::apply(conn, organisation, quiet, found.today, &found.targets)?;
-    flag_state::done(conn, sweep)?;
     Ok((counts.0, counts.1, certificates + targets))
 }
 

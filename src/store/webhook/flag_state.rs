@@ -27,12 +27,13 @@ pub fn request(
     Ok(())
 }
 
-/// Requests a sweep of every organisation's flags (a catalog change, a new day).
+/// Requests a sweep of every organisation's flags (a catalog change, a new day), locking
+/// their rows in id order so that two such requests never wait for each other in a cycle.
 pub fn request_all(conn: &mut DbConn, now: DateTime<Utc>) -> Result<(), StoreError> {
     let now = time::to_db(now);
     diesel::sql_query(
         "INSERT INTO supply_sweeps (organisation_id, requested_at, quiet) \
-         SELECT id, $1, 0 FROM organisations WHERE true \
+         SELECT id, $1, 0 FROM organisations WHERE true ORDER BY id \
          ON CONFLICT (organisation_id) DO UPDATE SET requested_at = excluded.requested_at",
     )
     .bind::<Timestamp, _>(now)
