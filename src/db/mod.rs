@@ -143,7 +143,7 @@ impl Db {
     /// right after writing it.
     pub async fn read_replica<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        F: Fn(&mut DbConn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Unavailable> + Send + 'static,
     {
@@ -155,17 +155,25 @@ impl Db {
         };
         let primary = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = match replica.pool.try_get() {
-                Some(conn) => {
-                    replica.served.inc();
-                    conn
-                }
-                None => {
-                    replica.fallbacks.inc();
-                    primary.get().map_err(Unavailable::from)?
-                }
+            let Some(mut conn) = replica.pool.try_get() else {
+                replica.fallbacks.inc();
+                let mut conn = primary.get().map_err(Unavailable::from)?;
+                return f(&mut conn);
             };
-            f(&mut conn)
+            replica.served.inc();
+            match f(&mut conn) {
+                // The standby went away under the read (stopped, restarted, its connection
+                // killed): the same read on the primary, never a 503 for the replica's sake.
+                Err(_) if diesel::r2d2::R2D2Connection::ping(&mut *conn).is_err() => {
+                    log::warn!(
+                        "read replica: a read lost its connection; read again on the primary"
+                    );
+                    replica.fallbacks.inc();
+                    let mut conn = primary.get().map_err(Unavailable::from)?;
+                    f(&mut conn)
+                }
+                done => done,
+            }
         })
         .await
         .map_err(|_| Unavailable("the server is shutting down".into()))?

@@ -27,6 +27,16 @@ const SCOPES: [&str; 4] = [
     "events:read",
 ];
 
+/// The scopes of an organisation that records lots and custody events too.
+const SCOPES_WITH_PROVENANCE: [&str; 6] = [
+    "purchases:read",
+    "purchases:write",
+    "provenance:read",
+    "provenance:write",
+    "webhooks:manage",
+    "events:read",
+];
+
 /// An application whose worker delivers to the tests' receivers on 127.0.0.1, polls often and
 /// retries soon.
 async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -276,14 +286,6 @@ async fn a_batch_is_announced_signed_to_its_organisation_only(app: TestApp) {
 }
 
 async fn red_flags_are_announced_when_raised_and_when_cleared(app: TestApp) {
-    const SCOPES_WITH_PROVENANCE: [&str; 6] = [
-        "purchases:read",
-        "purchases:write",
-        "provenance:read",
-        "provenance:write",
-        "webhooks:manage",
-        "events:read",
-    ];
     let supplier = supplier(&app, "Refinery Trading").await;
     let asm = mine(&app, "Uncertified ASM mine", "asm", "PE").await;
     let a = app
@@ -561,14 +563,6 @@ async fn a_slow_target_does_not_hold_back_another_organisations_deliveries(app: 
 }
 
 async fn concurrent_writes_are_each_announced_once_in_commit_order(app: TestApp) {
-    const SCOPES_WITH_PROVENANCE: [&str; 6] = [
-        "purchases:read",
-        "purchases:write",
-        "provenance:read",
-        "provenance:write",
-        "webhooks:manage",
-        "events:read",
-    ];
     let supplier = supplier(&app, "Refinery Trading").await;
     let asm = mine(&app, "Uncertified ASM mine", "asm", "PE").await;
     let a = app

@@ -361,7 +361,7 @@ pub async fn trace_party(
     };
     let traced = state
         .db
-        .read_replica(move |conn| trace::supplier(conn, organisation, id, period, options))
+        .read_replica(move |conn| trace::supplier(conn, organisation, id, period.clone(), options))
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Party,

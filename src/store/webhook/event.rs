@@ -156,3 +156,85 @@ pub fn prune(conn: &mut DbConn, before: DateTime<Utc>) -> Result<usize, StoreErr
     }
     Ok(old.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{ConnectionManager, DatabaseUrl, run_migrations};
+    use crate::domain::ids::WebhookId;
+    use crate::store::organisation::{self, OrganisationKind};
+    use crate::store::webhook::{delivery, subscription};
+
+    /// Old events go once their deliveries are done; a pending delivery keeps its event.
+    #[test]
+    fn retention_prunes_old_events_whose_deliveries_are_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let manager = ConnectionManager::new(url, std::time::Duration::from_secs(5));
+        run_migrations(&manager).unwrap();
+        let mut conn: DbConn = manager.establish().unwrap();
+        let org = organisation::insert(&mut conn, "Pruned", OrganisationKind::Purchaser)
+            .unwrap()
+            .id;
+        let now = time::now();
+        let hook = subscription::Subscription {
+            id: WebhookId::generate(),
+            organisation_id: org,
+            url: "https://example.com/hook".into(),
+            description: String::new(),
+            event_types: vec![EventType::PurchasesBatchCompleted],
+            enabled: true,
+            expiring_days: 30,
+            secret: "whsec_AAAA".into(),
+            previous_secret: None,
+            failing_since: None,
+            created_at: now,
+            updated_at: now,
+        };
+        subscription::insert(&mut conn, &hook).unwrap();
+        let old = now - chrono::Duration::days(40);
+        let data = serde_json::json!({});
+        let done = append(
+            &mut conn,
+            org,
+            EventType::PurchasesBatchCompleted,
+            &data,
+            old,
+        )
+        .unwrap();
+        let waiting = append(
+            &mut conn,
+            org,
+            EventType::PurchasesBatchCompleted,
+            &data,
+            old,
+        )
+        .unwrap();
+        let recent = append(
+            &mut conn,
+            org,
+            EventType::PurchasesBatchCompleted,
+            &data,
+            now,
+        )
+        .unwrap();
+        delivery::enqueue(&mut conn, org, &[hook.id], waiting.seq, old).unwrap();
+        let finished = delivery::enqueue(&mut conn, org, &[hook.id], done.seq, old).unwrap();
+        diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq(finished[0])))
+            .set(webhook_deliveries::status.eq("delivered"))
+            .execute(&mut conn)
+            .unwrap();
+
+        assert_eq!(
+            prune(&mut conn, now - chrono::Duration::days(35)).unwrap(),
+            1
+        );
+        let kept: Vec<i64> = feed(&mut conn, org, 0, &[], 10)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(kept, [waiting.seq, recent.seq]);
+        assert_eq!(delivery::count_pending(&mut conn).unwrap(), 1);
+    }
+}
