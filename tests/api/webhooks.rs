@@ -843,6 +843,32 @@ async fn another_organisation_and_missing_scopes_are_refused(app: TestApp) {
     )
     .expect_problem(403)
     .await;
+    // With an Idempotency-Key too: refused before anything is claimed or replayed, twice.
+    for path in [
+        "/v1/webhooks".to_owned(),
+        format!("/v1/webhooks/{id}/ping"),
+        format!("/v1/webhooks/{id}/rotate-secret"),
+    ] {
+        for _ in 0..2 {
+            app.post(
+                &path,
+                &reader,
+                &json!({"url": receiver.url, "event_types": ["purchases.batch_completed"]}),
+            )
+            .header("idempotency-key", "reader-key-1")
+            .expect_problem(403)
+            .await;
+        }
+    }
+    let unchanged = app
+        .get("/v1/webhooks", &a)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(
+        unchanged["items"].as_array().unwrap().len(),
+        1,
+        "{unchanged}"
+    );
     app.get("/v1/events", &reader)
         .expect_status(StatusCode::OK)
         .await;
