@@ -34,6 +34,38 @@ impl CountryCode {
     }
 }
 
+impl CountryCode {
+    /// The country a name as the RMI templates and people write it names: `INDONESIA`,
+    /// `VIET NAM`, `CONGO, DEMOCRATIC REPUBLIC OF THE`, `Korea, Republic of`, `Bolivia`, or an
+    /// alpha-2 code. `None` when it is none Oretrace knows (or `Unknown`).
+    pub fn from_name(text: &str) -> Option<CountryCode> {
+        let text = text.trim();
+        if text.len() == 2 {
+            return text.to_ascii_uppercase().parse().ok();
+        }
+        let squeeze = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let mut candidates = vec![squeeze(text)];
+        if let Some((head, tail)) = text.split_once(',') {
+            // ISO's inverted form: "CONGO, DEMOCRATIC REPUBLIC OF THE".
+            candidates.push(squeeze(&format!("{tail} {head}")));
+            candidates.push(squeeze(head));
+        }
+        let with_the: Vec<String> = candidates.iter().map(|c| format!("the{c}")).collect();
+        candidates.extend(with_the);
+        candidates.iter().find_map(|name| {
+            let country = celes::Country::from_name(name)
+                .or_else(|_| celes::Country::from_alias(name))
+                .ok()?;
+            country.alpha2.parse().ok()
+        })
+    }
+}
+
 impl FromStr for CountryCode {
     type Err = String;
 
@@ -94,6 +126,21 @@ impl<'de> Deserialize<'de> for CountryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_as_the_templates_write_them() {
+        let code = |s: &str| CountryCode::from_name(s).map(|c| c.to_string());
+        assert_eq!(code("INDONESIA").as_deref(), Some("ID"));
+        assert_eq!(code("VIET NAM").as_deref(), Some("VN"));
+        assert_eq!(
+            code("CONGO, DEMOCRATIC REPUBLIC OF THE").as_deref(),
+            Some("CD")
+        );
+        assert_eq!(code("Korea, Republic of").as_deref(), Some("KR"));
+        assert_eq!(code("Bolivia").as_deref(), Some("BO"));
+        assert_eq!(code("pe").as_deref(), Some("PE"));
+        assert_eq!(code("Unknown"), None);
+    }
 
     #[test]
     fn real_codes_only() {

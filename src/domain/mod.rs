@@ -2,6 +2,7 @@
 
 pub mod certification;
 pub mod country;
+pub mod declaration;
 pub mod facility;
 pub mod identifiers;
 pub mod ids;
