@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod catalog;
+pub mod declarations;
 pub mod error;
 pub mod organisations;
 pub mod policy;
