@@ -7,6 +7,7 @@ pub mod batch;
 pub mod catalog;
 pub mod declarations;
 pub mod error;
+pub mod organisation_profile;
 pub mod organisations;
 pub mod policy;
 pub mod provenance;

@@ -113,6 +113,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    declarations (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        supplier_party_id -> Text,
+        template -> Text,
+        version -> Text,
+        company_name -> Text,
+        effective_date -> Nullable<Date>,
+        minerals -> Text,
+        complete -> Int2,
+        content_sha256 -> Text,
+        file_name -> Nullable<Text>,
+        size_bytes -> Int8,
+        body -> Text,
+        findings -> Text,
+        superseded_by -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     event_counters (organisation_id) {
         organisation_id -> Text,
         last_seq -> Int8,
@@ -198,6 +220,25 @@ diesel::table! {
         recycled -> Int2,
         origin_event_id -> Nullable<Text>,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisation_profiles (organisation_id) {
+        organisation_id -> Text,
+        legal_name -> Nullable<Text>,
+        unique_id -> Nullable<Text>,
+        unique_id_authority -> Nullable<Text>,
+        address -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        authorizer -> Nullable<Text>,
+        authorizer_title -> Nullable<Text>,
+        authorizer_email -> Nullable<Text>,
+        authorizer_phone -> Nullable<Text>,
+        policy_url -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -411,6 +452,8 @@ diesel::joinable!(certifications -> facilities (facility_id));
 diesel::joinable!(certifications -> parties (party_id));
 diesel::joinable!(certifications -> schemes (scheme_id));
 diesel::joinable!(custody_events -> facilities (facility_id));
+diesel::joinable!(declarations -> organisations (organisation_id));
+diesel::joinable!(declarations -> parties (supplier_party_id));
 diesel::joinable!(custody_events -> organisations (organisation_id));
 diesel::joinable!(event_counters -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
@@ -420,6 +463,7 @@ diesel::joinable!(facility_minerals -> facilities (facility_id));
 diesel::joinable!(idempotency_records -> organisations (organisation_id));
 diesel::joinable!(lots -> organisations (organisation_id));
 diesel::joinable!(lots -> parties (holder_party_id));
+diesel::joinable!(organisation_profiles -> organisations (organisation_id));
 diesel::joinable!(party_identifiers -> parties (party_id));
 diesel::joinable!(party_roles -> parties (party_id));
 diesel::joinable!(purchase_origins -> facilities (facility_id));
@@ -441,6 +485,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certifications,
     custody_event_lots,
     custody_events,
+    declarations,
     event_counters,
     events,
     facilities,
@@ -448,6 +493,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     facility_minerals,
     idempotency_records,
     lots,
+    organisation_profiles,
     organisations,
     parties,
     party_identifiers,

@@ -80,7 +80,8 @@ fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
 }
 
 use crate::domain::ids::{
-    AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeliveryId, EventId,
+    AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeclarationId, DeliveryId,
+    EventId,
     FacilityId, LotId, OrganisationId, PartyId, PurchaseId, WebhookId,
 };
 
@@ -97,6 +98,7 @@ stored_as_text!(
     WebhookId => WebhookIdColumn,
     DeliveryId => DeliveryIdColumn,
     EventId => EventIdColumn,
+    DeclarationId => DeclarationIdColumn,
 );
 
 use crate::domain::country::CountryCode;
@@ -133,6 +135,7 @@ stored_as_text!(
     EvidenceKind => EvidenceKindColumn,
     Severity => SeverityColumn,
     crate::domain::webhook::EventType => EventTypeColumn,
+    crate::domain::declaration::Template => TemplateColumn,
 );
 
 #[cfg(test)]

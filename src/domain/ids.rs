@@ -84,6 +84,10 @@ typed_id!(
     "One event's delivery to one webhook subscription."
 );
 typed_id!(
+    DeclarationId,
+    "A supplier's declaration (a filled CMRT or EMRT), owned by one organisation."
+);
+typed_id!(
     EventId,
     "An event of the feed: the `webhook-id` of its deliveries, stable across retries."
 );

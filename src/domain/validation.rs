@@ -20,6 +20,9 @@ pub struct FieldError {
     /// The name of the invalid path or query parameter (or header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameter: Option<String>,
+    /// The cell of an uploaded workbook, as `Sheet!A1` (`Declaration!D8`, `Smelter List!F12`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
     /// What is wrong and what is expected.
     pub detail: String,
 }
@@ -29,6 +32,17 @@ impl FieldError {
         FieldError {
             pointer: Some(pointer.into()),
             parameter: None,
+            cell: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// A cell of an uploaded workbook (`Declaration!D8`).
+    pub fn in_cell(cell: impl Into<String>, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            pointer: None,
+            parameter: None,
+            cell: Some(cell.into()),
             detail: detail.into(),
         }
     }
@@ -37,6 +51,7 @@ impl FieldError {
         FieldError {
             pointer: None,
             parameter: Some(name.into()),
+            cell: None,
             detail: detail.into(),
         }
     }

@@ -14,6 +14,8 @@ pub struct Rejection {
     pub row: Option<usize>,
     pub field: String,
     pub detail: String,
+    /// The cell of an uploaded workbook it concerns (`Declaration!D8`), instead of a field.
+    pub cell: Option<String>,
 }
 
 impl Rejection {
@@ -23,6 +25,7 @@ impl Rejection {
             row: None,
             field: field.into(),
             detail: detail.into(),
+            cell: None,
         }
     }
 
@@ -32,6 +35,17 @@ impl Rejection {
             row: Some(row),
             field: field.into(),
             detail: detail.into(),
+            cell: None,
+        }
+    }
+
+    /// A cell of an uploaded workbook (`Declaration!D8`).
+    pub fn in_cell(cell: impl Into<String>, detail: impl Into<String>) -> Rejection {
+        Rejection {
+            row: None,
+            field: String::new(),
+            detail: detail.into(),
+            cell: Some(cell.into()),
         }
     }
 
@@ -73,6 +87,7 @@ impl From<FieldError> for Rejection {
             row: None,
             field: error.pointer.or(error.parameter).unwrap_or_default(),
             detail: error.detail,
+            cell: error.cell,
         }
     }
 }

@@ -21,7 +21,10 @@ pub fn rejected(rejections: Vec<crate::store::Rejection>, detail: Option<String>
                 Some(row) => format!("row {}: {}", row + 1, r.detail),
                 None => r.detail.clone(),
             };
-            FieldError::at(r.pointer(), detail)
+            match r.cell {
+                Some(cell) => FieldError::in_cell(cell, detail),
+                None => FieldError::at(r.pointer(), detail),
+            }
         })
         .collect();
     let mut error = ApiError::validation(errors);

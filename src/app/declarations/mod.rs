@@ -2,5 +2,7 @@
 //! checked, its smelters matched to the catalog, the organisation's smelters rolled up across
 //! its suppliers' current declarations, and its own CMRT or EMRT written. docs/DECLARATIONS.md.
 
+pub mod import;
+pub mod matching;
 pub mod workbook;
 pub mod xlsx_writer;

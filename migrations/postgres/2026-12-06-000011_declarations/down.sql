@@ -1,0 +1,2 @@
+DROP TABLE declarations;
+DROP TABLE organisation_profiles;
