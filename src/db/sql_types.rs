@@ -81,8 +81,7 @@ fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
 
 use crate::domain::ids::{
     AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeclarationId, DeliveryId,
-    EventId,
-    FacilityId, LotId, OrganisationId, PartyId, PurchaseId, WebhookId,
+    EventId, FacilityId, LotId, OrganisationId, PartyId, PurchaseId, WebhookId,
 };
 
 stored_as_text!(

@@ -84,11 +84,14 @@ pub fn put(
         policy_url: profile.policy_url.clone(),
         updated_at: time::to_db(at),
     };
-    let updated = diesel::update(profiles::table.filter(profiles::organisation_id.eq(organisation)))
-        .set(&row)
-        .execute(conn)?;
+    let updated =
+        diesel::update(profiles::table.filter(profiles::organisation_id.eq(organisation)))
+            .set(&row)
+            .execute(conn)?;
     if updated == 0 {
-        diesel::insert_into(profiles::table).values(&row).execute(conn)?;
+        diesel::insert_into(profiles::table)
+            .values(&row)
+            .execute(conn)?;
     }
     Ok(())
 }

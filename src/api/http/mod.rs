@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod input;
 pub mod known_organisations;
+pub mod negotiate;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;

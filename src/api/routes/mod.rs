@@ -5,6 +5,7 @@ pub mod audit_events;
 pub mod catalog_handlers;
 pub mod certifications;
 pub mod custody_events;
+pub mod declarations;
 pub mod docs;
 pub mod events;
 pub mod facilities;
@@ -71,6 +72,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(policy::put_policy)
         .service(sourcing_mix::get_sourcing_mix)
         .service(sourcing_mix::get_sourcing_mix_csv)
+        .service(declarations::import_declaration)
+        .service(declarations::list_declarations)
+        .service(declarations::get_declared_smelters)
+        .service(declarations::get_declared_smelters_csv)
+        .service(declarations::get_declaration_coverage)
+        .service(declarations::get_declaration_coverage_csv)
+        .service(declarations::get_declaration)
         .service(lots::list_lots)
         .service(lots::create_lot)
         .service(lots::get_lot)

@@ -88,9 +88,35 @@ pub struct CertificationOnDate {
 /// (`S.A.`, `Ltd`, `PT`, `Tbk`…).
 pub fn comparable_name(name: &str) -> String {
     const SUFFIXES: &[&str] = &[
-        "sa", "s", "a", "ltd", "limited", "inc", "co", "corp", "corporation", "company", "gmbh",
-        "ag", "llc", "plc", "pt", "tbk", "bhd", "sdn", "the", "de", "cv", "nv", "bv", "srl",
-        "spa", "kk", "oy", "ab", "as",
+        "sa",
+        "s",
+        "a",
+        "ltd",
+        "limited",
+        "inc",
+        "co",
+        "corp",
+        "corporation",
+        "company",
+        "gmbh",
+        "ag",
+        "llc",
+        "plc",
+        "pt",
+        "tbk",
+        "bhd",
+        "sdn",
+        "the",
+        "de",
+        "cv",
+        "nv",
+        "bv",
+        "srl",
+        "spa",
+        "kk",
+        "oy",
+        "ab",
+        "as",
     ];
     name.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
@@ -151,7 +177,11 @@ impl Catalog {
         let candidates = catalog_match::in_countries(
             conn,
             &countries,
-            &[FacilityKind::Smelter, FacilityKind::Refiner, FacilityKind::Recycler],
+            &[
+                FacilityKind::Smelter,
+                FacilityKind::Refiner,
+                FacilityKind::Recycler,
+            ],
         )?;
         let mut by_name: HashMap<(CountryCode, String), Vec<CatalogFacility>> = HashMap::new();
         for facility in candidates {
@@ -192,7 +222,12 @@ impl Catalog {
         })
     }
 
-    fn matched(&self, facility: &CatalogFacility, basis: MatchBasis, detail: String) -> SmelterMatch {
+    fn matched(
+        &self,
+        facility: &CatalogFacility,
+        basis: MatchBasis,
+        detail: String,
+    ) -> SmelterMatch {
         SmelterMatch {
             basis,
             confidence: if basis == MatchBasis::Cid {
@@ -301,9 +336,7 @@ impl Catalog {
         let rmap_status = facts
             .iter()
             .filter(|f| f.scheme == RMAP)
-            .filter(|f| {
-                metal.is_none_or(|m| f.minerals.is_empty() || f.minerals.contains(&m))
-            })
+            .filter(|f| metal.is_none_or(|m| f.minerals.is_empty() || f.minerals.contains(&m)))
             .map(|f| standing_on(&f.history, date).status)
             .min_by_key(|s| *s != EffectiveStatus::Active);
         CertificationOnDate {
@@ -353,14 +386,22 @@ mod tests {
 
     #[test]
     fn names_compare_without_company_suffixes() {
-        assert_eq!(comparable_name("Metalor Technologies S.A."), "metalor technologies");
+        assert_eq!(
+            comparable_name("Metalor Technologies S.A."),
+            "metalor technologies"
+        );
         assert_eq!(comparable_name("PT Timah Tbk"), "timah");
         assert_eq!(comparable_name("  Fundición   Andina "), "fundición andina");
     }
 
     #[test]
     fn mine_countries_are_read_from_free_text() {
-        let codes = |t: &str| countries_named(t).iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let codes = |t: &str| {
+            countries_named(t)
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(codes("BOLIVIA; PERU"), ["BO", "PE"]);
         assert_eq!(codes("CONGO, DEMOCRATIC REPUBLIC OF THE"), ["CD"]);
         assert!(codes("recycled").is_empty());

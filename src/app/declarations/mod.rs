@@ -2,7 +2,10 @@
 //! checked, its smelters matched to the catalog, the organisation's smelters rolled up across
 //! its suppliers' current declarations, and its own CMRT or EMRT written. docs/DECLARATIONS.md.
 
+pub mod coverage;
 pub mod import;
 pub mod matching;
+pub mod read;
+pub mod rollup;
 pub mod workbook;
 pub mod xlsx_writer;

@@ -135,9 +135,7 @@ pub fn detect(workbook: &Workbook) -> Result<Detected, Finding> {
         .or_else(|| workbook.sheet("Revision").and_then(last_revision));
     let template = if title.contains("(CMRT)") {
         Some(Template::Cmrt)
-    } else if title.contains("(EMRT)") {
-        Some(Template::Emrt)
-    } else if workbook.sheet(MINE_LIST).is_some() {
+    } else if title.contains("(EMRT)") || workbook.sheet(MINE_LIST).is_some() {
         Some(Template::Emrt)
     } else {
         match version.as_deref().and_then(major) {

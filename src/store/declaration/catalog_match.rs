@@ -101,7 +101,10 @@ pub fn cids_of(
         Ok(facility_identifiers::table
             .filter(facility_identifiers::scheme.eq(FacilityIdentifierScheme::RmiCid))
             .filter(facility_identifiers::facility_id.eq_any(chunk))
-            .select((facility_identifiers::facility_id, facility_identifiers::value))
+            .select((
+                facility_identifiers::facility_id,
+                facility_identifiers::value,
+            ))
             .load(conn)?)
     })?;
     Ok(rows.into_iter().collect())

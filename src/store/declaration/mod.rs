@@ -47,7 +47,9 @@ impl StoredDeclaration {
             other.declaration.company.effective_date,
         ) {
             (Some(a), Some(b)) if a != b => a > b,
-            _ => (self.received_at, self.id.to_string()) > (other.received_at, other.id.to_string()),
+            _ => {
+                (self.received_at, self.id.to_string()) > (other.received_at, other.id.to_string())
+            }
         }
     }
 }

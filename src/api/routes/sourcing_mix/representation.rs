@@ -6,36 +6,13 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::SourcingMix;
 use crate::api::error::{ApiError, ProblemType};
+use crate::api::http::negotiate::accepted_ranges;
 use crate::domain::mix::MixFigures;
 
 /// Which representation the caller accepts.
 pub(super) enum Representation {
     Json,
     Csv,
-}
-
-/// The media ranges of the request's `Accept` with a quality above 0, most preferred first;
-/// `None` when there is no `Accept`.
-fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())?;
-    let mut ranges: Vec<(f32, String)> = accept
-        .split(',')
-        .filter_map(|range| {
-            let mut parts = range.split(';');
-            let media = parts.next()?.trim().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .filter_map(|q| q.parse::<f32>().ok())
-                .next()
-                .unwrap_or(1.0);
-            (q > 0.0).then_some((q, media))
-        })
-        .collect();
-    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Some(ranges.into_iter().map(|(_, media)| media).collect())
 }
 
 /// The representation the request's `Accept` prefers.

@@ -1,0 +1,69 @@
+//! Content negotiation for the routes that answer JSON or CSV (`Accept`), shared by the
+//! sourcing mix and the declarations' roll-up and coverage.
+
+use actix_web::HttpRequest;
+use actix_web::http::{StatusCode, header};
+
+use crate::api::error::{ApiError, ProblemType};
+
+/// The media ranges of the request's `Accept` with a quality above 0, most preferred first;
+/// `None` when there is no `Accept`.
+pub fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())?;
+    let mut ranges: Vec<(f32, String)> = accept
+        .split(',')
+        .filter_map(|range| {
+            let mut parts = range.split(';');
+            let media = parts.next()?.trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .filter_map(|q| q.parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            (q > 0.0).then_some((q, media))
+        })
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Some(ranges.into_iter().map(|(_, media)| media).collect())
+}
+
+/// Whether the request's `Accept` prefers CSV to JSON (JSON when it names neither first, or
+/// has no `Accept`); 406 naming `what` when it accepts neither.
+pub fn prefers_csv(req: &HttpRequest, what: &str) -> Result<bool, ApiError> {
+    let Some(ranges) = accepted_ranges(req) else {
+        return Ok(false);
+    };
+    for media in ranges {
+        match media.as_str() {
+            "application/json" | "application/*" | "*/*" => return Ok(false),
+            "text/csv" | "text/*" => return Ok(true),
+            _ => {}
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        ProblemType::NotAcceptable,
+        format!("{what} is available as application/json or text/csv"),
+    ))
+}
+
+/// For a route that answers only CSV: 406 naming `json_route` when `Accept` excludes it.
+pub fn require_csv(req: &HttpRequest, json_route: &str) -> Result<(), ApiError> {
+    let acceptable = accepted_ranges(req).is_none_or(|ranges| {
+        ranges
+            .iter()
+            .any(|m| matches!(m.as_str(), "text/csv" | "text/*" | "*/*"))
+    });
+    if acceptable {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            ProblemType::NotAcceptable,
+            format!("this route answers text/csv; {json_route} answers application/json"),
+        ))
+    }
+}
