@@ -46,10 +46,13 @@ pub fn write(declaration: &Declaration) -> Result<Vec<u8>, String> {
 /// The cell map of a version Oretrace writes.
 fn cell_map(template: Template, version: &str) -> Result<CellMap, String> {
     let numeric = !version.is_empty()
-        && version.split('.').all(|part| {
-            !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())
-        });
-    let major = version.split('.').next().and_then(|m| m.parse::<u32>().ok());
+        && version
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()));
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
     match (template, major) {
         (Template::Cmrt, Some(6)) if numeric => Ok(cmrt6(version)),
         (Template::Emrt, Some(1)) if numeric => Ok(emrt1(version)),
@@ -80,7 +83,7 @@ fn sheet_names(template: Template, version: &str) -> Vec<&'static str> {
             } else {
                 vec!["Instructions", "Revision"]
             };
-            names.extend([DECLARATION, SMELTER_LIST, "Checker"]);
+            names.extend(["Definitions", DECLARATION, SMELTER_LIST, "Checker"]);
             if version_at_least(version, "2.0") {
                 names.push(MINE_LIST);
             }
@@ -175,7 +178,11 @@ impl Lists {
             return Ok(());
         }
         let validation = if items.iter().any(|i| i.contains(',')) {
-            let formula = match self.ranges.iter().find(|(list, _)| list.as_slice() == items) {
+            let formula = match self
+                .ranges
+                .iter()
+                .find(|(list, _)| list.as_slice() == items)
+            {
                 Some((_, formula)) => formula.clone(),
                 None => {
                     let list_col = LIST_COL + self.ranges.len() as u16;
@@ -344,9 +351,12 @@ fn declaration_sheet(
             CompanyField::EffectiveDate => {
                 if let Some(date) = company.effective_date {
                     let excel = ExcelDateTime::from_ymd(
-                        u16::try_from(date.year()).map_err(|_| XlsxError::DateTimeRangeError(
-                            format!("the year {} is not one Excel writes", date.year()),
-                        ))?,
+                        u16::try_from(date.year()).map_err(|_| {
+                            XlsxError::DateTimeRangeError(format!(
+                                "the year {} is not one Excel writes",
+                                date.year()
+                            ))
+                        })?,
                         date.month() as u8,
                         date.day() as u8,
                     )?;
@@ -388,7 +398,15 @@ fn declaration_sheet(
         )?;
     }
     for question in &map.company_questions {
-        company_question(sheet, declaration, map, question, &sorted, &mut lists, styles)?;
+        company_question(
+            sheet,
+            declaration,
+            map,
+            question,
+            &sorted,
+            &mut lists,
+            styles,
+        )?;
     }
     Ok(())
 }
@@ -513,8 +531,8 @@ fn smelter_sheet(
     revision: &str,
     styles: &Styles,
 ) -> Result<(), XlsxError> {
-    let emrt2 = declaration.template == Template::Emrt
-        && version_at_least(&declaration.version, "2.0");
+    let emrt2 =
+        declaration.template == Template::Emrt && version_at_least(&declaration.version, "2.0");
     sheet.write_string_with_format(0, 1, "Smelter List", &styles.bold)?;
     sheet.write_string_with_format(2, 16, revision, &styles.wrap)?;
     for (c, heading) in SMELTER_HEADINGS.iter().enumerate() {
