@@ -672,3 +672,624 @@ fn mine_sheet(sheet: &mut Worksheet, revision: &str, styles: &Styles) -> Result<
     sheet.set_freeze_panes(4, 0)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::app::declarations::workbook::open;
+    use crate::domain::country::CountryCode;
+    use crate::domain::declaration::{
+        Company, CompanyAnswer, MineralAnswer, Product, Reading, read,
+    };
+
+    const CMRT_TOPICS: [Topic; 8] = [
+        Topic::IntentionallyAdded,
+        Topic::RemainsInProduct,
+        Topic::CoveredCountries,
+        Topic::Cahra,
+        Topic::RecycledOrScrap,
+        Topic::SuppliersResponded,
+        Topic::AllSmeltersIdentified,
+        Topic::AllSmeltersReported,
+    ];
+
+    const EMRT_TOPICS: [Topic; 7] = [
+        Topic::IntentionallyAdded,
+        Topic::RemainsInProduct,
+        Topic::Cahra,
+        Topic::RecycledOrScrap,
+        Topic::SuppliersResponded,
+        Topic::AllSmeltersIdentified,
+        Topic::AllSmeltersReported,
+    ];
+
+    fn s(text: &str) -> Option<String> {
+        Some(text.to_owned())
+    }
+
+    fn company(scope: DeclarationScope) -> Company {
+        Company {
+            name: "Andes Metals S.A.".into(),
+            scope: Some(scope),
+            scope_description: s("All solder and contact products made in Lima"),
+            unique_id: s("20512345678"),
+            unique_id_authority: s("SUNAT (RUC)"),
+            address: s("Av. Argentina 1234, Lima, Peru"),
+            contact_name: s("Ana Quispe"),
+            contact_email: s("ana@andes.example"),
+            contact_phone: s("+51 1 555 0100"),
+            authorizer: s("Luis Mamani"),
+            authorizer_title: s("Head of Compliance"),
+            authorizer_email: s("luis@andes.example"),
+            authorizer_phone: s("+51 1 555 0101"),
+            effective_date: NaiveDate::from_ymd_opt(2025, 4, 25),
+        }
+    }
+
+    fn answer(
+        question: usize,
+        topic: Topic,
+        mineral: Mineral,
+        answer: Option<&str>,
+        comment: Option<&str>,
+        row: u32,
+    ) -> MineralAnswer {
+        MineralAnswer {
+            question: question.to_string(),
+            topic,
+            mineral,
+            answer: answer.map(str::to_owned),
+            comment: comment.map(str::to_owned),
+            cell: format!("Declaration!D{row}"),
+        }
+    }
+
+    fn company_answer(
+        letter: &str,
+        topic: CompanyTopic,
+        mineral: Option<Mineral>,
+        answer: Option<&str>,
+        comment: Option<&str>,
+        row: u32,
+    ) -> CompanyAnswer {
+        CompanyAnswer {
+            question: letter.to_owned(),
+            topic,
+            mineral,
+            answer: answer.map(str::to_owned),
+            comment: comment.map(str::to_owned),
+            cell: format!("Declaration!D{row}"),
+        }
+    }
+
+    /// A realistic answer of a mineral that is used.
+    fn used_answer(template: Template, version: &str, topic: Topic, i: usize) -> &'static str {
+        let emrt1 = template == Template::Emrt && version.starts_with('1');
+        match topic {
+            Topic::IntentionallyAdded | Topic::RemainsInProduct => "Yes",
+            Topic::CoveredCountries => ["No", "Unknown", "No"][i % 3],
+            Topic::Cahra if emrt1 => "DRC only",
+            Topic::Cahra => ["No", "Unknown", "Yes"][i % 3],
+            Topic::RecycledOrScrap => ["No", "Yes", "No"][i % 3],
+            Topic::SuppliersResponded => ["100%", "Greater than 90%", "50% or less"][i % 3],
+            Topic::AllSmeltersIdentified => ["Yes", "No", "Yes"][i % 3],
+            Topic::AllSmeltersReported => "Yes",
+        }
+    }
+
+    fn comment_for(topic: Topic, i: usize) -> Option<&'static str> {
+        match (topic, i) {
+            (Topic::Cahra, 1) => Some("Two smelters under review"),
+            (Topic::SuppliersResponded, 0) => Some("All 42 relevant suppliers answered"),
+            (Topic::AllSmeltersIdentified, 1) => Some("One distributor has not named its smelter"),
+            _ => None,
+        }
+    }
+
+    /// The answers of blocks whose header rows are `header(q)` (1-based) with each mineral's
+    /// row; `not_used` is answered `No` to question 1: the reader skips its question 2 and
+    /// reads its later answers as missing.
+    fn answers(
+        template: Template,
+        version: &str,
+        topics: &[Topic],
+        rows: &dyn Fn(usize, Topic) -> Vec<(Mineral, u32)>,
+        not_used: Mineral,
+    ) -> Vec<MineralAnswer> {
+        let mut all = Vec::new();
+        for (q, &topic) in topics.iter().enumerate() {
+            for (i, (mineral, row)) in rows(q, topic).into_iter().enumerate() {
+                let number = q + 1;
+                if mineral == not_used {
+                    match topic {
+                        Topic::IntentionallyAdded => all.push(answer(
+                            number,
+                            topic,
+                            mineral,
+                            Some("No"),
+                            Some("Not used in any of our products"),
+                            row,
+                        )),
+                        Topic::RemainsInProduct => {}
+                        _ => all.push(answer(number, topic, mineral, None, None, row)),
+                    }
+                    continue;
+                }
+                all.push(answer(
+                    number,
+                    topic,
+                    mineral,
+                    Some(used_answer(template, version, topic, i)),
+                    comment_for(topic, i),
+                    row,
+                ));
+            }
+        }
+        all
+    }
+
+    fn smelter(row: u32, metal: Mineral) -> SmelterRow {
+        SmelterRow {
+            row,
+            metal: Some(metal),
+            ..SmelterRow::default()
+        }
+    }
+
+    fn with_country(mut smelter: SmelterRow, country: &str) -> SmelterRow {
+        smelter.country_code = CountryCode::from_name(country);
+        smelter.country = s(country);
+        smelter
+    }
+
+    /// Three smelters of the given metals: one looked up, one typed (not listed), one not
+    /// yet identified.
+    fn smelters(metals: [Mineral; 3]) -> Vec<SmelterRow> {
+        let looked_up = SmelterRow {
+            lookup_name: s("Thaisarco"),
+            name: s("Thai Smelting and Refining Co., Ltd."),
+            cid: s("CID001898"),
+            cid_source: s("RMI"),
+            street: s("335 Phuket Road"),
+            city: s("Phuket"),
+            state: s("Phuket"),
+            contact_name: s("Somchai Wong"),
+            contact_email: s("somchai@thaisarco.example"),
+            next_steps: s("Keep conformant status under review"),
+            mine_names: s("Various"),
+            mine_countries: s("MYANMAR, THAILAND"),
+            recycled: s("No"),
+            comments: s("Conformant"),
+            identified: true,
+            ..smelter(5, metals[0])
+        };
+        let typed = SmelterRow {
+            name: s("Andes Refinería S.A.C."),
+            cid: s("CID009876"),
+            cid_source: s("Supplier"),
+            street: s("Calle Los Metales 12"),
+            city: s("Arequipa"),
+            state: s("Arequipa"),
+            contact_name: s("Rosa Huamán"),
+            contact_email: s("rosa@andesref.example"),
+            next_steps: s("Invite to the RMI assessment"),
+            mine_names: s("recycled"),
+            mine_countries: s("recycled"),
+            recycled: s("Yes"),
+            comments: s("Recycler, not yet in the RMI list"),
+            identified: true,
+            ..smelter(6, metals[1])
+        };
+        let unknown = SmelterRow {
+            next_steps: s("Ask the distributor for the smelter"),
+            recycled: s("Unknown"),
+            comments: s("Bought through a distributor"),
+            identified: false,
+            ..smelter(7, metals[2])
+        };
+        vec![
+            with_country(looked_up, "THAILAND"),
+            with_country(typed, "PERU"),
+            unknown,
+        ]
+    }
+
+    fn products(requester: bool) -> Vec<Product> {
+        let requester = |text: &str| requester.then(|| text.to_owned());
+        vec![
+            Product {
+                row: 6,
+                number: s("AM-SOL-100"),
+                name: s("Solder wire 0.8 mm"),
+                requester_number: requester("ACME-77812"),
+                requester_name: requester("Solder, lead-free"),
+                comments: s("Lead-free"),
+            },
+            Product {
+                row: 7,
+                number: s("AM-CON-220"),
+                name: s("Gold-plated contact"),
+                requester_number: requester("ACME-90001"),
+                requester_name: None,
+                comments: None,
+            },
+        ]
+    }
+
+    fn cmrt(version: &str, scope: DeclarationScope) -> Declaration {
+        use Mineral::*;
+        let metals = [Tantalum, Tin, Gold, Tungsten];
+        let rows = |q: usize, _| {
+            metals
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (*m, 25 + 6 * q as u32 + 1 + i as u32))
+                .collect()
+        };
+        let letters = ["A", "B", "C", "D", "E", "F", "G", "H"];
+        let company_topics = [
+            (CompanyTopic::Policy, "Yes", None),
+            (
+                CompanyTopic::PolicyPublished,
+                "Yes",
+                Some("https://andes.example/policy"),
+            ),
+            (CompanyTopic::AuditedSmelters, "Yes", None),
+            (CompanyTopic::DueDiligence, "Yes", None),
+            (
+                CompanyTopic::SupplierSurvey,
+                "Yes, in conformance with IPC1755 (e.g., CMRT)",
+                None,
+            ),
+            (CompanyTopic::ReviewsSuppliers, "Yes", None),
+            (
+                CompanyTopic::CorrectiveAction,
+                "No",
+                Some("Planned for 2026"),
+            ),
+            (
+                CompanyTopic::AnnualDisclosure,
+                "Yes, with the SEC and the EU",
+                None,
+            ),
+        ];
+        Declaration {
+            template: Template::Cmrt,
+            version: version.into(),
+            company: company(scope),
+            minerals: metals.to_vec(),
+            answers: answers(Template::Cmrt, version, &CMRT_TOPICS, &rows, Tungsten),
+            company_answers: company_topics
+                .iter()
+                .enumerate()
+                .map(|(i, (topic, a, comment))| {
+                    company_answer(
+                        letters[i],
+                        *topic,
+                        None,
+                        Some(a),
+                        *comment,
+                        75 + 2 * i as u32,
+                    )
+                })
+                .collect(),
+            smelters: smelters([Tin, Gold, Tantalum]),
+            products: products(false),
+        }
+    }
+
+    fn emrt1(version: &str) -> Declaration {
+        use Mineral::*;
+        let rows = |q: usize, topic: Topic| {
+            let header = 25 + 6 * q as u32;
+            if topic == Topic::RecycledOrScrap {
+                vec![(Cobalt, header + 1)]
+            } else {
+                vec![(Cobalt, header + 1), (Mica, header + 2)]
+            }
+        };
+        let c = |letter, topic, mineral, a, comment, row| {
+            company_answer(letter, topic, mineral, a, comment, row)
+        };
+        Declaration {
+            template: Template::Emrt,
+            version: version.into(),
+            company: company(DeclarationScope::Product),
+            minerals: vec![Cobalt, Mica],
+            answers: answers(Template::Emrt, version, &EMRT_TOPICS, &rows, Mica),
+            company_answers: vec![
+                c("A", CompanyTopic::Policy, None, Some("Yes"), None, 69),
+                c(
+                    "B",
+                    CompanyTopic::PolicyPublished,
+                    None,
+                    Some("Yes"),
+                    Some("https://andes.example/policy"),
+                    71,
+                ),
+                c(
+                    "C",
+                    CompanyTopic::AuditedSmelters,
+                    Some(Cobalt),
+                    Some("Yes"),
+                    None,
+                    74,
+                ),
+                c(
+                    "C",
+                    CompanyTopic::AuditedSmelters,
+                    Some(Mica),
+                    None,
+                    Some("Mica not used"),
+                    75,
+                ),
+                c("D", CompanyTopic::DueDiligence, None, Some("Yes"), None, 77),
+                c(
+                    "E",
+                    CompanyTopic::SupplierSurvey,
+                    None,
+                    Some("Yes, Using Other Format (Describe)"),
+                    Some("Our own questionnaire"),
+                    79,
+                ),
+                c(
+                    "F",
+                    CompanyTopic::ReviewsSuppliers,
+                    None,
+                    Some("Yes"),
+                    None,
+                    81,
+                ),
+                c(
+                    "G",
+                    CompanyTopic::CorrectiveAction,
+                    None,
+                    Some("No"),
+                    None,
+                    83,
+                ),
+            ],
+            smelters: smelters([Cobalt, Cobalt, Cobalt]),
+            products: products(false),
+        }
+    }
+
+    /// EMRT 2.x with three minerals in scope (in the order of the Declaration's cells, which is
+    /// alphabetical), the last not used.
+    fn emrt2(version: &str, minerals: [Mineral; 3]) -> Declaration {
+        let rows = |q: usize, _| {
+            minerals
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (*m, 29 + 12 * q as u32 + 1 + i as u32))
+                .collect()
+        };
+        let c = |letter, topic, mineral, a, comment, row| {
+            company_answer(letter, topic, mineral, a, comment, row)
+        };
+        let mut company_answers = vec![
+            c("A", CompanyTopic::Policy, None, Some("Yes"), None, 115),
+            c(
+                "B",
+                CompanyTopic::PolicyPublished,
+                None,
+                Some("Yes"),
+                Some("https://andes.example/policy"),
+                117,
+            ),
+        ];
+        let per_mineral = [
+            Some("Yes, when more processors are validated"),
+            Some("Yes"),
+            None,
+        ];
+        for (i, mineral) in minerals.iter().enumerate() {
+            company_answers.push(c(
+                "C",
+                CompanyTopic::AuditedSmelters,
+                Some(*mineral),
+                per_mineral[i],
+                None,
+                120 + i as u32,
+            ));
+        }
+        company_answers.extend([
+            c(
+                "D",
+                CompanyTopic::DueDiligence,
+                None,
+                Some("Yes"),
+                None,
+                131,
+            ),
+            c(
+                "E",
+                CompanyTopic::SupplierSurvey,
+                None,
+                Some("Yes, in conformance with IPC1755 (e.g. EMRT)"),
+                None,
+                133,
+            ),
+            c(
+                "F",
+                CompanyTopic::ReviewsSuppliers,
+                None,
+                Some("Yes"),
+                None,
+                135,
+            ),
+            c(
+                "G",
+                CompanyTopic::CorrectiveAction,
+                None,
+                Some("No"),
+                Some("Planned for 2026"),
+                137,
+            ),
+        ]);
+        Declaration {
+            template: Template::Emrt,
+            version: version.into(),
+            company: company(DeclarationScope::Product),
+            minerals: minerals.to_vec(),
+            answers: answers(Template::Emrt, version, &EMRT_TOPICS, &rows, minerals[2]),
+            company_answers,
+            smelters: smelters([minerals[0], minerals[1], minerals[0]]),
+            products: products(version_at_least(version, "2.1")),
+        }
+    }
+
+    fn round_trip(declaration: &Declaration) -> Reading {
+        let bytes = write(declaration).expect("the declaration is written");
+        let workbook = open(&bytes).expect("the workbook opens");
+        read(&workbook).unwrap_or_else(|invalid| panic!("read as invalid: {invalid:#?}"))
+    }
+
+    fn assert_round_trip(declaration: Declaration) {
+        let reading = round_trip(&declaration);
+        assert!(reading.detected.known, "{:?}", reading.detected);
+        assert_eq!(reading.declaration, declaration);
+        // What the declaration lacks: only the smelter not yet identified.
+        assert_eq!(
+            reading
+                .findings
+                .iter()
+                .map(|f| f.cell.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Smelter List!C7"],
+            "{:#?}",
+            reading.findings
+        );
+    }
+
+    #[test]
+    fn cmrt_6_5_round_trips() {
+        assert_round_trip(cmrt("6.5", DeclarationScope::Product));
+    }
+
+    #[test]
+    fn cmrt_6_22_round_trips() {
+        assert_round_trip(cmrt("6.22", DeclarationScope::UserDefined));
+    }
+
+    #[test]
+    fn emrt_1_3_round_trips() {
+        assert_round_trip(emrt1("1.3"));
+    }
+
+    #[test]
+    fn emrt_2_0_round_trips() {
+        use Mineral::*;
+        assert_round_trip(emrt2("2.0", [Cobalt, Lithium, Nickel]));
+    }
+
+    #[test]
+    fn emrt_2_1_round_trips() {
+        use Mineral::*;
+        assert_round_trip(emrt2("2.1", [Copper, Graphite, Mica]));
+    }
+
+    #[test]
+    fn sheets_are_in_the_templates_order() {
+        let names = |declaration: &Declaration| -> Vec<String> {
+            let bytes = write(declaration).unwrap();
+            open(&bytes)
+                .unwrap()
+                .sheets
+                .into_iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        assert_eq!(
+            names(&cmrt("6.5", DeclarationScope::Company)),
+            [
+                "Revision",
+                "Instructions",
+                "Definitions",
+                "Declaration",
+                "Smelter List",
+                "Checker",
+                "Product List",
+                "Smelter Look-up"
+            ]
+        );
+        assert_eq!(
+            names(&emrt1("1.3")),
+            [
+                "Instructions",
+                "Revision",
+                "Definitions",
+                "Declaration",
+                "Smelter List",
+                "Checker",
+                "Product List",
+                "Smelter Look-up"
+            ]
+        );
+        use Mineral::*;
+        assert_eq!(
+            names(&emrt2("2.0", [Cobalt, Lithium, Nickel])),
+            [
+                "Instructions",
+                "Revision",
+                "Definitions",
+                "Declaration",
+                "Smelter List",
+                "Checker",
+                "Mine List",
+                "Product List",
+                "Smelter Look-up"
+            ]
+        );
+        assert_eq!(
+            names(&emrt2("2.1", [Cobalt, Lithium, Nickel])),
+            [
+                "Revision",
+                "Instructions",
+                "Definitions",
+                "Declaration",
+                "Smelter List",
+                "Checker",
+                "Mine List",
+                "Product List",
+                "Smelter Look-up"
+            ]
+        );
+    }
+
+    #[test]
+    fn answers_have_their_drop_down_lists() {
+        let bytes = write(&cmrt("6.5", DeclarationScope::Product)).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        // The Declaration is the fourth sheet.
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet4.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(xml.contains("<dataValidations"));
+        assert!(
+            xml.contains("A. Company,B. Product (or List of Products)"),
+            "{xml}"
+        );
+        assert!(xml.contains("Greater than 90%"));
+        // A list whose items hold commas is a range of hidden cells.
+        assert!(xml.contains("$AA$1:$AA$3"), "{xml}");
+    }
+
+    #[test]
+    fn versions_whose_cells_are_not_known_are_refused() {
+        let mut declaration = cmrt("6.5", DeclarationScope::Company);
+        declaration.version = "5.12".into();
+        assert!(write(&declaration).unwrap_err().contains("CMRT 5.12"));
+        declaration.version = "6.x".into();
+        assert!(write(&declaration).is_err());
+        let mut declaration = emrt1("1.3");
+        declaration.version = "3.0".into();
+        assert!(write(&declaration).unwrap_err().contains("EMRT 3.0"));
+    }
+}
