@@ -70,12 +70,14 @@ fn company_answers(map: &CellMap, survey: &'static str) -> Vec<CompanyAnswer> {
             question: q.letter.clone(),
             topic: q.topic,
             mineral: None,
-            answer: Some(match q.topic {
-                CompanyTopic::SupplierSurvey => survey,
-                CompanyTopic::AnnualDisclosure => "No",
-                _ => "Yes",
-            })
-            .map(str::to_owned),
+            answer: Some(
+                match q.topic {
+                    CompanyTopic::SupplierSurvey => survey,
+                    CompanyTopic::AnnualDisclosure => "No",
+                    _ => "Yes",
+                }
+                .to_owned(),
+            ),
             comment: None,
             cell: String::new(),
         })

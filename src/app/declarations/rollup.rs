@@ -269,16 +269,19 @@ fn finish(catalog: &Catalog, key: String, e: Entry, today: chrono::NaiveDate) ->
             kind: SmelterFlagKind::UnknownSmelter,
             detail: e.matched.detail.clone(),
         }),
-        (_, Some(kind)) if !matches!(kind, FacilityKind::Smelter | FacilityKind::Refiner) => {
-            if kind != FacilityKind::Recycler {
-                flags.push(SmelterFlag {
-                    kind: SmelterFlagKind::NotASmelter,
-                    detail: format!(
-                        "the catalog's {} is a {kind}",
-                        e.matched.facility_name.clone().unwrap_or_default()
-                    ),
-                });
-            }
+        (_, Some(kind))
+            if !matches!(
+                kind,
+                FacilityKind::Smelter | FacilityKind::Refiner | FacilityKind::Recycler
+            ) =>
+        {
+            flags.push(SmelterFlag {
+                kind: SmelterFlagKind::NotASmelter,
+                detail: format!(
+                    "the catalog's {} is a {kind}",
+                    e.matched.facility_name.clone().unwrap_or_default()
+                ),
+            });
         }
         _ => {}
     }
