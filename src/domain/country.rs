@@ -35,6 +35,14 @@ impl CountryCode {
 }
 
 impl CountryCode {
+    /// The country's name as the RMI templates write it: the ISO short name in capitals
+    /// (`INDONESIA`).
+    pub fn template_name(&self) -> String {
+        celes::Country::from_alpha2(self.as_str())
+            .map(|c| c.long_name.to_uppercase())
+            .unwrap_or_else(|_| self.as_str().to_owned())
+    }
+
     /// The country a name as the RMI templates and people write it names: `INDONESIA`,
     /// `VIET NAM`, `CONGO, DEMOCRATIC REPUBLIC OF THE`, `Korea, Republic of`, `Bolivia`, or an
     /// alpha-2 code. `None` when it is none Oretrace knows (or `Unknown`).
@@ -140,6 +148,18 @@ mod tests {
         assert_eq!(code("Bolivia").as_deref(), Some("BO"));
         assert_eq!(code("pe").as_deref(), Some("PE"));
         assert_eq!(code("Unknown"), None);
+    }
+
+    #[test]
+    fn every_template_name_reads_back_as_its_code() {
+        for code in CountryCode::all() {
+            assert_eq!(
+                CountryCode::from_name(&code.template_name()),
+                Some(code),
+                "{code} {}",
+                code.template_name()
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `/v1/organisations`: the operator registers purchaser organisations and their API clients.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +12,8 @@ use crate::api::http::extract::{ApiJson, ApiQuery};
 use crate::api::http::idempotency::ShownOnce;
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
-use crate::app::organisations;
+use crate::app::{organisation_profile, organisations};
+use crate::domain::organisation::CompanyProfile;
 use crate::auth::Scope;
 use crate::domain::ids::OrganisationId;
 use crate::store::api_client::ApiClient;
@@ -274,4 +275,66 @@ pub async fn revoke_client(
         .write(move |conn| organisations::revoke_client(conn, &actor, id, &client_id))
         .await?;
     Ok(HttpResponse::Ok().json(revoked))
+}
+
+/// Reads an organisation's profile: the company information its own outgoing CMRT or EMRT
+/// states (`GET /v1/declarations/outgoing`). Any client of the organisation may read it,
+/// `admin` any organisation's; another organisation's answers 404.
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "get_organisation_profile",
+    params(("id" = OrganisationId, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The profile (members never set are null)", body = CompanyProfile),
+        (status = 404, description = "No such organisation, or not the caller's",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []), ("oauth2" = []))
+)]
+#[get("/v1/organisations/{id}/profile")]
+pub async fn get_profile(
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let profile = state
+        .db
+        .read(move |conn| organisation_profile::get(conn, &caller, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(profile))
+}
+
+/// Changes an organisation's profile with a JSON merge patch (RFC 7396): a member set to text
+/// sets it, set to null (or empty text) clears it, left out stays. Texts are at most 200
+/// characters (the address 500); emails must look like one, `policy_url` must be an http(s)
+/// URL. Needs `purchases:write` of the organisation (or `admin`); audited.
+#[utoipa::path(
+    tag = "organisations",
+    operation_id = "update_organisation_profile",
+    params(("id" = OrganisationId, Path, description = "Organisation id")),
+    request_body(content(
+        (CompanyProfile = "application/merge-patch+json"),
+        (CompanyProfile = "application/json")
+    )),
+    responses(
+        (status = 200, description = "The profile as changed", body = CompanyProfile),
+        (status = 404, description = "No such organisation, or not the caller's",
+         body = crate::api::error::Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = ["purchases:write"]), ("oauth2" = ["purchases:write"]))
+)]
+#[patch("/v1/organisations/{id}/profile")]
+pub async fn update_profile(
+    caller: Caller,
+    id: web::Path<OrganisationId>,
+    body: ApiJson<serde_json::Map<String, serde_json::Value>>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, patch) = (id.into_inner(), body.0);
+    let profile = state
+        .db
+        .write(move |conn| organisation_profile::update(conn, &caller, id, patch))
+        .await?;
+    Ok(HttpResponse::Ok().json(profile))
 }

@@ -3,6 +3,7 @@
 //! its suppliers' current declarations, and its own CMRT or EMRT written. docs/DECLARATIONS.md.
 
 pub mod coverage;
+pub mod export;
 pub mod import;
 pub mod matching;
 pub mod read;

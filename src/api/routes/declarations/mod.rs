@@ -13,6 +13,7 @@ use crate::api::http::negotiate::{prefers_csv, require_csv};
 use crate::api::http::pagination::{self, Page, PageRequest};
 use crate::api::state::AppState;
 use crate::app::declarations::coverage::{self, Coverage};
+use crate::app::declarations::export::{self, Outgoing};
 use crate::app::declarations::import::{self, Recorded};
 use crate::app::declarations::read;
 use crate::app::declarations::rollup::{self, Rollup, RollupFilter};
@@ -26,7 +27,7 @@ pub mod views;
 
 use views::{
     CoverageQuery, DeclarationDetail, DeclarationImport, DeclarationListQuery, DeclarationSummary,
-    ImportQuery, ImportResult, RollupQuery, WorkbookFile,
+    ImportQuery, ImportResult, OutgoingQuery, RollupQuery, WorkbookFile,
 };
 
 crate::page_type!(DeclarationList, DeclarationSummary);
@@ -383,4 +384,56 @@ pub async fn get_declaration_coverage_csv(
         csv::coverage(&coverage),
         "declaration-coverage",
     ))
+}
+
+/// The organisation's own filled CMRT or EMRT for a year, as `.xlsx` in the template's layout.
+///
+/// The company information comes from the organisation's profile
+/// (`PATCH /v1/organisations/{id}/profile`); the answers are derived from its purchases of the
+/// year, its policy and its suppliers' current declarations, each derived answer saying where it
+/// came from in its comment; what Oretrace cannot know is left unanswered with a comment. The
+/// Smelter List holds the roll-up's smelters and those of the organisation's own custody events.
+/// Importing the file back reads the same declaration.
+#[utoipa::path(
+    tag = "declarations",
+    operation_id = "get_outgoing_declaration",
+    params(OutgoingQuery),
+    responses(
+        (status = 200, description = "The workbook", body = WorkbookFile,
+         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ),
+    security(("bearer" = ["purchases:read"]), ("oauth2" = ["purchases:read"]))
+)]
+#[get("/v1/declarations/outgoing")]
+pub async fn get_outgoing_declaration(
+    caller: Caller,
+    query: ApiQuery<OutgoingQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Scope::PurchasesRead)?;
+    let q = query.0;
+    let year = q.year.unwrap_or_else(export::this_year);
+    if !(2007..=9999).contains(&year) {
+        return Err(ApiError::invalid_parameter("year", "must be 2007 to 9999"));
+    }
+    let request = Outgoing {
+        template: q.template,
+        version: q
+            .version
+            .unwrap_or_else(|| crate::domain::declaration::layout::latest(q.template).to_owned()),
+        year,
+    };
+    let organisation = caller.organisation_id;
+    let name = export::file_name(&request);
+    let (_, bytes) = state
+        .db
+        .read(move |conn| export::outgoing(conn, organisation, &request))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }
