@@ -945,6 +945,182 @@ async fn coverage_ranks_undeclared_suppliers_first(app: TestApp) {
     .await;
 }
 
+const PROFILE: &str = "/v1/organisations/{org}/profile";
+
+fn profile_path(org: &str) -> String {
+    PROFILE.replace("{org}", org)
+}
+
+async fn outgoing_cmrt_is_read_back_as_a_declaration(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::supplier(&app, "Upstream SA").await;
+    rmap_smelter(
+        &app,
+        "Malaysia Smelting Corporation",
+        "CID001234",
+        "MY",
+        "active",
+    )
+    .await;
+    let upstream = Cmrt::filled("6.5").smelter(
+        SmelterRow::new("Tin")
+            .looked_up("MSC", "MALAYSIA")
+            .cid("CID001234"),
+    );
+    imported(&app, &buyer, &supplier, upstream.bytes()).await;
+    app.create_purchase(&buyer, &PurchaseLine::new("P-1", &supplier).kg(2))
+        .await;
+
+    let profile = json!({
+        "legal_name": "Downstream Devices GmbH",
+        "address": "Hauptstrasse 1, Berlin",
+        "contact_name": "Eva Weber",
+        "contact_email": "eva@downstream.example",
+        "contact_phone": "+49 30 1234",
+        "authorizer": "Jonas Keller",
+        "authorizer_title": "CEO",
+        "authorizer_email": "jonas@downstream.example",
+        "policy_url": "https://downstream.example/policy"
+    });
+    let patched = app
+        .patch(&profile_path(&buyer.org_id), &buyer, &profile)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(patched["legal_name"], "Downstream Devices GmbH");
+    let read = app
+        .get(&profile_path(&buyer.org_id), &buyer)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(read["contact_email"], "eva@downstream.example");
+    // A merge patch: null clears, what is left out stays.
+    let patched = app
+        .patch(
+            &profile_path(&buyer.org_id),
+            &buyer,
+            &json!({"authorizer_title": null}),
+        )
+        .expect_status(StatusCode::OK)
+        .await;
+    assert!(patched["authorizer_title"].is_null(), "{patched}");
+    assert_eq!(patched["legal_name"], "Downstream Devices GmbH");
+
+    let response = send_raw(app.get(
+        "/v1/declarations/outgoing?template=cmrt&version=6.5&year=2026",
+        &buyer,
+    ))
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"].to_str().unwrap(), XLSX);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    let customer_view = fixtures::supplier(&app, "Downstream Devices GmbH").await;
+    let created = imported(&app, &buyer, &customer_view, bytes).await;
+    assert_eq!(created["company_name"], "Downstream Devices GmbH");
+    assert_eq!(created["template"], "cmrt");
+    assert_eq!(created["version"], "6.5");
+    let read = detail(&app, &buyer, &created.id()).await;
+    assert_eq!(
+        read["declaration"]["company"]["contact_email"],
+        "eva@downstream.example"
+    );
+    assert!(
+        read["smelters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["cid"] == "CID001234" && s["match"]["basis"] == "cid"),
+        "the roll-up's smelter is in the export: {read}"
+    );
+
+    // The default version of each template is written and read back too.
+    for template in ["cmrt", "emrt"] {
+        let response = send_raw(app.get(
+            &format!("/v1/declarations/outgoing?template={template}"),
+            &buyer,
+        ))
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{template}");
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let (status, body) = send(import(&app, &buyer, &customer_view, bytes)).await;
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::OK,
+            "{template}: {status} {body}"
+        );
+        assert_eq!(
+            body["declaration"]["company_name"], "Downstream Devices GmbH",
+            "{template}"
+        );
+    }
+    app.get(
+        "/v1/declarations/outgoing?template=cmrt&version=9.9",
+        &buyer,
+    )
+    .expect_problem_among(&[400, 422])
+    .await;
+    app.get("/v1/declarations/outgoing", &buyer)
+        .expect_problem(400)
+        .await;
+
+    // Another organisation's profile is not found, to read or to change.
+    let other = app.purchaser("Other").await;
+    app.get(&profile_path(&buyer.org_id), &other)
+        .expect_problem(404)
+        .await;
+    app.patch(
+        &profile_path(&buyer.org_id),
+        &other,
+        &json!({"legal_name": "Hijacked"}),
+    )
+    .expect_problem(404)
+    .await;
+    // An unknown member is refused, and changes nothing.
+    let problem = app
+        .patch(
+            &profile_path(&buyer.org_id),
+            &buyer,
+            &json!({"colour": "blue"}),
+        )
+        .expect_problem(422)
+        .await;
+    assert_eq!(crate::helpers::pointers(&problem), ["/colour"], "{problem}");
+    app.patch(
+        &profile_path(&buyer.org_id),
+        &buyer,
+        &json!({"contact_email": "not an email"}),
+    )
+    .expect_problem(422)
+    .await;
+    let reader = app
+        .client_of(&buyer.org_id, "reader", &["purchases:read"])
+        .await;
+    app.patch(
+        &profile_path(&buyer.org_id),
+        &reader,
+        &json!({"legal_name": "X"}),
+    )
+    .expect_problem(403)
+    .await;
+    let read = app
+        .get(&profile_path(&buyer.org_id), &reader)
+        .expect_status(StatusCode::OK)
+        .await;
+    assert_eq!(read["legal_name"], "Downstream Devices GmbH", "unchanged");
+    // The operator (admin) may change any organisation's profile.
+    app.patch(
+        &profile_path(&buyer.org_id),
+        &app.operator,
+        &json!({"contact_phone": "+49 30 9999"}),
+    )
+    .expect_status(StatusCode::OK)
+    .await;
+    let catalog_only = app
+        .client_of(&buyer.org_id, "catalog", &["catalog:read"])
+        .await;
+    app.get("/v1/declarations/outgoing?template=cmrt", &catalog_only)
+        .expect_problem(403)
+        .await;
+}
+
 both_backends!(
     each_template_is_imported_and_read_back,
     cmrt_5_is_read_by_its_labels,
@@ -957,4 +1133,5 @@ both_backends!(
     declarations_belong_to_their_organisation,
     rollup_merges_suppliers_and_flags,
     coverage_ranks_undeclared_suppliers_first,
+    outgoing_cmrt_is_read_back_as_a_declaration,
 );
