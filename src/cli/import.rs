@@ -34,6 +34,21 @@ pub enum ImportCommand {
         /// A .json file (an array of rows, as the batch routes take) or a .csv file.
         file: PathBuf,
     },
+    /// Import every supplier workbook (CMRT, EMRT: .xlsx, .xlsm, .xls) of a folder as a
+    /// declaration of the organisation, with a progress bar: each file on its own, with the
+    /// same checks as POST /v1/declarations. Prints what happened to each file; exits non-zero
+    /// when any was refused. See docs/DECLARATIONS.md.
+    Declarations {
+        /// The organisation id.
+        #[arg(long)]
+        org: String,
+        /// The supplier (catalog party id) of every workbook; default: the party named as the
+        /// workbook's company (Declaration!D8).
+        #[arg(long)]
+        supplier: Option<String>,
+        /// The folder of workbooks.
+        dir: PathBuf,
+    },
 }
 
 pub(super) fn run(config: &Config, command: ImportCommand) -> Result<(), String> {
@@ -60,6 +75,25 @@ pub(super) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
             let result = crate::import::run(&mut conn, kind, &Actor::cli(org), rows, csv)?;
             let out = crate::import::catalog::report_json(&result);
             print_json(&out)
+        }
+        ImportCommand::Declarations { org, supplier, dir } => {
+            let org: OrganisationId = org
+                .parse()
+                .map_err(|_| "--org must be an organisation id")?;
+            let supplier = supplier
+                .map(|s| s.parse().map_err(|_| "--supplier must be a party id"))
+                .transpose()?;
+            let mut conn = admin_connection(config)?;
+            let result =
+                crate::import::declarations::import_folder(&mut conn, org, supplier, &dir)?;
+            print_json(&result)?;
+            if result.refused > 0 {
+                return Err(format!(
+                    "{} of {} workbook(s) refused (see above)",
+                    result.refused, result.files
+                ));
+            }
+            Ok(())
         }
     }
 }

@@ -3,6 +3,7 @@
 //! an empty database, and only for the embedded default or with `--demo`.
 
 pub mod catalog;
+pub mod declarations;
 pub mod provenance;
 pub mod purchases;
 
@@ -71,6 +72,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<Option<DemoCredentials>, ApiEr
         )?;
         purchases::seed(conn, purchaser.id, &catalog, today)?;
         provenance::seed(conn, purchaser.id, &catalog, today)?;
+        declarations::seed(conn, purchaser.id, &catalog, today)?;
         Ok(Some(DemoCredentials {
             operator_organisation_id: operator.id.to_string(),
             operator_client_id: operator_client.client_id,

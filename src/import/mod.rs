@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod csv_file;
+pub mod declarations;
 pub mod purchases;
 pub mod purchases_command;
 

@@ -16,8 +16,8 @@ use crate::domain::declaration::layout::{
     CellMap, Family, KNOWN_VERSIONS, MineralRows, cmrt6, emrt1, emrt2,
 };
 use crate::domain::declaration::{
-    Company, CompanyAnswer, CompanyTopic, Declaration, DeclarationScope, MineralAnswer,
-    SmelterRow, Template, Topic,
+    Company, CompanyAnswer, CompanyTopic, Declaration, DeclarationScope, MineralAnswer, SmelterRow,
+    Template, Topic,
 };
 use crate::domain::ids::{FacilityId, OrganisationId, PartyId};
 use crate::domain::time;
@@ -84,8 +84,8 @@ pub fn outgoing(
     check_version(request.template, &request.version)?;
     let template = request.template;
     let map = cell_map(template, &request.version);
-    let from = NaiveDate::from_ymd_opt(request.year, 1, 1)
-        .ok_or_else(|| AppError::BadParameter {
+    let from =
+        NaiveDate::from_ymd_opt(request.year, 1, 1).ok_or_else(|| AppError::BadParameter {
             name: "year".to_owned(),
             detail: "is not a year".to_owned(),
         })?;
@@ -113,7 +113,9 @@ pub fn outgoing(
                 .copied()
                 .filter(|m| {
                     bought.contains_key(m)
-                        || declarations.iter().any(|d| d.declaration.minerals.contains(m))
+                        || declarations
+                            .iter()
+                            .any(|d| d.declaration.minerals.contains(m))
                 })
                 .collect();
             if chosen.is_empty() {
@@ -132,8 +134,16 @@ pub fn outgoing(
             ..RollupFilter::default()
         },
     )?;
-    let answers = mineral_answers(&map, &minerals, &bought, &declarations, &rollup, request.year);
-    let company_answers = company_answers(&map, &minerals, &bought, &declarations, &profile, &policy);
+    let answers = mineral_answers(
+        &map,
+        &minerals,
+        &bought,
+        &declarations,
+        &rollup,
+        request.year,
+    );
+    let company_answers =
+        company_answers(&map, &minerals, &bought, &declarations, &profile, &policy);
     let mut smelters = Vec::new();
     let mut listed: BTreeSet<(Option<FacilityId>, Mineral)> = BTreeSet::new();
     for s in &rollup.smelters {
@@ -245,7 +255,9 @@ fn supplier_answers(
     let mut counts = BTreeMap::new();
     for d in declarations {
         let used = d.declaration.answers.iter().any(|a| {
-            a.mineral == mineral && a.topic == Topic::IntentionallyAdded && !is_no(a.answer.as_deref())
+            a.mineral == mineral
+                && a.topic == Topic::IntentionallyAdded
+                && !is_no(a.answer.as_deref())
         });
         if !used {
             continue;
@@ -311,7 +323,14 @@ fn mineral_answers(
                     ),
                 ),
                 (Topic::IntentionallyAdded, None) => (
-                    Some(if map.family == Family::Emrt2 { "Not declaring" } else { "No" }.into()),
+                    Some(
+                        if map.family == Family::Emrt2 {
+                            "Not declaring"
+                        } else {
+                            "No"
+                        }
+                        .into(),
+                    ),
                     format!("Oretrace: no purchase of {mineral} recorded in {year}"),
                 ),
                 (_, None) => continue,
@@ -325,7 +344,8 @@ fn mineral_answers(
                         .iter()
                         .filter(|s| {
                             declarations.iter().any(|d| {
-                                d.supplier_party_id == **s && d.declaration.minerals.contains(&mineral)
+                                d.supplier_party_id == **s
+                                    && d.declaration.minerals.contains(&mineral)
                             })
                         })
                         .count();
@@ -350,9 +370,10 @@ fn mineral_answers(
                             .iter()
                             .any(|r| r.metal == Some(mineral) && !r.identified)
                     });
-                    let unmatched = rollup.smelters.iter().any(|s| {
-                        s.metals.contains(&mineral) && s.matched.facility_id.is_none()
-                    });
+                    let unmatched = rollup
+                        .smelters
+                        .iter()
+                        .any(|s| s.metals.contains(&mineral) && s.matched.facility_id.is_none());
                     let yes = !undeclared && !unidentified && !unmatched;
                     (
                         Some(if yes { "Yes" } else { "No" }.into()),
@@ -446,9 +467,15 @@ fn company_answers(
             CompanyTopic::Policy => match policy.updated_at {
                 Some(at) => (
                     Some("Yes".into()),
-                    format!("Oretrace: a sourcing policy is recorded (last changed {})", at.date_naive()),
+                    format!(
+                        "Oretrace: a sourcing policy is recorded (last changed {})",
+                        at.date_naive()
+                    ),
                 ),
-                None => (None, "Oretrace holds no sourcing policy of yours: answer this yourself".into()),
+                None => (
+                    None,
+                    "Oretrace holds no sourcing policy of yours: answer this yourself".into(),
+                ),
             },
             CompanyTopic::PolicyPublished => match &profile.policy_url {
                 Some(url) => (Some("Yes".into()), url.clone()),

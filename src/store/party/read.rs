@@ -125,3 +125,14 @@ pub fn id_by_name(conn: &mut DbConn, name: &str) -> Result<Option<PartyId>, Stor
         .optional()
         .map_err(StoreError::from)
 }
+
+/// The parties whose name is `name` once case is set aside (a declaration names its company as
+/// its supplier typed it).
+pub fn ids_by_name_any_case(conn: &mut DbConn, name: &str) -> Result<Vec<PartyId>, StoreError> {
+    parties::table
+        .filter(parties::search_name.eq(text::search_key(name.trim())))
+        .select(parties::id)
+        .order(parties::id.asc())
+        .load::<PartyId>(conn)
+        .map_err(StoreError::from)
+}
