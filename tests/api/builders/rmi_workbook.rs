@@ -30,6 +30,9 @@ enum Cell {
     Date(u16, u8, u8),
 }
 
+/// A sheet: its name, whether it is hidden, and its cells by (1-based row, 0-based column).
+type Sheet = (String, bool, BTreeMap<(u32, u16), Cell>);
+
 /// How a template version lays its Declaration sheet out (RMI-TEMPLATES.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layout {
@@ -280,7 +283,7 @@ pub struct RmiWorkbook {
     /// The minerals declared (the CMRT's four, or the EMRT's chosen ones), as the template
     /// writes them.
     minerals: Vec<String>,
-    sheets: Vec<(String, bool, BTreeMap<(u32, u16), Cell>)>,
+    sheets: Vec<Sheet>,
     smelter_rows: u32,
     product_rows: u32,
 }
@@ -341,7 +344,7 @@ impl RmiWorkbook {
                 "Smelter Look-up",
             ],
         };
-        let mut sheets: Vec<(String, bool, BTreeMap<(u32, u16), Cell>)> = visible
+        let mut sheets: Vec<Sheet> = visible
             .iter()
             .map(|name| ((*name).to_owned(), false, BTreeMap::new()))
             .collect();
