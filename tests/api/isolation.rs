@@ -14,7 +14,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::builders::{Event, Lot, Origin, PURCHASE_CSV_HEADER, PurchaseLine};
+use crate::builders::{
+    Cmrt, Event, Field, Lot, Origin, PURCHASE_CSV_HEADER, PurchaseLine, SmelterRow,
+};
 use crate::fixtures;
 use crate::helpers::{Client, Expect, HasId, TestApp, assert_problem, send, send_raw};
 
@@ -96,6 +98,17 @@ const CLASSES: &[(&str, Class)] = &[
     ("get_webhook_delivery", TenantOwned),
     ("redeliver_webhook_delivery", TenantOwned),
     ("list_events", TenantOwned),
+    // Supplier declarations and the organisation's profile.
+    ("import_declaration", TenantOwned),
+    ("list_declarations", TenantOwned),
+    ("get_declaration", TenantOwned),
+    ("get_declared_smelters", TenantOwned),
+    ("get_declared_smelters_csv", TenantOwned),
+    ("get_declaration_coverage", TenantOwned),
+    ("get_declaration_coverage_csv", TenantOwned),
+    ("get_outgoing_declaration", TenantOwned),
+    ("get_organisation_profile", TenantOwned),
+    ("update_organisation_profile", TenantOwned),
     ("list_organisations", Admin),
     ("create_organisation", Admin),
     ("list_clients", Admin),
@@ -179,6 +192,9 @@ struct World {
     /// A's webhook subscription and the delivery of a ping to it.
     a_webhook: String,
     a_delivery: String,
+    /// A's supplier declaration (of the shared supplier) and its workbook.
+    a_declaration: String,
+    a_workbook: Vec<u8>,
     a_refs: Vec<String>,
 }
 
@@ -200,6 +216,8 @@ const PUBLIC_TARGET: &str = "https://93.184.215.14/hook";
 fn line(external_ref: &str, supplier: &str, kg: f64, on: &str) -> PurchaseLine {
     PurchaseLine::new(external_ref, supplier).kg(kg).on(on)
 }
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// A's purchases are dated 2025, B's 2024: a mix of 2025 seen by B must be empty.
 const A_DAY: &str = "2025-03-14";
@@ -257,6 +275,33 @@ async fn world(app: &TestApp) -> World {
     let a_event = app.record_event(&a, &extraction).await["event"].id();
     let of_lot = line("A-SECRET-4", &supplier, 12.0, A_DAY).lot(&a_lot);
     let a_lot_purchase = app.create_purchase(&a, &of_lot).await.id();
+    let a_workbook = Cmrt::filled("6.5")
+        .company(Field::Name, "A-SECRET-DECLARANT")
+        .smelter(SmelterRow::new("Tin").typed("A-SECRET-SMELTER", "INDONESIA"))
+        .smelter(
+            SmelterRow::new("Gold")
+                .typed("Smelter", "PERU")
+                .cid("CID007777"),
+        )
+        .bytes();
+    let a_declaration = app
+        .with_body(
+            Method::POST,
+            &format!("/v1/declarations?supplier_party_id={supplier}&file_name=A-SECRET-FILE"),
+            &a,
+            XLSX,
+            a_workbook.clone(),
+        )
+        .expect_status(StatusCode::CREATED)
+        .await["declaration"]
+        .id();
+    app.patch(
+        &format!("/v1/organisations/{}/profile", a.org_id),
+        &a,
+        &json!({"legal_name": "A-SECRET-PROFILE", "contact_email": "a-secret@a.example"}),
+    )
+    .expect_status(StatusCode::OK)
+    .await;
     settle_red_flag_events(app, &a).await;
     World {
         a,
@@ -270,6 +315,8 @@ async fn world(app: &TestApp) -> World {
         a_lot_purchase,
         a_webhook,
         a_delivery,
+        a_declaration,
+        a_workbook,
         a_refs: [
             "A-SECRET-1",
             "A-SECRET-2",
@@ -278,6 +325,11 @@ async fn world(app: &TestApp) -> World {
             "A-SECRET-LOT",
             "A-SECRET-EVENT",
             "A-SECRET-HOOK",
+            "A-SECRET-DECLARANT",
+            "A-SECRET-SMELTER",
+            "A-SECRET-FILE",
+            "A-SECRET-PROFILE",
+            "CID007777",
         ]
         .map(str::to_owned)
         .to_vec(),
@@ -320,7 +372,24 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
     let (_, webhook) = send(app.get(&format!("/v1/webhooks/{}", w.a_webhook), &w.a)).await;
     let (_, webhooks) = send(app.get("/v1/webhooks", &w.a)).await;
     let (_, feed) = send(app.get("/v1/events?limit=1000", &w.a)).await;
-    json!({"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
+    let (status, declaration) =
+        send(app.get(&format!("/v1/declarations/{}", w.a_declaration), &w.a)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "A reads its own declaration: {declaration}"
+    );
+    let (_, declarations) = send(app.get("/v1/declarations?limit=500", &w.a)).await;
+    let (_, smelters) = send(app.get("/v1/declarations/smelters", &w.a)).await;
+    let (_, coverage) = send(app.get(
+        "/v1/declarations/coverage?from=2025-01-01&to=2025-12-31",
+        &w.a,
+    ))
+    .await;
+    let (_, profile) =
+        send(app.get(&format!("/v1/organisations/{}/profile", w.a.org_id), &w.a)).await;
+    json!({"declaration": declaration, "declarations": declarations, "smelters": smelters,
+           "coverage": coverage, "profile": profile,"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
            "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags,
            "webhook": webhook, "webhooks": webhooks, "feed": feed})
 }
@@ -335,6 +404,7 @@ fn assert_nothing_of_a(operation: &str, w: &World, body: &Value) {
         &w.a_lot_purchase,
         &w.a_webhook,
         &w.a_delivery,
+        &w.a_declaration,
     ]
     .into_iter()
     .chain(std::iter::once(&w.a_purchase))
@@ -661,6 +731,109 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 ),
             };
             app.post(&path, b, &json!({})).expect_problem(404).await;
+        }
+        "list_declarations" => {
+            for query in [
+                String::from("limit=500"),
+                format!("supplier_party_id={}", w.supplier),
+                String::from("status=complete"),
+                String::from("mineral=tin"),
+            ] {
+                let (status, list) = send(app.get(&format!("/v1/declarations?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
+        "get_declaration" => {
+            app.get(&format!("/v1/declarations/{}", w.a_declaration), b)
+                .expect_problem(404)
+                .await;
+        }
+        "get_declared_smelters"
+        | "get_declared_smelters_csv"
+        | "get_declaration_coverage"
+        | "get_declaration_coverage_csv" => {
+            let path = match operation {
+                "get_declared_smelters" => "/v1/declarations/smelters".to_owned(),
+                "get_declared_smelters_csv" => format!(
+                    "/v1/declarations/smelters.csv?supplier_party_id={}",
+                    w.supplier
+                ),
+                "get_declaration_coverage" => {
+                    "/v1/declarations/coverage?from=2025-01-01&to=2025-12-31".to_owned()
+                }
+                _ => "/v1/declarations/coverage.csv?from=2025-01-01&to=2025-12-31".to_owned(),
+            };
+            let response = send_raw(app.get(&path, b)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let text = response.text().await.unwrap();
+            let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            assert_nothing_of_a(operation, w, &body);
+        }
+        "get_outgoing_declaration" => {
+            // B's own workbook, read back as a declaration of B's, holds nothing of A's.
+            app.patch(
+                &format!("/v1/organisations/{}/profile", b.org_id),
+                b,
+                &json!({"legal_name": "Organisation B GmbH"}),
+            )
+            .expect_status(StatusCode::OK)
+            .await;
+            let response = send_raw(app.get(
+                "/v1/declarations/outgoing?template=cmrt&version=6.5&year=2025",
+                b,
+            ))
+            .await;
+            assert_eq!(response.status(), StatusCode::OK);
+            let bytes = response.bytes().await.unwrap().to_vec();
+            let (status, imported) = send(app.with_body(
+                Method::POST,
+                &format!("/v1/declarations?supplier_party_id={}", w.supplier),
+                b,
+                XLSX,
+                bytes,
+            ))
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{imported}");
+            let (_, read) = send(app.get(
+                &format!("/v1/declarations/{}", imported["declaration"].id()),
+                b,
+            ))
+            .await;
+            assert_nothing_of_a(operation, w, &read);
+        }
+        "import_declaration" => {
+            // A's very file, sent by B, is B's own new declaration, not A's unchanged one.
+            let (status, created) = send(app.with_body(
+                Method::POST,
+                &format!("/v1/declarations?supplier_party_id={}", w.supplier),
+                b,
+                XLSX,
+                w.a_workbook.clone(),
+            ))
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            assert_eq!(created["result"], "created");
+            assert_ne!(created["declaration"].id(), w.a_declaration);
+            assert!(!created.to_string().contains(&w.a.org_id), "{created}");
+        }
+        "get_organisation_profile" => {
+            app.get(&format!("/v1/organisations/{}/profile", w.a.org_id), b)
+                .expect_problem(404)
+                .await;
+            let (status, own) =
+                send(app.get(&format!("/v1/organisations/{}/profile", b.org_id), b)).await;
+            assert_eq!(status, StatusCode::OK, "its own profile: {own}");
+            assert_nothing_of_a(operation, w, &own);
+        }
+        "update_organisation_profile" => {
+            app.patch(
+                &format!("/v1/organisations/{}/profile", w.a.org_id),
+                b,
+                &json!({"legal_name": "Hijacked"}),
+            )
+            .expect_problem(404)
+            .await;
         }
         other => panic!(
             "tenant-owned operation {other} has no cross-organisation probe: add an arm to \

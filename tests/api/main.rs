@@ -14,6 +14,7 @@ mod certifications;
 mod cli;
 mod conventions;
 mod custody_events;
+mod declarations;
 mod demo;
 mod exact_quantities;
 mod facilities;

@@ -7,10 +7,12 @@
 mod catalog;
 mod provenance;
 mod purchases;
+mod rmi_workbook;
 
 pub use catalog::{Certification, Facility, Party};
 pub use provenance::{Event, Lot, grams};
 pub use purchases::{Origin, PURCHASE_CSV_HEADER, PurchaseLine};
+pub use rmi_workbook::{Cmrt, Emrt, Field, SmelterRow};
 
 /// What every body builder shares: `with`, `without`, `json`, `Serialize`, `Display` (the
 /// JSON) and `Into<Value>`.
