@@ -41,7 +41,12 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-const METALS: [Mineral; 4] = [Mineral::Tantalum, Mineral::Tin, Mineral::Gold, Mineral::Tungsten];
+const METALS: [Mineral; 4] = [
+    Mineral::Tantalum,
+    Mineral::Tin,
+    Mineral::Gold,
+    Mineral::Tungsten,
+];
 
 /// A filled CMRT 6.5 of `rows` smelters, effective on `date`, its CIDs drawn by `rng`.
 fn workbook(company: &str, date: NaiveDate, rows: usize, rng: &mut common::Rng) -> Vec<u8> {
@@ -143,8 +148,13 @@ async fn run(backend: Backend) {
     let supplier_rows = env_usize("BENCH_SUPPLIER_ROWS", 50);
     let dir = tempfile::tempdir().unwrap();
     let database = common::database_name("oretrace_bench_declarations");
-    let (bench, handle) =
-        common::start(backend, dir.path(), &database, "purchases:read purchases:write").await;
+    let (bench, handle) = common::start(
+        backend,
+        dir.path(),
+        &database,
+        "purchases:read purchases:write",
+    )
+    .await;
     // The catalog: a quarter of the CIDs are smelters Oretrace knows.
     for n in (0..400).step_by(4) {
         bench
@@ -206,7 +216,9 @@ async fn run(backend: Backend) {
     let mut reference = Vec::new();
     let mut oretrace = Vec::new();
     let url = DatabaseUrl::parse(&bench.database_url).unwrap();
-    let mut conn = ConnectionManager::new(url, Duration::from_secs(60)).establish().expect("connect");
+    let mut conn = ConnectionManager::new(url, Duration::from_secs(60))
+        .establish()
+        .expect("connect");
     let buyer = bench.buyer.to_string();
     let mut smelters = 0;
     for _ in 0..5 {
