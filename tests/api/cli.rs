@@ -291,6 +291,86 @@ async fn catalog_files_are_imported_all_or_nothing() {
     }
 }
 
+/// `oretrace import declarations --org ID DIR`: every workbook of a folder, each on its own; a
+/// bad file is refused (exit non-zero, its errors named) without holding back the others; the
+/// supplier is the catalog party named as the workbook's company; a second run changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_folder_of_supplier_workbooks_is_imported_file_by_file() {
+    use crate::builders::{Cmrt, Field, SmelterRow};
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        oretrace(
+            &db,
+            &["orgs", "create", "--name", "Operator", "--kind", "operator"],
+        );
+        let buyer = oretrace(&db, &["orgs", "create", "--name", "Buyer"]);
+        let buyer = buyer["id"].as_str().unwrap().to_owned();
+        let parties = db.dir.path().join("parties.json");
+        std::fs::write(
+            &parties,
+            r#"[{"name": "Andes Metals S.A.", "roles": ["supplier"], "country": "PE"}]"#,
+        )
+        .unwrap();
+        let created = oretrace(
+            &db,
+            &[
+                "import",
+                "catalog",
+                "--kind",
+                "parties",
+                parties.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(created["created"], 1);
+        let folder = db.dir.path().join("cmrt-2026");
+        std::fs::create_dir(&folder).unwrap();
+        let good = Cmrt::filled("6.5")
+            .company(Field::Name, "ANDES METALS S.A.")
+            .smelter(
+                SmelterRow::new("Gold")
+                    .typed("Fundición Andina", "PERU")
+                    .cid("CID002999"),
+            );
+        std::fs::write(folder.join("andes.xlsx"), good.bytes()).unwrap();
+        std::fs::write(folder.join("notes.xlsx"), b"not a workbook").unwrap();
+        std::fs::write(folder.join("readme.txt"), b"ignored").unwrap();
+        let run = || {
+            Command::new(env!("CARGO_BIN_EXE_oretrace"))
+                .args([
+                    "import",
+                    "declarations",
+                    "--org",
+                    &buyer,
+                    folder.to_str().unwrap(),
+                ])
+                .env("DATABASE_URL", &db.url)
+                .env("RUST_LOG", "off")
+                .current_dir(db.dir.path())
+                .output()
+                .unwrap()
+        };
+        let output = run();
+        assert!(!output.status.success(), "a refused file fails the command");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+        assert_eq!(report["files"], 2, "{report}");
+        assert_eq!(report["created"], 1, "{report}");
+        assert_eq!(report["refused"], 1, "{report}");
+        let refused = &report["results"][1];
+        assert_eq!(refused["file"], "notes.xlsx");
+        assert!(
+            refused["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains("Declaration!D2")
+        );
+        let again: Value = serde_json::from_slice(&run().stdout).unwrap();
+        assert_eq!(again["unchanged"], 1, "{again}");
+        assert_eq!(again["created"], 0, "{again}");
+    }
+}
+
 /// `oretrace openapi | head` is a normal way to peek at the document: a reader that stops
 /// early is not an error (it used to panic on the broken pipe).
 #[test]
