@@ -1,6 +1,7 @@
 """Uses the Python client generated from openapi/openapi.json (openapi-python-client) against a
 freshly started demo: a token, a batch as CSV, NDJSON and JSON, the sourcing mix as CSV (and as
-JSON, to compare) and a trace. Run by scripts/client-smoke.sh, which generates the client
+JSON, to compare), a trace, and the organisation's own CMRT downloaded and imported back as a
+supplier's declaration. Run by scripts/client-smoke.sh, which generates the client
 (package `oretrace_client`) and type-checks it and this program with `mypy --strict` first.
 
 Every call goes through the generated functions only: no hand-written HTTP.
@@ -19,6 +20,7 @@ import demo_service
 from demo_service import ROOT
 from oretrace_client import AuthenticatedClient, Client
 from oretrace_client.api.auth import issue_token
+from oretrace_client.api.declarations import get_outgoing_declaration, import_declaration
 from oretrace_client.api.provenance import trace_lot
 from oretrace_client.api.purchases import (
     create_purchases_batch,
@@ -28,6 +30,7 @@ from oretrace_client.api.purchases import (
     get_sourcing_mix_csv,
 )
 from oretrace_client.models import (
+    DeclarationImport,
     Mineral,
     MassUnit,
     Problem,
@@ -36,6 +39,7 @@ from oretrace_client.models import (
     PurchaseInput,
     QuantityInput,
     SourcingMix,
+    Template,
     TokenRequest,
     TokenResponse,
 )
@@ -148,6 +152,23 @@ def trace(api: AuthenticatedClient) -> None:
           and cerro_azul.share.value == "0.400000", f"the origins: {list(origins)}")
 
 
+ANDES_COPPER = UUID("9bfa1a2c-1a2c-5d39-af52-925b75847793")
+
+
+def declarations(api: AuthenticatedClient) -> None:
+    response = get_outgoing_declaration.sync_detailed(client=api, template=Template.CMRT)
+    workbook = answer("GET /v1/declarations/outgoing", response, 200, File)
+    content = workbook.payload.read()
+    check(content[:2] == b"PK", "the outgoing CMRT is an .xlsx (a zip)")
+    sent = import_declaration.sync_detailed(
+        client=api, supplier_party_id=ANDES_COPPER, file_name="andes-cmrt.xlsx",
+        body=File(payload=io.BytesIO(content), file_name="andes-cmrt.xlsx",
+                  mime_type="application/octet-stream"))
+    imported = answer("POST /v1/declarations", sent, 201, DeclarationImport)
+    check(imported.declaration.template == Template.CMRT
+          and imported.declaration.version == "6.5", f"the import: {imported.to_dict()}")
+
+
 def main() -> None:
     with demo_service.start("client-smoke-") as demo:
         client_id, secret = demo.purchaser
@@ -159,6 +180,7 @@ def main() -> None:
             batches(api)
             mix(api)
             trace(api)
+            declarations(api)
     shutil.rmtree(demo.work, ignore_errors=True)
     print("client-smoke: PASS")
 

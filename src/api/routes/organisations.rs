@@ -305,7 +305,8 @@ pub async fn get_profile(
     Ok(HttpResponse::Ok().json(profile))
 }
 
-/// Changes an organisation's profile with a JSON merge patch (RFC 7396): a member set to text
+/// Changes an organisation's profile with a JSON merge patch (RFC 7396; sent as
+/// `application/json` or `application/merge-patch+json`): a member set to text
 /// sets it, set to null (or empty text) clears it, left out stays. Texts are at most 200
 /// characters (the address 500); emails must look like one, `policy_url` must be an http(s)
 /// URL. Needs `purchases:write` of the organisation (or `admin`); audited.
@@ -313,10 +314,7 @@ pub async fn get_profile(
     tag = "organisations",
     operation_id = "update_organisation_profile",
     params(("id" = OrganisationId, Path, description = "Organisation id")),
-    request_body(content(
-        (CompanyProfile = "application/merge-patch+json"),
-        (CompanyProfile = "application/json")
-    )),
+    request_body = CompanyProfile,
     responses(
         (status = 200, description = "The profile as changed", body = CompanyProfile),
         (status = 404, description = "No such organisation, or not the caller's",

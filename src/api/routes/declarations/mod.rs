@@ -47,8 +47,9 @@ fn blocked<T>(result: Result<T, actix_web::error::BlockingError>) -> Result<T, A
 
 /// Imports a supplier's filled CMRT or EMRT.
 ///
-/// The body is the workbook as it is (`.xlsx`, `.xlsm`, `.xls`), sent as its own media type or
-/// as `application/octet-stream`, at most 16 MiB (and at most 64 MiB unpacked, 2,000,000 cells
+/// The body is the workbook as it is (`.xlsx`, `.xlsm`, `.xls`), sent as its own media type
+/// (the `.xlsx` one, or `application/vnd.ms-excel.sheet.macroEnabled.12`,
+/// `application/vnd.ms-excel`) or as `application/octet-stream`, at most 16 MiB (and at most 64 MiB unpacked, 2,000,000 cells
 /// read; 413 beyond). The template and its version are read from the workbook
 /// (`Declaration!D2`, `J3`): CMRT 6.x and 5.x, EMRT 1.x and 2.x (docs/DECLARATIONS.md). What
 /// makes it invalid (no company name or scope, question 1 or 2 unanswered for a mineral, a CID
@@ -64,8 +65,6 @@ fn blocked<T>(result: Result<T, actix_web::error::BlockingError>) -> Result<T, A
     params(ImportQuery),
     request_body(content(
         (WorkbookFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (WorkbookFile = "application/vnd.ms-excel.sheet.macroEnabled.12"),
-        (WorkbookFile = "application/vnd.ms-excel"),
         (WorkbookFile = "application/octet-stream")
     )),
     responses(
