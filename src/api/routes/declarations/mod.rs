@@ -87,16 +87,13 @@ pub async fn import_declaration(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesWrite)?;
-    let query = query.0;
-    if query
-        .file_name
-        .as_ref()
-        .is_some_and(|f| f.chars().count() > 255)
-    {
-        return Err(ApiError::invalid_parameter(
-            "file_name",
-            "is longer than 255 characters",
-        ));
+    let mut query = query.0;
+    // A name for people: trimmed, 1 to 255 characters, no control characters (it is shown in
+    // lists and the command line's report).
+    if let Some(name) = &query.file_name {
+        let checked = crate::domain::text::short_text(name, 255)
+            .map_err(|reason| ApiError::invalid_parameter("file_name", reason))?;
+        query.file_name = Some(checked);
     }
     let sent = media_type(&req).unwrap_or_default();
     if !WORKBOOK_TYPES.contains(&sent.as_str()) {

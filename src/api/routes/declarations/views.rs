@@ -137,8 +137,8 @@ pub struct WorkbookFile(pub Vec<u8>);
 pub struct ImportQuery {
     /// The supplier (a party of the catalog) whose declaration it is.
     pub supplier_party_id: PartyId,
-    /// The file's name, kept for people (at most 255 characters).
-    #[param(max_length = 255)]
+    /// The file's name, kept for people (1 to 255 characters, no control characters).
+    #[param(min_length = 1, max_length = 255)]
     pub file_name: Option<String>,
 }
 
