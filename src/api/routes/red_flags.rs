@@ -202,15 +202,15 @@ pub struct RedFlagCasePatch {
     #[schema(nullable = false)]
     status: Option<CaseStatus>,
     /// Who works on it, at most 200 characters; null to remove.
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     assignee: Option<String>,
     /// When the response is due (YYYY-MM-DD); null to remove.
     due_date: Option<NaiveDate>,
     /// The risk-management plan, at most 10,000 characters; null to remove.
-    #[schema(max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000)]
     mitigation_plan: Option<String>,
     /// A note to add to the case's history, at most 10,000 characters.
-    #[schema(nullable = false, max_length = 10000)]
+    #[schema(nullable = false, min_length = 1, max_length = 10000)]
     note: Option<String>,
 }
 
