@@ -153,6 +153,11 @@ async fn a_flag_is_listed_with_a_stable_id_and_its_case(app: TestApp) {
     assert_eq!(one["case"]["status"], "open");
     assert_eq!(one["case"]["created_at"], Value::Null);
     assert_eq!(one["entries"], json!([]));
+    // A patch that changes nothing opens no case.
+    for patch in [json!({}), json!({"status": "open", "assignee": null})] {
+        let same = work(&app, &f.org, &f.flag, patch).await;
+        assert_eq!(same, one);
+    }
 }
 
 async fn a_case_is_worked_and_its_history_kept(app: TestApp) {

@@ -13,9 +13,7 @@ use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::{OrganisationId, PurchaseId, RedFlagId};
 use crate::domain::provenance::YieldTolerance;
-use crate::domain::red_flags::case::{
-    self, CaseChange, CaseEntryKind, CaseFields, CaseStatus, FieldChange,
-};
+use crate::domain::red_flags::case::{self, CaseEntryKind, CaseFields, CaseStatus, FieldChange};
 use crate::domain::red_flags::{RedFlag, flag_id};
 use crate::domain::time;
 use crate::store::audit::{self, Actor};
@@ -191,7 +189,14 @@ pub fn update(
         let Some((purchase, flag, fingerprint)) = locate(conn, organisation, id, tolerance)? else {
             return Err(not_found(id));
         };
-        if change == CaseChange::default() {
+        let fields = CaseFields {
+            status: CaseStatus::Open,
+            assignee: None,
+            due_date: None,
+            mitigation_plan: None,
+        };
+        // A patch that would change nothing of a flag nobody worked on opens no case.
+        if case::apply(&fields, &change)?.1.is_empty() && change.note.is_none() {
             return get(conn, organisation, id, tolerance);
         }
         created = store::insert_if_absent(
@@ -205,12 +210,7 @@ pub fn update(
                 severity: flag.severity,
                 message: flag.message,
                 evidence: flag.evidence,
-                fields: CaseFields {
-                    status: CaseStatus::Open,
-                    assignee: None,
-                    due_date: None,
-                    mitigation_plan: None,
-                },
+                fields,
                 cleared_reason: None,
                 created_at: now,
                 updated_at: now,
