@@ -347,6 +347,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    red_flag_case_entries (organisation_id, case_id, seq) {
+        organisation_id -> Text,
+        case_id -> Text,
+        seq -> Integer,
+        at -> Timestamp,
+        client_id -> Nullable<Text>,
+        kind -> Text,
+        text -> Text,
+    }
+}
+
+diesel::table! {
+    red_flag_cases (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        purchase_id -> Text,
+        fingerprint -> Text,
+        kind -> Text,
+        severity -> Text,
+        message -> Text,
+        evidence -> Text,
+        status -> Text,
+        assignee -> Nullable<Text>,
+        due_date -> Nullable<Date>,
+        mitigation_plan -> Nullable<Text>,
+        cleared_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     red_flag_states (organisation_id, purchase_id, fingerprint) {
         organisation_id -> Text,
         purchase_id -> Text,
@@ -469,6 +501,7 @@ diesel::joinable!(party_roles -> parties (party_id));
 diesel::joinable!(purchase_origins -> facilities (facility_id));
 diesel::joinable!(purchases -> organisations (organisation_id));
 diesel::joinable!(purchases -> parties (supplier_party_id));
+diesel::joinable!(red_flag_cases -> organisations (organisation_id));
 diesel::joinable!(red_flag_states -> organisations (organisation_id));
 diesel::joinable!(sourcing_target_states -> organisations (organisation_id));
 diesel::joinable!(supply_sweeps -> organisations (organisation_id));
@@ -502,6 +535,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     purchase_mix_monthly,
     purchase_origins,
     purchases,
+    red_flag_case_entries,
+    red_flag_cases,
     red_flag_states,
     sourcing_target_states,
     supply_sweeps,

@@ -81,7 +81,7 @@ fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
 
 use crate::domain::ids::{
     AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeclarationId, DeliveryId,
-    EventId, FacilityId, LotId, OrganisationId, PartyId, PurchaseId, WebhookId,
+    EventId, FacilityId, LotId, OrganisationId, PartyId, PurchaseId, RedFlagId, WebhookId,
 };
 
 stored_as_text!(
@@ -98,6 +98,7 @@ stored_as_text!(
     DeliveryId => DeliveryIdColumn,
     EventId => EventIdColumn,
     DeclarationId => DeclarationIdColumn,
+    RedFlagId => RedFlagIdColumn,
 );
 
 use crate::domain::country::CountryCode;
@@ -135,6 +136,8 @@ stored_as_text!(
     Severity => SeverityColumn,
     crate::domain::webhook::EventType => EventTypeColumn,
     crate::domain::declaration::Template => TemplateColumn,
+    crate::domain::red_flags::case::CaseStatus => CaseStatusColumn,
+    crate::domain::red_flags::case::CaseEntryKind => CaseEntryKindColumn,
 );
 
 #[cfg(test)]

@@ -76,6 +76,11 @@ typed_id!(
 );
 typed_id!(PurchaseId, "A purchase line, owned by one organisation.");
 typed_id!(
+    RedFlagId,
+    "A red flag of one organisation's purchase: a UUIDv5 of its organisation, purchase and \
+     fingerprint (`domain::red_flags::flag_id`), so the same cause computed again has the same id."
+);
+typed_id!(
     WebhookId,
     "A webhook subscription, owned by one organisation."
 );

@@ -11,16 +11,19 @@ use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::country::CountryCode;
+use super::ids::{OrganisationId, PurchaseId, RedFlagId};
 use super::policy::{CertificateFacts, SourcingPolicy};
 use super::provenance::{Trace, YieldTolerance};
 use super::vocabulary::{
     CoexistenceStatus, FacilityKind, Mineral, MiningScale, RedFlagKind, Severity,
 };
 
+pub mod case;
 mod lapse;
 mod origins;
 mod quantities;
@@ -47,7 +50,7 @@ crate::text_enum! {
 }
 
 /// A record a red flag rests on.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct Evidence {
     /// What it is.
     pub kind: EvidenceKind,
@@ -167,6 +170,33 @@ pub fn red_flags(trace: &Trace, context: &RedFlagContext<'_>) -> Vec<RedFlag> {
     });
     flags.dedup();
     flags
+}
+
+/// What makes a flag the same flag when computed again: its purchase, its kind and the records
+/// it rests on (not its wording or severity, which may change while the cause stays). A hex
+/// string of 32 characters.
+pub fn fingerprint(purchase: PurchaseId, flag: &RedFlag) -> String {
+    let mut evidence: Vec<String> = flag
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{}", e.kind, e.id))
+        .collect();
+    evidence.sort();
+    let text = format!("{purchase}|{}|{}", flag.kind, evidence.join(","));
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The namespace of red-flag ids (a fixed random UUID: changing it would change every id).
+const FLAG_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6f7f_2a4e_93c1_4b8d_a0e5_1c2d_3b4a_5e6f);
+
+/// A flag's public id: the UUIDv5 of its organisation, purchase and [`fingerprint`], so that the
+/// same cause computed again (today, tomorrow, after the cause went and came back) is the same
+/// id, and no two organisations ever share one.
+pub fn flag_id(organisation: OrganisationId, purchase: PurchaseId, fingerprint: &str) -> RedFlagId {
+    let name = format!("{organisation}/{purchase}/{fingerprint}");
+    RedFlagId(uuid::Uuid::new_v5(&FLAG_ID_NAMESPACE, name.as_bytes()))
 }
 
 #[cfg(test)]

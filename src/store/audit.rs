@@ -89,10 +89,12 @@ pub enum EntityType {
     CustodyEvent,
     /// A webhook subscription (never with its secret).
     Webhook,
+    /// The organisation's case of a red flag (status, assignee, due date, plan, notes).
+    RedFlagCase,
 }
 
 impl EntityType {
-    pub const ALL: [EntityType; 11] = [
+    pub const ALL: [EntityType; 12] = [
         EntityType::Facility,
         EntityType::Party,
         EntityType::Certification,
@@ -104,6 +106,7 @@ impl EntityType {
         EntityType::Lot,
         EntityType::CustodyEvent,
         EntityType::Webhook,
+        EntityType::RedFlagCase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +122,7 @@ impl EntityType {
             EntityType::Lot => "lot",
             EntityType::CustodyEvent => "custody_event",
             EntityType::Webhook => "webhook",
+            EntityType::RedFlagCase => "red_flag_case",
         }
     }
 
@@ -134,7 +138,8 @@ impl EntityType {
             | EntityType::SourcingPolicy
             | EntityType::Lot
             | EntityType::CustodyEvent
-            | EntityType::Webhook => false,
+            | EntityType::Webhook
+            | EntityType::RedFlagCase => false,
         }
     }
 

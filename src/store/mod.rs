@@ -23,6 +23,7 @@ pub mod party;
 pub mod policy;
 pub mod provenance;
 pub mod purchase;
+pub mod red_flag_case;
 pub mod scheme;
 pub mod webhook;
 

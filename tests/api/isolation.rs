@@ -86,6 +86,8 @@ const CLASSES: &[(&str, Class)] = &[
     ("trace_purchase", TenantOwned),
     ("trace_party", TenantOwned),
     ("list_red_flags", TenantOwned),
+    ("get_red_flag", TenantOwned),
+    ("update_red_flag", TenantOwned),
     // Webhooks and the event feed.
     ("create_webhook", TenantOwned),
     ("list_webhooks", TenantOwned),
@@ -189,6 +191,8 @@ struct World {
     a_lot: String,
     a_event: String,
     a_lot_purchase: String,
+    /// A red flag of that purchase, whose case A has worked (with a note).
+    a_flag: String,
     /// A's webhook subscription and the delivery of a ping to it.
     a_webhook: String,
     a_delivery: String,
@@ -303,6 +307,16 @@ async fn world(app: &TestApp) -> World {
     .expect_status(StatusCode::OK)
     .await;
     settle_red_flag_events(app, &a).await;
+    let (_, flags) = send(app.get("/v1/red-flags?limit=500", &a)).await;
+    let a_flag = flags["items"][0].id();
+    app.patch(
+        &format!("/v1/red-flags/{a_flag}"),
+        &a,
+        &json!({"status": "under_review", "assignee": "A-SECRET-ASSIGNEE",
+                "note": "A-SECRET-NOTE"}),
+    )
+    .expect_status(StatusCode::OK)
+    .await;
     World {
         a,
         b,
@@ -313,6 +327,7 @@ async fn world(app: &TestApp) -> World {
         a_lot,
         a_event,
         a_lot_purchase,
+        a_flag,
         a_webhook,
         a_delivery,
         a_declaration,
@@ -329,6 +344,8 @@ async fn world(app: &TestApp) -> World {
             "A-SECRET-SMELTER",
             "A-SECRET-FILE",
             "A-SECRET-PROFILE",
+            "A-SECRET-ASSIGNEE",
+            "A-SECRET-NOTE",
             "CID007777",
         ]
         .map(str::to_owned)
@@ -369,6 +386,8 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
     let (status, trace) = send(app.get(&format!("/v1/lots/{}/provenance", w.a_lot), &w.a)).await;
     assert_eq!(status, StatusCode::OK, "A traces its own lot: {trace}");
     let (_, flags) = send(app.get("/v1/red-flags?limit=500", &w.a)).await;
+    let (status, flag) = send(app.get(&format!("/v1/red-flags/{}", w.a_flag), &w.a)).await;
+    assert_eq!(status, StatusCode::OK, "A reads its own red flag: {flag}");
     let (_, webhook) = send(app.get(&format!("/v1/webhooks/{}", w.a_webhook), &w.a)).await;
     let (_, webhooks) = send(app.get("/v1/webhooks", &w.a)).await;
     let (_, feed) = send(app.get("/v1/events?limit=1000", &w.a)).await;
@@ -390,7 +409,7 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
         send(app.get(&format!("/v1/organisations/{}/profile", w.a.org_id), &w.a)).await;
     json!({"declaration": declaration, "declarations": declarations, "smelters": smelters,
            "coverage": coverage, "profile": profile,"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
-           "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags,
+           "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags, "flag": flag,
            "webhook": webhook, "webhooks": webhooks, "feed": feed})
 }
 
@@ -402,6 +421,7 @@ fn assert_nothing_of_a(operation: &str, w: &World, body: &Value) {
         &w.a_lot,
         &w.a_event,
         &w.a_lot_purchase,
+        &w.a_flag,
         &w.a_webhook,
         &w.a_delivery,
         &w.a_declaration,
@@ -676,6 +696,22 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 assert_eq!(status, StatusCode::OK, "{query}: {list}");
                 assert_nothing_of_a(operation, w, &list);
             }
+        }
+        "get_red_flag" => {
+            app.get(&format!("/v1/red-flags/{}", w.a_flag), b)
+                .expect_problem(404)
+                .await;
+        }
+        "update_red_flag" => {
+            let (status, problem) = send(app.patch(
+                &format!("/v1/red-flags/{}", w.a_flag),
+                b,
+                &json!({"status": "resolved", "assignee": "B", "note": "hijack"}),
+            ))
+            .await;
+            // The problem names the id B sent, nothing else of A's.
+            assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+            assert!(!problem.to_string().contains("A-SECRET"), "{problem}");
         }
         "create_webhook" => {
             // The same target is B's own subscription, never A's.

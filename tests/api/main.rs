@@ -29,6 +29,7 @@ mod parties;
 mod provenance;
 mod purchases;
 mod read_replica;
+mod red_flag_cases;
 mod schemes;
 mod security_regressions;
 mod sourcing_mix;

@@ -91,6 +91,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(provenance::trace_purchase)
         .service(provenance::trace_party)
         .service(red_flags::list_red_flags)
+        .service(red_flags::get_red_flag)
+        .service(red_flags::update_red_flag)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)

@@ -9,8 +9,10 @@
 //! [`request_all`] for the catalog; the worker requests one for everybody when the date
 //! changes). A worker leases the request, recomputes every flag of the organisation, and
 //! announces the difference with what was last announced: a flag is the same flag while its
-//! purchase, kind and evidence are the same ([`fingerprint`]). A rolled-back write requests
-//! nothing; a committed one is always looked at.
+//! purchase, kind and evidence are the same (`domain::red_flags::fingerprint`). In the same
+//! transaction it keeps the organisation's red-flag cases in step (`cleared` when a flag's cause
+//! goes, `open` again when it returns: `app::provenance::red_flag_cases::follow`). A rolled-back
+//! write requests nothing; a committed one is always looked at.
 
 use std::collections::HashSet;
 
@@ -19,15 +21,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
 use crate::app::AppError;
+use crate::app::provenance::red_flag_cases;
 use crate::app::provenance::red_flags::{self, PurchaseFlag, RedFlagFilter};
 use crate::db::{Db, DbConn};
-use crate::domain::ids::{OrganisationId, PurchaseId};
+use crate::domain::ids::OrganisationId;
 use crate::domain::provenance::YieldTolerance;
-use crate::domain::red_flags::RedFlag;
 use crate::domain::time;
 use crate::domain::webhook::EventType;
 use crate::store::page::PageRequest;
@@ -48,26 +49,13 @@ pub fn request_all(conn: &mut DbConn) -> Result<(), AppError> {
     Ok(flag_state::request_all(conn, time::now())?)
 }
 
-/// What makes a flag the same flag when computed again: its purchase, its kind and the records
-/// it rests on (not its wording or severity).
-pub fn fingerprint(purchase: PurchaseId, flag: &RedFlag) -> String {
-    let mut evidence: Vec<String> = flag
-        .evidence
-        .iter()
-        .map(|e| format!("{}:{}", e.kind, e.id))
-        .collect();
-    evidence.sort();
-    let text = format!("{purchase}|{}|{}", flag.kind, evidence.join(","));
-    let digest = Sha256::digest(text.as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn announced_form(found: &PurchaseFlag) -> AnnouncedFlag {
-    let fingerprint = fingerprint(found.purchase.id, &found.flag);
+    let fingerprint = found.fingerprint.clone();
     AnnouncedFlag {
         purchase_id: found.purchase.id.to_string(),
         fingerprint: fingerprint.clone(),
         flag: json!({
+            "id": found.id,
             "purchase_id": found.purchase.id,
             "lot_id": found.purchase.lot_id,
             "fingerprint": fingerprint,
@@ -84,7 +72,7 @@ pub fn current(
     conn: &mut DbConn,
     organisation: OrganisationId,
     tolerance: YieldTolerance,
-) -> Result<Vec<AnnouncedFlag>, AppError> {
+) -> Result<Vec<PurchaseFlag>, AppError> {
     const PAGE: i64 = 500;
     let mut found = Vec::new();
     let mut seen = HashSet::new();
@@ -101,10 +89,9 @@ pub fn current(
         let more = flags.len() as i64 > PAGE;
         flags.truncate(PAGE as usize);
         after = flags.last().map(|f| f.key.clone());
-        for flag in &flags {
-            let form = announced_form(flag);
-            if seen.insert((form.purchase_id.clone(), form.fingerprint.clone())) {
-                found.push(form);
+        for flag in flags {
+            if seen.insert(flag.id) {
+                found.push(flag);
             }
         }
         if !more {
@@ -115,7 +102,7 @@ pub fn current(
 
 /// What a sweep found: the organisation's flags and the certificates of its supply, today.
 pub struct Found {
-    pub flags: Vec<AnnouncedFlag>,
+    pub flags: Vec<PurchaseFlag>,
     pub certificates: Vec<Watched>,
     pub targets: Vec<TargetResult>,
     pub today: NaiveDate,
@@ -129,7 +116,7 @@ pub fn apply(
     sweep: &Sweep,
     found: Found,
 ) -> Result<(usize, usize, usize), AppError> {
-    let now = found.flags;
+    let now: Vec<AnnouncedFlag> = found.flags.iter().map(announced_form).collect();
     let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
     let quiet = sweep.quiet != 0;
     // The sweep's row first, then the event counter (in `announce`): the order every writer
@@ -166,6 +153,7 @@ pub fn apply(
         flag_state::remove(conn, organisation, flag)?;
         counts.1 += 1;
     }
+    red_flag_cases::follow(conn, organisation, &found.flags, found.today)?;
     let certificates =
         certification_watch::apply(conn, organisation, quiet, found.today, &found.certificates)?;
     let targets = target_watch::apply(conn, organisation, quiet, found.today, &found.targets)?;

@@ -481,3 +481,54 @@ fn facilities_without_facts_raise_nothing() {
     let case = Case::clean().with(|case| case.facilities.clear());
     assert_eq!(case.flags(), vec![]);
 }
+
+#[test]
+fn a_flag_is_identified_by_its_purchase_kind_and_evidence() {
+    use crate::domain::ids::{OrganisationId, PurchaseId};
+    let purchase = PurchaseId(uuid::Uuid::from_u128(7));
+    let other_purchase = PurchaseId(uuid::Uuid::from_u128(8));
+    let flag = RedFlag {
+        kind: RedFlagKind::CahraOrigin,
+        severity: Severity::High,
+        message: "a mine in a CAHRA".into(),
+        evidence: evidence(&[
+            (EvidenceKind::Facility, "m-1"),
+            (EvidenceKind::Event, "x-1"),
+        ]),
+    };
+    // Wording, severity and the order of the evidence do not make another flag.
+    let reworded = RedFlag {
+        severity: Severity::Medium,
+        message: "reworded".into(),
+        evidence: flag.evidence.iter().rev().cloned().collect(),
+        ..flag.clone()
+    };
+    assert_eq!(
+        fingerprint(purchase, &flag),
+        fingerprint(purchase, &reworded)
+    );
+    assert_eq!(fingerprint(purchase, &flag).len(), 32);
+    // Another purchase, kind or evidence does.
+    assert_ne!(
+        fingerprint(purchase, &flag),
+        fingerprint(other_purchase, &flag)
+    );
+    let other_kind = RedFlag {
+        kind: RedFlagKind::UncertifiedAsmOrigin,
+        ..flag.clone()
+    };
+    assert_ne!(
+        fingerprint(purchase, &flag),
+        fingerprint(purchase, &other_kind)
+    );
+    // The id is a UUIDv5, the same for the same cause, never shared between organisations.
+    let (a, b) = (
+        OrganisationId(uuid::Uuid::from_u128(1)),
+        OrganisationId(uuid::Uuid::from_u128(2)),
+    );
+    let print = fingerprint(purchase, &flag);
+    let id = flag_id(a, purchase, &print);
+    assert_eq!(id.0.get_version_num(), 5);
+    assert_eq!(id, flag_id(a, purchase, &print));
+    assert_ne!(id, flag_id(b, purchase, &print));
+}

@@ -1,0 +1,2 @@
+DROP TABLE red_flag_case_entries;
+DROP TABLE red_flag_cases;
