@@ -8,7 +8,7 @@ use crate::api::error::{ApiError, ProblemType};
 
 /// The media ranges of the request's `Accept` with a quality above 0, most preferred first;
 /// `None` when there is no `Accept`.
-pub fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
+fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
     let accept = req
         .headers()
         .get(header::ACCEPT)

@@ -1,12 +1,12 @@
 //! The mix's representations: JSON (the default) or CSV, chosen by `Accept` (406 when neither
 //! is acceptable), and the CSV table.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::SourcingMix;
-use crate::api::error::{ApiError, ProblemType};
-use crate::api::http::negotiate::accepted_ranges;
+use crate::api::error::ApiError;
+use crate::api::http::negotiate::{prefers_csv, require_csv};
 use crate::domain::mix::MixFigures;
 
 /// Which representation the caller accepts.
@@ -15,42 +15,20 @@ pub(super) enum Representation {
     Csv,
 }
 
-/// The representation the request's `Accept` prefers.
+/// The representation the request's `Accept` prefers (406 when neither).
 pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
-    let Some(ranges) = accepted_ranges(req) else {
-        return Ok(Representation::Json);
-    };
-    for media in ranges {
-        match media.as_str() {
-            "application/json" | "application/*" | "*/*" => return Ok(Representation::Json),
-            "text/csv" | "text/*" => return Ok(Representation::Csv),
-            _ => {}
-        }
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        ProblemType::NotAcceptable,
-        "the sourcing mix is available as application/json or text/csv",
-    ))
+    Ok(if prefers_csv(req, "the sourcing mix")? {
+        Representation::Csv
+    } else {
+        Representation::Json
+    })
 }
 
 /// CSV, for the route that answers only CSV (`/v1/sourcing-mix.csv`), unless `Accept`
 /// excludes it.
 pub(super) fn negotiate_csv(req: &HttpRequest) -> Result<Representation, ApiError> {
-    let acceptable = accepted_ranges(req).is_none_or(|ranges| {
-        ranges
-            .iter()
-            .any(|m| matches!(m.as_str(), "text/csv" | "text/*" | "*/*"))
-    });
-    if acceptable {
-        Ok(Representation::Csv)
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_ACCEPTABLE,
-            ProblemType::NotAcceptable,
-            "this route answers text/csv; GET /v1/sourcing-mix answers application/json",
-        ))
-    }
+    require_csv(req, "GET /v1/sourcing-mix")?;
+    Ok(Representation::Csv)
 }
 
 impl Representation {
