@@ -155,11 +155,7 @@ pub fn import_folder(
                     file: name,
                     result: label,
                     declaration_id: Some(d.id.to_string()),
-                    status: Some(match d.status() {
-                        crate::store::declaration::Status::Complete => "complete",
-                        crate::store::declaration::Status::Incomplete => "incomplete",
-                        crate::store::declaration::Status::Superseded => "superseded",
-                    }),
+                    status: Some(d.status().as_str()),
                     errors: Vec::new(),
                 }
             }

@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 
 use crate::app::AppError;
 use crate::db::DbConn;
-use crate::domain::declaration::Template;
+use crate::domain::declaration::{DeclarationStatus, Template};
 use crate::domain::ids::{DeclarationId, OrganisationId, PartyId};
 use crate::domain::vocabulary::Mineral;
-use crate::store::declaration::{self as stored, Status, StoredDeclaration, supply};
+use crate::store::declaration::{self as stored, StoredDeclaration, supply};
 use crate::store::party;
 
 /// The template that declares a mineral, if any does.
@@ -30,8 +30,8 @@ pub struct DeclarationRef {
     pub template: Template,
     pub version: String,
     pub effective_date: Option<NaiveDate>,
-    /// `complete` or `incomplete`.
-    pub status: String,
+    /// `complete` or `incomplete` (a current declaration is never `superseded`).
+    pub status: DeclarationStatus,
 }
 
 /// What one supplier sold in the period and what it declared.
@@ -148,12 +148,7 @@ pub fn coverage(
                         template: d.declaration.template,
                         version: d.declaration.version.clone(),
                         effective_date: d.declaration.company.effective_date,
-                        status: match d.status() {
-                            Status::Complete => "complete",
-                            Status::Incomplete => "incomplete",
-                            Status::Superseded => "superseded",
-                        }
-                        .to_owned(),
+                        status: d.status(),
                     })
                     .collect(),
             }

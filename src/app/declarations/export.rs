@@ -126,9 +126,10 @@ pub fn outgoing(
         _ => template.minerals().to_vec(),
     };
 
-    let rollup = rollup::rollup(
+    let rollup = rollup::rollup_of(
         conn,
         organisation_id,
+        &declarations,
         &RollupFilter {
             template: Some(template),
             ..RollupFilter::default()

@@ -161,11 +161,22 @@ pub fn rollup(
     organisation: OrganisationId,
     filter: &RollupFilter,
 ) -> Result<Rollup, AppError> {
-    let declarations: Vec<StoredDeclaration> =
-        stored::current(conn, organisation, filter.template)?
-            .into_iter()
-            .filter(|d| filter.supplier.is_none_or(|s| d.supplier_party_id == s))
-            .collect();
+    let declarations = stored::current(conn, organisation, filter.template)?;
+    rollup_of(conn, organisation, &declarations, filter)
+}
+
+/// The roll-up of current declarations the caller already read (those of `filter`'s supplier,
+/// when it names one).
+pub fn rollup_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    declarations: &[StoredDeclaration],
+    filter: &RollupFilter,
+) -> Result<Rollup, AppError> {
+    let declarations: Vec<&StoredDeclaration> = declarations
+        .iter()
+        .filter(|d| filter.supplier.is_none_or(|s| d.supplier_party_id == s))
+        .collect();
     let catalog = Catalog::load(
         conn,
         organisation,

@@ -103,6 +103,18 @@ impl DeclarationScope {
 }
 
 crate::text_enum! {
+    /// Where a stored declaration stands.
+    pub enum DeclarationStatus {
+        /// Current, and nothing the template asks for is missing.
+        Complete = "complete",
+        /// Current, with findings (what the template's Checker would list as missing).
+        Incomplete = "incomplete",
+        /// Replaced by a newer declaration of the same supplier and template (kept).
+        Superseded = "superseded",
+    }
+}
+
+crate::text_enum! {
     /// What a per-mineral question asks (the numbers differ between templates and versions).
     pub enum Topic {
         /// Is the mineral intentionally added or used in the product(s)?

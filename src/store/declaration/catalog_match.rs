@@ -19,20 +19,17 @@ use crate::store::catalog::chunked;
 pub struct CatalogFacility {
     pub id: FacilityId,
     pub name: String,
-    /// The name in lower case (`search_key`).
-    pub search_name: String,
     pub kind: FacilityKind,
     pub country: CountryCode,
     pub cahra: bool,
 }
 
-type FacilityRow = (FacilityId, String, String, FacilityKind, CountryCode, i16);
+type FacilityRow = (FacilityId, String, FacilityKind, CountryCode, i16);
 
-fn facility((id, name, search_name, kind, country, cahra): FacilityRow) -> CatalogFacility {
+fn facility((id, name, kind, country, cahra): FacilityRow) -> CatalogFacility {
     CatalogFacility {
         id,
         name,
-        search_name,
         kind,
         country,
         cahra: cahra != 0,
@@ -54,7 +51,6 @@ pub fn by_cid(
                 (
                     facilities::id,
                     facilities::name,
-                    facilities::search_name,
                     facilities::kind,
                     facilities::country,
                     facilities::cahra,
@@ -81,7 +77,6 @@ pub fn in_countries(
             .select((
                 facilities::id,
                 facilities::name,
-                facilities::search_name,
                 facilities::kind,
                 facilities::country,
                 facilities::cahra,

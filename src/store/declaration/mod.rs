@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::declarations as decl;
-use crate::domain::declaration::{Declaration, Finding, Template};
+use crate::domain::declaration::{Declaration, DeclarationStatus, Finding, Template};
 use crate::domain::ids::{DeclarationId, OrganisationId, PartyId};
 use crate::domain::time;
 use crate::domain::vocabulary::Mineral;
@@ -54,25 +54,14 @@ impl StoredDeclaration {
     }
 }
 
-/// Which of the three a declaration is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// Current, with no findings.
-    Complete,
-    /// Current, with findings.
-    Incomplete,
-    /// Replaced by a newer declaration of the same supplier and template.
-    Superseded,
-}
-
 impl StoredDeclaration {
-    pub fn status(&self) -> Status {
+    pub fn status(&self) -> DeclarationStatus {
         if !self.is_current() {
-            Status::Superseded
+            DeclarationStatus::Superseded
         } else if self.findings.is_empty() {
-            Status::Complete
+            DeclarationStatus::Complete
         } else {
-            Status::Incomplete
+            DeclarationStatus::Incomplete
         }
     }
 }
@@ -246,7 +235,7 @@ pub struct DeclarationFilter {
     pub effective_from: Option<NaiveDate>,
     /// Effective dates to (inclusive).
     pub effective_to: Option<NaiveDate>,
-    pub status: Option<Status>,
+    pub status: Option<DeclarationStatus>,
 }
 
 /// A page of the organisation's declarations, oldest received first (ids are UUIDv7).
@@ -282,11 +271,11 @@ pub fn list(
     }
     query = match filter.status {
         None => query,
-        Some(Status::Superseded) => query.filter(decl::superseded_by.is_not_null()),
-        Some(Status::Complete) => query
+        Some(DeclarationStatus::Superseded) => query.filter(decl::superseded_by.is_not_null()),
+        Some(DeclarationStatus::Complete) => query
             .filter(decl::superseded_by.is_null())
             .filter(decl::complete.eq(1)),
-        Some(Status::Incomplete) => query
+        Some(DeclarationStatus::Incomplete) => query
             .filter(decl::superseded_by.is_null())
             .filter(decl::complete.eq(0)),
     };

@@ -158,7 +158,7 @@ pub async fn list_declarations(
         mineral: q.mineral,
         effective_from: q.effective_from,
         effective_to: q.effective_to,
-        status: q.status.map(Into::into),
+        status: q.status,
     };
     let (organisation, request) = (caller.organisation_id, page.clone());
     let rows = state

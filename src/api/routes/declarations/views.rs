@@ -5,42 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::declarations::read::MatchedSmelter;
-use crate::domain::declaration::{Declaration, Finding, Template};
+use crate::domain::declaration::{Declaration, DeclarationStatus, Finding, Template};
 use crate::domain::ids::{DeclarationId, PartyId};
 use crate::domain::vocabulary::Mineral;
-use crate::store::declaration::{Status, StoredDeclaration};
-
-/// Where a declaration stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeclarationStatus {
-    /// Current, and nothing the template asks for is missing.
-    Complete,
-    /// Current, with findings (what the template's Checker would list as missing).
-    Incomplete,
-    /// Replaced by a newer declaration of the same supplier and template (kept).
-    Superseded,
-}
-
-impl From<Status> for DeclarationStatus {
-    fn from(s: Status) -> DeclarationStatus {
-        match s {
-            Status::Complete => DeclarationStatus::Complete,
-            Status::Incomplete => DeclarationStatus::Incomplete,
-            Status::Superseded => DeclarationStatus::Superseded,
-        }
-    }
-}
-
-impl From<DeclarationStatus> for Status {
-    fn from(s: DeclarationStatus) -> Status {
-        match s {
-            DeclarationStatus::Complete => Status::Complete,
-            DeclarationStatus::Incomplete => Status::Incomplete,
-            DeclarationStatus::Superseded => Status::Superseded,
-        }
-    }
-}
+use crate::store::declaration::StoredDeclaration;
 
 /// A supplier's declaration: what the list shows.
 #[derive(Serialize, ToSchema)]
@@ -81,7 +49,7 @@ impl From<&StoredDeclaration> for DeclarationSummary {
             company_name: d.declaration.company.name.clone(),
             effective_date: d.declaration.company.effective_date,
             minerals: d.declaration.minerals.clone(),
-            status: d.status().into(),
+            status: d.status(),
             findings: d.findings.clone(),
             smelter_rows: d.declaration.smelters.len(),
             product_rows: d.declaration.products.len(),
