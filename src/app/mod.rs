@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod policy;
 pub mod provenance;
 pub mod purchases;
+pub mod reports;
 pub mod sourcing_mix;
 pub mod webhooks;
 

@@ -11,6 +11,7 @@ use crate::domain::time;
 use crate::store::StoreError;
 
 /// The policy in force and where it comes from.
+#[derive(Clone, Debug)]
 pub struct StoredPolicy {
     pub policy: SourcingPolicy,
     /// `None` while the default applies.

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::helpers::{Backend, Client, Expect, HasId, TestApp, TestDb, test_config};
 
-async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
+pub(crate) async fn seeded_app(backend: Backend) -> Option<(TestApp, Client)> {
     let db = TestDb::create(backend)?;
     let config = test_config(&db);
     let seeded = {

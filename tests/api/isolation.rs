@@ -111,6 +111,7 @@ const CLASSES: &[(&str, Class)] = &[
     ("get_outgoing_declaration", TenantOwned),
     ("get_organisation_profile", TenantOwned),
     ("update_organisation_profile", TenantOwned),
+    ("get_due_diligence_report", TenantOwned),
     ("list_organisations", Admin),
     ("create_organisation", Admin),
     ("list_clients", Admin),
@@ -407,7 +408,9 @@ async fn snapshot(app: &TestApp, w: &World) -> Value {
     .await;
     let (_, profile) =
         send(app.get(&format!("/v1/organisations/{}/profile", w.a.org_id), &w.a)).await;
-    json!({"declaration": declaration, "declarations": declarations, "smelters": smelters,
+    let (_, mut report) = send(app.get("/v1/reports/due-diligence?year=2025", &w.a)).await;
+    report["generated_at"] = Value::Null;
+    json!({"report": report, "declaration": declaration, "declarations": declarations, "smelters": smelters,
            "coverage": coverage, "profile": profile,"purchases": purchases, "list": list, "policy": policy, "mix": mix, "me": me,
            "lot": lot, "lots": lots, "events": events, "trace": trace, "flags": flags, "flag": flag,
            "webhook": webhook, "webhooks": webhooks, "feed": feed})
@@ -861,6 +864,20 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 send(app.get(&format!("/v1/organisations/{}/profile", b.org_id), b)).await;
             assert_eq!(status, StatusCode::OK, "its own profile: {own}");
             assert_nothing_of_a(operation, w, &own);
+        }
+        "get_due_diligence_report" => {
+            // B's report of A's year: B's own (empty) figures, in JSON and in HTML.
+            for accept in ["application/json", "text/html"] {
+                let response = send_raw(
+                    app.get("/v1/reports/due-diligence?year=2025", b)
+                        .header(reqwest::header::ACCEPT, accept),
+                )
+                .await;
+                assert_eq!(response.status(), StatusCode::OK, "{accept}");
+                let text = response.text().await.unwrap();
+                let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                assert_nothing_of_a(operation, w, &body);
+            }
         }
         "update_organisation_profile" => {
             app.patch(

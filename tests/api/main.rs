@@ -30,6 +30,7 @@ mod provenance;
 mod purchases;
 mod read_replica;
 mod red_flag_cases;
+mod reports;
 mod schemes;
 mod security_regressions;
 mod sourcing_mix;

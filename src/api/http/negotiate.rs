@@ -1,5 +1,6 @@
-//! Content negotiation for the routes that answer JSON or CSV (`Accept`), shared by the
-//! sourcing mix and the declarations' roll-up and coverage.
+//! Content negotiation (`Accept`): for the routes that answer JSON or CSV (the sourcing mix,
+//! the declarations' roll-up and coverage), and `choose` for any other set of representations
+//! (the due-diligence report's JSON or HTML).
 
 use actix_web::HttpRequest;
 use actix_web::http::{StatusCode, header};
@@ -66,4 +67,34 @@ pub fn require_csv(req: &HttpRequest, json_route: &str) -> Result<(), ApiError> 
             format!("this route answers text/csv; {json_route} answers application/json"),
         ))
     }
+}
+
+/// The first of `offered` (most preferred by the server first) that the request's `Accept`
+/// ranks highest; the first offered when there is no `Accept` or it accepts anything; 406
+/// naming `what` and the offered types when it accepts none of them.
+pub fn choose(
+    req: &HttpRequest,
+    offered: &[&'static str],
+    what: &str,
+) -> Result<&'static str, ApiError> {
+    let Some(ranges) = accepted_ranges(req) else {
+        return Ok(offered[0]);
+    };
+    for media in &ranges {
+        let found = offered.iter().find(|o| {
+            media == *o
+                || media == "*/*"
+                || media
+                    .strip_suffix("/*")
+                    .is_some_and(|family| o.split('/').next() == Some(family))
+        });
+        if let Some(found) = found {
+            return Ok(found);
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        ProblemType::NotAcceptable,
+        format!("{what} is available as {}", offered.join(" or ")),
+    ))
 }

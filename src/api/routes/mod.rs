@@ -20,6 +20,7 @@ pub mod policy;
 pub mod provenance;
 pub mod purchases;
 pub mod red_flags;
+pub mod reports;
 pub mod schemes;
 pub mod sourcing_mix;
 pub mod token;
@@ -93,6 +94,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(red_flags::list_red_flags)
         .service(red_flags::get_red_flag)
         .service(red_flags::update_red_flag)
+        .service(reports::get_due_diligence_report)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)

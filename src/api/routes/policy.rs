@@ -33,7 +33,8 @@ pub enum PolicySource {
     Organisation,
 }
 
-fn view(stored: StoredPolicy) -> PolicyView {
+/// The policy as the route shows it (the report embeds the same).
+pub fn view(stored: StoredPolicy) -> PolicyView {
     PolicyView {
         source: if stored.updated_at.is_some() {
             PolicySource::Organisation

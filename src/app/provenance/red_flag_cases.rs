@@ -18,7 +18,7 @@ use crate::domain::red_flags::{RedFlag, flag_id};
 use crate::domain::time;
 use crate::store::audit::{self, Actor};
 use crate::store::page::PageRequest;
-use crate::store::provenance::PurchaseWithLot;
+use crate::store::provenance::{PurchaseScope, PurchaseWithLot, purchases_with_lots};
 use crate::store::red_flag_case::{self as store, Case, Entry};
 use crate::store::webhook::flag_state;
 
@@ -369,4 +369,86 @@ pub fn follow(
         }
     }
     Ok(counts)
+}
+
+/// Every flag of the purchases in `scope`, with its case and history, for a report: the flags
+/// their chains raise now (in the list's order), then the cases of purchases in `scope` whose
+/// cause is gone (`raised: false`, as last seen).
+pub fn of_period(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    scope: &PurchaseScope,
+    tolerance: YieldTolerance,
+) -> Result<Vec<FlagDetail>, AppError> {
+    const PAGE: i64 = 500;
+    let filter = RedFlagFilter {
+        purchases: scope.clone(),
+        ..RedFlagFilter::default()
+    };
+    let mut raised: Vec<PurchaseFlag> = Vec::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest { limit: PAGE, after };
+        let mut flags = red_flags::list(conn, organisation, &filter, &page, tolerance)?;
+        let more = flags.len() as i64 > PAGE;
+        flags.truncate(PAGE as usize);
+        after = flags.last().map(|f| f.key.clone());
+        raised.append(&mut flags);
+        if !more {
+            break;
+        }
+    }
+    let mut cases: HashMap<RedFlagId, Case> = store::all(conn, organisation)?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut details = Vec::with_capacity(raised.len());
+    for f in raised {
+        let case = cases.remove(&f.id);
+        let entries = match &case {
+            Some(_) => store::entries_of(conn, organisation, f.id)?,
+            None => Vec::new(),
+        };
+        details.push(FlagDetail {
+            id: f.id,
+            purchase_id: f.purchase.id,
+            purchase: Some(f.purchase),
+            flag: f.flag,
+            raised: true,
+            case,
+            entries,
+        });
+    }
+    let mut gone: Vec<Case> = cases.into_values().collect();
+    gone.sort_by_key(|c| (c.purchase_id, c.id));
+    for case in gone {
+        let purchase = purchases_with_lots(
+            conn,
+            organisation,
+            scope,
+            std::ops::Bound::Included(case.purchase_id),
+            Some(1),
+        )?
+        .into_iter()
+        .find(|p| p.id == case.purchase_id);
+        let Some(purchase) = purchase else {
+            continue;
+        };
+        let entries = store::entries_of(conn, organisation, case.id)?;
+        details.push(FlagDetail {
+            id: case.id,
+            purchase_id: case.purchase_id,
+            purchase: Some(purchase),
+            flag: RedFlag {
+                kind: case.kind,
+                severity: case.severity,
+                message: case.message.clone(),
+                evidence: case.evidence.clone(),
+            },
+            raised: false,
+            case: Some(case),
+            entries,
+        });
+    }
+    Ok(details)
 }

@@ -12,7 +12,7 @@ use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
 use crate::api::routes::policy::PolicySource;
 use crate::api::state::AppState;
-use crate::app::sourcing_mix::{self, MixRequest};
+use crate::app::sourcing_mix::{self, Mix, MixRequest};
 use crate::auth::Scope;
 use crate::domain::mix::{self, GroupBy, GroupDimension, MixFigures, MixGroup, TargetResult};
 use crate::domain::quantity::MassUnit;
@@ -194,19 +194,26 @@ async fn sourcing_mix_of(
         .db
         .read_replica(move |conn| sourcing_mix::sourcing_mix(conn, organisation, &asked))
         .await?;
-    Ok(SourcingMix {
-        from: request.from,
-        to: request.to,
-        mineral: request.mineral,
-        group_by: request.group_by.dimensions().to_vec(),
-        unit: mix.unit,
-        policy_source: if mix.organisation_policy {
-            PolicySource::Organisation
-        } else {
-            PolicySource::Default
-        },
-        overall: mix.report.overall,
-        groups: mix.report.groups,
-        targets: mix.report.targets,
-    })
+    Ok(SourcingMix::of(&request, mix))
+}
+
+impl SourcingMix {
+    /// The answer to `request`, as the route shows it (the report embeds the same).
+    pub fn of(request: &MixRequest, mix: Mix) -> SourcingMix {
+        SourcingMix {
+            from: request.from,
+            to: request.to,
+            mineral: request.mineral,
+            group_by: request.group_by.dimensions().to_vec(),
+            unit: mix.unit,
+            policy_source: if mix.organisation_policy {
+                PolicySource::Organisation
+            } else {
+                PolicySource::Default
+            },
+            overall: mix.report.overall,
+            groups: mix.report.groups,
+            targets: mix.report.targets,
+        }
+    }
 }
