@@ -50,6 +50,30 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs each named `async fn(Backend)` (which starts its own application, such as a seeded
+/// demo) once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! each_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL, on applications
 /// started by `spawn` (an `async fn(Backend) -> Option<TestApp>` of the calling module, named
 /// relative to it: `both_backends_with!(super::spawn; test_a, test_b)`).

@@ -11,6 +11,7 @@ mod audit_events;
 mod auth;
 mod catalog_batch;
 mod certifications;
+mod charts;
 mod cli;
 mod conventions;
 mod custody_events;

@@ -279,12 +279,25 @@ async fn the_report_is_what_the_routes_answer(backend: Backend) {
     );
     let html = page.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    for external in ["<script", "<link", "<img", "@import", "url(", "src="] {
+    for external in [
+        "<script", "<link", "<img", "<iframe", "@import", "src=", "href=",
+    ] {
         assert!(
             !html.contains(external),
             "the page loads nothing: found {external}"
         );
     }
+    for (at, _) in html.match_indices("url(") {
+        assert!(
+            html[at..].starts_with("url(#"),
+            "only references inside the page: {}",
+            &html[at..at + 40]
+        );
+    }
+    assert!(
+        html.contains("<svg"),
+        "the mix per month is drawn in the page"
+    );
     for part in [
         "Company management system",
         "Sourcing mix and targets",
@@ -377,29 +390,7 @@ async fn bad_parameters_scopes_and_other_organisations(backend: Backend) {
     }
 }
 
-/// Runs each named `async fn(Backend)` (which seeds its own demo) once per backend.
-macro_rules! on_both_backends {
-    ($($name:ident),*) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::helpers::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::helpers::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+crate::each_backend!(
     the_report_is_what_the_routes_answer,
     bad_parameters_scopes_and_other_organisations
 );

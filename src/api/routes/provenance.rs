@@ -3,14 +3,19 @@
 //! exact share attributed to each, recycled and untraced shares, the graph to draw and the red
 //! flags.
 
-use actix_web::{HttpResponse, get, web};
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::charts::{self, SVG};
 use crate::api::error::ApiError;
 use crate::api::http::caller::Caller;
 use crate::api::http::extract::ApiQuery;
+use crate::api::http::negotiate::choose;
 use crate::api::state::AppState;
 use crate::app::provenance::trace::{self, MineOrigin, TraceOptions, Traced};
 use crate::auth::Scope;
@@ -157,6 +162,35 @@ impl From<MineOrigin> for OriginView {
     }
 }
 
+const JSON: &str = "application/json";
+
+/// The facility names a drawing needs, read only when the answer is the drawing.
+fn names_if(
+    conn: &mut crate::db::DbConn,
+    media: &str,
+    traced: &Traced,
+) -> Result<HashMap<String, String>, crate::app::AppError> {
+    if media == SVG {
+        trace::facility_names(conn, &traced.trace.graph)
+    } else {
+        Ok(HashMap::new())
+    }
+}
+
+/// The provenance as JSON, or drawn (`charts::flow`).
+fn respond(media: &str, view: Provenance, names: &HashMap<String, String>) -> HttpResponse {
+    if media == SVG {
+        HttpResponse::Ok()
+            .content_type(SVG)
+            .insert_header((header::VARY, "Accept"))
+            .body(charts::flow::provenance(&view, names))
+    } else {
+        HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept"))
+            .json(view)
+    }
+}
+
 /// The answer for a traced subject.
 fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
     let Traced {
@@ -199,7 +233,12 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
     operation_id = "trace_lot",
     params(("id" = LotId, Path, description = "Lot id"), TraceUnitQuery),
     responses(
-        (status = 200, description = "The provenance", body = Provenance),
+        (status = 200, description = "The provenance", content(
+            (Provenance = "application/json"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 406, description = "Neither JSON nor SVG is acceptable",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such lot of this organisation",
          body = crate::api::error::Problem, content_type = "application/problem+json"),
     ),
@@ -207,6 +246,7 @@ fn provenance_view(subject: TraceSubject, traced: Traced) -> Provenance {
 )]
 #[get("/v1/lots/{id}/provenance")]
 pub async fn trace_lot(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<LotId>,
     query: ApiQuery<TraceUnitQuery>,
@@ -219,15 +259,20 @@ pub async fn trace_lot(
         tolerance: state.config.yield_tolerance,
         unit: query.0.unit,
     };
-    let traced = state
+    let media = choose(&req, &[JSON, SVG], "the provenance")?;
+    let (traced, names) = state
         .db
-        .read_replica(move |conn| trace::lot(conn, organisation, id, options))
+        .read_replica(move |conn| {
+            let traced = trace::lot(conn, organisation, id, options)?;
+            let names = names_if(conn, media, &traced)?;
+            Ok::<_, crate::app::AppError>((traced, names))
+        })
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Lot,
         id: id.to_string(),
     };
-    Ok(HttpResponse::Ok().json(provenance_view(subject, traced)))
+    Ok(respond(media, provenance_view(subject, traced), &names))
 }
 
 /// Traces a purchase's quantity through its lot back to the mines of origin.
@@ -244,7 +289,12 @@ pub async fn trace_lot(
     operation_id = "trace_purchase",
     params(("id" = PurchaseId, Path, description = "Purchase id"), TraceUnitQuery),
     responses(
-        (status = 200, description = "The provenance", body = Provenance),
+        (status = 200, description = "The provenance", content(
+            (Provenance = "application/json"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 406, description = "Neither JSON nor SVG is acceptable",
+         body = crate::api::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such purchase of this organisation",
          body = crate::api::error::Problem, content_type = "application/problem+json"),
     ),
@@ -252,6 +302,7 @@ pub async fn trace_lot(
 )]
 #[get("/v1/purchases/{id}/provenance")]
 pub async fn trace_purchase(
+    req: HttpRequest,
     caller: Caller,
     id: web::Path<PurchaseId>,
     query: ApiQuery<TraceUnitQuery>,
@@ -264,15 +315,20 @@ pub async fn trace_purchase(
         tolerance: state.config.yield_tolerance,
         unit: query.0.unit,
     };
-    let traced = state
+    let media = choose(&req, &[JSON, SVG], "the provenance")?;
+    let (traced, names) = state
         .db
-        .read_replica(move |conn| trace::purchase(conn, organisation, id, options))
+        .read_replica(move |conn| {
+            let traced = trace::purchase(conn, organisation, id, options)?;
+            let names = names_if(conn, media, &traced)?;
+            Ok::<_, crate::app::AppError>((traced, names))
+        })
         .await?;
     let subject = TraceSubject {
         kind: TraceSubjectKind::Purchase,
         id: id.to_string(),
     };
-    Ok(HttpResponse::Ok().json(provenance_view(subject, traced)))
+    Ok(respond(media, provenance_view(subject, traced), &names))
 }
 
 /// The period and mineral of a supplier's provenance.

@@ -226,3 +226,22 @@ pub fn supplier(
     }
     traced(conn, organisation, roots, scope.mineral, None, options)
 }
+
+/// The names of the facilities a trace's graph names, by id, for drawing it (ids that are not
+/// facilities are left out).
+pub fn facility_names(
+    conn: &mut DbConn,
+    graph: &crate::domain::provenance::ProvenanceGraph,
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    use crate::domain::provenance::NodeKind;
+    let ids: Vec<crate::domain::ids::FacilityId> = graph
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Facility)
+        .filter_map(|n| n.id.parse().ok())
+        .collect();
+    Ok(crate::store::facility::find_many(conn, &ids)?
+        .into_iter()
+        .map(|f| (f.id.to_string(), f.name))
+        .collect())
+}

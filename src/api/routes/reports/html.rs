@@ -10,6 +10,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use sha2::{Digest, Sha256};
 
 use super::{DueDiligenceReportView, ReportSmelterView};
+use crate::api::charts;
 use crate::api::routes::red_flags::RedFlagDetail;
 use crate::api::routes::sourcing_mix::SourcingMix;
 use crate::domain::mix::MixFigures;
@@ -32,6 +33,7 @@ th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .meta{color:#444}.missed{font-weight:bold}.flag{font-weight:bold}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:bold}\
 dd{margin:0}ol.steps{margin:0;padding-left:1.2rem}\
+figure{margin:.5rem 0}figure svg{max-width:100%;height:auto}\
 @page{size:A4;margin:18mm 15mm}\
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr,li{break-inside:avoid}\
 thead{display:table-header-group}}";
@@ -210,6 +212,9 @@ fn mix_section(report: &DueDiligenceReportView) -> Markup {
                 }
             }
             h3 { "By month" }
+            figure {
+                (PreEscaped(charts::mix::by_month(&report.mix_by_month)))
+            }
             (mix_table(&report.mix_by_month, |i| group_label(&report.mix_by_month, i)))
             h3 { "Countries of origin" }
             p {

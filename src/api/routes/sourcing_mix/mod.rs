@@ -20,7 +20,7 @@ use crate::domain::vocabulary::Mineral;
 
 mod representation;
 
-use representation::{negotiate, negotiate_csv};
+use representation::{Representation, negotiate, negotiate_csv};
 
 /// The period, scope and grouping of the mix.
 #[derive(Deserialize, IntoParams)]
@@ -115,7 +115,10 @@ impl MixQuery {
 /// rounded by the largest-remainder method so that they add up to exactly `1.000000`; certified
 /// shares and target actuals are rounded half to even on their own. Targets are judged on the
 /// exact fractions. `Accept: text/csv` gives the same figures as CSV (as does
-/// `GET /v1/sourcing-mix.csv`).
+/// `GET /v1/sourcing-mix.csv`). `Accept: image/svg+xml` draws the mix per month as stacked bars
+/// by origin class with each class's certified part hatched and the targets as dashed lines
+/// (`group_by` must then be absent or `month`); the chart's `<title>`, `<desc>` and legend say
+/// the same in words.
 ///
 /// May be answered by the read replica when one is configured (`ORETRACE_READ_DATABASE_URL`):
 /// at most `ORETRACE_READ_MAX_LAG_MS` (default 5 s) behind the latest write; `/metrics` shows
@@ -128,8 +131,9 @@ impl MixQuery {
         (status = 200, description = "The sourcing mix", content(
             (SourcingMix = "application/json"),
             (String = "text/csv"),
+            (String = "image/svg+xml"),
         )),
-        (status = 406, description = "Neither JSON nor CSV is acceptable",
+        (status = 406, description = "None of JSON, CSV and SVG is acceptable",
          body = crate::api::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["purchases:read"]), ("oauth2" = ["purchases:read"]))
@@ -143,7 +147,21 @@ pub async fn get_sourcing_mix(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Scope::PurchasesRead)?;
     let representation = negotiate(&req)?;
-    let answer = sourcing_mix_of(&caller, query.0, &state).await?;
+    let mut query = query.0;
+    if matches!(representation, Representation::Svg) {
+        // The chart is per month.
+        match query.group_by.as_deref() {
+            None | Some("month") => query.group_by = Some("month".to_owned()),
+            Some(_) => {
+                return Err(ApiError::invalid_parameter(
+                    "group_by",
+                    "the chart (image/svg+xml) is per month: leave group_by out or set it to \
+                     month",
+                ));
+            }
+        }
+    }
+    let answer = sourcing_mix_of(&caller, query, &state).await?;
     Ok(representation.respond(&answer))
 }
 

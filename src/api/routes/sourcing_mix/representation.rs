@@ -1,27 +1,36 @@
-//! The mix's representations: JSON (the default) or CSV, chosen by `Accept` (406 when neither
-//! is acceptable), and the CSV table.
+//! The mix's representations: JSON (the default), CSV or an SVG chart per month, chosen by
+//! `Accept` (406 when none is acceptable), and the CSV table.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
 use super::SourcingMix;
+use crate::api::charts::{self, SVG};
 use crate::api::error::ApiError;
-use crate::api::http::negotiate::{prefers_csv, require_csv};
+use crate::api::http::negotiate::{choose, require_csv};
 use crate::domain::mix::MixFigures;
 
 /// Which representation the caller accepts.
 pub(super) enum Representation {
     Json,
     Csv,
+    /// The chart per month (`charts::mix`).
+    Svg,
 }
 
-/// The representation the request's `Accept` prefers (406 when neither).
+/// The representation the request's `Accept` prefers (406 when none).
 pub(super) fn negotiate(req: &HttpRequest) -> Result<Representation, ApiError> {
-    Ok(if prefers_csv(req, "the sourcing mix")? {
-        Representation::Csv
-    } else {
-        Representation::Json
-    })
+    Ok(
+        match choose(
+            req,
+            &["application/json", "text/csv", SVG],
+            "the sourcing mix",
+        )? {
+            "text/csv" => Representation::Csv,
+            SVG => Representation::Svg,
+            _ => Representation::Json,
+        },
+    )
 }
 
 /// CSV, for the route that answers only CSV (`/v1/sourcing-mix.csv`), unless `Accept`
@@ -36,6 +45,10 @@ impl Representation {
     pub(super) fn respond(self, mix: &SourcingMix) -> HttpResponse {
         match self {
             Representation::Json => HttpResponse::Ok().json(mix),
+            Representation::Svg => HttpResponse::Ok()
+                .content_type(SVG)
+                .insert_header((header::VARY, "Accept"))
+                .body(charts::mix::by_month(mix)),
             Representation::Csv => HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8")
                 .insert_header((
