@@ -284,6 +284,7 @@ fn serve(state: Data<AppState>, listener: TcpListener) -> Result<Server, String>
             .split_for_parts();
         app.service(crate::api::routes::docs::swagger_ui((*doc).clone()))
             .configure(crate::api::routes::docs::configure_redirect)
+            .configure(crate::api::routes::console::configure)
             .default_service(web::to(problem::fallback))
             // Innermost first: each `wrap` goes around everything registered before it.
             .wrap(from_fn(idempotency::idempotent))

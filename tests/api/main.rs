@@ -13,6 +13,7 @@ mod catalog_batch;
 mod certifications;
 mod charts;
 mod cli;
+mod console;
 mod conventions;
 mod custody_events;
 mod declarations;

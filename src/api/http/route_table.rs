@@ -41,7 +41,13 @@ impl RouteTable {
                 (ResourceDef::new(path.as_str()), methods)
             })
             .collect();
-        for path in ["/openapi.json", "/docs", "/docs/{tail}*"] {
+        for path in [
+            "/openapi.json",
+            "/docs",
+            "/docs/{tail}*",
+            "/console",
+            "/console/{tail}*",
+        ] {
             routes.push((ResourceDef::new(path), vec![Method::GET]));
         }
         let mut security = Vec::new();
@@ -118,9 +124,13 @@ impl RouteTable {
     }
 
     /// Whether `path` is served without a token: an operation the document lists without a
-    /// security requirement, the document itself or its interactive docs.
+    /// security requirement, the document itself, its interactive docs or the console's files.
     pub fn is_public(&self, path: &str) -> bool {
-        self.public.iter().any(|p| p == path) || path == "/docs" || path.starts_with("/docs/")
+        self.public.iter().any(|p| p == path)
+            || path == "/docs"
+            || path.starts_with("/docs/")
+            || path == "/console"
+            || path.starts_with("/console/")
     }
 
     /// The methods of the static route (no `{param}`) whose path is exactly `path`.

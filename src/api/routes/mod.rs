@@ -4,6 +4,7 @@
 pub mod audit_events;
 pub mod catalog_handlers;
 pub mod certifications;
+pub mod console;
 pub mod custody_events;
 pub mod declarations;
 pub mod docs;

@@ -22,7 +22,6 @@ pub struct Page {
 }
 
 const CSS: &str = "\
-:root{color-scheme:light}\
 body{font:11pt/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;\
 color:#111;max-width:60rem;margin:2rem auto;padding:0 1rem}\
 h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.2rem;margin:2rem 0 .5rem;\
