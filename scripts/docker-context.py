@@ -15,7 +15,8 @@ from docker.utils.build import exclude_paths
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # What the Dockerfile's build needs.
-NEEDED = ["Cargo.toml", "Cargo.lock", "src/main.rs", "src/lib.rs", "migrations/postgres", "migrations/sqlite"]
+NEEDED = ["Cargo.toml", "Cargo.lock", "src/main.rs", "src/lib.rs", "migrations/postgres", "migrations/sqlite",
+          "console/index.html", "console/app.js", "console/app.css"]
 # What must never be in the context.
 FORBIDDEN_PREFIXES = ["target/", ".git/", ".venv/", ".schemathesis/", ".hypothesis/"]
 FORBIDDEN_SUFFIXES = [".pem", ".db", ".db-wal", ".db-shm", "oretrace-demo-credentials.json"]
