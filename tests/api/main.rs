@@ -13,6 +13,7 @@ mod catalog_batch;
 mod certifications;
 mod cli;
 mod conventions;
+mod credentials;
 mod custody_events;
 mod declarations;
 mod demo;

@@ -67,3 +67,35 @@ pub fn require_csv(req: &HttpRequest, json_route: &str) -> Result<(), ApiError> 
         ))
     }
 }
+
+/// A verifiable credential's representation (docs/CREDENTIALS.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialMedia {
+    /// `application/vc+jwt`: secured (VC-JOSE-COSE), the default.
+    Secured,
+    /// `application/vc` (or JSON, JSON-LD): the unsecured credential, to read.
+    Unsecured,
+}
+
+/// Which representation of a credential the request's `Accept` prefers: `application/vc+jwt`
+/// when it names it first, any type (`*/*`, `application/*`) or none; the unsecured credential
+/// for `application/vc`, `application/ld+json` or `application/json`; 406 otherwise.
+pub fn credential_media(req: &HttpRequest) -> Result<CredentialMedia, ApiError> {
+    let Some(ranges) = accepted_ranges(req) else {
+        return Ok(CredentialMedia::Secured);
+    };
+    for media in ranges {
+        match media.as_str() {
+            "application/vc+jwt" | "application/*" | "*/*" => return Ok(CredentialMedia::Secured),
+            "application/vc" | "application/ld+json" | "application/json" => {
+                return Ok(CredentialMedia::Unsecured);
+            }
+            _ => {}
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::NOT_ACCEPTABLE,
+        ProblemType::NotAcceptable,
+        "a credential is available as application/vc+jwt (secured) or application/vc",
+    ))
+}
