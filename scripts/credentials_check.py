@@ -16,6 +16,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from typing import Any
 
 from joserfc import jws
@@ -26,6 +27,10 @@ import demo_service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "untp")
+
+# RFC 9864 deprecates the polymorphic `EdDSA` in favour of `Ed25519`; VC-JOSE-COSE and the
+# deployed verifiers still use `EdDSA`, so Oretrace signs with it (docs/CREDENTIALS.md).
+warnings.filterwarnings("ignore", message="EdDSA is deprecated")
 
 
 def fail(message: str) -> None:

@@ -381,4 +381,31 @@ mod tests {
         };
         assert!(Config::from_settings(&settings).is_err());
     }
+
+    #[test]
+    fn the_public_base_url_is_checked_or_follows_the_bind_address() {
+        let with = |url: Option<&str>, bind: &str| Settings {
+            public_base_url: url.map(str::to_owned),
+            bind: bind.into(),
+            ..Config::defaults_settings()
+        };
+        let base = |url, bind| Config::from_settings(&with(url, bind)).map(|c| c.public_base_url);
+        assert_eq!(base(None, "0.0.0.0:8080").unwrap(), "http://localhost:8080");
+        assert_eq!(
+            base(None, "127.0.0.1:9000").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            base(Some("https://oretrace.example.com/"), "0.0.0.0:8080").unwrap(),
+            "https://oretrace.example.com"
+        );
+        for bad in [
+            "ftp://x.example",
+            "https://u:p@x.example",
+            "https://x.example/?a=1",
+            "x",
+        ] {
+            assert!(base(Some(bad), "0.0.0.0:8080").is_err(), "{bad}");
+        }
+    }
 }
