@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod catalog;
+pub mod credentials;
 pub mod declarations;
 pub mod error;
 pub mod organisation_profile;

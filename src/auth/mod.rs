@@ -7,6 +7,7 @@ pub mod scopes;
 pub mod secret_checks;
 pub mod secrets;
 pub mod tokens;
+pub mod vc_jwt;
 
 pub use caller::Caller;
 pub use scopes::{Scope, ScopeSet};

@@ -72,6 +72,9 @@ pub struct Config {
     /// The yield tolerance of transformations (`ORETRACE_YIELD_TOLERANCE`).
     pub yield_tolerance: YieldTolerance,
     pub webhooks: WebhookConfig,
+    /// The issuer of the verifiable credentials and the base of their ids, without a trailing
+    /// slash (`ORETRACE_PUBLIC_BASE_URL`).
+    pub public_base_url: String,
 }
 
 /// How webhooks are delivered (`ORETRACE_WEBHOOK_*`) and how long events are kept.
@@ -99,6 +102,38 @@ pub struct ReadReplicaConfig {
 /// Outputs up to 2% heavier than inputs pass unflagged unless `ORETRACE_YIELD_TOLERANCE` says
 /// otherwise.
 pub const DEFAULT_YIELD_TOLERANCE: &str = "0.02";
+
+/// `ORETRACE_PUBLIC_BASE_URL` checked (an absolute http or https URL without query or
+/// fragment), or the address of `ORETRACE_BIND`.
+fn public_base_url(settings: &Settings) -> Result<String, String> {
+    let Some(raw) = settings
+        .public_base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        let bind = settings.bind.trim();
+        let bind = bind
+            .strip_prefix("0.0.0.0:")
+            .or_else(|| bind.strip_prefix("[::]:"))
+            .map_or_else(|| bind.to_owned(), |port| format!("localhost:{port}"));
+        return Ok(format!("http://{bind}"));
+    };
+    let url = url::Url::parse(raw)
+        .map_err(|e| format!("ORETRACE_PUBLIC_BASE_URL {raw:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+    {
+        return Err(format!(
+            "ORETRACE_PUBLIC_BASE_URL {raw:?} must be an http or https URL with a host and \
+             without credentials, query or fragment"
+        ));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
 
 pub const DEFAULT_KEY_FILE: &str = "oretrace-signing-key.pem";
 
@@ -207,6 +242,7 @@ impl Config {
             shutdown_timeout: Duration::from_secs(settings.shutdown_timeout_seconds),
             yield_tolerance,
             webhooks: webhook_config(settings)?,
+            public_base_url: public_base_url(settings)?,
         })
     }
 
@@ -237,6 +273,7 @@ impl Config {
             db_checkout_timeout_ms: 2000,
             db_statement_timeout_ms: 30000,
             token_issuer: "urn:oretrace".into(),
+            public_base_url: None,
             token_audience: "oretrace-api".into(),
             token_ttl_seconds: 3600,
             token_leeway_seconds: 30,
@@ -343,5 +380,32 @@ mod tests {
             ..Settings::default()
         };
         assert!(Config::from_settings(&settings).is_err());
+    }
+
+    #[test]
+    fn the_public_base_url_is_checked_or_follows_the_bind_address() {
+        let with = |url: Option<&str>, bind: &str| Settings {
+            public_base_url: url.map(str::to_owned),
+            bind: bind.into(),
+            ..Config::defaults_settings()
+        };
+        let base = |url, bind| Config::from_settings(&with(url, bind)).map(|c| c.public_base_url);
+        assert_eq!(base(None, "0.0.0.0:8080").unwrap(), "http://localhost:8080");
+        assert_eq!(
+            base(None, "127.0.0.1:9000").unwrap(),
+            "http://127.0.0.1:9000"
+        );
+        assert_eq!(
+            base(Some("https://oretrace.example.com/"), "0.0.0.0:8080").unwrap(),
+            "https://oretrace.example.com"
+        );
+        for bad in [
+            "ftp://x.example",
+            "https://u:p@x.example",
+            "https://x.example/?a=1",
+            "x",
+        ] {
+            assert!(base(Some(bad), "0.0.0.0:8080").is_err(), "{bad}");
+        }
     }
 }

@@ -82,6 +82,12 @@ pub struct Settings {
     )]
     pub token_issuer: String,
 
+    /// The service's public address (`https://oretrace.example.com`): the issuer and the
+    /// base of the ids of the verifiable credentials it signs (docs/CREDENTIALS.md). Unset:
+    /// `http://` and `ORETRACE_BIND` (a wildcard address read as `localhost`).
+    #[arg(long, env = "ORETRACE_PUBLIC_BASE_URL", global = true)]
+    pub public_base_url: Option<String>,
+
     /// `aud` of the tokens this service issues and accepts.
     #[arg(
         long,

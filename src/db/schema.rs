@@ -86,6 +86,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    credential_status_indexes (status_index) {
+        status_index -> Int8,
+        certification_id -> Text,
+        generation -> Int4,
+        allocated_on -> Date,
+        allocated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     custody_event_lots (organisation_id, event_id, direction, lot_id) {
         organisation_id -> Text,
         event_id -> Text,
@@ -480,6 +490,7 @@ diesel::joinable!(certification_expiry_notices -> organisations (organisation_id
 diesel::joinable!(certification_history -> certifications (certification_id));
 diesel::joinable!(certification_minerals -> certifications (certification_id));
 diesel::joinable!(certification_states -> organisations (organisation_id));
+diesel::joinable!(credential_status_indexes -> certifications (certification_id));
 diesel::joinable!(certifications -> facilities (facility_id));
 diesel::joinable!(certifications -> parties (party_id));
 diesel::joinable!(certifications -> schemes (scheme_id));
@@ -516,6 +527,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certification_minerals,
     certification_states,
     certifications,
+    credential_status_indexes,
     custody_event_lots,
     custody_events,
     declarations,

@@ -2,6 +2,7 @@
 
 pub mod certification;
 pub mod country;
+pub mod credential_status;
 pub mod declaration;
 pub mod facility;
 pub mod identifiers;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 pub mod certificate_facts;
 pub mod certification;
+pub mod credential_status;
 pub mod custody_event;
 pub mod declaration;
 pub mod error;

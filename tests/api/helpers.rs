@@ -265,6 +265,12 @@ impl TestApp {
                 .expect("bootstrap")
         };
         let listener = std::net::TcpListener::bind(&config.bind).expect("bind");
+        let mut config = config;
+        if config.public_base_url.ends_with(":0") {
+            // The credentials' issuer is the address the test reaches the service at.
+            let port = listener.local_addr().expect("local address").port();
+            config.public_base_url = format!("http://127.0.0.1:{port}");
+        }
         let app = Application::build_with_listener(config.clone(), listener).expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
         let server = app.into_server().expect("server");

@@ -82,6 +82,10 @@ const CLASSES: &[(&str, Class)] = &[
     ("get_lot", TenantOwned),
     ("create_custody_events", TenantOwned),
     ("list_custody_events", TenantOwned),
+    ("get_custody_event_credential", TenantOwned),
+    ("get_certification_credential", Catalog),
+    ("get_facility_credential", Catalog),
+    ("get_status_list", Public),
     ("trace_lot", TenantOwned),
     ("trace_purchase", TenantOwned),
     ("trace_party", TenantOwned),
@@ -662,6 +666,11 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
                 assert_eq!(status, StatusCode::OK, "{query}: {list}");
                 assert_nothing_of_a(operation, w, &list);
             }
+        }
+        "get_custody_event_credential" => {
+            app.get(&format!("/v1/custody-events/{}/credential", w.a_event), b)
+                .expect_problem(404)
+                .await;
         }
         "trace_lot" => {
             app.get(&format!("/v1/lots/{}/provenance", w.a_lot), b)

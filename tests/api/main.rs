@@ -15,6 +15,7 @@ mod charts;
 mod cli;
 mod console;
 mod conventions;
+mod credentials;
 mod custody_events;
 mod declarations;
 mod demo;

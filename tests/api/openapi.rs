@@ -34,6 +34,8 @@ fn every_operation_is_documented_for_integrators() {
         "/metrics",
         "/.well-known/jwks.json",
         "/v1/auth/token",
+        // Bitstring Status Lists: read by verifiers without a token (docs/SECURITY.md).
+        "/v1/credentials/status/{list}",
     ];
     let mut operation_ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {

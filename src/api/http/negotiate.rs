@@ -98,3 +98,28 @@ pub fn choose(
         format!("{what} is available as {}", offered.join(" or ")),
     ))
 }
+
+/// A verifiable credential's representation (docs/CREDENTIALS.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialMedia {
+    /// `application/vc+jwt`: secured (VC-JOSE-COSE), the default.
+    Secured,
+    /// `application/vc` (or JSON, JSON-LD): the unsecured credential, to read.
+    Unsecured,
+}
+
+/// Which representation of a credential the request's `Accept` prefers: `application/vc+jwt`
+/// when it names it first, any type (`*/*`, `application/*`) or none; the unsecured credential
+/// for `application/vc`, `application/ld+json` or `application/json`; 406 otherwise.
+pub fn credential_media(req: &HttpRequest) -> Result<CredentialMedia, ApiError> {
+    let offered = [
+        "application/vc+jwt",
+        "application/vc",
+        "application/ld+json",
+        "application/json",
+    ];
+    Ok(match choose(req, &offered, "a credential")? {
+        "application/vc+jwt" => CredentialMedia::Secured,
+        _ => CredentialMedia::Unsecured,
+    })
+}

@@ -63,6 +63,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         (name = "provenance", description = "Lots, custody events, tracing to mines of origin, and red flags"),
         (name = "health", description = "Probes and metrics"),
         (name = "reports", description = "The annual due-diligence report"),
+        (name = "credentials", description = "UN Transparency Protocol verifiable credentials and their Bitstring Status Lists"),
     )
 )]
 struct BaseDoc;

@@ -5,6 +5,7 @@ pub mod audit_events;
 pub mod catalog_handlers;
 pub mod certifications;
 pub mod console;
+pub mod credentials;
 pub mod custody_events;
 pub mod declarations;
 pub mod docs;
@@ -106,5 +107,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::get_webhook_delivery)
         .service(webhooks::redeliver_webhook_delivery)
-        .service(events::list_events);
+        .service(events::list_events)
+        // UNTP credentials and their status lists (docs/CREDENTIALS.md).
+        .service(credentials::get_certification_credential)
+        .service(credentials::get_facility_credential)
+        .service(credentials::get_custody_event_credential)
+        .service(credentials::get_status_list);
 }
