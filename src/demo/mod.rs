@@ -2,6 +2,7 @@
 //! catalog ([`catalog`]), so that a first run can be tried with curl at once. Seeded only into
 //! an empty database, and only for the embedded default or with `--demo`.
 
+pub mod cases;
 pub mod catalog;
 pub mod declarations;
 pub mod provenance;
@@ -73,6 +74,7 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<Option<DemoCredentials>, ApiEr
         purchases::seed(conn, purchaser.id, &catalog, today)?;
         provenance::seed(conn, purchaser.id, &catalog, today)?;
         declarations::seed(conn, purchaser.id, &catalog, today)?;
+        cases::seed(conn, purchaser.id, &purchaser_client.client_id)?;
         Ok(Some(DemoCredentials {
             operator_organisation_id: operator.id.to_string(),
             operator_client_id: operator_client.client_id,
