@@ -3,6 +3,7 @@
 pub mod certification;
 pub mod country;
 pub mod declaration;
+pub mod epcis;
 pub mod facility;
 pub mod identifiers;
 pub mod ids;

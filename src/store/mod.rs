@@ -9,6 +9,7 @@ pub mod certificate_facts;
 pub mod certification;
 pub mod custody_event;
 pub mod declaration;
+pub mod epcis;
 pub mod error;
 pub mod facility;
 pub mod idempotency;

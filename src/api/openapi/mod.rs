@@ -62,6 +62,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         (name = "purchases", description = "The organisation's purchase lines from its ERP"),
         (name = "provenance", description = "Lots, custody events, tracing to mines of origin, and red flags"),
         (name = "health", description = "Probes and metrics"),
+        (name = "epcis", description = "GS1 EPCIS 2.0 capture and query (docs/EPCIS.md)"),
     )
 )]
 struct BaseDoc;

@@ -7,6 +7,7 @@ pub mod certifications;
 pub mod custody_events;
 pub mod declarations;
 pub mod docs;
+pub mod epcis;
 pub mod events;
 pub mod facilities;
 pub mod health;
@@ -103,5 +104,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::get_webhook_delivery)
         .service(webhooks::redeliver_webhook_delivery)
-        .service(events::list_events);
+        .service(events::list_events)
+        .service(epcis::capture_epcis)
+        .service(epcis::get_epcis_capture)
+        .service(epcis::list_epcis_events)
+        .service(epcis::get_epcis_event);
 }
