@@ -16,6 +16,7 @@ mod conventions;
 mod custody_events;
 mod declarations;
 mod demo;
+mod epcis;
 mod exact_quantities;
 mod facilities;
 mod hardening;

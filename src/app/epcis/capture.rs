@@ -412,11 +412,8 @@ fn record_event(
             }
             None => refusals.push(refusal(
                 &lot_ref.pointer,
-                format!(
-                    "the organisation has no lot known by {}: a lot is first seen as the output \
-                     of an extraction or transformation",
-                    lot_ref.identifier
-                ),
+                "the organisation has no lot known by this identifier: a lot is first seen as \
+                 the output of an extraction or transformation",
             )),
         }
     }

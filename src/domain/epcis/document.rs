@@ -734,7 +734,15 @@ fn read_event(
             ],
         ),
     };
-    let location = r.location();
+    // A transfer happens between parties, wherever it is read: its location is not resolved.
+    let location = if matches!(
+        event_type,
+        Some(CustodyEventType::Extraction | CustodyEventType::Transformation)
+    ) {
+        r.location()
+    } else {
+        None
+    };
     let (from_party, to_party) = match event_type {
         Some(CustodyEventType::Transfer) => (
             r.party("sourceList", "source"),
