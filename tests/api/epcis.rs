@@ -206,7 +206,7 @@ fn job_pointers(job: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|p| pointers(p))
+        .flat_map(pointers)
         .collect()
 }
 
@@ -606,7 +606,8 @@ async fn documents_the_schema_rejects_are_refused(app: TestApp) {
     let good = document(chain_events(&c));
     assert_valid(&good);
     let first = "/epcisBody/eventList/0";
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>, String)> = vec![
+    type Mutation = Box<dyn Fn(&mut Value)>;
+    let mutations: Vec<(&str, Mutation, String)> = vec![
         (
             "no eventTime",
             Box::new(|d| {

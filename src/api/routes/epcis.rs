@@ -25,6 +25,17 @@ use crate::store::epcis::CaptureRecord;
 /// The request header choosing what a refused event does to the capture.
 pub const ERROR_BEHAVIOUR: &str = "GS1-Capture-Error-Behaviour";
 
+/// What a refused event does to a capture (`GS1-Capture-Error-Behaviour`; documentation only:
+/// the header is read by [`error_behaviour`]).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptureErrorBehaviour {
+    /// All or none (the default).
+    Rollback,
+    /// The good events are written, the refused ones reported.
+    Proceed,
+}
+
 /// The binding's version and limit headers, on every EPCIS answer.
 fn gs1_headers(response: &mut HttpResponseBuilder) {
     response
@@ -189,7 +200,7 @@ fn error_behaviour(req: &HttpRequest) -> Result<ErrorBehaviour, ApiError> {
     tag = "epcis",
     operation_id = "capture_epcis",
     params(
-        ("GS1-Capture-Error-Behaviour" = Option<String>, Header,
+        ("GS1-Capture-Error-Behaviour" = Option<CaptureErrorBehaviour>, Header,
          description = "`rollback` (default: all or none) or `proceed`"),
     ),
     request_body(

@@ -165,12 +165,12 @@ fn matches(event: &EpcisEvent, query: &EventQuery, lots: Option<&HashSet<LotId>>
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc));
     if let Some(from) = query.from
-        && !time.is_some_and(|t| t >= from)
+        && time.is_none_or(|t| t < from)
     {
         return false;
     }
     if let Some(before) = query.before
-        && !time.is_some_and(|t| t < before)
+        && time.is_none_or(|t| t >= before)
     {
         return false;
     }

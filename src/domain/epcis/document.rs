@@ -72,7 +72,7 @@ pub fn document_kind(bt_type: &str) -> Option<String> {
     }
     bt_type
         .strip_prefix(gs1::URN_DOCUMENT_TYPE)
-        .map(|k| percent_decode(k))
+        .map(percent_decode)
 }
 
 /// The CBV business transaction type of a document kind.
