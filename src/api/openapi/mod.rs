@@ -79,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     add_shared_responses(&mut doc);
     add_links(&mut doc);
     forbid_nul_in_free_text_queries(&mut doc);
+    crate::api::routes::epcis::document_error_behaviour(&mut doc);
     doc
 }
 

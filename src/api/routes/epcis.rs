@@ -25,15 +25,39 @@ use crate::store::epcis::CaptureRecord;
 /// The request header choosing what a refused event does to the capture.
 pub const ERROR_BEHAVIOUR: &str = "GS1-Capture-Error-Behaviour";
 
-/// What a refused event does to a capture (`GS1-Capture-Error-Behaviour`; documentation only:
-/// the header is read by [`error_behaviour`]).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CaptureErrorBehaviour {
-    /// All or none (the default).
-    Rollback,
-    /// The good events are written, the refused ones reported.
-    Proceed,
+/// Declares the `GS1-Capture-Error-Behaviour` header of `capture_epcis` in the OpenAPI document:
+/// an optional string, `rollback` or `proceed` (declared here because a path macro's optional
+/// header is a nullable reference, which generated clients cannot take).
+pub fn document_error_behaviour(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let Some(operation) = doc
+        .paths
+        .paths
+        .get_mut("/v1/epcis/capture")
+        .and_then(|item| item.post.as_mut())
+    else {
+        return;
+    };
+    let header = ParameterBuilder::new()
+        .name(ERROR_BEHAVIOUR)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "`rollback` (the default: all or none) or `proceed` (the good events are written, \
+             the refused ones reported)",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["rollback", "proceed"]))
+                .default(Some(serde_json::json!("rollback"))),
+        ))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .insert(0, header.into());
 }
 
 /// The binding's version and limit headers, on every EPCIS answer.
@@ -199,10 +223,6 @@ fn error_behaviour(req: &HttpRequest) -> Result<ErrorBehaviour, ApiError> {
 #[utoipa::path(
     tag = "epcis",
     operation_id = "capture_epcis",
-    params(
-        ("GS1-Capture-Error-Behaviour" = Option<CaptureErrorBehaviour>, Header,
-         description = "`rollback` (default: all or none) or `proceed`"),
-    ),
     request_body(
         description = "An EPCIS 2.0 document",
         content(
