@@ -104,8 +104,10 @@ pub struct EpcisDocumentBody {
 #[derive(Serialize, ToSchema)]
 #[schema(as = EPCISQueryDocument)]
 pub struct EpcisQueryDocumentBody {
+    /// The EPCIS context URL, then objects declaring prefixes (Oretrace's and those of the
+    /// documents the events were captured in).
     #[serde(rename = "@context")]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Value>)]
     pub context: serde_json::Value,
     /// `EPCISQueryDocument`.
     #[serde(rename = "type")]
