@@ -15,6 +15,12 @@ pub mod limits {
     pub const PURCHASE_ROWS: usize = 100_000;
     /// `POST /v1/custody-events` with an `events` list.
     pub const CUSTODY_EVENT_ROWS: usize = 1_000;
+    /// `POST /v1/epcis/capture`: events of one document (advertised as
+    /// `GS1-EPCIS-Capture-Limit`).
+    pub const EPCIS_CAPTURE_EVENTS: usize = 1_000;
+    /// `POST /v1/epcis/capture`: bytes of one document (advertised as
+    /// `GS1-EPCIS-Capture-File-Size-Limit`).
+    pub const EPCIS_CAPTURE_BYTES: usize = 4 * 1024 * 1024;
 }
 
 /// What writing one record did.

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod catalog;
 pub mod credentials;
 pub mod declarations;
+pub mod epcis;
 pub mod error;
 pub mod organisation_profile;
 pub mod organisations;

@@ -145,6 +145,45 @@ diesel::table! {
 }
 
 diesel::table! {
+    epcis_captures (organisation_id, id) {
+        organisation_id -> Text,
+        id -> Text,
+        error_behaviour -> Text,
+        running -> Int2,
+        success -> Int2,
+        event_count -> Int4,
+        captured_count -> Int4,
+        duplicate_count -> Int4,
+        errors -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    epcis_events (organisation_id, event_id) {
+        organisation_id -> Text,
+        event_id -> Text,
+        custody_event_id -> Text,
+        capture_id -> Text,
+        event_type -> Text,
+        event_time -> Timestamp,
+        document -> Text,
+        context -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    epcis_lot_identifiers (organisation_id, identifier) {
+        organisation_id -> Text,
+        identifier -> Text,
+        lot_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     event_counters (organisation_id) {
         organisation_id -> Text,
         last_seq -> Int8,
@@ -498,6 +537,7 @@ diesel::joinable!(custody_events -> facilities (facility_id));
 diesel::joinable!(declarations -> organisations (organisation_id));
 diesel::joinable!(declarations -> parties (supplier_party_id));
 diesel::joinable!(custody_events -> organisations (organisation_id));
+diesel::joinable!(epcis_captures -> organisations (organisation_id));
 diesel::joinable!(event_counters -> organisations (organisation_id));
 diesel::joinable!(events -> organisations (organisation_id));
 diesel::joinable!(facilities -> parties (operator_party_id));
@@ -531,6 +571,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     custody_event_lots,
     custody_events,
     declarations,
+    epcis_captures,
+    epcis_events,
+    epcis_lot_identifiers,
     event_counters,
     events,
     facilities,

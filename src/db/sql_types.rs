@@ -81,7 +81,8 @@ fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
 
 use crate::domain::ids::{
     AuditEventId, CertificationEntryId, CertificationId, CustodyEventId, DeclarationId, DeliveryId,
-    EventId, FacilityId, LotId, OrganisationId, PartyId, PurchaseId, RedFlagId, WebhookId,
+    EpcisCaptureId, EventId, FacilityId, LotId, OrganisationId, PartyId, PurchaseId, RedFlagId,
+    WebhookId,
 };
 
 stored_as_text!(
@@ -99,6 +100,7 @@ stored_as_text!(
     EventId => EventIdColumn,
     DeclarationId => DeclarationIdColumn,
     RedFlagId => RedFlagIdColumn,
+    EpcisCaptureId => EpcisCaptureIdColumn,
 );
 
 use crate::domain::country::CountryCode;

@@ -75,6 +75,7 @@ pub fn facility_identifier(
                 Err("an RMI id is CID followed by six digits, such as CID001234".into())
             }
         }
+        FacilityIdentifierScheme::Gln => gln(value),
         _ => free_text(value),
     }
 }
@@ -92,6 +93,7 @@ pub fn party_identifier(scheme: PartyIdentifierScheme, value: &str) -> Result<St
                 Err("a D-U-N-S number has nine digits".into())
             }
         }
+        PartyIdentifierScheme::Gln => gln(value),
         _ => free_text(value),
     }
 }
@@ -104,6 +106,33 @@ fn free_text(value: &str) -> Result<String, String> {
         return Err("must not contain control characters".into());
     }
     Ok(value.to_owned())
+}
+
+/// The GS1 check digit of `digits` (the digits of a key without its check digit): weights 3
+/// and 1 alternating from the right, the digit that makes the sum a multiple of 10.
+pub fn gs1_check_digit(digits: &str) -> Option<u8> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 3 } else { 1 })
+        .sum();
+    Some(((10 - sum % 10) % 10) as u8)
+}
+
+/// A GS1 Global Location Number: 13 digits whose last is the check digit.
+pub fn gln(value: &str) -> Result<String, String> {
+    if value.len() != 13 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("a GLN has 13 digits".into());
+    }
+    if gs1_check_digit(&value[..12]) == Some(value.as_bytes()[12] - b'0') {
+        Ok(value.to_owned())
+    } else {
+        Err("the GLN's check digit does not match (GS1 General Specifications)".into())
+    }
 }
 
 /// An ISO 17442 Legal Entity Identifier: 18 alphanumerics and two check digits (ISO 7064
@@ -183,6 +212,16 @@ mod tests {
             assert!(facility_identifier(scheme, bad).is_err(), "{bad}");
         }
         assert!(facility_identifier(FacilityIdentifierScheme::MiningTitle, "").is_err());
+    }
+
+    #[test]
+    fn gln_check_digits_are_verified() {
+        // GS1's own example GLN (EPCIS sgln 0614141.07346.1234 is GLN 0614141073467).
+        assert_eq!(gln("0614141073467").unwrap(), "0614141073467");
+        assert!(gln("0614141073468").is_err(), "wrong check digit");
+        assert!(gln("061414107346").is_err(), "12 digits");
+        assert_eq!(gs1_check_digit("0061414177777"), Some(8));
+        assert!(party_identifier(PartyIdentifierScheme::Gln, "0614141073467").is_ok());
     }
 
     #[test]

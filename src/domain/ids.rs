@@ -97,6 +97,11 @@ typed_id!(
     "An event of the feed: the `webhook-id` of its deliveries, stable across retries."
 );
 
+typed_id!(
+    EpcisCaptureId,
+    "An EPCIS capture job (`POST /v1/epcis/capture`), owned by one organisation."
+);
+
 /// A UUID, parsed from any of its textual forms and printed canonically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AnyId(pub Uuid);

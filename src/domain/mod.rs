@@ -4,6 +4,7 @@ pub mod certification;
 pub mod country;
 pub mod credential_status;
 pub mod declaration;
+pub mod epcis;
 pub mod facility;
 pub mod identifiers;
 pub mod ids;

@@ -207,6 +207,9 @@ text_enum! {
         OsId = "os_id",
         /// Mining title or concession number.
         MiningTitle = "mining_title",
+        /// GS1 Global Location Number: 13 digits, check digit verified (EPCIS `sgln`, Digital
+        /// Link `/414/`).
+        Gln = "gln",
         Other = "other",
     }
 }
@@ -222,6 +225,9 @@ text_enum! {
         Vat = "vat",
         /// National company registry number.
         NationalRegistry = "national_registry",
+        /// GS1 Global Location Number of the party: 13 digits, check digit verified (EPCIS
+        /// `pgln`, Digital Link `/417/`).
+        Gln = "gln",
         Other = "other",
     }
 }

@@ -91,10 +91,12 @@ pub enum EntityType {
     Webhook,
     /// The organisation's case of a red flag (status, assignee, due date, plan, notes).
     RedFlagCase,
+    /// An EPCIS capture job (its counts; the custody events it wrote have their own records).
+    EpcisCapture,
 }
 
 impl EntityType {
-    pub const ALL: [EntityType; 12] = [
+    pub const ALL: [EntityType; 13] = [
         EntityType::Facility,
         EntityType::Party,
         EntityType::Certification,
@@ -107,6 +109,7 @@ impl EntityType {
         EntityType::CustodyEvent,
         EntityType::Webhook,
         EntityType::RedFlagCase,
+        EntityType::EpcisCapture,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -123,6 +126,7 @@ impl EntityType {
             EntityType::CustodyEvent => "custody_event",
             EntityType::Webhook => "webhook",
             EntityType::RedFlagCase => "red_flag_case",
+            EntityType::EpcisCapture => "epcis_capture",
         }
     }
 
@@ -139,7 +143,8 @@ impl EntityType {
             | EntityType::Lot
             | EntityType::CustodyEvent
             | EntityType::Webhook
-            | EntityType::RedFlagCase => false,
+            | EntityType::RedFlagCase
+            | EntityType::EpcisCapture => false,
         }
     }
 

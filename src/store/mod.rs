@@ -10,6 +10,7 @@ pub mod certification;
 pub mod credential_status;
 pub mod custody_event;
 pub mod declaration;
+pub mod epcis;
 pub mod error;
 pub mod facility;
 pub mod idempotency;

@@ -86,6 +86,10 @@ const CLASSES: &[(&str, Class)] = &[
     ("get_certification_credential", Catalog),
     ("get_facility_credential", Catalog),
     ("get_status_list", Public),
+    ("capture_epcis", TenantOwned),
+    ("get_epcis_capture", TenantOwned),
+    ("list_epcis_events", TenantOwned),
+    ("get_epcis_event", TenantOwned),
     ("trace_lot", TenantOwned),
     ("trace_purchase", TenantOwned),
     ("trace_party", TenantOwned),
@@ -896,6 +900,62 @@ async fn probe(app: &TestApp, w: &World, operation: &str) {
             )
             .expect_problem(404)
             .await;
+        }
+        "capture_epcis" => {
+            // A's lot, named by its Oretrace URN, does not exist for B: refused, nothing of A's.
+            let document = json!({
+                "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+                "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2025-04-01T00:00:00Z",
+                "epcisBody": {"eventList": [{
+                    "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+                    "eventTime": "2025-04-01T00:00:00Z", "eventTimeZoneOffset": "+00:00",
+                    "epcList": [format!("urn:oretrace:lot:{}", w.a_lot)],
+                    "sourceList": [{"type": "owning_party", "source": format!("urn:oretrace:party:{}", w.supplier)}],
+                    "destinationList": [{"type": "owning_party", "destination": format!("urn:oretrace:party:{}", w.supplier)}]
+                }]}
+            });
+            let job = app
+                .post("/v1/epcis/capture", b, &document)
+                .expect_status(StatusCode::ACCEPTED)
+                .await;
+            assert_eq!(job["success"], false, "{job}");
+            assert_nothing_of_a(operation, w, &job["errors"]);
+        }
+        "get_epcis_capture" => {
+            // A's capture job (of an empty document: A's data stay as they are) is not B's.
+            let empty = json!({
+                "@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2025-04-01T00:00:00Z", "epcisBody": {"eventList": []}
+            });
+            let job = app
+                .post("/v1/epcis/capture", &w.a, &empty)
+                .expect_status(StatusCode::ACCEPTED)
+                .await;
+            app.get(
+                &format!("/v1/epcis/capture/{}", job["captureID"].as_str().unwrap()),
+                b,
+            )
+            .expect_problem(404)
+            .await;
+        }
+        "list_epcis_events" => {
+            for query in [
+                String::from("perPage=500"),
+                format!("MATCH_anyEPCClass=urn:oretrace:lot:{}", w.a_lot),
+                format!("EQ_bizLocation=urn:oretrace:facility:{}", w.mine),
+                String::from("eventType=ObjectEvent"),
+            ] {
+                let (status, list) = send(app.get(&format!("/v1/epcis/events?{query}"), b)).await;
+                assert_eq!(status, StatusCode::OK, "{query}: {list}");
+                assert_nothing_of_a(operation, w, &list);
+            }
+        }
+        "get_epcis_event" => {
+            app.get(&format!("/v1/epcis/events/urn%3Auuid%3A{}", w.a_event), b)
+                .expect_problem(404)
+                .await;
         }
         other => panic!(
             "tenant-owned operation {other} has no cross-organisation probe: add an arm to \

@@ -19,6 +19,7 @@ mod credentials;
 mod custody_events;
 mod declarations;
 mod demo;
+mod epcis;
 mod exact_quantities;
 mod facilities;
 mod hardening;

@@ -19,6 +19,13 @@ type LinkRow = (
 /// delete). Each row: the operation and status that create, the link's name, the operation it
 /// feeds, and its parameters as runtime expressions.
 const LINKS: &[LinkRow] = &[
+    (
+        "capture_epcis",
+        "202",
+        "GetEpcisCapture",
+        "get_epcis_capture",
+        &[("captureID", "$response.body#/captureID")],
+    ),
     // No link to `get_organisation`: any token may call it, but only for its own organisation
     // (or with `admin`), so a client following a link from an admin's creation with another
     // token would meet a correct 404.

@@ -64,6 +64,7 @@ another organisation's resource answers 404. The catalog is shared reference dat
         (name = "health", description = "Probes and metrics"),
         (name = "reports", description = "The annual due-diligence report"),
         (name = "credentials", description = "UN Transparency Protocol verifiable credentials and their Bitstring Status Lists"),
+        (name = "epcis", description = "GS1 EPCIS 2.0 capture and query (docs/EPCIS.md)"),
     )
 )]
 struct BaseDoc;
@@ -80,6 +81,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     add_shared_responses(&mut doc);
     add_links(&mut doc);
     forbid_nul_in_free_text_queries(&mut doc);
+    crate::api::routes::epcis::document_error_behaviour(&mut doc);
     doc
 }
 

@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod custody_events;
 pub mod declarations;
 pub mod docs;
+pub mod epcis;
 pub mod events;
 pub mod facilities;
 pub mod health;
@@ -112,5 +113,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credentials::get_certification_credential)
         .service(credentials::get_facility_credential)
         .service(credentials::get_custody_event_credential)
-        .service(credentials::get_status_list);
+        .service(credentials::get_status_list)
+        .service(epcis::capture_epcis)
+        .service(epcis::get_epcis_capture)
+        .service(epcis::list_epcis_events)
+        .service(epcis::get_epcis_event);
 }

@@ -24,7 +24,7 @@ use crate::domain::vocabulary::{
 /// An identifier of a facility in an external register.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 pub struct FacilityIdentifier {
-    /// The register: `rmi_cid`, `irma_site`, `os_id`, `mining_title` or `other`.
+    /// The register: `rmi_cid`, `irma_site`, `os_id`, `mining_title`, `gln` or `other`.
     pub scheme: FacilityIdentifierScheme,
     /// The identifier in that register (an RMI id is `CID` and six digits).
     #[schema(example = "CID001234")]

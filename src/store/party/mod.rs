@@ -22,7 +22,7 @@ use crate::domain::vocabulary::{PartyIdentifierScheme, PartyRole};
 /// An identifier of a party in an external register.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 pub struct PartyIdentifier {
-    /// The register: `lei`, `duns`, `vat`, `national_registry` or `other`.
+    /// The register: `lei`, `duns`, `vat`, `national_registry`, `gln` or `other`.
     pub scheme: PartyIdentifierScheme,
     /// The identifier in that register (an LEI is checked by its ISO 17442 check digits, a
     /// D-U-N-S number must have nine digits).
