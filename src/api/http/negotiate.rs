@@ -34,21 +34,7 @@ fn accepted_ranges(req: &HttpRequest) -> Option<Vec<String>> {
 /// Whether the request's `Accept` prefers CSV to JSON (JSON when it names neither first, or
 /// has no `Accept`); 406 naming `what` when it accepts neither.
 pub fn prefers_csv(req: &HttpRequest, what: &str) -> Result<bool, ApiError> {
-    let Some(ranges) = accepted_ranges(req) else {
-        return Ok(false);
-    };
-    for media in ranges {
-        match media.as_str() {
-            "application/json" | "application/*" | "*/*" => return Ok(false),
-            "text/csv" | "text/*" => return Ok(true),
-            _ => {}
-        }
-    }
-    Err(ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        ProblemType::NotAcceptable,
-        format!("{what} is available as application/json or text/csv"),
-    ))
+    Ok(choose(req, &["application/json", "text/csv"], what)? == "text/csv")
 }
 
 /// For a route that answers only CSV: 406 naming `json_route` when `Accept` excludes it.
