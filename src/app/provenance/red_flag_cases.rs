@@ -380,24 +380,11 @@ pub fn of_period(
     scope: &PurchaseScope,
     tolerance: YieldTolerance,
 ) -> Result<Vec<FlagDetail>, AppError> {
-    const PAGE: i64 = 500;
     let filter = RedFlagFilter {
         purchases: scope.clone(),
         ..RedFlagFilter::default()
     };
-    let mut raised: Vec<PurchaseFlag> = Vec::new();
-    let mut after = None;
-    loop {
-        let page = PageRequest { limit: PAGE, after };
-        let mut flags = red_flags::list(conn, organisation, &filter, &page, tolerance)?;
-        let more = flags.len() as i64 > PAGE;
-        flags.truncate(PAGE as usize);
-        after = flags.last().map(|f| f.key.clone());
-        raised.append(&mut flags);
-        if !more {
-            break;
-        }
-    }
+    let raised = red_flags::all(conn, organisation, &filter, tolerance)?;
     let mut cases: HashMap<RedFlagId, Case> = store::all(conn, organisation)?
         .into_iter()
         .map(|c| (c.id, c))

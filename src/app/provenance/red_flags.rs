@@ -200,3 +200,32 @@ pub fn list(
     found.truncate(wanted);
     Ok(found)
 }
+
+/// Every flag in `filter`, each once, reading the list a page of 500 at a time (the supply
+/// sweep and the annual report).
+pub fn all(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    filter: &RedFlagFilter,
+    tolerance: YieldTolerance,
+) -> Result<Vec<PurchaseFlag>, AppError> {
+    const PAGE: i64 = 500;
+    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut after = None;
+    loop {
+        let page = PageRequest { limit: PAGE, after };
+        let mut flags = list(conn, organisation, filter, &page, tolerance)?;
+        let more = flags.len() as i64 > PAGE;
+        flags.truncate(PAGE as usize);
+        after = flags.last().map(|f| f.key.clone());
+        for flag in flags {
+            if seen.insert(flag.id) {
+                found.push(flag);
+            }
+        }
+        if !more {
+            return Ok(found);
+        }
+    }
+}

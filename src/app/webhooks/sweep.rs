@@ -31,7 +31,6 @@ use crate::domain::ids::OrganisationId;
 use crate::domain::provenance::YieldTolerance;
 use crate::domain::time;
 use crate::domain::webhook::EventType;
-use crate::store::page::PageRequest;
 use crate::store::webhook::flag_state::{self, AnnouncedFlag, Sweep};
 
 use super::announce;
@@ -73,31 +72,7 @@ pub fn current(
     organisation: OrganisationId,
     tolerance: YieldTolerance,
 ) -> Result<Vec<PurchaseFlag>, AppError> {
-    const PAGE: i64 = 500;
-    let mut found = Vec::new();
-    let mut seen = HashSet::new();
-    let mut after = None;
-    loop {
-        let page = PageRequest { limit: PAGE, after };
-        let mut flags = red_flags::list(
-            conn,
-            organisation,
-            &RedFlagFilter::default(),
-            &page,
-            tolerance,
-        )?;
-        let more = flags.len() as i64 > PAGE;
-        flags.truncate(PAGE as usize);
-        after = flags.last().map(|f| f.key.clone());
-        for flag in flags {
-            if seen.insert(flag.id) {
-                found.push(flag);
-            }
-        }
-        if !more {
-            return Ok(found);
-        }
-    }
+    red_flags::all(conn, organisation, &RedFlagFilter::default(), tolerance)
 }
 
 /// What a sweep found: the organisation's flags and the certificates of its supply, today.
