@@ -140,6 +140,17 @@ fn csv_batch(
     out
 }
 
+/// Every `group_by` the mix takes alone, and the two-dimension one the dashboard uses. The
+/// summary table reads the ungrouped (0), `month` (4) and `supplier,month` (5) ones.
+const GROUPINGS: [&str; 6] = [
+    "",
+    "mineral",
+    "country",
+    "supplier",
+    "month",
+    "supplier,month",
+];
+
 async fn timed_get(bench: &Bench, path: &str, runs: usize) -> Duration {
     let mut samples = Vec::new();
     for _ in 0..runs {
@@ -240,6 +251,9 @@ async fn main() {
         "\n| backend | purchase lines | ingestion (HTTP batch, CSV; × COPY) | PostgreSQL COPY, same rows | mix, year (× GROUP BY) | mix, by month (×) | mix, by supplier and month (×) | plain SQL GROUP BY (reference) |"
     );
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
+    let mut groupings = String::from(
+        "\n| backend | purchase lines | group_by | mix, p50 (× plain GROUP BY of the same run) |\n|---|---|---|---|\n",
+    );
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
         let database = common::database_name("oretrace_bench");
@@ -307,24 +321,14 @@ async fn main() {
             (format!("{lines_per_s:.0} lines/s"), "n/a".into())
         };
         eprintln!("[{backend}] timing the mix…");
-        let year = timed_get(
-            &bench,
-            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31",
-            env.runs,
-        )
-        .await;
-        let by_month = timed_get(
-            &bench,
-            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=month",
-            env.runs,
-        )
-        .await;
-        let by_supplier_month = timed_get(
-            &bench,
-            "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by=supplier,month",
-            env.runs,
-        )
-        .await;
+        let mut mixes = Vec::new();
+        for grouping in GROUPINGS {
+            let path = match grouping {
+                "" => "/v1/sourcing-mix?from=2026-01-01&to=2026-12-31".to_owned(),
+                g => format!("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31&group_by={g}"),
+            };
+            mixes.push((grouping, timed_get(&bench, &path, env.runs).await));
+        }
         let plain = plain_group_by(&bench, env.runs);
         // Each mix beside the plain GROUP BY of the same run (the target is ≤ 0.25×).
         let versus = |mix: Duration| {
@@ -338,11 +342,24 @@ async fn main() {
             report,
             "| {backend} | {} | {ingestion} | {copy} | {} | {} | {} | {} |",
             env.purchases,
-            versus(year),
-            versus(by_month),
-            versus(by_supplier_month),
+            versus(mixes[0].1),
+            versus(mixes[4].1),
+            versus(mixes[5].1),
             ms(plain),
         );
+        for (grouping, mix) in &mixes {
+            let _ = writeln!(
+                groupings,
+                "| {backend} | {} | {} | {} |",
+                env.purchases,
+                if grouping.is_empty() {
+                    "(none)"
+                } else {
+                    grouping
+                },
+                versus(*mix),
+            );
+        }
         drop(handle.stop(false));
         if std::env::var("BENCH_KEEP").is_ok_and(|v| v == "1") {
             eprintln!("[{backend}] kept: {}", bench.database_url);
@@ -353,5 +370,5 @@ async fn main() {
             common::drop_database(&database);
         }
     }
-    println!("{report}");
+    println!("{report}{groupings}");
 }

@@ -462,8 +462,113 @@ async fn concurrent_identical_writes_are_written_once(app: TestApp) {
     );
 }
 
+/// A batch that changes many stored lines at once (on PostgreSQL one set-based replacement for
+/// all of them) replaces each whole: its supplier, quantity and unit, date, lot and declared
+/// origins, while the unchanged ones keep their timestamps; the mix then counts exactly the new
+/// lines.
+async fn a_batch_changing_many_lines_replaces_each_whole(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let s1 = fixtures::supplier(&app, "S1").await;
+    let s2 = fixtures::supplier(&app, "S2").await;
+    let mine = fixtures::mine(&app, "Mine", "asm", "PE").await;
+    let lot = fixtures::lot(&app, &buyer, "LOT-1", 1000.0).await;
+    let header = "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,lot_id,declared_origin";
+    let mut first = format!("{header}\n");
+    for n in 0..40 {
+        first.push_str(&format!(
+            "M-{n},{s1},gold,{},kg,2026-02-{:02},,facility:{mine}=0.5;recycled=0.5\n",
+            n + 1,
+            1 + n % 28
+        ));
+    }
+    let (status, created) = send(app.purchases_csv(&buyer, first)).await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["created"], 40);
+    let before = app.items(&buyer, "/v1/purchases?limit=500").await;
+
+    // Even lines change (another supplier, grams, another day, a lot, other origins);
+    // odd lines are sent again as they were.
+    let mut second = format!("{header}\n");
+    for n in 0..40 {
+        if n % 2 == 0 {
+            second.push_str(&format!(
+                "M-{n},{s2},gold,{},g,2026-03-{:02},{lot},lsm:AU=1\n",
+                (n + 10) * 100,
+                1 + n % 28
+            ));
+        } else {
+            second.push_str(&format!(
+                "M-{n},{s1},gold,{},kg,2026-02-{:02},,facility:{mine}=0.5;recycled=0.5\n",
+                n + 1,
+                1 + n % 28
+            ));
+        }
+    }
+    let (status, changed) = send(app.purchases_csv(&buyer, second)).await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        (changed["updated"].clone(), changed["unchanged"].clone()),
+        (json!(20), json!(20))
+    );
+
+    let after = app.items(&buyer, "/v1/purchases?limit=500").await;
+    assert_eq!(after.len(), 40, "changed in place, none added");
+    let by_ref = |items: &[Value], r: &str| {
+        items
+            .iter()
+            .find(|p| p["external_ref"] == r)
+            .unwrap_or_else(|| panic!("{r} missing"))
+            .clone()
+    };
+    for n in 0..40 {
+        let r = format!("M-{n}");
+        let (old, new) = (by_ref(&before, &r), by_ref(&after, &r));
+        assert_eq!(old["id"], new["id"], "{r}: same purchase");
+        if n % 2 == 0 {
+            assert_eq!(new["supplier_party_id"], s2.as_str(), "{r}");
+            assert_eq!(new["quantity"]["unit"], "g", "{r}: {new}");
+            assert_eq!(new["quantity"]["mg"], (n + 10) * 100_000, "{r}");
+            assert_eq!(
+                new["purchased_on"],
+                format!("2026-03-{:02}", 1 + n % 28),
+                "{r}"
+            );
+            assert_eq!(new["lot_id"], lot.as_str(), "{r}");
+            let origins = new["declared_origin"].as_array().expect("origins");
+            assert_eq!(origins.len(), 1, "{r}: the old origin rows are gone: {new}");
+            assert_eq!(origins[0]["origin_class"], "lsm");
+            assert_eq!(origins[0]["country"], "AU");
+            assert_ne!(old["updated_at"], new["updated_at"], "{r}");
+        } else {
+            assert_eq!(old, new, "{r}: unchanged, untouched");
+        }
+    }
+    // The mix counts the stored lines exactly, none of the replaced rows.
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    let total: i64 = (0..40)
+        .map(|n| {
+            if n % 2 == 0 {
+                (n + 10) * 100_000
+            } else {
+                (n + 1) * 1_000_000
+            }
+        })
+        .sum();
+    assert_eq!(mix["overall"]["total_mg"], total, "{mix}");
+    let (_, lsm) = send(app.get("/v1/sourcing-mix?from=2026-03-01&to=2026-03-31", &buyer)).await;
+    let changed: i64 = (0..40)
+        .filter(|n| n % 2 == 0)
+        .map(|n| (n + 10) * 100_000)
+        .sum();
+    assert_eq!(
+        lsm["overall"]["total_mg"], changed,
+        "March holds the changed lines: {lsm}"
+    );
+}
+
 both_backends!(
     concurrent_identical_writes_are_written_once,
+    a_batch_changing_many_lines_replaces_each_whole,
     lines_are_created_updated_and_unchanged,
     bad_lines_are_refused_by_field,
     purchases_belong_to_their_organisation,

@@ -164,6 +164,7 @@ pub fn apply(
     let now = time::now();
     let mut report = BatchReport::default();
     let mut new_lines: Vec<PurchaseWrite<'_>> = Vec::new();
+    let mut changed_lines: Vec<PurchaseWrite<'_>> = Vec::new();
     for (done, ((index, line), (origins, hash))) in lines.iter().zip(&resolved).enumerate() {
         let written = |id: PurchaseId| PurchaseWrite {
             id,
@@ -175,7 +176,7 @@ pub fn apply(
             Some(stored) if stored.content_hash == *hash => (stored.id, Outcome::Unchanged),
             Some(stored) => {
                 rollup::add(&mut deltas, line, origins);
-                write::update(conn, organisation, &written(stored.id), now)?;
+                changed_lines.push(written(stored.id));
                 (stored.id, Outcome::Updated)
             }
             None => {
@@ -193,6 +194,7 @@ pub fn apply(
         }
     }
     write::insert(conn, organisation, &new_lines, now)?;
+    write::update_many(conn, organisation, &changed_lines, now)?;
     deltas.apply(conn, organisation)?;
     progress(lines.len());
     Ok(report.finish())

@@ -77,7 +77,156 @@ struct MonthRow {
     quantity_uozt: i64,
 }
 
-const CHUNK: usize = 400;
+/// The cells of one rollup as columns, for one PostgreSQL statement over `unnest` of arrays
+/// (one round trip and ten bound arrays however many cells, where multi-row `VALUES` bind eleven
+/// parameters per cell and need a statement per 400 cells).
+struct Columns {
+    organisation: OrganisationId,
+    day: Vec<NaiveDate>,
+    mineral: Vec<&'static str>,
+    supplier: Vec<String>,
+    facility: Vec<String>,
+    class: Vec<&'static str>,
+    country: Vec<String>,
+    declared: Vec<i16>,
+    has_lot: Vec<i16>,
+    mg: Vec<i64>,
+    uozt: Vec<i64>,
+}
+
+/// What a daily and a monthly cell share besides its day.
+trait Cell {
+    fn parts(
+        &self,
+    ) -> (
+        Mineral,
+        PartyId,
+        String,
+        OriginClass,
+        String,
+        i16,
+        i16,
+        i64,
+        i64,
+    );
+}
+
+macro_rules! cell {
+    ($row:ident) => {
+        impl Cell for $row {
+            fn parts(
+                &self,
+            ) -> (
+                Mineral,
+                PartyId,
+                String,
+                OriginClass,
+                String,
+                i16,
+                i16,
+                i64,
+                i64,
+            ) {
+                (
+                    self.mineral,
+                    self.supplier_party_id,
+                    self.facility_key
+                        .0
+                        .map(|f| f.to_string())
+                        .unwrap_or_default(),
+                    self.origin_class,
+                    self.country_key
+                        .0
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
+                    self.declared,
+                    self.has_lot,
+                    self.quantity_mg,
+                    self.quantity_uozt,
+                )
+            }
+        }
+    };
+}
+cell!(Row);
+cell!(MonthRow);
+
+impl Columns {
+    fn of<'a, C: Cell + 'a>(
+        organisation: OrganisationId,
+        cells: impl ExactSizeIterator<Item = (NaiveDate, &'a C)>,
+    ) -> Self {
+        let n = cells.len();
+        let mut columns = Columns {
+            organisation,
+            day: Vec::with_capacity(n),
+            mineral: Vec::with_capacity(n),
+            supplier: Vec::with_capacity(n),
+            facility: Vec::with_capacity(n),
+            class: Vec::with_capacity(n),
+            country: Vec::with_capacity(n),
+            declared: Vec::with_capacity(n),
+            has_lot: Vec::with_capacity(n),
+            mg: Vec::with_capacity(n),
+            uozt: Vec::with_capacity(n),
+        };
+        for (day, cell) in cells {
+            let (mineral, supplier, facility, class, country, declared, has_lot, mg, uozt) =
+                cell.parts();
+            columns.day.push(day);
+            columns.mineral.push(mineral.as_str());
+            columns.supplier.push(supplier.to_string());
+            columns.facility.push(facility);
+            columns.class.push(class.as_str());
+            columns.country.push(country);
+            columns.declared.push(declared);
+            columns.has_lot.push(has_lot);
+            columns.mg.push(mg);
+            columns.uozt.push(uozt);
+        }
+        columns
+    }
+
+    /// Adds every cell to `table` (its day column `day`), creating the missing ones, in the
+    /// cells' order (`unnest` keeps it, so concurrent writers lock alike).
+    fn upsert(
+        &self,
+        conn: &mut diesel::PgConnection,
+        table: &str,
+        day: &str,
+    ) -> Result<(), StoreError> {
+        use diesel::sql_types::{Array, BigInt, Date, SmallInt, Text};
+        if self.day.is_empty() {
+            return Ok(());
+        }
+        let key = format!(
+            "organisation_id, {day}, mineral, supplier_party_id, facility_key, origin_class, \
+             country_key, declared, has_lot"
+        );
+        diesel::sql_query(format!(
+            "INSERT INTO {table} AS cell ({key}, quantity_mg, quantity_uozt) \
+             SELECT $1, c.* FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], \
+                    $6::text[], $7::text[], $8::smallint[], $9::smallint[], $10::bigint[], \
+                    $11::bigint[]) AS c \
+             ON CONFLICT ({key}) DO UPDATE SET \
+                quantity_mg = cell.quantity_mg + excluded.quantity_mg, \
+                quantity_uozt = cell.quantity_uozt + excluded.quantity_uozt"
+        ))
+        .bind::<Text, _>(self.organisation.to_string())
+        .bind::<Array<Date>, _>(&self.day)
+        .bind::<Array<Text>, _>(&self.mineral)
+        .bind::<Array<Text>, _>(&self.supplier)
+        .bind::<Array<Text>, _>(&self.facility)
+        .bind::<Array<Text>, _>(&self.class)
+        .bind::<Array<Text>, _>(&self.country)
+        .bind::<Array<SmallInt>, _>(&self.declared)
+        .bind::<Array<SmallInt>, _>(&self.has_lot)
+        .bind::<Array<BigInt>, _>(&self.mg)
+        .bind::<Array<BigInt>, _>(&self.uozt)
+        .execute(conn)?;
+        Ok(())
+    }
+}
 
 /// SQLite allows 32 766 bound parameters per statement; stay well below for every backend.
 const READ_CHUNK: usize = 500;
@@ -163,16 +312,15 @@ impl Deltas {
         let month_rows = rows!(MonthRow, month_start, months, organisation);
         let rows = rows!(Row, purchased_on, self.0, organisation);
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
-        // one transaction); on PostgreSQL, CHUNK cells per statement.
+        // one transaction); on PostgreSQL, one statement per rollup over arrays of the cells.
         // Both in key order (days, then months), so concurrent writers lock alike.
         match conn {
             DbConn::Pg(conn) => {
-                for chunk in rows.chunks(CHUNK) {
-                    upsert!(daily, purchased_on, conn, chunk);
-                }
-                for chunk in month_rows.chunks(CHUNK) {
-                    upsert!(monthly, month_start, conn, chunk);
-                }
+                let days = Columns::of(organisation, rows.iter().map(|r| (r.purchased_on, r)));
+                let months =
+                    Columns::of(organisation, month_rows.iter().map(|r| (r.month_start, r)));
+                days.upsert(conn, "purchase_mix_daily", "purchased_on")?;
+                months.upsert(conn, "purchase_mix_monthly", "month_start")?;
             }
             DbConn::Sqlite(conn) => {
                 for row in &rows {

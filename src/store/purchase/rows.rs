@@ -12,8 +12,9 @@ use crate::domain::quantity::MassUnit;
 use crate::domain::time;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 
+/// `None` is written as NULL (not "the column's default"), as binary `COPY` requires.
 #[derive(Insertable)]
-#[diesel(table_name = purchases)]
+#[diesel(table_name = purchases, treat_none_as_default_value = false)]
 pub(super) struct NewPurchaseRow {
     pub organisation_id: OrganisationId,
     pub id: PurchaseId,
@@ -32,7 +33,7 @@ pub(super) struct NewPurchaseRow {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = purchase_origins)]
+#[diesel(table_name = purchase_origins, treat_none_as_default_value = false)]
 pub(super) struct NewOriginRow {
     organisation_id: OrganisationId,
     purchase_id: PurchaseId,
