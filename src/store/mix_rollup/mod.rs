@@ -94,93 +94,36 @@ struct Columns {
     uozt: Vec<i64>,
 }
 
-/// What a daily and a monthly cell share besides its day.
-trait Cell {
-    fn parts(
-        &self,
-    ) -> (
-        Mineral,
-        PartyId,
-        String,
-        OriginClass,
-        String,
-        i16,
-        i16,
-        i64,
-        i64,
-    );
-}
-
-macro_rules! cell {
-    ($row:ident) => {
-        impl Cell for $row {
-            fn parts(
-                &self,
-            ) -> (
-                Mineral,
-                PartyId,
-                String,
-                OriginClass,
-                String,
-                i16,
-                i16,
-                i64,
-                i64,
-            ) {
-                (
-                    self.mineral,
-                    self.supplier_party_id,
-                    self.facility_key
-                        .0
-                        .map(|f| f.to_string())
-                        .unwrap_or_default(),
-                    self.origin_class,
-                    self.country_key
-                        .0
-                        .map(|c| c.to_string())
-                        .unwrap_or_default(),
-                    self.declared,
-                    self.has_lot,
-                    self.quantity_mg,
-                    self.quantity_uozt,
-                )
-            }
-        }
-    };
-}
-cell!(Row);
-cell!(MonthRow);
-
 impl Columns {
-    fn of<'a, C: Cell + 'a>(
-        organisation: OrganisationId,
-        cells: impl ExactSizeIterator<Item = (NaiveDate, &'a C)>,
-    ) -> Self {
-        let n = cells.len();
+    /// The non-zero deltas of `cells` (rollup key → (mg, µozt)), in key order; the key's day is
+    /// the cell's day or month.
+    fn of(organisation: OrganisationId, cells: &BTreeMap<RollupKey, (i64, i64)>) -> Self {
         let mut columns = Columns {
             organisation,
-            day: Vec::with_capacity(n),
-            mineral: Vec::with_capacity(n),
-            supplier: Vec::with_capacity(n),
-            facility: Vec::with_capacity(n),
-            class: Vec::with_capacity(n),
-            country: Vec::with_capacity(n),
-            declared: Vec::with_capacity(n),
-            has_lot: Vec::with_capacity(n),
-            mg: Vec::with_capacity(n),
-            uozt: Vec::with_capacity(n),
+            day: Vec::with_capacity(cells.len()),
+            mineral: Vec::with_capacity(cells.len()),
+            supplier: Vec::with_capacity(cells.len()),
+            facility: Vec::with_capacity(cells.len()),
+            class: Vec::with_capacity(cells.len()),
+            country: Vec::with_capacity(cells.len()),
+            declared: Vec::with_capacity(cells.len()),
+            has_lot: Vec::with_capacity(cells.len()),
+            mg: Vec::with_capacity(cells.len()),
+            uozt: Vec::with_capacity(cells.len()),
         };
-        for (day, cell) in cells {
-            let (mineral, supplier, facility, class, country, declared, has_lot, mg, uozt) =
-                cell.parts();
-            columns.day.push(day);
-            columns.mineral.push(mineral.as_str());
-            columns.supplier.push(supplier.to_string());
-            columns.facility.push(facility);
-            columns.class.push(class.as_str());
-            columns.country.push(country);
-            columns.declared.push(declared);
-            columns.has_lot.push(has_lot);
+        for (key, &(mg, uozt)) in cells.iter().filter(|(_, delta)| **delta != (0, 0)) {
+            columns.day.push(key.purchased_on);
+            columns.mineral.push(key.mineral.as_str());
+            columns.supplier.push(key.supplier.to_string());
+            columns
+                .facility
+                .push(key.facility.map(|f| f.to_string()).unwrap_or_default());
+            columns.class.push(key.origin_class.as_str());
+            columns
+                .country
+                .push(key.country.map(|c| c.to_string()).unwrap_or_default());
+            columns.declared.push(i16::from(key.declared));
+            columns.has_lot.push(i16::from(key.has_lot));
             columns.mg.push(mg);
             columns.uozt.push(uozt);
         }
@@ -309,20 +252,26 @@ impl Deltas {
             cell.0 += mg;
             cell.1 += uozt;
         }
-        let month_rows = rows!(MonthRow, month_start, months, organisation);
-        let rows = rows!(Row, purchased_on, self.0, organisation);
+
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
         // one transaction); on PostgreSQL, one statement per rollup over arrays of the cells.
         // Both in key order (days, then months), so concurrent writers lock alike.
         match conn {
             DbConn::Pg(conn) => {
-                let days = Columns::of(organisation, rows.iter().map(|r| (r.purchased_on, r)));
-                let months =
-                    Columns::of(organisation, month_rows.iter().map(|r| (r.month_start, r)));
-                days.upsert(conn, "purchase_mix_daily", "purchased_on")?;
-                months.upsert(conn, "purchase_mix_monthly", "month_start")?;
+                Columns::of(organisation, &self.0).upsert(
+                    conn,
+                    "purchase_mix_daily",
+                    "purchased_on",
+                )?;
+                Columns::of(organisation, &months).upsert(
+                    conn,
+                    "purchase_mix_monthly",
+                    "month_start",
+                )?;
             }
             DbConn::Sqlite(conn) => {
+                let month_rows = rows!(MonthRow, month_start, months, organisation);
+                let rows = rows!(Row, purchased_on, self.0, organisation);
                 for row in &rows {
                     upsert!(daily, purchased_on, conn, row);
                 }

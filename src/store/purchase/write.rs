@@ -167,25 +167,29 @@ impl ExistingRow {
     }
 }
 
-/// Origin rows: on PostgreSQL in one binary `COPY` (no statement to plan, no bound parameter per
-/// value); on SQLite in multi-row inserts.
+/// Writes new rows of `$table`: on PostgreSQL in one binary `COPY` (no statement to plan, no
+/// bound parameter per value); on SQLite in multi-row inserts of [`CHUNK`] rows.
+macro_rules! write_rows {
+    ($conn:ident, $table:path, $rows:expr) => {
+        match $conn {
+            DbConn::Pg(pg) => {
+                if !$rows.is_empty() {
+                    diesel::copy_from($table)
+                        .from_insertable($rows)
+                        .execute(pg)?;
+                }
+            }
+            DbConn::Sqlite(sqlite) => {
+                for chunk in $rows.chunks(CHUNK) {
+                    diesel::insert_into($table).values(chunk).execute(sqlite)?;
+                }
+            }
+        }
+    };
+}
+
 fn insert_origins(conn: &mut DbConn, rows: &[NewOriginRow]) -> Result<(), StoreError> {
-    match conn {
-        DbConn::Pg(pg) => {
-            if !rows.is_empty() {
-                diesel::copy_from(purchase_origins::table)
-                    .from_insertable(rows)
-                    .execute(pg)?;
-            }
-        }
-        DbConn::Sqlite(sqlite) => {
-            for chunk in rows.chunks(CHUNK) {
-                diesel::insert_into(purchase_origins::table)
-                    .values(chunk)
-                    .execute(sqlite)?;
-            }
-        }
-    }
+    write_rows!(conn, purchase_origins::table, rows);
     Ok(())
 }
 
@@ -223,22 +227,7 @@ pub fn insert(
             }
         })
         .collect();
-    match conn {
-        DbConn::Pg(pg) => {
-            if !rows.is_empty() {
-                diesel::copy_from(purchases::table)
-                    .from_insertable(&rows)
-                    .execute(pg)?;
-            }
-        }
-        DbConn::Sqlite(sqlite) => {
-            for chunk in rows.chunks(CHUNK) {
-                diesel::insert_into(purchases::table)
-                    .values(chunk)
-                    .execute(sqlite)?;
-            }
-        }
-    }
+    write_rows!(conn, purchases::table, &rows[..]);
     insert_origins(conn, &origins)
 }
 
