@@ -566,8 +566,59 @@ async fn a_batch_changing_many_lines_replaces_each_whole(app: TestApp) {
     );
 }
 
+/// Two batches changing the same stored lines at once (two ERP jobs, two replicas) both
+/// succeed, and what is stored is one of them per line, with the mix counting exactly the
+/// stored lines (no origin row or rollup cell of a replaced version left behind).
+async fn concurrent_batches_changing_the_same_lines_leave_the_mix_exact(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::supplier(&app, "Supplier").await;
+    let mine = fixtures::mine(&app, "Mine", "lsm", "AU").await;
+    let batch = |kg: u32, origin: &str| {
+        let mut csv = String::from(
+            "external_ref,supplier_party_id,mineral,quantity_value,quantity_unit,purchased_on,declared_origin\n",
+        );
+        for n in 0..30 {
+            csv.push_str(&format!(
+                "C-{n},{supplier},gold,{kg},kg,2026-04-{:02},{origin}\n",
+                1 + n % 28
+            ));
+        }
+        csv
+    };
+    let (status, body) = send(app.purchases_csv(&buyer, batch(1, ""))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (first, second) = tokio::join!(
+        send(app.purchases_csv(&buyer, batch(2, &format!("facility:{mine}=1")))),
+        send(app.purchases_csv(&buyer, batch(3, "recycled=1")))
+    );
+    for (status, body) in [&first, &second] {
+        assert_eq!(*status, StatusCode::OK, "{body}");
+    }
+    let stored = app.items(&buyer, "/v1/purchases?limit=500").await;
+    assert_eq!(stored.len(), 30);
+    let total: i64 = stored
+        .iter()
+        .map(|p| p["quantity"]["mg"].as_i64().unwrap())
+        .sum();
+    assert!(
+        total == 30 * 2_000_000 || total == 30 * 3_000_000,
+        "one batch wins whole: {total}"
+    );
+    for purchase in &stored {
+        let origins = purchase["declared_origin"].as_array().expect("origins");
+        assert_eq!(
+            origins.len(),
+            1,
+            "one version's origin rows only: {purchase}"
+        );
+    }
+    let (_, mix) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &buyer)).await;
+    assert_eq!(mix["overall"]["total_mg"], total, "{mix}");
+}
+
 both_backends!(
     concurrent_identical_writes_are_written_once,
+    concurrent_batches_changing_the_same_lines_leave_the_mix_exact,
     a_batch_changing_many_lines_replaces_each_whole,
     lines_are_created_updated_and_unchanged,
     bad_lines_are_refused_by_field,

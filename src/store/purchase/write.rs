@@ -231,17 +231,25 @@ pub fn insert(
     insert_origins(conn, &origins)
 }
 
+/// Deletes the origin rows of these purchases (one statement on PostgreSQL, where the ids are
+/// one array parameter; [`CHUNK`] ids per statement on SQLite).
 fn delete_origins(
     conn: &mut DbConn,
     organisation: OrganisationId,
-    id: PurchaseId,
+    ids: &[PurchaseId],
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        purchase_origins::table
-            .filter(purchase_origins::organisation_id.eq(organisation))
-            .filter(purchase_origins::purchase_id.eq(id)),
-    )
-    .execute(conn)?;
+    let chunk_size = match conn {
+        DbConn::Pg(_) => ids.len().max(1),
+        DbConn::Sqlite(_) => CHUNK,
+    };
+    for chunk in ids.chunks(chunk_size) {
+        diesel::delete(
+            purchase_origins::table
+                .filter(purchase_origins::organisation_id.eq(organisation))
+                .filter(purchase_origins::purchase_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -271,7 +279,7 @@ pub fn update(
         purchases::updated_at.eq(time::to_db(now)),
     ))
     .execute(conn)?;
-    delete_origins(conn, organisation, write.id)?;
+    delete_origins(conn, organisation, &[write.id])?;
     insert_origins(
         conn,
         &origin_rows(organisation, write.id, line, write.origins),
@@ -279,35 +287,43 @@ pub fn update(
 }
 
 /// Replaces many stored purchases' content and origin rows, changed at `now`: on PostgreSQL in
-/// three statements whatever their number (the origin rows deleted by id array, the lines
-/// updated from arrays, the new origin rows copied); on SQLite one line after another.
+/// three statements whatever their number (the lines updated from arrays, their origin rows
+/// deleted by id array, the new origin rows copied); on SQLite one line after another.
 pub fn update_many(
     conn: &mut DbConn,
     organisation: OrganisationId,
     writes: &[PurchaseWrite<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamp};
-    let pg = match conn {
-        DbConn::Pg(pg) => pg,
+    match conn {
         DbConn::Sqlite(_) => {
             for write in writes {
                 update(conn, organisation, write, now)?;
             }
             return Ok(());
         }
-    };
-    if writes.is_empty() {
-        return Ok(());
+        DbConn::Pg(_) if writes.is_empty() => return Ok(()),
+        DbConn::Pg(pg) => update_lines(pg, organisation, writes, now)?,
     }
+    let stored: Vec<PurchaseId> = writes.iter().map(|w| w.id).collect();
+    delete_origins(conn, organisation, &stored)?;
+    let origins: Vec<NewOriginRow> = writes
+        .iter()
+        .flat_map(|w| origin_rows(organisation, w.id, w.line, w.origins))
+        .collect();
+    insert_origins(conn, &origins)
+}
+
+/// The lines' own columns, replaced in one `UPDATE … FROM unnest(…)` (PostgreSQL).
+fn update_lines(
+    pg: &mut diesel::PgConnection,
+    organisation: OrganisationId,
+    writes: &[PurchaseWrite<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use diesel::sql_types::{Array, BigInt, Date, Nullable, Text, Timestamp};
     let organisation_text = organisation.to_string();
     let ids: Vec<String> = writes.iter().map(|w| w.id.to_string()).collect();
-    diesel::sql_query(
-        "DELETE FROM purchase_origins WHERE organisation_id = $1 AND purchase_id = ANY($2)",
-    )
-    .bind::<Text, _>(&organisation_text)
-    .bind::<Array<Text>, _>(&ids)
-    .execute(pg)?;
     let lines = writes.iter().map(|w| w.line);
     let suppliers: Vec<String> = lines.clone().map(|l| l.supplier.to_string()).collect();
     let minerals: Vec<&str> = lines.clone().map(|l| l.mineral.as_str()).collect();
@@ -344,11 +360,7 @@ pub fn update_many(
     .bind::<Array<Text>, _>(&hashes)
     .bind::<Timestamp, _>(time::to_db(now))
     .execute(pg)?;
-    let origins: Vec<NewOriginRow> = writes
-        .iter()
-        .flat_map(|w| origin_rows(organisation, w.id, w.line, w.origins))
-        .collect();
-    insert_origins(conn, &origins)
+    Ok(())
 }
 
 /// Deletes a purchase and its origin rows.
@@ -357,7 +369,7 @@ pub fn delete(
     organisation: OrganisationId,
     id: PurchaseId,
 ) -> Result<(), StoreError> {
-    delete_origins(conn, organisation, id)?;
+    delete_origins(conn, organisation, &[id])?;
     diesel::delete(
         purchases::table
             .filter(purchases::organisation_id.eq(organisation))
