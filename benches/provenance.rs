@@ -1,6 +1,8 @@
 //! Benchmark: tracing a lot whose ancestry spans six tiers and about ten thousand lots, through
 //! the real HTTP stack and in-process (the set-based graph load and the attribution apart),
-//! beside the plain recursive SQL over the same data.
+//! beside the plain recursive SQL over the same data: the closure alone (how many lots it
+//! reaches) and the closure with the rows a trace is built from (the least work that gives the
+//! trace's answer from the database). Ratios are printed against both.
 //!
 //! `cargo bench --bench provenance` — see bench/README.md for the knobs and docs/PERFORMANCE.md
 //! for recorded results.
@@ -165,10 +167,13 @@ async fn main() {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "\n| backend | lots in the ancestry | GET /v1/lots/{{id}}/provenance | graph load (set-based, {} tiers) | queries | attribution | load + attribution + red flags (model) | plain recursive CTE (lots reached) |",
+        "\n| backend | lots in the ancestry | GET /v1/lots/{{id}}/provenance | graph load (set-based, {} tiers) | queries | attribution | load + attribution + red flags (model) | recursive SQL, closure count (lots reached) | recursive SQL, closure and rows (rows) | route ÷ rows SQL | load ÷ rows SQL | route ÷ count SQL | load ÷ count SQL |",
         TIERS.len()
     );
-    let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(
+        report,
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
         let database = common::database_name("oretrace_bench_prov");
@@ -212,6 +217,7 @@ async fn main() {
         eprintln!("[{backend}] timing…");
         let mut samples = Vec::new();
         let mut reached = 0;
+        let mut body_bytes = 0;
         for _ in 0..env.runs {
             let started = Instant::now();
             let response = bench
@@ -222,55 +228,91 @@ async fn main() {
                 .await
                 .unwrap();
             assert!(response.status().is_success(), "{}", response.status());
-            let body: Value = response.json().await.unwrap();
+            // Timed to the last byte received; the bench's own parse of the body is not the
+            // service's work.
+            let bytes = response.bytes().await.unwrap();
             samples.push(started.elapsed());
+            body_bytes = bytes.len();
+            let body: Value = serde_json::from_slice(&bytes).unwrap();
             reached = body["graph"]["nodes"]
                 .as_array()
                 .map(|n| n.iter().filter(|n| n["kind"] == "lot").count())
                 .unwrap_or(0);
         }
         let route = median(samples);
-        let (load, loaded, attribution, model, cte, cte_lots) = tokio::task::block_in_place(|| {
-            let mut conn = connect(&bench);
-            let org = bench.buyer.to_string();
-            let roots = vec![root.clone()];
-            let (load, loaded) = timed(env.runs, || {
-                lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
-            });
-            let quantity = [LotQuantity::metric(root.as_str(), 1_000_000)];
-            let (attribution, _) = timed(env.runs, || {
-                trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
-            });
-            let (model, _) = timed(env.runs, || {
-                let context = TraceContext::load(&mut conn, bench.buyer, &roots).unwrap();
-                context
-                    .evaluate(&quantity, None, None, YieldTolerance::NONE)
+        let (load, loaded, attribution, model, cte, cte_lots, rows_sql, rows) =
+            tokio::task::block_in_place(|| {
+                let mut conn = connect(&bench);
+                let org = bench.buyer.to_string();
+                let roots = vec![root.clone()];
+                let (load, loaded) = timed(env.runs, || {
+                    lot_graph::load(&mut conn, &org, &roots, MAX_DEPTH).unwrap()
+                });
+                let quantity = [LotQuantity::metric(root.as_str(), 1_000_000)];
+                let (attribution, _) = timed(env.runs, || {
+                    trace_many(&loaded.graph, &quantity, MAX_DEPTH).unwrap()
+                });
+                let (model, _) = timed(env.runs, || {
+                    let context = TraceContext::load(&mut conn, bench.buyer, &roots).unwrap();
+                    context
+                        .evaluate(&quantity, None, None, YieldTolerance::NONE)
+                        .unwrap()
+                });
+                let (cte, cte_lots) = timed(env.runs, || {
+                    lot_graph::ancestry_size_by_recursive_sql(
+                        &mut conn,
+                        &org,
+                        &root,
+                        MAX_DEPTH as i32,
+                    )
                     .unwrap()
-            });
-            let (cte, cte_lots) = timed(env.runs, || {
-                lot_graph::ancestry_size_by_recursive_sql(&mut conn, &org, &root, MAX_DEPTH as i32)
+                });
+                let (rows_sql, rows) = timed(env.runs, || {
+                    lot_graph::ancestry_rows_by_recursive_sql(
+                        &mut conn,
+                        &org,
+                        &root,
+                        MAX_DEPTH as i32,
+                    )
                     .unwrap()
+                    .len()
+                });
+                (
+                    load,
+                    loaded,
+                    attribution,
+                    model,
+                    cte,
+                    cte_lots,
+                    rows_sql,
+                    rows,
+                )
             });
-            (load, loaded, attribution, model, cte, cte_lots)
-        });
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
         eprintln!(
-            "[{backend}] {reached} lots reached; route {}, load {} ({} queries), attribution {}, model {}, CTE {} ({cte_lots} lots)",
+            "[{backend}] {reached} lots reached; route {} ({body_bytes} bytes of JSON), load {} ({} queries), attribution {}, model {}, CTE count {} ({cte_lots} lots), CTE rows {} ({rows} rows)",
             ms(route),
             ms(load),
             loaded.queries,
             ms(attribution),
             ms(model),
-            ms(cte)
+            ms(cte),
+            ms(rows_sql)
         );
         let _ = writeln!(
             report,
-            "| {backend} | {reached} | {} | {} | {} | {} | {} | {} ({cte_lots}) |",
+            "| {backend} | {reached} | {} | {} | {} | {} | {} | {} ({cte_lots}) | {} ({rows}) | {:.2}× | {:.2}× | {:.2}× | {:.2}× |",
             ms(route),
             ms(load),
             loaded.queries,
             ms(attribution),
             ms(model),
-            ms(cte)
+            ms(cte),
+            ms(rows_sql),
+            ratio(route, rows_sql),
+            ratio(load, rows_sql),
+            ratio(route, cte),
+            ratio(load, cte)
         );
         handle.stop(true).await;
         if backend == Backend::Postgres {

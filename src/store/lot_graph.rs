@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
 
 use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events, lots};
@@ -18,9 +19,20 @@ use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::StoreError;
 use crate::store::custody_event::Side;
 
-/// How many ids go into one `IN (…)` list (well below SQLite's 32,766 and PostgreSQL's 65,535
-/// bound parameters).
+/// How many ids go into one `IN (…)` list on SQLite (well below its 32,766 bound parameters).
 const CHUNK: usize = 4000;
+
+/// How many ids go into one array parameter on PostgreSQL (one parameter, so bounded only to
+/// keep each answer small).
+const ARRAY_CHUNK: usize = 10_000;
+
+/// The ids of one query: `CHUNK` on SQLite, `ARRAY_CHUNK` on PostgreSQL.
+fn chunk_size(conn: &DbConn) -> usize {
+    match conn {
+        DbConn::Pg(_) => ARRAY_CHUNK,
+        DbConn::Sqlite(_) => CHUNK,
+    }
+}
 
 /// The deepest ancestry a trace follows (transformations between a lot and its mines).
 pub const MAX_DEPTH: u32 = 32;
@@ -69,20 +81,8 @@ pub fn load(
     let mut tier = 0;
     while !frontier.is_empty() && tier <= max_depth + 1 {
         let mut rows: Vec<LotRow> = Vec::new();
-        for chunk in frontier.chunks(CHUNK) {
-            rows.extend(
-                lots::table
-                    .filter(lots::organisation_id.eq(organisation))
-                    .filter(lots::id.eq_any(chunk))
-                    .select((
-                        lots::id,
-                        lots::quantity_mg,
-                        lots::quantity_uozt,
-                        lots::recycled,
-                        lots::origin_event_id,
-                    ))
-                    .load::<LotRow>(conn)?,
-            );
+        for chunk in frontier.chunks(chunk_size(conn)) {
+            rows.extend(lots_with_ids(conn, organisation, chunk)?);
             loaded.queries += 1;
         }
         let mut event_ids: Vec<String> = rows
@@ -132,6 +132,210 @@ pub fn load(
     Ok(loaded)
 }
 
+/// The lots with these ids (those of the organisation; others are not found).
+fn lots_with_ids(
+    conn: &mut DbConn,
+    organisation: &str,
+    ids: &[String],
+) -> Result<Vec<LotRow>, StoreError> {
+    Ok(match conn {
+        DbConn::Pg(pg) => diesel::sql_query(pg_sql::LOTS)
+            .bind::<Text, _>(organisation)
+            .bind::<Array<Text>, _>(ids)
+            .load::<pg_sql::LotByName>(pg)?
+            .into_iter()
+            .map(pg_sql::LotByName::into_row)
+            .collect(),
+        DbConn::Sqlite(_) => lots::table
+            .filter(lots::organisation_id.eq(organisation))
+            .filter(lots::id.eq_any(ids))
+            .select((
+                lots::id,
+                lots::quantity_mg,
+                lots::quantity_uozt,
+                lots::recycled,
+                lots::origin_event_id,
+            ))
+            .load::<LotRow>(conn)?,
+    })
+}
+
+/// The loader's queries on PostgreSQL. Each takes the organisation (`$1`) and the ids as one
+/// array parameter (`$2`), and probes its index once per id through a `LATERAL` subquery that
+/// the planner cannot flatten (`LIMIT`, `OFFSET 0`). Two reasons, both measured
+/// (docs/PERFORMANCE.md, "Trace"): `col = ANY($2)` makes the planner estimate every element
+/// of the array (about 15 ms to plan 4,000 ids, more than running the query), where
+/// `unnest($2)` costs the same whatever the length; and a plain join to `unnest` may become a
+/// hash join over every row of the organisation, where a probe per id costs what the answer
+/// holds, however large the organisation grows.
+mod pg_sql {
+    use chrono::NaiveDate;
+    use diesel::QueryableByName;
+    use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text};
+
+    use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
+
+    pub const LOTS: &str = "SELECT l.id, l.quantity_mg, l.quantity_uozt, l.recycled, l.origin_event_id \
+         FROM unnest($2::text[]) AS k(id) \
+         CROSS JOIN LATERAL ( \
+             SELECT l.id, l.quantity_mg, l.quantity_uozt, l.recycled, l.origin_event_id \
+             FROM lots l WHERE l.organisation_id = $1 AND l.id = k.id LIMIT 1) AS l";
+
+    /// An event's inputs and outputs with the event: one probe of the event, one range of its
+    /// lots, per id.
+    pub const ORIGINS: &str = "SELECT c.event_id, c.direction, c.lot_id, c.quantity_mg, c.quantity_uozt, \
+                e.event_type, e.occurred_on, e.facility_id, e.chain_of_custody \
+         FROM unnest($2::text[]) AS k(id) \
+         CROSS JOIN LATERAL ( \
+             SELECT e.event_type, e.occurred_on, e.facility_id, e.chain_of_custody \
+             FROM custody_events e WHERE e.organisation_id = $1 AND e.id = k.id LIMIT 1) AS e \
+         CROSS JOIN LATERAL ( \
+             SELECT c.event_id, c.direction, c.lot_id, c.quantity_mg, c.quantity_uozt \
+             FROM custody_event_lots c \
+             WHERE c.organisation_id = $1 AND c.event_id = k.id AND c.direction <> 'transferred' \
+             OFFSET 0) AS c";
+
+    /// Every input and transfer naming a lot; the event (date, parties) is read for transfers
+    /// only (a one-time filter skips the probe for inputs).
+    pub const USES: &str = "SELECT u.event_id, u.lot_id, u.direction, u.quantity_mg, u.quantity_uozt, \
+                w.occurred_on, w.from_party_id, w.to_party_id \
+         FROM unnest($2::text[]) AS k(id) \
+         CROSS JOIN LATERAL ( \
+             SELECT u.event_id, u.lot_id, u.direction, u.quantity_mg, u.quantity_uozt \
+             FROM custody_event_lots u \
+             WHERE u.organisation_id = $1 AND u.lot_id = k.id AND u.direction <> 'output' \
+             OFFSET 0) AS u \
+         LEFT JOIN LATERAL ( \
+             SELECT w.occurred_on, w.from_party_id, w.to_party_id \
+             FROM custody_events w \
+             WHERE u.direction = 'transferred' AND w.organisation_id = $1 AND w.id = u.event_id \
+             LIMIT 1) AS w ON true";
+
+    #[derive(QueryableByName)]
+    pub struct LotByName {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = BigInt)]
+        quantity_mg: i64,
+        #[diesel(sql_type = BigInt)]
+        quantity_uozt: i64,
+        #[diesel(sql_type = SmallInt)]
+        recycled: i16,
+        #[diesel(sql_type = Nullable<Text>)]
+        origin_event_id: Option<String>,
+    }
+
+    impl LotByName {
+        pub fn into_row(self) -> super::LotRow {
+            (
+                self.id,
+                self.quantity_mg,
+                self.quantity_uozt,
+                self.recycled,
+                self.origin_event_id,
+            )
+        }
+    }
+
+    #[derive(QueryableByName)]
+    pub struct SideRow {
+        #[diesel(sql_type = Text)]
+        event_id: String,
+        #[diesel(sql_type = Text)]
+        direction: String,
+        #[diesel(sql_type = Text)]
+        lot_id: String,
+        #[diesel(sql_type = BigInt)]
+        quantity_mg: i64,
+        #[diesel(sql_type = BigInt)]
+        quantity_uozt: i64,
+        #[diesel(sql_type = Text)]
+        event_type: CustodyEventType,
+        #[diesel(sql_type = Date)]
+        occurred_on: NaiveDate,
+        #[diesel(sql_type = Nullable<Text>)]
+        facility_id: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        chain_of_custody: Option<ChainOfCustody>,
+    }
+
+    impl SideRow {
+        #[allow(clippy::type_complexity)]
+        pub fn into_row(
+            self,
+        ) -> (
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            CustodyEventType,
+            NaiveDate,
+            Option<String>,
+            Option<ChainOfCustody>,
+        ) {
+            (
+                self.event_id,
+                self.direction,
+                self.lot_id,
+                self.quantity_mg,
+                self.quantity_uozt,
+                self.event_type,
+                self.occurred_on,
+                self.facility_id,
+                self.chain_of_custody,
+            )
+        }
+    }
+
+    #[derive(QueryableByName)]
+    pub struct UseRow {
+        #[diesel(sql_type = Text)]
+        event_id: String,
+        #[diesel(sql_type = Text)]
+        lot_id: String,
+        #[diesel(sql_type = Text)]
+        direction: String,
+        #[diesel(sql_type = BigInt)]
+        quantity_mg: i64,
+        #[diesel(sql_type = BigInt)]
+        quantity_uozt: i64,
+        #[diesel(sql_type = Nullable<Date>)]
+        occurred_on: Option<NaiveDate>,
+        #[diesel(sql_type = Nullable<Text>)]
+        from_party_id: Option<String>,
+        #[diesel(sql_type = Nullable<Text>)]
+        to_party_id: Option<String>,
+    }
+
+    impl UseRow {
+        #[allow(clippy::type_complexity)]
+        pub fn into_row(
+            self,
+        ) -> (
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            Option<NaiveDate>,
+            Option<String>,
+            Option<String>,
+        ) {
+            (
+                self.event_id,
+                self.lot_id,
+                self.direction,
+                self.quantity_mg,
+                self.quantity_uozt,
+                self.occurred_on,
+                self.from_party_id,
+                self.to_party_id,
+            )
+        }
+    }
+}
+
 /// The extractions and transformations with these ids, with their lots.
 fn load_origins(
     conn: &mut DbConn,
@@ -154,28 +358,37 @@ fn load_origins(
     );
     let mut events: Vec<EventRow> = Vec::new();
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
-    for chunk in event_ids.chunks(CHUNK) {
-        let rows: Vec<Row> = custody_event_lots::table
-            .inner_join(
-                custody_events::table.on(custody_events::organisation_id
-                    .eq(custody_event_lots::organisation_id)
-                    .and(custody_events::id.eq(custody_event_lots::event_id))),
-            )
-            .filter(custody_event_lots::organisation_id.eq(organisation))
-            .filter(custody_event_lots::event_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
-            .select((
-                custody_event_lots::event_id,
-                custody_event_lots::direction,
-                custody_event_lots::lot_id,
-                custody_event_lots::quantity_mg,
-                custody_event_lots::quantity_uozt,
-                custody_events::event_type,
-                custody_events::occurred_on,
-                custody_events::facility_id,
-                custody_events::chain_of_custody,
-            ))
-            .load(conn)?;
+    for chunk in event_ids.chunks(chunk_size(conn)) {
+        let rows: Vec<Row> = match conn {
+            DbConn::Pg(pg) => diesel::sql_query(pg_sql::ORIGINS)
+                .bind::<Text, _>(organisation)
+                .bind::<Array<Text>, _>(chunk)
+                .load::<pg_sql::SideRow>(pg)?
+                .into_iter()
+                .map(pg_sql::SideRow::into_row)
+                .collect(),
+            DbConn::Sqlite(_) => custody_event_lots::table
+                .inner_join(
+                    custody_events::table.on(custody_events::organisation_id
+                        .eq(custody_event_lots::organisation_id)
+                        .and(custody_events::id.eq(custody_event_lots::event_id))),
+                )
+                .filter(custody_event_lots::organisation_id.eq(organisation))
+                .filter(custody_event_lots::event_id.eq_any(chunk))
+                .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
+                .select((
+                    custody_event_lots::event_id,
+                    custody_event_lots::direction,
+                    custody_event_lots::lot_id,
+                    custody_event_lots::quantity_mg,
+                    custody_event_lots::quantity_uozt,
+                    custody_events::event_type,
+                    custody_events::occurred_on,
+                    custody_events::facility_id,
+                    custody_events::chain_of_custody,
+                ))
+                .load(conn)?,
+        };
         *queries += 1;
         for (
             event,
@@ -258,45 +471,70 @@ fn uses_of(
     lot_ids: &[String],
     queries: &mut usize,
 ) -> Result<(Vec<TransferEdge>, Consumed), StoreError> {
+    // The date is read for transfers only (an input's event is not joined on PostgreSQL).
     type Row = (
         String,
         String,
         String,
         i64,
         i64,
-        NaiveDate,
+        Option<NaiveDate>,
         Option<String>,
         Option<String>,
     );
     let mut transfers = Vec::new();
     let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
-    for chunk in lot_ids.chunks(CHUNK) {
-        let rows: Vec<Row> = custody_event_lots::table
-            .inner_join(
-                custody_events::table.on(custody_events::organisation_id
-                    .eq(custody_event_lots::organisation_id)
-                    .and(custody_events::id.eq(custody_event_lots::event_id))),
-            )
-            .filter(custody_event_lots::organisation_id.eq(organisation))
-            .filter(custody_event_lots::lot_id.eq_any(chunk))
-            .filter(custody_event_lots::direction.ne(Side::Output.as_str()))
-            .select((
-                custody_event_lots::event_id,
-                custody_event_lots::lot_id,
-                custody_event_lots::direction,
-                custody_event_lots::quantity_mg,
-                custody_event_lots::quantity_uozt,
-                custody_events::occurred_on,
-                custody_events::from_party_id,
-                custody_events::to_party_id,
-            ))
-            .load(conn)?;
+    for chunk in lot_ids.chunks(chunk_size(conn)) {
+        let rows: Vec<Row> = match conn {
+            DbConn::Pg(pg) => diesel::sql_query(pg_sql::USES)
+                .bind::<Text, _>(organisation)
+                .bind::<Array<Text>, _>(chunk)
+                .load::<pg_sql::UseRow>(pg)?
+                .into_iter()
+                .map(pg_sql::UseRow::into_row)
+                .collect(),
+            DbConn::Sqlite(_) => custody_event_lots::table
+                .inner_join(
+                    custody_events::table.on(custody_events::organisation_id
+                        .eq(custody_event_lots::organisation_id)
+                        .and(custody_events::id.eq(custody_event_lots::event_id))),
+                )
+                .filter(custody_event_lots::organisation_id.eq(organisation))
+                .filter(custody_event_lots::lot_id.eq_any(chunk))
+                .filter(custody_event_lots::direction.ne(Side::Output.as_str()))
+                .select((
+                    custody_event_lots::event_id,
+                    custody_event_lots::lot_id,
+                    custody_event_lots::direction,
+                    custody_event_lots::quantity_mg,
+                    custody_event_lots::quantity_uozt,
+                    custody_events::occurred_on,
+                    custody_events::from_party_id,
+                    custody_events::to_party_id,
+                ))
+                .load::<(
+                    String,
+                    String,
+                    String,
+                    i64,
+                    i64,
+                    NaiveDate,
+                    Option<String>,
+                    Option<String>,
+                )>(conn)?
+                .into_iter()
+                .map(|(e, l, d, mg, uozt, on, from, to)| (e, l, d, mg, uozt, Some(on), from, to))
+                .collect(),
+        };
         *queries += 1;
         for (event_id, lot_id, direction, quantity_mg, quantity_uozt, occurred_on, from, to) in rows
         {
             if direction == Side::Input.as_str() {
                 *totals.entry(lot_id).or_default() += Mass::stored(quantity_mg, quantity_uozt);
             } else {
+                let occurred_on = occurred_on.ok_or_else(|| {
+                    StoreError::corrupt(format!("transfer {event_id} has no event"))
+                })?;
                 transfers.push(TransferEdge {
                     event_id,
                     lot_id,
@@ -354,7 +592,7 @@ pub fn ancestry_size_by_recursive_sql(
     root: &str,
     max_depth: i32,
 ) -> Result<i64, StoreError> {
-    use diesel::sql_types::{Integer, Text};
+    use diesel::sql_types::Integer;
     let query = "WITH RECURSIVE ancestry(lot_id, depth) AS ( \
            SELECT id, 0 FROM lots WHERE organisation_id = $1 AND id = $2 \
          UNION \
@@ -372,4 +610,106 @@ pub fn ancestry_size_by_recursive_sql(
         .bind::<Integer, _>(max_depth)
         .get_result(conn)?;
     Ok(count.n)
+}
+
+/// One row of [`ancestry_rows_by_recursive_sql`]: a side of the origin event of a lot reached
+/// (`part` 0: the lot, its event and one of the event's inputs or outputs) or a use of a lot
+/// reached (`part` 1: an input or transfer naming it).
+#[derive(QueryableByName)]
+pub struct AncestryRow {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub part: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub lot_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub lot_quantity_mg: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::SmallInt>)]
+    pub recycled: Option<i16>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub event_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub event_type: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+    pub occurred_on: Option<NaiveDate>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub facility_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub chain_of_custody: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub from_party_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub to_party_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub direction: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub side_lot_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub side_quantity_mg: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub side_quantity_uozt: Option<i64>,
+}
+
+/// The plain recursive SQL that returns what a trace is built from, for the benchmark: the same
+/// closure as [`ancestry_size_by_recursive_sql`] carrying each lot's columns (each lot reached
+/// is read once), then, in the same statement, each lot reached with its origin event and that
+/// event's inputs and outputs, and every input or transfer that names a lot reached (what the
+/// consumed totals come from), with the date and parties of each transfer (what the transfer
+/// edges come from). This is the least work that gives the trace's answer from the database;
+/// the count alone is less.
+pub fn ancestry_rows_by_recursive_sql(
+    conn: &mut DbConn,
+    organisation: &str,
+    root: &str,
+    max_depth: i32,
+) -> Result<Vec<AncestryRow>, StoreError> {
+    use diesel::sql_types::Integer;
+    const CLOSURE_AND_SIDES: &str = "WITH RECURSIVE ancestry(id, quantity_mg, recycled, origin_event_id, depth) AS ( \
+           SELECT id, quantity_mg, recycled, origin_event_id, 0 \
+           FROM lots WHERE organisation_id = $1 AND id = $2 \
+         UNION \
+           SELECT l.id, l.quantity_mg, l.recycled, l.origin_event_id, a.depth + 1 \
+           FROM ancestry a CROSS JOIN custody_event_lots i CROSS JOIN lots l \
+           WHERE i.organisation_id = $1 AND i.event_id = a.origin_event_id \
+                AND i.direction = 'input' AND l.organisation_id = $1 AND l.id = i.lot_id \
+                AND a.depth < $3 AND a.recycled = 0 \
+         ), \
+         reached AS (SELECT DISTINCT id, quantity_mg, recycled, origin_event_id FROM ancestry) \
+         SELECT 0 AS part, r.id AS lot_id, r.quantity_mg AS lot_quantity_mg, r.recycled, \
+                e.id AS event_id, e.event_type, e.occurred_on, e.facility_id, e.chain_of_custody, \
+                NULL AS from_party_id, NULL AS to_party_id, c.direction, c.lot_id AS side_lot_id, \
+                c.quantity_mg AS side_quantity_mg, c.quantity_uozt AS side_quantity_uozt \
+         FROM reached r \
+         LEFT JOIN custody_events e ON e.organisation_id = $1 AND e.id = r.origin_event_id \
+              AND r.recycled = 0 \
+         LEFT JOIN custody_event_lots c ON c.organisation_id = $1 AND c.event_id = e.id \
+              AND c.direction <> 'transferred' \
+         UNION ALL \
+         SELECT 1, u.lot_id, NULL, NULL, u.event_id, NULL, w.occurred_on, NULL, NULL, \
+                w.from_party_id, w.to_party_id, u.direction, NULL, u.quantity_mg, u.quantity_uozt \
+         FROM reached r CROSS JOIN custody_event_lots u ";
+    // The event of a use is read for transfers only: PostgreSQL skips the probe for inputs
+    // with a one-time filter in a `LATERAL` subquery; SQLite (no `LATERAL`) tests the
+    // direction in the join. `CROSS JOIN` keeps SQLite's join order (the lots reached drive
+    // the probes: without it, SQLite's first plan for the recursive step ran for minutes);
+    // PostgreSQL plans it as an inner join.
+    let uses = match conn {
+        DbConn::Pg(_) => {
+            "LEFT JOIN LATERAL ( \
+               SELECT w.occurred_on, w.from_party_id, w.to_party_id FROM custody_events w \
+               WHERE u.direction = 'transferred' AND w.organisation_id = $1 AND w.id = u.event_id \
+               LIMIT 1) AS w ON true \
+             WHERE u.organisation_id = $1 AND u.lot_id = r.id AND u.direction <> 'output'"
+        }
+        DbConn::Sqlite(_) => {
+            "LEFT JOIN custody_events w ON u.direction = 'transferred' \
+               AND w.organisation_id = $1 AND w.id = u.event_id \
+             WHERE u.organisation_id = $1 AND u.lot_id = r.id AND u.direction <> 'output'"
+        }
+    };
+    let query = format!("{CLOSURE_AND_SIDES}{uses}");
+    Ok(diesel::sql_query(query)
+        .bind::<Text, _>(organisation)
+        .bind::<Text, _>(root)
+        .bind::<Integer, _>(max_depth)
+        .load(conn)?)
 }

@@ -1,7 +1,14 @@
 //! Tracing: the chain worked out by hand (two mines, a smelter mixing them, a refiner, a
-//! trader, a purchase), tenant isolation of traces, the red-flag list, the sourcing mix moving
-//! from declared to traced, and bad parameters.
+//! trader, a purchase), tenant isolation of traces, the graph loader against the plain
+//! recursive SQL, the red-flag list, the sourcing mix moving from declared to traced, and bad
+//! parameters.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use oretrace::db::ConnectionManager;
+use oretrace::domain::mass::Mass;
+use oretrace::domain::provenance::Origin as LotOrigin;
+use oretrace::store::lot_graph::{self, AncestryRow, LoadedGraph, MAX_DEPTH};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -225,6 +232,170 @@ async fn another_organisations_lots_are_404_and_never_reached(app: TestApp) {
     assert_eq!(own_lot["origin_event_id"], Value::Null);
 }
 
+/// The graph loader (on PostgreSQL: array parameters and one index probe per id) reads exactly
+/// what the plain recursive SQL of the benchmark reads: the same lots, each with the same origin
+/// event and sides, the same consumed totals and the same transfers; and neither reaches
+/// another organisation's lots, even one with the same references through the same refiner.
+async fn the_graph_loader_reads_what_the_plain_recursive_sql_reads(app: TestApp) {
+    let org = app.purchaser("Jeweller").await;
+    let other = app.purchaser("Rival").await;
+    let c = chain(&app, &org).await;
+    let rival_ore = lot(&app, &other, "ORE-A", 500.0).await;
+    let rival_bar = lot(&app, &other, "BAR-1", 400.0).await;
+    app.record_event(
+        &other,
+        &Event::transformation("2026-04-01", &c.refiner)
+            .input(&rival_ore, 500.0)
+            .output(&rival_bar),
+    )
+    .await;
+    let url = app.config.database_url.clone();
+    let timeout = app.config.pool.statement_timeout;
+    let organisation = org.org_id.clone();
+    let roots = [c.bar.clone(), rival_bar.clone()];
+    type Read = (LoadedGraph, Vec<AncestryRow>);
+    let (own, rival): (Read, Read) = tokio::task::spawn_blocking(move || {
+        let mut conn = ConnectionManager::new(url, timeout).establish().unwrap();
+        let mut read = |root: &String| {
+            let loaded = lot_graph::load(
+                &mut conn,
+                &organisation,
+                std::slice::from_ref(root),
+                MAX_DEPTH,
+            )
+            .unwrap();
+            let rows = lot_graph::ancestry_rows_by_recursive_sql(
+                &mut conn,
+                &organisation,
+                root,
+                MAX_DEPTH as i32,
+            )
+            .unwrap();
+            (loaded, rows)
+        };
+        (read(&roots[0]), read(&roots[1]))
+    })
+    .await
+    .unwrap();
+
+    let (loaded, rows) = own;
+    let reached: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.part == 0)
+        .map(|r| r.lot_id.as_str())
+        .collect();
+    let chain_lots: BTreeSet<&str> = [&c.bar, &c.dore, &c.ore_a, &c.ore_b]
+        .into_iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(reached, chain_lots);
+    assert_eq!(loaded.graph.len(), reached.len());
+    for id in &reached {
+        let node = loaded
+            .graph
+            .lot(id)
+            .unwrap_or_else(|| panic!("{id} not loaded"));
+        let own_rows: Vec<&AncestryRow> = rows
+            .iter()
+            .filter(|r| r.part == 0 && r.lot_id == *id)
+            .collect();
+        let mut sides: Vec<(String, String, i64)> = own_rows
+            .iter()
+            .map(|r| {
+                (
+                    r.direction.clone().unwrap(),
+                    r.side_lot_id.clone().unwrap(),
+                    r.side_quantity_mg.unwrap(),
+                )
+            })
+            .collect();
+        sides.sort();
+        let event = own_rows[0].event_id.clone();
+        let facility = own_rows[0].facility_id.clone();
+        let occurred_on = own_rows[0].occurred_on;
+        match node
+            .origin
+            .as_ref()
+            .expect("every lot of the chain has an origin")
+        {
+            LotOrigin::Extraction(e) => {
+                assert_eq!(Some(&e.event_id), event.as_ref());
+                assert_eq!(Some(&e.facility_id), facility.as_ref());
+                assert_eq!(Some(e.occurred_on), occurred_on);
+                assert_eq!(
+                    sides,
+                    [("output".to_owned(), id.to_string(), e.quantity_mg)]
+                );
+            }
+            LotOrigin::Transformation(t) => {
+                assert_eq!(Some(&t.event_id), event.as_ref());
+                assert_eq!(Some(&t.facility_id), facility.as_ref());
+                assert_eq!(Some(t.occurred_on), occurred_on);
+                let mut loaded_sides: Vec<(String, String, i64)> = t
+                    .inputs
+                    .iter()
+                    .map(|q| ("input".to_owned(), q.lot_id.clone(), q.quantity_mg))
+                    .chain(
+                        t.outputs
+                            .iter()
+                            .map(|q| ("output".to_owned(), q.lot_id.clone(), q.quantity_mg)),
+                    )
+                    .collect();
+                loaded_sides.sort();
+                assert_eq!(loaded_sides, sides, "{id}");
+            }
+        }
+    }
+    // Consumed totals and transfers: the uses of the lots reached.
+    let mut consumed: BTreeMap<String, Mass> = BTreeMap::new();
+    let mut transfers = Vec::new();
+    for r in rows.iter().filter(|r| r.part == 1) {
+        let mass = Mass::stored(r.side_quantity_mg.unwrap(), r.side_quantity_uozt.unwrap());
+        match r.direction.as_deref() {
+            Some("input") => *consumed.entry(r.lot_id.clone()).or_default() += mass,
+            Some("transferred") => transfers.push((
+                r.event_id.clone().unwrap(),
+                r.lot_id.clone(),
+                r.from_party_id.clone().unwrap(),
+                r.to_party_id.clone().unwrap(),
+                r.side_quantity_mg.unwrap(),
+                r.occurred_on.unwrap(),
+            )),
+            other => panic!("a use is an input or a transfer, not {other:?}"),
+        }
+    }
+    assert_eq!(consumed, loaded.consumed.iter().cloned().collect());
+    assert_eq!(consumed.len(), 3, "the doré and both ores are consumed");
+    let mut loaded_transfers: Vec<_> = reached
+        .iter()
+        .flat_map(|id| loaded.graph.transfers_of(id))
+        .map(|t| {
+            (
+                t.event_id.clone(),
+                t.lot_id.clone(),
+                t.from_party.clone(),
+                t.to_party.clone(),
+                t.quantity_mg,
+                t.occurred_on,
+            )
+        })
+        .collect();
+    loaded_transfers.sort();
+    transfers.sort();
+    assert_eq!(loaded_transfers, transfers);
+    assert_eq!(
+        transfers.iter().map(|t| &t.1).collect::<Vec<_>>(),
+        [&c.bar],
+        "the bar's sale to the trader"
+    );
+
+    // Another organisation's lot is neither loaded nor read, whoever's references it shares.
+    let (loaded, rows) = rival;
+    assert!(loaded.graph.is_empty());
+    assert!(loaded.consumed.is_empty());
+    assert!(rows.is_empty(), "{} rows", rows.len());
+}
+
 async fn the_mix_moves_from_declared_to_traced(app: TestApp) {
     let org = app.purchaser("Jeweller").await;
     let ChainCatalog {
@@ -351,6 +522,7 @@ both_backends!(
     the_hand_worked_chain_gives_exact_shares_and_flags,
     red_flags_page_with_cursors,
     another_organisations_lots_are_404_and_never_reached,
+    the_graph_loader_reads_what_the_plain_recursive_sql_reads,
     the_mix_moves_from_declared_to_traced,
     bad_query_parameters_are_400,
 );
