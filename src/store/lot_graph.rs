@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text};
+use diesel::sql_types::Text;
 
 use crate::db::DbConn;
 use crate::db::schema::{custody_event_lots, custody_events, lots};
@@ -139,13 +139,7 @@ fn lots_with_ids(
     ids: &[String],
 ) -> Result<Vec<LotRow>, StoreError> {
     Ok(match conn {
-        DbConn::Pg(pg) => diesel::sql_query(pg_sql::LOTS)
-            .bind::<Text, _>(organisation)
-            .bind::<Array<Text>, _>(ids)
-            .load::<pg_sql::LotByName>(pg)?
-            .into_iter()
-            .map(pg_sql::LotByName::into_row)
-            .collect(),
+        DbConn::Pg(pg) => pg_sql::load::<pg_sql::LotByName>(pg, pg_sql::LOTS, organisation, ids)?,
         DbConn::Sqlite(_) => lots::table
             .filter(lots::organisation_id.eq(organisation))
             .filter(lots::id.eq_any(ids))
@@ -170,10 +164,33 @@ fn lots_with_ids(
 /// holds, however large the organisation grows.
 mod pg_sql {
     use chrono::NaiveDate;
-    use diesel::QueryableByName;
-    use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text};
+    use diesel::pg::Pg;
+    use diesel::sql_types::{Array, BigInt, Date, Nullable, SmallInt, Text};
+    use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 
     use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
+
+    /// A named row and the tuple the loader reads on both backends.
+    pub trait IntoRow {
+        type Row;
+        fn into_row(self) -> Self::Row;
+    }
+
+    /// Runs one of the queries below for the organisation and these ids.
+    pub fn load<R: QueryableByName<Pg> + IntoRow + 'static>(
+        pg: &mut PgConnection,
+        sql: &'static str,
+        organisation: &str,
+        ids: &[String],
+    ) -> diesel::QueryResult<Vec<R::Row>> {
+        Ok(diesel::sql_query(sql)
+            .bind::<Text, _>(organisation)
+            .bind::<Array<Text>, _>(ids)
+            .load::<R>(pg)?
+            .into_iter()
+            .map(R::into_row)
+            .collect())
+    }
 
     pub const LOTS: &str = "SELECT l.id, l.quantity_mg, l.quantity_uozt, l.recycled, l.origin_event_id \
          FROM unnest($2::text[]) AS k(id) \
@@ -225,8 +242,9 @@ mod pg_sql {
         origin_event_id: Option<String>,
     }
 
-    impl LotByName {
-        pub fn into_row(self) -> super::LotRow {
+    impl IntoRow for LotByName {
+        type Row = super::LotRow;
+        fn into_row(self) -> super::LotRow {
             (
                 self.id,
                 self.quantity_mg,
@@ -259,11 +277,8 @@ mod pg_sql {
         chain_of_custody: Option<ChainOfCustody>,
     }
 
-    impl SideRow {
-        #[allow(clippy::type_complexity)]
-        pub fn into_row(
-            self,
-        ) -> (
+    impl IntoRow for SideRow {
+        type Row = (
             String,
             String,
             String,
@@ -273,7 +288,8 @@ mod pg_sql {
             NaiveDate,
             Option<String>,
             Option<ChainOfCustody>,
-        ) {
+        );
+        fn into_row(self) -> Self::Row {
             (
                 self.event_id,
                 self.direction,
@@ -308,11 +324,8 @@ mod pg_sql {
         to_party_id: Option<String>,
     }
 
-    impl UseRow {
-        #[allow(clippy::type_complexity)]
-        pub fn into_row(
-            self,
-        ) -> (
+    impl IntoRow for UseRow {
+        type Row = (
             String,
             String,
             String,
@@ -321,7 +334,8 @@ mod pg_sql {
             Option<NaiveDate>,
             Option<String>,
             Option<String>,
-        ) {
+        );
+        fn into_row(self) -> Self::Row {
             (
                 self.event_id,
                 self.lot_id,
@@ -360,13 +374,9 @@ fn load_origins(
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
     for chunk in event_ids.chunks(chunk_size(conn)) {
         let rows: Vec<Row> = match conn {
-            DbConn::Pg(pg) => diesel::sql_query(pg_sql::ORIGINS)
-                .bind::<Text, _>(organisation)
-                .bind::<Array<Text>, _>(chunk)
-                .load::<pg_sql::SideRow>(pg)?
-                .into_iter()
-                .map(pg_sql::SideRow::into_row)
-                .collect(),
+            DbConn::Pg(pg) => {
+                pg_sql::load::<pg_sql::SideRow>(pg, pg_sql::ORIGINS, organisation, chunk)?
+            }
             DbConn::Sqlite(_) => custody_event_lots::table
                 .inner_join(
                     custody_events::table.on(custody_events::organisation_id
@@ -486,13 +496,9 @@ fn uses_of(
     let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
     for chunk in lot_ids.chunks(chunk_size(conn)) {
         let rows: Vec<Row> = match conn {
-            DbConn::Pg(pg) => diesel::sql_query(pg_sql::USES)
-                .bind::<Text, _>(organisation)
-                .bind::<Array<Text>, _>(chunk)
-                .load::<pg_sql::UseRow>(pg)?
-                .into_iter()
-                .map(pg_sql::UseRow::into_row)
-                .collect(),
+            DbConn::Pg(pg) => {
+                pg_sql::load::<pg_sql::UseRow>(pg, pg_sql::USES, organisation, chunk)?
+            }
             DbConn::Sqlite(_) => custody_event_lots::table
                 .inner_join(
                     custody_events::table.on(custody_events::organisation_id
