@@ -17,9 +17,11 @@ use crate::domain::provenance::{
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::StoreError;
 use crate::store::custody_event::Side;
+use rows::{LotRow, SideRow, UseRow};
 
 mod pg_sql;
 mod reference;
+mod rows;
 
 pub use reference::{AncestryRow, ancestry_rows_by_recursive_sql, ancestry_size_by_recursive_sql};
 
@@ -55,7 +57,6 @@ pub struct LoadedGraph {
     pub facility_ids: Vec<String>,
 }
 
-type LotRow = (String, i64, i64, i16, Option<String>);
 type EventRow = (
     String,
     CustodyEventType,
@@ -91,16 +92,16 @@ pub fn load(
         }
         let mut event_ids: Vec<String> = rows
             .iter()
-            .filter(|(_, _, _, recycled, _)| *recycled == 0)
-            .filter_map(|(_, _, _, _, event)| event.clone())
+            .filter(|lot| lot.recycled == 0)
+            .filter_map(|lot| lot.origin_event_id.clone())
             .collect();
         event_ids.sort();
         event_ids.dedup();
         let origins = load_origins(conn, organisation, &event_ids, &mut loaded.queries)?;
         let mut next = Vec::new();
-        for (id, quantity_mg, quantity_uozt, recycled, event) in rows {
-            let origin = if recycled == 0 {
-                event.and_then(|e| origins.get(&e)).cloned()
+        for lot in rows {
+            let origin = if lot.recycled == 0 {
+                lot.origin_event_id.and_then(|e| origins.get(&e)).cloned()
             } else {
                 None
             };
@@ -117,10 +118,10 @@ pub fn load(
                 }
             }
             nodes.push(LotNode {
-                lot_id: id,
-                quantity_mg,
-                quantity_uozt,
-                recycled: recycled != 0,
+                lot_id: lot.id,
+                quantity_mg: lot.quantity_mg,
+                quantity_uozt: lot.quantity_uozt,
+                recycled: lot.recycled != 0,
                 origin,
             });
         }
@@ -143,7 +144,7 @@ fn lots_with_ids(
     ids: &[String],
 ) -> Result<Vec<LotRow>, StoreError> {
     Ok(match conn {
-        DbConn::Pg(pg) => pg_sql::load::<pg_sql::LotByName>(pg, pg_sql::LOTS, organisation, ids)?,
+        DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::LOTS, organisation, ids)?,
         DbConn::Sqlite(_) => lots::table
             .filter(lots::organisation_id.eq(organisation))
             .filter(lots::id.eq_any(ids))
@@ -167,24 +168,11 @@ fn load_origins(
 ) -> Result<HashMap<String, Origin>, StoreError> {
     // Every extraction and transformation has at least one output, so joining the events to
     // their lots reads both in one query.
-    type Row = (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        CustodyEventType,
-        NaiveDate,
-        Option<String>,
-        Option<ChainOfCustody>,
-    );
     let mut events: Vec<EventRow> = Vec::new();
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
     for chunk in event_ids.chunks(chunk_size(conn)) {
-        let rows: Vec<Row> = match conn {
-            DbConn::Pg(pg) => {
-                pg_sql::load::<pg_sql::SideRow>(pg, pg_sql::ORIGINS, organisation, chunk)?
-            }
+        let rows: Vec<SideRow> = match conn {
+            DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::ORIGINS, organisation, chunk)?,
             DbConn::Sqlite(_) => custody_event_lots::table
                 .inner_join(
                     custody_events::table.on(custody_events::organisation_id
@@ -208,31 +196,26 @@ fn load_origins(
                 .load(conn)?,
         };
         *queries += 1;
-        for (
-            event,
-            direction,
-            lot_id,
-            quantity_mg,
-            quantity_uozt,
-            event_type,
-            occurred_on,
-            facility,
-            chain,
-        ) in rows
-        {
-            let entry = match sides.get_mut(&event) {
+        for row in rows {
+            let entry = match sides.get_mut(&row.event_id) {
                 Some(entry) => entry,
                 None => {
-                    events.push((event.clone(), event_type, occurred_on, facility, chain));
-                    sides.entry(event).or_default()
+                    events.push((
+                        row.event_id.clone(),
+                        row.event_type,
+                        row.occurred_on,
+                        row.facility_id,
+                        row.chain_of_custody,
+                    ));
+                    sides.entry(row.event_id).or_default()
                 }
             };
             let q = LotQuantity {
-                lot_id,
-                quantity_mg,
-                quantity_uozt,
+                lot_id: row.lot_id,
+                quantity_mg: row.quantity_mg,
+                quantity_uozt: row.quantity_uozt,
             };
-            if direction == Side::Input.as_str() {
+            if row.direction == Side::Input.as_str() {
                 entry.0.push(q);
             } else {
                 entry.1.push(q);
@@ -289,24 +272,11 @@ fn uses_of(
     lot_ids: &[String],
     queries: &mut usize,
 ) -> Result<(Vec<TransferEdge>, Consumed), StoreError> {
-    // The date is read for transfers only (an input's event is not joined on PostgreSQL).
-    type Row = (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        Option<NaiveDate>,
-        Option<String>,
-        Option<String>,
-    );
     let mut transfers = Vec::new();
     let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
     for chunk in lot_ids.chunks(chunk_size(conn)) {
-        let rows: Vec<Row> = match conn {
-            DbConn::Pg(pg) => {
-                pg_sql::load::<pg_sql::UseRow>(pg, pg_sql::USES, organisation, chunk)?
-            }
+        let rows: Vec<UseRow> = match conn {
+            DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::USES, organisation, chunk)?,
             DbConn::Sqlite(_) => custody_event_lots::table
                 .inner_join(
                     custody_events::table.on(custody_events::organisation_id
@@ -322,40 +292,28 @@ fn uses_of(
                     custody_event_lots::direction,
                     custody_event_lots::quantity_mg,
                     custody_event_lots::quantity_uozt,
-                    custody_events::occurred_on,
+                    custody_events::occurred_on.nullable(),
                     custody_events::from_party_id,
                     custody_events::to_party_id,
                 ))
-                .load::<(
-                    String,
-                    String,
-                    String,
-                    i64,
-                    i64,
-                    NaiveDate,
-                    Option<String>,
-                    Option<String>,
-                )>(conn)?
-                .into_iter()
-                .map(|(e, l, d, mg, uozt, on, from, to)| (e, l, d, mg, uozt, Some(on), from, to))
-                .collect(),
+                .load(conn)?,
         };
         *queries += 1;
-        for (event_id, lot_id, direction, quantity_mg, quantity_uozt, occurred_on, from, to) in rows
-        {
-            if direction == Side::Input.as_str() {
-                *totals.entry(lot_id).or_default() += Mass::stored(quantity_mg, quantity_uozt);
+        for row in rows {
+            if row.direction == Side::Input.as_str() {
+                *totals.entry(row.lot_id).or_default() +=
+                    Mass::stored(row.quantity_mg, row.quantity_uozt);
             } else {
-                let occurred_on = occurred_on.ok_or_else(|| {
-                    StoreError::corrupt(format!("transfer {event_id} has no event"))
+                let occurred_on = row.occurred_on.ok_or_else(|| {
+                    StoreError::corrupt(format!("transfer {} has no event", row.event_id))
                 })?;
                 transfers.push(TransferEdge {
-                    event_id,
-                    lot_id,
-                    from_party: from.unwrap_or_default(),
-                    to_party: to.unwrap_or_default(),
-                    quantity_mg,
-                    quantity_uozt,
+                    event_id: row.event_id,
+                    lot_id: row.lot_id,
+                    from_party: row.from_party_id.unwrap_or_default(),
+                    to_party: row.to_party_id.unwrap_or_default(),
+                    quantity_mg: row.quantity_mg,
+                    quantity_uozt: row.quantity_uozt,
                     occurred_on,
                 });
             }

@@ -7,33 +7,21 @@
 //! may become a hash join over every row of the organisation, where a probe per id costs what
 //! the answer holds, however large the organisation grows.
 
-use chrono::NaiveDate;
 use diesel::pg::Pg;
-use diesel::sql_types::{Array, BigInt, Date, Nullable, SmallInt, Text};
+use diesel::sql_types::{Array, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 
-use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
-
-/// A named row and the tuple the loader reads on both backends.
-pub trait IntoRow {
-    type Row;
-    fn into_row(self) -> Self::Row;
-}
-
 /// Runs one of the queries below for the organisation and these ids.
-pub fn load<R: QueryableByName<Pg> + IntoRow + 'static>(
+pub fn load<R: QueryableByName<Pg> + 'static>(
     pg: &mut PgConnection,
     sql: &'static str,
     organisation: &str,
     ids: &[String],
-) -> diesel::QueryResult<Vec<R::Row>> {
-    Ok(diesel::sql_query(sql)
+) -> diesel::QueryResult<Vec<R>> {
+    diesel::sql_query(sql)
         .bind::<Text, _>(organisation)
         .bind::<Array<Text>, _>(ids)
-        .load::<R>(pg)?
-        .into_iter()
-        .map(R::into_row)
-        .collect())
+        .load::<R>(pg)
 }
 
 pub const LOTS: &str = "SELECT l.id, l.quantity_mg, l.quantity_uozt, l.recycled, l.origin_event_id \
@@ -71,124 +59,3 @@ pub const USES: &str = "SELECT u.event_id, u.lot_id, u.direction, u.quantity_mg,
          FROM custody_events w \
          WHERE u.direction = 'transferred' AND w.organisation_id = $1 AND w.id = u.event_id \
          LIMIT 1) AS w ON true";
-
-#[derive(QueryableByName)]
-pub struct LotByName {
-    #[diesel(sql_type = Text)]
-    id: String,
-    #[diesel(sql_type = BigInt)]
-    quantity_mg: i64,
-    #[diesel(sql_type = BigInt)]
-    quantity_uozt: i64,
-    #[diesel(sql_type = SmallInt)]
-    recycled: i16,
-    #[diesel(sql_type = Nullable<Text>)]
-    origin_event_id: Option<String>,
-}
-
-impl IntoRow for LotByName {
-    type Row = super::LotRow;
-    fn into_row(self) -> super::LotRow {
-        (
-            self.id,
-            self.quantity_mg,
-            self.quantity_uozt,
-            self.recycled,
-            self.origin_event_id,
-        )
-    }
-}
-
-#[derive(QueryableByName)]
-pub struct SideRow {
-    #[diesel(sql_type = Text)]
-    event_id: String,
-    #[diesel(sql_type = Text)]
-    direction: String,
-    #[diesel(sql_type = Text)]
-    lot_id: String,
-    #[diesel(sql_type = BigInt)]
-    quantity_mg: i64,
-    #[diesel(sql_type = BigInt)]
-    quantity_uozt: i64,
-    #[diesel(sql_type = Text)]
-    event_type: CustodyEventType,
-    #[diesel(sql_type = Date)]
-    occurred_on: NaiveDate,
-    #[diesel(sql_type = Nullable<Text>)]
-    facility_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    chain_of_custody: Option<ChainOfCustody>,
-}
-
-impl IntoRow for SideRow {
-    type Row = (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        CustodyEventType,
-        NaiveDate,
-        Option<String>,
-        Option<ChainOfCustody>,
-    );
-    fn into_row(self) -> Self::Row {
-        (
-            self.event_id,
-            self.direction,
-            self.lot_id,
-            self.quantity_mg,
-            self.quantity_uozt,
-            self.event_type,
-            self.occurred_on,
-            self.facility_id,
-            self.chain_of_custody,
-        )
-    }
-}
-
-#[derive(QueryableByName)]
-pub struct UseRow {
-    #[diesel(sql_type = Text)]
-    event_id: String,
-    #[diesel(sql_type = Text)]
-    lot_id: String,
-    #[diesel(sql_type = Text)]
-    direction: String,
-    #[diesel(sql_type = BigInt)]
-    quantity_mg: i64,
-    #[diesel(sql_type = BigInt)]
-    quantity_uozt: i64,
-    #[diesel(sql_type = Nullable<Date>)]
-    occurred_on: Option<NaiveDate>,
-    #[diesel(sql_type = Nullable<Text>)]
-    from_party_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    to_party_id: Option<String>,
-}
-
-impl IntoRow for UseRow {
-    type Row = (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        Option<NaiveDate>,
-        Option<String>,
-        Option<String>,
-    );
-    fn into_row(self) -> Self::Row {
-        (
-            self.event_id,
-            self.lot_id,
-            self.direction,
-            self.quantity_mg,
-            self.quantity_uozt,
-            self.occurred_on,
-            self.from_party_id,
-            self.to_party_id,
-        )
-    }
-}

@@ -1,0 +1,69 @@
+//! The rows the loader reads, the same on both backends: each is loaded by position from the
+//! SQLite DSL query (`Queryable`, fields in the `select` order) and by name from the PostgreSQL
+//! SQL of `pg_sql` (`QueryableByName`).
+
+use chrono::NaiveDate;
+use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text};
+use diesel::{Queryable, QueryableByName};
+
+use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
+
+/// A lot of the frontier.
+#[derive(Queryable, QueryableByName)]
+pub(super) struct LotRow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_mg: i64,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_uozt: i64,
+    #[diesel(sql_type = SmallInt)]
+    pub recycled: i16,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub origin_event_id: Option<String>,
+}
+
+/// An input or output of an extraction or transformation, with its event.
+#[derive(Queryable, QueryableByName)]
+pub(super) struct SideRow {
+    #[diesel(sql_type = Text)]
+    pub event_id: String,
+    #[diesel(sql_type = Text)]
+    pub direction: String,
+    #[diesel(sql_type = Text)]
+    pub lot_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_mg: i64,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_uozt: i64,
+    #[diesel(sql_type = Text)]
+    pub event_type: CustodyEventType,
+    #[diesel(sql_type = Date)]
+    pub occurred_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub facility_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub chain_of_custody: Option<ChainOfCustody>,
+}
+
+/// An input or transfer naming a lot. The event's date and parties are read for transfers; on
+/// PostgreSQL an input's event is not read, so they are absent.
+#[derive(Queryable, QueryableByName)]
+pub(super) struct UseRow {
+    #[diesel(sql_type = Text)]
+    pub event_id: String,
+    #[diesel(sql_type = Text)]
+    pub lot_id: String,
+    #[diesel(sql_type = Text)]
+    pub direction: String,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_mg: i64,
+    #[diesel(sql_type = BigInt)]
+    pub quantity_uozt: i64,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub occurred_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub from_party_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub to_party_id: Option<String>,
+}
