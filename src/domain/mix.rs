@@ -22,7 +22,9 @@ mod compute;
 mod declared_shares;
 mod traced;
 
-pub use calendar::{PeriodPlan, change_days, month_end, month_start, plan, steady_through};
+pub use calendar::{
+    PeriodPlan, change_days, month_end, month_start, plan, steady_through, within_months,
+};
 pub use classify::{MixOrigin, classify};
 pub use compute::compute;
 pub use declared_shares::{allocate, parse_share, parse_share_text};

@@ -41,6 +41,32 @@ pub fn scheme_infos(conn: &mut DbConn) -> Result<Vec<SchemeInfo>, StoreError> {
         .collect()
 }
 
+/// The facilities holding a certificate whose standing may differ, on some day after `after`
+/// and on or before `through`, from the day before: the days `domain::mix::change_days` names
+/// (a recorded state's effective day, the first day of its validity, the day after its last).
+/// Every other facility stands on each of those days as it stood on `after`.
+pub fn facilities_changing(
+    conn: &mut DbConn,
+    after: NaiveDate,
+    through: NaiveDate,
+) -> Result<Vec<FacilityId>, StoreError> {
+    use certification_history as h;
+    Ok(certifications::table
+        .inner_join(h::table)
+        .filter(certifications::facility_id.is_not_null())
+        .filter(
+            h::effective_on
+                .gt(after)
+                .and(h::effective_on.le(through))
+                .or(h::valid_from.gt(after).and(h::valid_from.le(through)))
+                // The day after the last day of validity, in (after, through].
+                .or(h::valid_until.ge(after).and(h::valid_until.lt(through))),
+        )
+        .select(certifications::facility_id.assume_not_null())
+        .distinct()
+        .load(conn)?)
+}
+
 /// Whose certificates to load.
 #[derive(Clone, Copy)]
 pub enum Subject {

@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, SmallInt, Text};
 
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
@@ -36,18 +37,31 @@ pub struct OriginAggregate {
     pub quantity_uozt: i64,
 }
 
-type RollupRow = (
-    NaiveDate,
-    Mineral,
-    PartyId,
-    OrEmpty<FacilityId>,
-    OriginClass,
-    OrEmpty<CountryCode>,
-    i16,
-    i16,
-    i64,
-    i64,
-);
+/// A rollup cell as read: by position from the DSL queries (`Queryable`, fields in `select`
+/// order), by name from the PostgreSQL statements of [`aggregate_summed`].
+#[derive(Queryable, QueryableByName)]
+struct RollupRow {
+    #[diesel(sql_type = diesel::sql_types::Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = Text)]
+    mineral: Mineral,
+    #[diesel(sql_type = Text)]
+    supplier_party_id: PartyId,
+    #[diesel(sql_type = Text)]
+    facility_key: OrEmpty<FacilityId>,
+    #[diesel(sql_type = Text)]
+    origin_class: OriginClass,
+    #[diesel(sql_type = Text)]
+    country_key: OrEmpty<CountryCode>,
+    #[diesel(sql_type = SmallInt)]
+    declared: i16,
+    #[diesel(sql_type = SmallInt)]
+    has_lot: i16,
+    #[diesel(sql_type = BigInt)]
+    quantity_mg: i64,
+    #[diesel(sql_type = BigInt)]
+    quantity_uozt: i64,
+}
 
 /// The organisation's daily rollup rows between `from` and `to` (inclusive). Rows are read by
 /// position (not by name), which matters at hundreds of thousands of rows.
@@ -115,6 +129,35 @@ pub fn aggregate_days(
     Ok(rows)
 }
 
+/// The monthly rollup's non-empty rows of an organisation from one month to another (each the
+/// first day of its month, inclusive), of one mineral when given, as a boxed query.
+macro_rules! monthly_rows {
+    ($organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
+        let mut query = monthly::table
+            .filter(monthly::organisation_id.eq($organisation))
+            .filter(monthly::month_start.ge($first))
+            .filter(monthly::month_start.le($last))
+            .filter(monthly::quantity_mg.ne(0).or(monthly::quantity_uozt.ne(0)))
+            .select((
+                monthly::month_start,
+                monthly::mineral,
+                monthly::supplier_party_id,
+                monthly::facility_key,
+                monthly::origin_class,
+                monthly::country_key,
+                monthly::declared,
+                monthly::has_lot,
+                monthly::quantity_mg,
+                monthly::quantity_uozt,
+            ))
+            .into_boxed();
+        if let Some(mineral) = $mineral {
+            query = query.filter(monthly::mineral.eq(mineral));
+        }
+        query
+    }};
+}
+
 /// The monthly rollup rows of the months from `first_month` to `last_month` (each the first
 /// day of its month, inclusive), each dated the first day of its month.
 pub fn aggregate_months(
@@ -124,63 +167,201 @@ pub fn aggregate_months(
     last_month: NaiveDate,
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    let mut query = monthly::table
-        .filter(monthly::organisation_id.eq(organisation))
-        .filter(monthly::month_start.ge(first_month))
-        .filter(monthly::month_start.le(last_month))
-        .filter(monthly::quantity_mg.ne(0).or(monthly::quantity_uozt.ne(0)))
-        .select((
-            monthly::month_start,
-            monthly::mineral,
-            monthly::supplier_party_id,
-            monthly::facility_key,
-            monthly::origin_class,
-            monthly::country_key,
-            monthly::declared,
-            monthly::has_lot,
-            monthly::quantity_mg,
-            monthly::quantity_uozt,
-        ))
-        .into_boxed();
-    if let Some(mineral) = mineral {
-        query = query.filter(monthly::mineral.eq(mineral));
-    }
-    Ok(aggregates(query.load(conn)?))
+    Ok(aggregates(
+        monthly_rows!(organisation, first_month, last_month, mineral).load(conn)?,
+    ))
 }
+
+/// The monthly rollup rows of these origin facilities from `first_month` to `last_month`, each
+/// dated the first day of its month.
+pub fn aggregate_months_of(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    first_month: NaiveDate,
+    last_month: NaiveDate,
+    mineral: Option<Mineral>,
+    facilities: &[FacilityId],
+) -> Result<Vec<OriginAggregate>, StoreError> {
+    let keys: Vec<OrEmpty<FacilityId>> = facilities.iter().map(|f| OrEmpty(Some(*f))).collect();
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(CHUNK) {
+        let query = monthly_rows!(organisation, first_month, last_month, mineral)
+            .filter(monthly::facility_key.eq_any(chunk));
+        rows.extend(aggregates(query.load(conn)?));
+    }
+    Ok(rows)
+}
+
+/// The DSL query of [`aggregate_summed`] on one rollup (`$table`, dated by `$date`): the cells
+/// of every facility but `$apart`'s, summed per key, dated `$first`.
+macro_rules! summed_rows {
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr, $apart:expr) => {{
+        use diesel::dsl::sql;
+        let mut query = $table::table
+            .filter($table::organisation_id.eq($organisation))
+            .filter($table::$date.ge($first))
+            .filter($table::$date.le($last))
+            .filter($table::quantity_mg.ne(0).or($table::quantity_uozt.ne(0)))
+            .group_by((
+                $table::mineral,
+                $table::supplier_party_id,
+                $table::facility_key,
+                $table::origin_class,
+                $table::country_key,
+                $table::declared,
+                $table::has_lot,
+            ))
+            .select((
+                $first.into_sql::<diesel::sql_types::Date>(),
+                $table::mineral,
+                $table::supplier_party_id,
+                $table::facility_key,
+                $table::origin_class,
+                $table::country_key,
+                $table::declared,
+                $table::has_lot,
+                // A sum beyond 64 bits fails in the database rather than wrapping (as the
+                // mix's own figures refuse totals beyond 64 bits).
+                sql::<BigInt>("CAST(SUM(quantity_mg) AS BIGINT)"),
+                sql::<BigInt>("CAST(SUM(quantity_uozt) AS BIGINT)"),
+            ))
+            .into_boxed();
+        for chunk in $apart.chunks(CHUNK) {
+            query = query.filter($table::facility_key.ne_all(chunk));
+        }
+        if let Some(mineral) = $mineral {
+            query = query.filter($table::mineral.eq(mineral));
+        }
+        query
+    }};
+}
+
+/// Which rollup a summed read reads: the daily one (`purchase_mix_daily`) or the monthly one
+/// (`purchase_mix_monthly`, each cell dated the first day of its month).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    Day,
+    Month,
+}
+
+/// The rollup's cells from `first` to `last` (inclusive; for [`Grain::Month`], the first days
+/// of the first and last months) summed in the database: one row per key (mineral, supplier,
+/// facility, class, country, basis, lot presence) dated `first`, except that the cells of the
+/// facilities in `apart` stay one row per day (or month), each with its own date. A year read
+/// month by month has about twelve times the rows; a run of days, as many times as it has days.
+///
+/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter); SQLite in
+/// two DSL queries, the other facilities summed and `apart`'s cells read one by one.
+pub fn aggregate_summed(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    grain: Grain,
+    (first, last): (NaiveDate, NaiveDate),
+    mineral: Option<Mineral>,
+    apart: &[FacilityId],
+) -> Result<Vec<OriginAggregate>, StoreError> {
+    use diesel::sql_types::{Array, Date, Nullable};
+    if let DbConn::Pg(pg) = conn {
+        let keys: Vec<String> = apart.iter().map(FacilityId::to_string).collect();
+        let statement = match grain {
+            Grain::Day => SUMMED_DAYS,
+            Grain::Month => SUMMED_MONTHS,
+        };
+        let rows: Vec<RollupRow> = diesel::sql_query(statement)
+            .bind::<Text, _>(organisation.to_string())
+            .bind::<Date, _>(first)
+            .bind::<Date, _>(last)
+            .bind::<Nullable<Text>, _>(mineral.map(|m| m.as_str()))
+            .bind::<Array<Text>, _>(&keys)
+            .load(pg)?;
+        return Ok(aggregates(rows));
+    }
+    let keys: Vec<OrEmpty<FacilityId>> = apart.iter().map(|f| OrEmpty(Some(*f))).collect();
+    let mut rows = match grain {
+        Grain::Day => aggregates(
+            summed_rows!(
+                daily,
+                purchased_on,
+                organisation,
+                first,
+                last,
+                mineral,
+                &keys
+            )
+            .load(conn)?,
+        ),
+        Grain::Month => aggregates(
+            summed_rows!(
+                monthly,
+                month_start,
+                organisation,
+                first,
+                last,
+                mineral,
+                &keys
+            )
+            .load(conn)?,
+        ),
+    };
+    rows.extend(match grain {
+        Grain::Day => aggregate_days(conn, organisation, first, last, mineral, Some(apart))?,
+        Grain::Month => aggregate_months_of(conn, organisation, first, last, mineral, apart)?,
+    });
+    Ok(rows)
+}
+
+/// [`aggregate_summed`]'s statement on PostgreSQL for one rollup (`$table`, dated by `$date`):
+/// `$1` the organisation, `$2` and `$3` the first and last dates, `$4` the mineral (NULL: all),
+/// `$5` the facilities read apart. The array is only compared in the `CASE`, never estimated
+/// by the planner as a filter's would be.
+macro_rules! summed_sql {
+    ($table:literal, $date:literal) => {
+        concat!(
+            "SELECT CASE WHEN facility_key = ANY($5) THEN ",
+            $date,
+            " ELSE $2 END AS day, ",
+            "mineral, supplier_party_id, facility_key, origin_class, country_key, declared, ",
+            "has_lot, CAST(SUM(quantity_mg) AS BIGINT) AS quantity_mg, ",
+            "CAST(SUM(quantity_uozt) AS BIGINT) AS quantity_uozt ",
+            "FROM ",
+            $table,
+            " ",
+            "WHERE organisation_id = $1 AND ",
+            $date,
+            " >= $2 AND ",
+            $date,
+            " <= $3 ",
+            "AND (quantity_mg <> 0 OR quantity_uozt <> 0) ",
+            "AND ($4::text IS NULL OR mineral = $4) ",
+            "GROUP BY 1, mineral, supplier_party_id, facility_key, origin_class, country_key, ",
+            "declared, has_lot"
+        )
+    };
+}
+
+const SUMMED_DAYS: &str = summed_sql!("purchase_mix_daily", "purchased_on");
+const SUMMED_MONTHS: &str = summed_sql!("purchase_mix_monthly", "month_start");
 
 /// How many facility keys go into one `IN (…)` list.
 const CHUNK: usize = 500;
 
 fn aggregates(rows: Vec<RollupRow>) -> Vec<OriginAggregate> {
-    rows.into_iter()
-        .map(
-            |(
-                purchased_on,
-                mineral,
-                supplier,
-                facility,
-                class,
-                country,
-                declared,
-                has_lot,
-                mg,
-                uozt,
-            )| {
-                OriginAggregate {
-                    purchased_on,
-                    mineral,
-                    supplier_party_id: supplier,
-                    facility_id: facility.0,
-                    origin_class: class,
-                    country: country.0,
-                    declared: declared != 0,
-                    has_lot: has_lot != 0,
-                    quantity_mg: mg,
-                    quantity_uozt: uozt,
-                }
-            },
-        )
-        .collect()
+    rows.into_iter().map(from_row).collect()
+}
+
+fn from_row(row: RollupRow) -> OriginAggregate {
+    OriginAggregate {
+        purchased_on: row.day,
+        mineral: row.mineral,
+        supplier_party_id: row.supplier_party_id,
+        facility_id: row.facility_key.0,
+        origin_class: row.origin_class,
+        country: row.country_key.0,
+        declared: row.declared != 0,
+        has_lot: row.has_lot != 0,
+        quantity_mg: row.quantity_mg,
+        quantity_uozt: row.quantity_uozt,
+    }
 }
 
 /// One (day, mineral, supplier, facility, class) sum of purchase lines: metric milligrams and

@@ -345,7 +345,140 @@ both_backends!(
     the_policy_decides_what_counts,
     bad_mix_parameters_are_400,
     the_rollup_always_equals_the_lines,
+    whole_months_summed_judge_each_purchase_on_its_day,
 );
+
+/// A mix that is not by month sums its whole months in the database for the facilities whose
+/// certificates cannot change standing within them, and reads the others month by month and
+/// by day. Three ASM and LSM mines: A certified all year (summed), B suspended from 2026-06-15
+/// and C certified from 2026-04-01 (both read apart).
+///
+/// | line | date       | kg | origin    | certified |
+/// |------|------------|----|-----------|-----------|
+/// | P1   | 2026-02-10 | 10 | A         | yes       |
+/// | P2   | 2026-05-20 | 20 | B         | yes       |
+/// | P3   | 2026-07-01 | 30 | B         | no        |
+/// | P4   | 2026-03-05 | 40 | C         | no        |
+/// | P5   | 2026-06-30 | 15 | C         | yes       |
+/// | P6   | 2026-09-09 | 5  | recycled (tin) | no   |
+/// | P7   | 2026-04-04 | 25 | unknown   | no        |
+/// | P8   | 2026-06-10 | 8  | B         | yes       |
+/// | P9   | 2026-06-20 | 12 | B         | no        |
+///
+/// Every grouping, and the month-by-month reading, give the same overall figures.
+async fn whole_months_summed_judge_each_purchase_on_its_day(app: TestApp) {
+    let buyer = app.purchaser("Buyer").await;
+    let supplier = fixtures::supplier(&app, "Andes Trading").await;
+    let other_supplier = fixtures::supplier(&app, "Sierra Metals").await;
+    let a = fixtures::mine(&app, "Mine A", "asm", "PE").await;
+    let b = fixtures::mine(&app, "Mine B", "asm", "BO").await;
+    let c = fixtures::mine(&app, "Mine C", "lsm", "GH").await;
+    let certify = |mine: &str, scheme: &str, level: &str, from: &str| {
+        Certification::of_facility(mine, scheme)
+            .level(level)
+            .valid(from, "2027-12-31")
+    };
+    app.create_certification(certify(&a, "fairmined", "fairmined", "2025-01-01"))
+        .await;
+    let suspended = app
+        .create_certification(certify(&b, "fairmined", "fairmined", "2025-01-01"))
+        .await
+        .id();
+    app.patch_certification(
+        &suspended,
+        &json!({"status": "suspended", "effective_on": "2026-06-15", "reason": "test"}),
+    )
+    .await;
+    app.create_certification(certify(&c, "irma", "irma_50", "2026-04-01"))
+        .await;
+    let line = |external_ref: &str, on: &str, kg: i64| {
+        PurchaseLine::new(external_ref, &supplier).on(on).kg(kg)
+    };
+    for purchase in [
+        line("P1", "2026-02-10", 10).declared([Origin::facility(&a, 1)]),
+        line("P2", "2026-05-20", 20).declared([Origin::facility(&b, 1)]),
+        line("P3", "2026-07-01", 30)
+            .declared([Origin::facility(&b, 1)])
+            .supplier(&other_supplier),
+        line("P4", "2026-03-05", 40).declared([Origin::facility(&c, 1)]),
+        line("P5", "2026-06-30", 15).declared([Origin::facility(&c, 1)]),
+        line("P6", "2026-09-09", 5)
+            .mineral("tin")
+            .declared([Origin::class("recycled", 1)]),
+        line("P7", "2026-04-04", 25),
+        line("P8", "2026-06-10", 8).declared([Origin::facility(&b, 1)]),
+        line("P9", "2026-06-20", 12).declared([Origin::facility(&b, 1)]),
+    ] {
+        app.create_purchase(&buyer, &purchase).await;
+    }
+    // Another organisation's purchases from the same mines count only for it.
+    let other = app.purchaser("Other").await;
+    app.create_purchase(
+        &other,
+        &PurchaseLine::new("X1", &supplier)
+            .on("2026-07-01")
+            .kg(1000)
+            .declared([Origin::facility(&b, 1)]),
+    )
+    .await;
+
+    let mix = |query: String| {
+        let buyer = &buyer;
+        let app = &app;
+        async move {
+            let (status, mix) = send(app.get(&format!("/v1/sourcing-mix?{query}"), buyer)).await;
+            assert_eq!(status, StatusCode::OK, "{query}: {mix}");
+            mix
+        }
+    };
+    for (period, total, certified, asm_certified) in [
+        ("from=2026-01-01&to=2026-12-31", 165, 53, 38),
+        ("from=2026-02-01&to=2026-09-30", 165, 53, 38),
+        // Partial months at both edges: the days come from the daily rollup.
+        ("from=2026-02-11&to=2026-09-08", 150, 43, 28),
+        ("from=2026-01-01&to=2026-12-31&mineral=gold", 160, 53, 38),
+        // Only the months in which B stands suspended: nothing certified of B.
+        ("from=2026-07-01&to=2026-08-31", 30, 0, 0),
+        // B is suspended within the days at the start (June 2 to 30).
+        ("from=2026-06-02&to=2026-08-31", 65, 23, 8),
+        // Days only, B suspended among them.
+        ("from=2026-06-02&to=2026-06-25", 20, 8, 8),
+    ] {
+        let by_month = mix(format!("{period}&group_by=month")).await;
+        for grouping in [
+            "",
+            "&group_by=mineral",
+            "&group_by=supplier",
+            "&group_by=country",
+        ] {
+            let answer = mix(format!("{period}{grouping}")).await;
+            let overall = &answer["overall"];
+            assert_eq!(overall["total_mg"], total * 1_000_000, "{period}{grouping}");
+            assert_eq!(
+                overall["certified_mg"],
+                certified * 1_000_000,
+                "{period}{grouping}"
+            );
+            assert_eq!(
+                class(overall, "asm")["certified_mg"],
+                asm_certified * 1_000_000,
+                "{period}{grouping}"
+            );
+            assert_eq!(overall, &by_month["overall"], "{period}{grouping}");
+            let groups = answer["groups"].as_array().unwrap();
+            let summed: i64 = groups
+                .iter()
+                .map(|g| g["figures"]["total_mg"].as_i64().unwrap())
+                .sum();
+            if !grouping.is_empty() {
+                assert_eq!(summed, total * 1_000_000, "{period}{grouping}");
+            }
+        }
+    }
+    let (_, theirs) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &other)).await;
+    assert_eq!(theirs["overall"]["total_mg"], 1_000_000_000);
+    assert_eq!(theirs["overall"]["certified_mg"], 0);
+}
 
 /// The daily rollup the mix reads stays equal to the sum of the purchase lines, and the monthly
 /// one to the daily one summed per month, through

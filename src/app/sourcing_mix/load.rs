@@ -4,6 +4,14 @@
 //! one (`domain::mix::plan`). A facility whose certificates may change standing within a month
 //! is read by day for that month (`domain::mix::steady_through`), so that every quantity is
 //! still judged on its purchase date; a monthly cell is dated the first day of its month.
+//!
+//! Each run of the period (the days at either edge, the whole months) is summed in the
+//! database into one cell per key, dated the run's first day, for every facility whose
+//! certificates cannot change standing within the run
+//! (`store::certificate_facts::facilities_changing`); only the others' cells are read one by
+//! one. When the answer is by month, the whole months are read month by month and a run of
+//! days is summed within each month. A year not by month reads about a twelfth of the cells
+//! (docs/PERFORMANCE.md, "Mix: each run summed in the database").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,11 +22,11 @@ use super::traced;
 use crate::app::AppError;
 use crate::db::DbConn;
 use crate::domain::ids::{FacilityId, OrganisationId};
-use crate::domain::mix::{self as rules, Basis, MixOrigin};
+use crate::domain::mix::{self as rules, Basis, GroupDimension, MixOrigin};
 use crate::domain::policy::CertificateFacts;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::certificate_facts::{self, Subject};
-use crate::store::mix::{self, OriginAggregate};
+use crate::store::mix::{self, Grain, OriginAggregate};
 
 /// Each facility's certificates (a facility without any is not listed).
 pub(super) type Certificates = HashMap<FacilityId, Vec<CertificateFacts>>;
@@ -52,20 +60,43 @@ pub(super) fn origins(
 ) -> Result<(Vec<MixOrigin>, Certificates), AppError> {
     let (from, to, mineral) = (request.from, request.to, request.mineral);
     let plan = rules::plan(from, to);
-    let mut cells = Vec::new();
-    for (first, last) in &plan.days {
-        cells.extend(mix::aggregate(conn, organisation, *first, *last, mineral)?);
-    }
+    let by_month = request
+        .group_by
+        .dimensions()
+        .contains(&GroupDimension::Month);
     let mut certificates = Certificates::new();
+    let mut cells = Vec::new();
+    for &(first, last) in &plan.days {
+        // A run of days is summed whole, or month by month when the answer is by month.
+        let runs = if by_month {
+            rules::within_months(first, last)
+        } else {
+            vec![(first, last)]
+        };
+        for (first, last) in runs {
+            let run = Run {
+                organisation,
+                grain: Grain::Day,
+                first,
+                last,
+                mineral,
+            };
+            cells.extend(run.summed(conn, &mut certificates)?);
+        }
+    }
     if let Some((first, last)) = plan.months {
-        let months = mix::aggregate_months(conn, organisation, first, last, mineral)?;
-        cells.extend(steady_months(
-            conn,
+        let run = Run {
             organisation,
+            grain: Grain::Month,
+            first,
+            last,
             mineral,
-            months,
-            &mut certificates,
-        )?);
+        };
+        cells.extend(if by_month {
+            run.one_by_one(conn, &mut certificates)?
+        } else {
+            run.summed(conn, &mut certificates)?
+        });
     }
     let any_lot = cells.iter().any(|c| c.has_lot);
     let mut origins: Vec<MixOrigin> = cells
@@ -82,55 +113,150 @@ pub(super) fn origins(
     Ok((origins, certificates))
 }
 
-/// The monthly cells, except that the months in which a judged facility's certificates may
-/// change standing are read again by day for that facility (all its cells of that month).
-fn steady_months(
-    conn: &mut DbConn,
+/// Beyond this many facilities whose certificates change within a run, the run is read cell by
+/// cell (the list would make the summed statement long).
+const MOST_APART: usize = 2_000;
+
+/// A run of a mix's period read from one rollup: days (`first` to `last`), or whole months
+/// (from the first day of `first`'s month to the end of `last`'s).
+struct Run {
     organisation: OrganisationId,
+    grain: Grain,
+    first: NaiveDate,
+    last: NaiveDate,
     mineral: Option<Mineral>,
-    months: Vec<OriginAggregate>,
-    certificates: &mut Certificates,
-) -> Result<Vec<OriginAggregate>, AppError> {
-    // Only ASM and LSM quantities of a facility are judged (`domain::mix::classify`).
-    let judged: BTreeSet<FacilityId> = months
+}
+
+impl Run {
+    /// The run's last day.
+    fn end(&self) -> NaiveDate {
+        match self.grain {
+            Grain::Day => self.last,
+            Grain::Month => rules::month_end(self.last),
+        }
+    }
+
+    /// The run's cells summed over its days or months: one cell per key, dated the run's first
+    /// day, for every facility whose certificates cannot change standing within the run (its
+    /// standing on the first day is then its standing on every day); the cells of the others
+    /// stay one by one ([`Run::steady`]).
+    fn summed(
+        &self,
+        conn: &mut DbConn,
+        certificates: &mut Certificates,
+    ) -> Result<Vec<OriginAggregate>, AppError> {
+        let end = self.end();
+        let moving = certificate_facts::facilities_changing(conn, self.first, end)?;
+        if moving.len() > MOST_APART {
+            return self.one_by_one(conn, certificates);
+        }
+        let cells = mix::aggregate_summed(
+            conn,
+            self.organisation,
+            self.grain,
+            (self.first, self.last),
+            self.mineral,
+            &moving,
+        )?;
+        let moving: BTreeSet<FacilityId> = moving.into_iter().collect();
+        let (apart, summed): (Vec<OriginAggregate>, Vec<OriginAggregate>) = cells
+            .into_iter()
+            .partition(|c| c.facility_id.is_some_and(|f| moving.contains(&f)));
+        // The summed cells are judged on the first day with the certificates loaded here: had
+        // one changed since `facilities_changing` read them, the run is read again cell by
+        // cell, so that the answer rests on the certificates it was judged with.
+        let judged = judged(&summed);
+        load_certificates(conn, &judged, certificates)?;
+        let changed_since = judged.iter().any(|f| {
+            certificates
+                .get(f)
+                .is_some_and(|c| !rules::steady_through(&rules::change_days(c), self.first, end))
+        });
+        if changed_since {
+            return self.one_by_one(conn, certificates);
+        }
+        let mut cells = summed;
+        cells.extend(self.steady(conn, apart, certificates)?);
+        Ok(cells)
+    }
+
+    /// The run's cells one by one: each day's, or each month's (and by day where needed:
+    /// [`Run::steady`]).
+    fn one_by_one(
+        &self,
+        conn: &mut DbConn,
+        certificates: &mut Certificates,
+    ) -> Result<Vec<OriginAggregate>, AppError> {
+        let cells = match self.grain {
+            Grain::Day => {
+                mix::aggregate(conn, self.organisation, self.first, self.last, self.mineral)?
+            }
+            Grain::Month => {
+                mix::aggregate_months(conn, self.organisation, self.first, self.last, self.mineral)?
+            }
+        };
+        self.steady(conn, cells, certificates)
+    }
+
+    /// These cells, each judged exactly on its date: a daily cell as it is; a monthly cell,
+    /// except that the months in which a judged facility's certificates may change standing
+    /// are read again by day for that facility (all its cells of that month).
+    fn steady(
+        &self,
+        conn: &mut DbConn,
+        months: Vec<OriginAggregate>,
+        certificates: &mut Certificates,
+    ) -> Result<Vec<OriginAggregate>, AppError> {
+        if self.grain == Grain::Day {
+            // A daily cell is judged on its own day.
+            return Ok(months);
+        }
+        let judged = judged(&months);
+        load_certificates(conn, &judged, certificates)?;
+        let changes: HashMap<FacilityId, BTreeSet<NaiveDate>> = judged
+            .iter()
+            .filter_map(|f| certificates.get(f).map(|c| (*f, rules::change_days(c))))
+            .collect();
+        let mut by_day: BTreeMap<NaiveDate, BTreeSet<FacilityId>> = BTreeMap::new();
+        for cell in &months {
+            let Some(changes) = cell.facility_id.and_then(|f| changes.get(&f)) else {
+                continue;
+            };
+            let month = cell.purchased_on;
+            if !rules::steady_through(changes, month, rules::month_end(month)) {
+                by_day.entry(month).or_default().extend(cell.facility_id);
+            }
+        }
+        let mut cells: Vec<OriginAggregate> = months
+            .into_iter()
+            .filter(|c| {
+                c.facility_id
+                    .is_none_or(|f| !by_day.get(&c.purchased_on).is_some_and(|s| s.contains(&f)))
+            })
+            .collect();
+        for (month, facilities) in by_day {
+            let facilities: Vec<FacilityId> = facilities.into_iter().collect();
+            cells.extend(mix::aggregate_days(
+                conn,
+                self.organisation,
+                month,
+                rules::month_end(month),
+                self.mineral,
+                Some(&facilities),
+            )?);
+        }
+        Ok(cells)
+    }
+}
+
+/// The facilities whose quantities in these cells are judged: only ASM and LSM quantities of a
+/// facility are (`domain::mix::classify`).
+fn judged(cells: &[OriginAggregate]) -> BTreeSet<FacilityId> {
+    cells
         .iter()
         .filter(|c| matches!(c.origin_class, OriginClass::Asm | OriginClass::Lsm))
         .filter_map(|c| c.facility_id)
-        .collect();
-    load_certificates(conn, &judged, certificates)?;
-    let changes: HashMap<FacilityId, BTreeSet<NaiveDate>> = judged
-        .iter()
-        .filter_map(|f| certificates.get(f).map(|c| (*f, rules::change_days(c))))
-        .collect();
-    let mut by_day: BTreeMap<NaiveDate, BTreeSet<FacilityId>> = BTreeMap::new();
-    for cell in &months {
-        let Some(changes) = cell.facility_id.and_then(|f| changes.get(&f)) else {
-            continue;
-        };
-        let month = cell.purchased_on;
-        if !rules::steady_through(changes, month, rules::month_end(month)) {
-            by_day.entry(month).or_default().extend(cell.facility_id);
-        }
-    }
-    let mut cells: Vec<OriginAggregate> = months
-        .into_iter()
-        .filter(|c| {
-            c.facility_id
-                .is_none_or(|f| !by_day.get(&c.purchased_on).is_some_and(|s| s.contains(&f)))
-        })
-        .collect();
-    for (month, facilities) in by_day {
-        let facilities: Vec<FacilityId> = facilities.into_iter().collect();
-        cells.extend(mix::aggregate_days(
-            conn,
-            organisation,
-            month,
-            rules::month_end(month),
-            mineral,
-            Some(&facilities),
-        )?);
-    }
-    Ok(cells)
+        .collect()
 }
 
 /// Loads the certificates of the facilities not loaded yet.

@@ -87,6 +87,22 @@ pub fn change_days(certificates: &[CertificateFacts]) -> BTreeSet<NaiveDate> {
     days
 }
 
+/// `first..=last` cut at the months' edges: one run per calendar month it touches, in order
+/// (none when `first > last`).
+pub fn within_months(first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut runs = Vec::new();
+    let mut start = first;
+    while start <= last {
+        let end = month_end(start).min(last);
+        runs.push((start, end));
+        match end.succ_opt() {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    runs
+}
+
 /// Whether no change day falls after `first` and on or before `last`: the standing on `first`
 /// is then the standing on every day up to `last`.
 pub fn steady_through(changes: &BTreeSet<NaiveDate>, first: NaiveDate, last: NaiveDate) -> bool {
@@ -106,6 +122,23 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn runs_are_cut_at_the_months_edges() {
+        assert_eq!(
+            within_months(day("2026-01-15"), day("2026-03-02")),
+            [
+                (day("2026-01-15"), day("2026-01-31")),
+                (day("2026-02-01"), day("2026-02-28")),
+                (day("2026-03-01"), day("2026-03-02")),
+            ]
+        );
+        assert_eq!(
+            within_months(day("2026-05-07"), day("2026-05-07")),
+            [(day("2026-05-07"), day("2026-05-07"))]
+        );
+        assert_eq!(within_months(day("2026-05-08"), day("2026-05-07")), []);
     }
 
     #[test]
