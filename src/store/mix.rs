@@ -72,90 +72,7 @@ pub fn aggregate(
     to: NaiveDate,
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    aggregate_days(conn, organisation, from, to, mineral, None)
-}
-
-/// The daily rollup's non-empty rows of an organisation between two days (inclusive), of one
-/// mineral when given, as a boxed query.
-macro_rules! daily_rows {
-    ($organisation:expr, $from:expr, $to:expr, $mineral:expr) => {{
-        let mut query = daily::table
-            .filter(daily::organisation_id.eq($organisation))
-            .filter(daily::purchased_on.ge($from))
-            .filter(daily::purchased_on.le($to))
-            .filter(daily::quantity_mg.ne(0).or(daily::quantity_uozt.ne(0)))
-            .select((
-                daily::purchased_on,
-                daily::mineral,
-                daily::supplier_party_id,
-                daily::facility_key,
-                daily::origin_class,
-                daily::country_key,
-                daily::declared,
-                daily::has_lot,
-                daily::quantity_mg,
-                daily::quantity_uozt,
-            ))
-            .into_boxed();
-        if let Some(mineral) = $mineral {
-            query = query.filter(daily::mineral.eq(mineral));
-        }
-        query
-    }};
-}
-
-/// The daily rollup rows between `from` and `to` (inclusive), of these origin facilities only
-/// when `facilities` is given.
-pub fn aggregate_days(
-    conn: &mut DbConn,
-    organisation: OrganisationId,
-    from: NaiveDate,
-    to: NaiveDate,
-    mineral: Option<Mineral>,
-    facilities: Option<&[FacilityId]>,
-) -> Result<Vec<OriginAggregate>, StoreError> {
-    let Some(facilities) = facilities else {
-        return Ok(aggregates(
-            daily_rows!(organisation, from, to, mineral).load(conn)?,
-        ));
-    };
-    let keys: Vec<OrEmpty<FacilityId>> = facilities.iter().map(|f| OrEmpty(Some(*f))).collect();
-    let mut rows = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        let query =
-            daily_rows!(organisation, from, to, mineral).filter(daily::facility_key.eq_any(chunk));
-        rows.extend(aggregates(query.load(conn)?));
-    }
-    Ok(rows)
-}
-
-/// The monthly rollup's non-empty rows of an organisation from one month to another (each the
-/// first day of its month, inclusive), of one mineral when given, as a boxed query.
-macro_rules! monthly_rows {
-    ($organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
-        let mut query = monthly::table
-            .filter(monthly::organisation_id.eq($organisation))
-            .filter(monthly::month_start.ge($first))
-            .filter(monthly::month_start.le($last))
-            .filter(monthly::quantity_mg.ne(0).or(monthly::quantity_uozt.ne(0)))
-            .select((
-                monthly::month_start,
-                monthly::mineral,
-                monthly::supplier_party_id,
-                monthly::facility_key,
-                monthly::origin_class,
-                monthly::country_key,
-                monthly::declared,
-                monthly::has_lot,
-                monthly::quantity_mg,
-                monthly::quantity_uozt,
-            ))
-            .into_boxed();
-        if let Some(mineral) = $mineral {
-            query = query.filter(monthly::mineral.eq(mineral));
-        }
-        query
-    }};
+    rollup_cells(conn, organisation, Grain::Day, (from, to), mineral, None)
 }
 
 /// The monthly rollup rows of the months from `first_month` to `last_month` (each the first
@@ -167,33 +84,81 @@ pub fn aggregate_months(
     last_month: NaiveDate,
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    Ok(aggregates(
-        monthly_rows!(organisation, first_month, last_month, mineral).load(conn)?,
-    ))
+    rollup_cells(
+        conn,
+        organisation,
+        Grain::Month,
+        (first_month, last_month),
+        mineral,
+        None,
+    )
 }
 
-/// The monthly rollup rows of these origin facilities from `first_month` to `last_month`, each
-/// dated the first day of its month.
-pub fn aggregate_months_of(
+/// A rollup's (`$table`, dated by `$date`) non-empty rows of an organisation between two dates
+/// (inclusive), of one mineral when given, as a boxed query.
+macro_rules! rollup_rows {
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
+        let mut query = $table::table
+            .filter($table::organisation_id.eq($organisation))
+            .filter($table::$date.ge($first))
+            .filter($table::$date.le($last))
+            .filter($table::quantity_mg.ne(0).or($table::quantity_uozt.ne(0)))
+            .select((
+                $table::$date,
+                $table::mineral,
+                $table::supplier_party_id,
+                $table::facility_key,
+                $table::origin_class,
+                $table::country_key,
+                $table::declared,
+                $table::has_lot,
+                $table::quantity_mg,
+                $table::quantity_uozt,
+            ))
+            .into_boxed();
+        if let Some(mineral) = $mineral {
+            query = query.filter($table::mineral.eq(mineral));
+        }
+        query
+    }};
+}
+
+/// The rollup's rows from `first` to `last` (inclusive; for [`Grain::Month`], the first days
+/// of the first and last months), each with its own date, of these origin facilities only
+/// when `facilities` is given.
+pub fn rollup_cells(
     conn: &mut DbConn,
     organisation: OrganisationId,
-    first_month: NaiveDate,
-    last_month: NaiveDate,
+    grain: Grain,
+    (first, last): (NaiveDate, NaiveDate),
     mineral: Option<Mineral>,
-    facilities: &[FacilityId],
+    facilities: Option<&[FacilityId]>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    let keys: Vec<OrEmpty<FacilityId>> = facilities.iter().map(|f| OrEmpty(Some(*f))).collect();
-    let mut rows = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
-        let query = monthly_rows!(organisation, first_month, last_month, mineral)
-            .filter(monthly::facility_key.eq_any(chunk));
-        rows.extend(aggregates(query.load(conn)?));
+    macro_rules! load {
+        ($table:ident, $date:ident) => {{
+            let Some(facilities) = facilities else {
+                let query = rollup_rows!($table, $date, organisation, first, last, mineral);
+                return Ok(aggregates(query.load(conn)?));
+            };
+            let keys: Vec<OrEmpty<FacilityId>> =
+                facilities.iter().map(|f| OrEmpty(Some(*f))).collect();
+            let mut rows = Vec::new();
+            for chunk in keys.chunks(CHUNK) {
+                let query = rollup_rows!($table, $date, organisation, first, last, mineral)
+                    .filter($table::facility_key.eq_any(chunk));
+                rows.extend(aggregates(query.load(conn)?));
+            }
+            Ok(rows)
+        }};
     }
-    Ok(rows)
+    match grain {
+        Grain::Day => load!(daily, purchased_on),
+        Grain::Month => load!(monthly, month_start),
+    }
 }
 
-/// The DSL query of [`aggregate_summed`] on one rollup (`$table`, dated by `$date`): the cells
-/// of every facility but `$apart`'s, summed per key, dated `$first`.
+/// The DSL query of [`aggregate_summed`] on SQLite for one rollup (`$table`, dated by `$date`):
+/// the cells of every facility but `$apart`'s, summed per key, dated `$first`.
 macro_rules! summed_rows {
     ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr, $apart:expr) => {{
         use diesel::dsl::sql;
@@ -250,8 +215,13 @@ pub enum Grain {
 /// facilities in `apart` stay one row per day (or month), each with its own date. A year read
 /// month by month has about twelve times the rows; a run of days, as many times as it has days.
 ///
-/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter); SQLite in
-/// two DSL queries, the other facilities summed and `apart`'s cells read one by one.
+/// PostgreSQL sums both rollups, in one statement (one scan, `apart` as one array parameter):
+/// what that saves is sending and decoding rows. SQLite reads rows in process and its
+/// `GROUP BY` sorts through a temporary B-tree: it sums runs of days (two DSL queries, the
+/// other facilities summed and `apart`'s cells read one by one), which was faster at the edges
+/// of a period, and answers `None` for months, where summing saved nothing measurable (docs/PERFORMANCE.md,
+/// "Mix: each run summed in the database"); the caller then reads the cells with
+/// [`rollup_cells`].
 pub fn aggregate_summed(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -259,8 +229,11 @@ pub fn aggregate_summed(
     (first, last): (NaiveDate, NaiveDate),
     mineral: Option<Mineral>,
     apart: &[FacilityId],
-) -> Result<Vec<OriginAggregate>, StoreError> {
+) -> Result<Option<Vec<OriginAggregate>>, StoreError> {
     use diesel::sql_types::{Array, Date, Nullable};
+    if !sums_in_database(conn, grain) {
+        return Ok(None);
+    }
     if let DbConn::Pg(pg) = conn {
         let keys: Vec<String> = apart.iter().map(FacilityId::to_string).collect();
         let statement = match grain {
@@ -274,40 +247,34 @@ pub fn aggregate_summed(
             .bind::<Nullable<Text>, _>(mineral.map(|m| m.as_str()))
             .bind::<Array<Text>, _>(&keys)
             .load(pg)?;
-        return Ok(aggregates(rows));
+        return Ok(Some(aggregates(rows)));
     }
     let keys: Vec<OrEmpty<FacilityId>> = apart.iter().map(|f| OrEmpty(Some(*f))).collect();
-    let mut rows = match grain {
-        Grain::Day => aggregates(
-            summed_rows!(
-                daily,
-                purchased_on,
-                organisation,
-                first,
-                last,
-                mineral,
-                &keys
-            )
-            .load(conn)?,
-        ),
-        Grain::Month => aggregates(
-            summed_rows!(
-                monthly,
-                month_start,
-                organisation,
-                first,
-                last,
-                mineral,
-                &keys
-            )
-            .load(conn)?,
-        ),
-    };
-    rows.extend(match grain {
-        Grain::Day => aggregate_days(conn, organisation, first, last, mineral, Some(apart))?,
-        Grain::Month => aggregate_months_of(conn, organisation, first, last, mineral, apart)?,
-    });
-    Ok(rows)
+    let query = summed_rows!(
+        daily,
+        purchased_on,
+        organisation,
+        first,
+        last,
+        mineral,
+        &keys
+    );
+    let mut rows = aggregates(query.load(conn)?);
+    rows.extend(rollup_cells(
+        conn,
+        organisation,
+        grain,
+        (first, last),
+        mineral,
+        Some(apart),
+    )?);
+    Ok(Some(rows))
+}
+
+/// Whether [`aggregate_summed`] sums runs of this grain in this database (both grains on
+/// PostgreSQL, days on SQLite) rather than answering `None`.
+pub fn sums_in_database(conn: &DbConn, grain: Grain) -> bool {
+    matches!(conn, DbConn::Pg(_)) || grain == Grain::Day
 }
 
 /// [`aggregate_summed`]'s statement on PostgreSQL for one rollup (`$table`, dated by `$date`):

@@ -10,8 +10,9 @@
 //! certificates cannot change standing within the run
 //! (`store::certificate_facts::facilities_changing`); only the others' cells are read one by
 //! one. When the answer is by month, the whole months are read month by month and a run of
-//! days is summed within each month. A year not by month reads about a twelfth of the cells
-//! (docs/PERFORMANCE.md, "Mix: each run summed in the database").
+//! days is summed within each month. A year not by month reads about a twelfth of the cells.
+//! SQLite, which reads its rows in process, sums runs of days only (docs/PERFORMANCE.md, "Mix:
+//! each run summed in the database").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -139,25 +140,32 @@ impl Run {
     /// The run's cells summed over its days or months: one cell per key, dated the run's first
     /// day, for every facility whose certificates cannot change standing within the run (its
     /// standing on the first day is then its standing on every day); the cells of the others
-    /// stay one by one ([`Run::steady`]).
+    /// stay one by one ([`Run::steady`]). SQLite sums runs of days only
+    /// (`store::mix::aggregate_summed` says why).
     fn summed(
         &self,
         conn: &mut DbConn,
         certificates: &mut Certificates,
     ) -> Result<Vec<OriginAggregate>, AppError> {
+        if !mix::sums_in_database(conn, self.grain) {
+            return self.one_by_one(conn, certificates);
+        }
         let end = self.end();
         let moving = certificate_facts::facilities_changing(conn, self.first, end)?;
         if moving.len() > MOST_APART {
             return self.one_by_one(conn, certificates);
         }
-        let cells = mix::aggregate_summed(
+        let Some(cells) = mix::aggregate_summed(
             conn,
             self.organisation,
             self.grain,
             (self.first, self.last),
             self.mineral,
             &moving,
-        )?;
+        )?
+        else {
+            return self.one_by_one(conn, certificates);
+        };
         let moving: BTreeSet<FacilityId> = moving.into_iter().collect();
         let (apart, summed): (Vec<OriginAggregate>, Vec<OriginAggregate>) = cells
             .into_iter()
@@ -236,11 +244,11 @@ impl Run {
             .collect();
         for (month, facilities) in by_day {
             let facilities: Vec<FacilityId> = facilities.into_iter().collect();
-            cells.extend(mix::aggregate_days(
+            cells.extend(mix::rollup_cells(
                 conn,
                 self.organisation,
-                month,
-                rules::month_end(month),
+                Grain::Day,
+                (month, rules::month_end(month)),
                 self.mineral,
                 Some(&facilities),
             )?);
