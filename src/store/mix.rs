@@ -95,14 +95,22 @@ pub fn aggregate_months(
 }
 
 /// A rollup's (`$table`, dated by `$date`) non-empty rows of an organisation between two dates
-/// (inclusive), of one mineral when given, as a boxed query.
-macro_rules! rollup_rows {
-    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
-        let mut query = $table::table
+/// (inclusive), before any `select`.
+macro_rules! rollup_period {
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr) => {
+        $table::table
             .filter($table::organisation_id.eq($organisation))
             .filter($table::$date.ge($first))
             .filter($table::$date.le($last))
             .filter($table::quantity_mg.ne(0).or($table::quantity_uozt.ne(0)))
+    };
+}
+
+/// A rollup's (`$table`, dated by `$date`) non-empty rows of an organisation between two dates
+/// (inclusive), of one mineral when given, as a boxed query.
+macro_rules! rollup_rows {
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
+        let mut query = rollup_period!($table, $date, $organisation, $first, $last)
             .select((
                 $table::$date,
                 $table::mineral,
@@ -162,11 +170,7 @@ pub fn rollup_cells(
 macro_rules! summed_rows {
     ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr, $apart:expr) => {{
         use diesel::dsl::sql;
-        let mut query = $table::table
-            .filter($table::organisation_id.eq($organisation))
-            .filter($table::$date.ge($first))
-            .filter($table::$date.le($last))
-            .filter($table::quantity_mg.ne(0).or($table::quantity_uozt.ne(0)))
+        let mut query = rollup_period!($table, $date, $organisation, $first, $last)
             .group_by((
                 $table::mineral,
                 $table::supplier_party_id,
@@ -215,13 +219,9 @@ pub enum Grain {
 /// facilities in `apart` stay one row per day (or month), each with its own date. A year read
 /// month by month has about twelve times the rows; a run of days, as many times as it has days.
 ///
-/// PostgreSQL sums both rollups, in one statement (one scan, `apart` as one array parameter):
-/// what that saves is sending and decoding rows. SQLite reads rows in process and its
-/// `GROUP BY` sorts through a temporary B-tree: it sums runs of days (two DSL queries, the
-/// other facilities summed and `apart`'s cells read one by one), which was faster at the edges
-/// of a period, and answers `None` for months, where summing saved nothing measurable (docs/PERFORMANCE.md,
-/// "Mix: each run summed in the database"); the caller then reads the cells with
-/// [`rollup_cells`].
+/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter); SQLite in
+/// two DSL queries, the other facilities summed and `apart`'s cells read one by one. Whether
+/// summing pays is [`sums_in_database`]'s answer.
 pub fn aggregate_summed(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -229,11 +229,8 @@ pub fn aggregate_summed(
     (first, last): (NaiveDate, NaiveDate),
     mineral: Option<Mineral>,
     apart: &[FacilityId],
-) -> Result<Option<Vec<OriginAggregate>>, StoreError> {
+) -> Result<Vec<OriginAggregate>, StoreError> {
     use diesel::sql_types::{Array, Date, Nullable};
-    if !sums_in_database(conn, grain) {
-        return Ok(None);
-    }
     if let DbConn::Pg(pg) = conn {
         let keys: Vec<String> = apart.iter().map(FacilityId::to_string).collect();
         let statement = match grain {
@@ -247,19 +244,19 @@ pub fn aggregate_summed(
             .bind::<Nullable<Text>, _>(mineral.map(|m| m.as_str()))
             .bind::<Array<Text>, _>(&keys)
             .load(pg)?;
-        return Ok(Some(aggregates(rows)));
+        return Ok(aggregates(rows));
     }
     let keys: Vec<OrEmpty<FacilityId>> = apart.iter().map(|f| OrEmpty(Some(*f))).collect();
-    let query = summed_rows!(
-        daily,
-        purchased_on,
-        organisation,
-        first,
-        last,
-        mineral,
-        &keys
-    );
-    let mut rows = aggregates(query.load(conn)?);
+    macro_rules! summed {
+        ($table:ident, $date:ident) => {
+            summed_rows!($table, $date, organisation, first, last, mineral, &keys).load(conn)?
+        };
+    }
+    let summed = match grain {
+        Grain::Day => summed!(daily, purchased_on),
+        Grain::Month => summed!(monthly, month_start),
+    };
+    let mut rows = aggregates(summed);
     rows.extend(rollup_cells(
         conn,
         organisation,
@@ -268,11 +265,15 @@ pub fn aggregate_summed(
         mineral,
         Some(apart),
     )?);
-    Ok(Some(rows))
+    Ok(rows)
 }
 
-/// Whether [`aggregate_summed`] sums runs of this grain in this database (both grains on
-/// PostgreSQL, days on SQLite) rather than answering `None`.
+/// Whether summing runs of this grain in the database ([`aggregate_summed`]) pays on this
+/// backend, rather than reading the cells ([`rollup_cells`]). PostgreSQL: both grains (what
+/// summing saves is sending and decoding rows). SQLite reads rows in process and its
+/// `GROUP BY` sorts through a temporary B-tree: runs of days (faster at the edges of a
+/// period), not months (no measurable gain; docs/PERFORMANCE.md, "Mix: each run summed in the
+/// database").
 pub fn sums_in_database(conn: &DbConn, grain: Grain) -> bool {
     matches!(conn, DbConn::Pg(_)) || grain == Grain::Day
 }

@@ -346,7 +346,81 @@ both_backends!(
     bad_mix_parameters_are_400,
     the_rollup_always_equals_the_lines,
     whole_months_summed_judge_each_purchase_on_its_day,
+    a_summed_run_is_its_cells_added_up,
 );
+
+/// `store::mix::aggregate_summed` on either rollup, on either backend (whether the mix uses it
+/// there or not), equals the run's cells added up per key in memory; the cells of the
+/// facilities read apart keep their own dates.
+async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
+    use oretrace::store::mix::{self, Grain};
+    let buyer = scenario(&app).await;
+    let apart_mine = fixtures::mine(&app, "Apart", "asm", "CO").await;
+    let supplier = fixtures::supplier(&app, "Apart Trading").await;
+    for on in ["2026-03-02", "2026-04-09"] {
+        let line = PurchaseLine::new(&format!("A-{on}"), &supplier)
+            .on(on)
+            .kg(2)
+            .declared([Origin::facility(&apart_mine, 1)]);
+        app.create_purchase(&buyer, &line).await;
+    }
+    let org: oretrace::domain::ids::OrganisationId = buyer.org_id.parse().unwrap();
+    let apart: oretrace::domain::ids::FacilityId = apart_mine.parse().unwrap();
+    let url = app.config.database_url.clone();
+    let statement_timeout = app.config.pool.statement_timeout;
+    tokio::task::spawn_blocking(move || {
+        let mut conn = oretrace::db::ConnectionManager::new(url, statement_timeout)
+            .establish()
+            .unwrap();
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        for (grain, run) in [
+            (Grain::Month, (day("2026-01-01"), day("2026-12-01"))),
+            (Grain::Day, (day("2026-03-01"), day("2026-04-30"))),
+        ] {
+            let key = |c: &mix::OriginAggregate, on| {
+                (
+                    on,
+                    c.mineral,
+                    c.supplier_party_id,
+                    c.facility_id,
+                    c.origin_class,
+                    c.country,
+                    c.declared,
+                    c.has_lot,
+                )
+            };
+            let cells = mix::rollup_cells(&mut conn, org, grain, run, None, None).unwrap();
+            assert!(cells.len() >= 5, "{grain:?}: {cells:?}");
+            let mut expected = std::collections::BTreeMap::new();
+            for c in &cells {
+                let on = if c.facility_id == Some(apart) {
+                    c.purchased_on
+                } else {
+                    run.0
+                };
+                let sums = expected.entry(key(c, on)).or_insert((0, 0));
+                sums.0 += c.quantity_mg;
+                sums.1 += c.quantity_uozt;
+            }
+            let summed = mix::aggregate_summed(&mut conn, org, grain, run, None, &[apart]).unwrap();
+            let got: std::collections::BTreeMap<_, _> = summed
+                .iter()
+                .map(|c| (key(c, c.purchased_on), (c.quantity_mg, c.quantity_uozt)))
+                .collect();
+            assert_eq!(got.len(), summed.len(), "{grain:?}: one row per key");
+            assert_eq!(got, expected, "{grain:?}");
+            // The facility read apart keeps its two dates.
+            let apart_dates: Vec<_> = summed
+                .iter()
+                .filter(|c| c.facility_id == Some(apart))
+                .map(|c| c.purchased_on)
+                .collect();
+            assert_eq!(apart_dates.len(), 2, "{grain:?}: {apart_dates:?}");
+        }
+    })
+    .await
+    .unwrap();
+}
 
 /// A mix that is not by month sums its whole months in the database for the facilities whose
 /// certificates cannot change standing within them, and reads the others month by month and

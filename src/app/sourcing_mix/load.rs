@@ -155,17 +155,14 @@ impl Run {
         if moving.len() > MOST_APART {
             return self.one_by_one(conn, certificates);
         }
-        let Some(cells) = mix::aggregate_summed(
+        let cells = mix::aggregate_summed(
             conn,
             self.organisation,
             self.grain,
             (self.first, self.last),
             self.mineral,
             &moving,
-        )?
-        else {
-            return self.one_by_one(conn, certificates);
-        };
+        )?;
         let moving: BTreeSet<FacilityId> = moving.into_iter().collect();
         let (apart, summed): (Vec<OriginAggregate>, Vec<OriginAggregate>) = cells
             .into_iter()

@@ -210,6 +210,25 @@ pub fn external_ref_taken(
     Ok(n > 0)
 }
 
+/// `custody_event_lots` joined to their events (the same organisation, the same event).
+pub(crate) type LotsWithEvents = diesel::dsl::InnerJoinOn<
+    custody_event_lots::table,
+    custody_events::table,
+    diesel::dsl::And<
+        diesel::dsl::Eq<custody_events::organisation_id, custody_event_lots::organisation_id>,
+        diesel::dsl::Eq<custody_events::id, custody_event_lots::event_id>,
+    >,
+>;
+
+/// Every lot of every event, with its event.
+pub(crate) fn lots_with_events() -> LotsWithEvents {
+    custody_event_lots::table.inner_join(
+        custody_events::table.on(custody_events::organisation_id
+            .eq(custody_event_lots::organisation_id)
+            .and(custody_events::id.eq(custody_event_lots::event_id))),
+    )
+}
+
 /// Which of `lots` an event before `day` consumed or handed over.
 pub fn used_before(
     conn: &mut DbConn,
@@ -220,12 +239,7 @@ pub fn used_before(
     let mut used = Vec::new();
     for chunk in lots.chunks(CHUNK) {
         used.extend(
-            custody_event_lots::table
-                .inner_join(
-                    custody_events::table.on(custody_events::organisation_id
-                        .eq(custody_event_lots::organisation_id)
-                        .and(custody_events::id.eq(custody_event_lots::event_id))),
-                )
+            lots_with_events()
                 .filter(custody_event_lots::organisation_id.eq(organisation))
                 .filter(custody_event_lots::lot_id.eq_any(chunk))
                 .filter(custody_event_lots::direction.ne(Side::Output.as_str()))

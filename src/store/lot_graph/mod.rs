@@ -16,7 +16,7 @@ use crate::domain::provenance::{
 };
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 use crate::store::StoreError;
-use crate::store::custody_event::Side;
+use crate::store::custody_event::{Side, lots_with_events};
 use rows::{LotRow, SideRow, UseRow};
 
 mod pg_sql;
@@ -173,12 +173,7 @@ fn load_origins(
     for chunk in event_ids.chunks(chunk_size(conn)) {
         let rows: Vec<SideRow> = match conn {
             DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::ORIGINS, organisation, chunk)?,
-            DbConn::Sqlite(_) => custody_event_lots::table
-                .inner_join(
-                    custody_events::table.on(custody_events::organisation_id
-                        .eq(custody_event_lots::organisation_id)
-                        .and(custody_events::id.eq(custody_event_lots::event_id))),
-                )
+            DbConn::Sqlite(_) => lots_with_events()
                 .filter(custody_event_lots::organisation_id.eq(organisation))
                 .filter(custody_event_lots::event_id.eq_any(chunk))
                 .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
@@ -277,12 +272,7 @@ fn uses_of(
     for chunk in lot_ids.chunks(chunk_size(conn)) {
         let rows: Vec<UseRow> = match conn {
             DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::USES, organisation, chunk)?,
-            DbConn::Sqlite(_) => custody_event_lots::table
-                .inner_join(
-                    custody_events::table.on(custody_events::organisation_id
-                        .eq(custody_event_lots::organisation_id)
-                        .and(custody_events::id.eq(custody_event_lots::event_id))),
-                )
+            DbConn::Sqlite(_) => lots_with_events()
                 .filter(custody_event_lots::organisation_id.eq(organisation))
                 .filter(custody_event_lots::lot_id.eq_any(chunk))
                 .filter(custody_event_lots::direction.ne(Side::Output.as_str()))
