@@ -2,8 +2,10 @@
 //! both backends, so that row structs carry `FacilityId`, `Mineral` or `OriginClass`, never
 //! `String`.
 //!
-//! Each type is stored as its `Display` text and read back with its `FromStr`; a stored value
-//! that does not parse is a deserialization error (a corrupt row), never a silent default. The
+//! Each type is stored as its `Display` text and read back with its `FromStr`, parsed from the
+//! text where the driver holds it (no `String` per value: a mix or a trace reads tens of
+//! thousands of values). A stored value that does not parse, or is not UTF-8, is a
+//! deserialization error (a corrupt row), never a silent default. The
 //! domain types stay free of diesel: the impls live here, derived through a proxy
 //! (`#[diesel(foreign_derive)]`) plus `ToSql`/`FromSql` for PostgreSQL, SQLite and the
 //! `MultiConnection` backend that dispatches between them.
@@ -49,15 +51,13 @@ macro_rules! stored_as_text {
 
         impl FromSql<Text, Pg> for $ty {
             fn from_sql(bytes: <Pg as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-                parse_stored(&text)
+                parse_stored(std::str::from_utf8(bytes.as_bytes())?)
             }
         }
 
         impl FromSql<Text, Sqlite> for $ty {
-            fn from_sql(bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
-                parse_stored(&text)
+            fn from_sql(mut bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                parse_stored(bytes.read_text())
             }
         }
 

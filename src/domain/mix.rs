@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::country::CountryCode;
+use super::ids::PartyId;
 use super::policy::{Comparison, TargetMetric};
 use super::shares::MgShare;
 use super::vocabulary::{Mineral, OriginClass};
@@ -72,8 +73,9 @@ pub struct MixLine {
     pub purchased_on: NaiveDate,
     /// The purchased mineral.
     pub mineral: Mineral,
-    /// The supplier party's id.
-    pub supplier_id: String,
+    /// The supplier party; absent when the mix was read summed over suppliers (an answer not
+    /// grouped by supplier).
+    pub supplier: Option<PartyId>,
     /// The country of origin, when known.
     pub country: Option<CountryCode>,
     /// The origin class of this quantity.

@@ -23,7 +23,8 @@ use crate::store::mix_rollup::OrEmpty;
 pub struct OriginAggregate {
     pub purchased_on: NaiveDate,
     pub mineral: Mineral,
-    pub supplier_party_id: PartyId,
+    /// The supplier; absent when the read summed over suppliers ([`Summing::suppliers`]).
+    pub supplier_party_id: Option<PartyId>,
     pub facility_id: Option<FacilityId>,
     pub origin_class: OriginClass,
     pub country: Option<CountryCode>,
@@ -45,8 +46,9 @@ struct RollupRow {
     day: NaiveDate,
     #[diesel(sql_type = Text)]
     mineral: Mineral,
+    /// Empty when the statement summed over suppliers.
     #[diesel(sql_type = Text)]
-    supplier_party_id: PartyId,
+    supplier_party_id: OrEmpty<PartyId>,
     #[diesel(sql_type = Text)]
     facility_key: OrEmpty<FacilityId>,
     #[diesel(sql_type = Text)]
@@ -213,15 +215,38 @@ pub enum Grain {
     Month,
 }
 
+/// What a summed read ([`aggregate_summed`]) keeps apart, beyond the mineral, facility, class,
+/// country, basis and lot presence it always keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Summing {
+    /// Each cell keeps its own date (day or month); otherwise the cells of every facility not
+    /// read apart are summed over the run, dated its first day.
+    pub dates: bool,
+    /// The supplier is kept; otherwise the read may sum over suppliers, and the cells it sums
+    /// carry none. PostgreSQL does (a year of the bench's cells by month halves); SQLite keeps
+    /// them (it reads in process, and its `GROUP BY` sorts: docs/ARCHITECTURE.md).
+    pub suppliers: bool,
+}
+
+impl Summing {
+    /// Every cell as stored: nothing summed.
+    pub const NOTHING: Summing = Summing {
+        dates: true,
+        suppliers: true,
+    };
+}
+
 /// The rollup's cells from `first` to `last` (inclusive; for [`Grain::Month`], the first days
-/// of the first and last months) summed in the database: one row per key (mineral, supplier,
-/// facility, class, country, basis, lot presence) dated `first`, except that the cells of the
-/// facilities in `apart` stay one row per day (or month), each with its own date. A year read
-/// month by month has about twelve times the rows; a run of days, as many times as it has days.
+/// of the first and last months) summed in the database as `summing` says: one row per key
+/// (mineral, supplier unless summed over, facility, class, country, basis, lot presence), dated
+/// `first` unless dates are kept, except that the cells of the facilities in `apart` keep their
+/// own day (or month). A year read month by month has about twelve times the rows of a year
+/// summed; a run of days, as many times as it has days.
 ///
-/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter); SQLite in
-/// two DSL queries, the other facilities summed and `apart`'s cells read one by one. Whether
-/// summing pays is [`sums_in_database`]'s answer.
+/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter). SQLite keeps
+/// suppliers, reads every cell as stored when dates are kept, and otherwise answers in two DSL
+/// queries: the other facilities summed, `apart`'s cells read one by one. Whether summing pays
+/// is [`sums_in_database`]'s answer.
 pub fn aggregate_summed(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -229,8 +254,12 @@ pub fn aggregate_summed(
     (first, last): (NaiveDate, NaiveDate),
     mineral: Option<Mineral>,
     apart: &[FacilityId],
+    summing: Summing,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    use diesel::sql_types::{Array, Date, Nullable};
+    use diesel::sql_types::{Array, Bool, Date, Nullable};
+    if summing == Summing::NOTHING {
+        return rollup_cells(conn, organisation, grain, (first, last), mineral, None);
+    }
     if let DbConn::Pg(pg) = conn {
         let keys: Vec<String> = apart.iter().map(FacilityId::to_string).collect();
         let statement = match grain {
@@ -243,8 +272,13 @@ pub fn aggregate_summed(
             .bind::<Date, _>(last)
             .bind::<Nullable<Text>, _>(mineral.map(|m| m.as_str()))
             .bind::<Array<Text>, _>(&keys)
+            .bind::<Bool, _>(summing.dates)
+            .bind::<Bool, _>(summing.suppliers)
             .load(pg)?;
         return Ok(aggregates(rows));
+    }
+    if summing.dates {
+        return rollup_cells(conn, organisation, grain, (first, last), mineral, None);
     }
     let keys: Vec<OrEmpty<FacilityId>> = apart.iter().map(|f| OrEmpty(Some(*f))).collect();
     macro_rules! summed {
@@ -280,15 +314,17 @@ pub fn sums_in_database(conn: &DbConn, grain: Grain) -> bool {
 
 /// [`aggregate_summed`]'s statement on PostgreSQL for one rollup (`$table`, dated by `$date`):
 /// `$1` the organisation, `$2` and `$3` the first and last dates, `$4` the mineral (NULL: all),
-/// `$5` the facilities read apart. The array is only compared in the `CASE`, never estimated
-/// by the planner as a filter's would be.
+/// `$5` the facilities read apart, `$6` whether dates are kept, `$7` whether suppliers are.
+/// The array is only compared in the `CASE`, never estimated by the planner as a filter's
+/// would be.
 macro_rules! summed_sql {
     ($table:literal, $date:literal) => {
         concat!(
-            "SELECT CASE WHEN facility_key = ANY($5) THEN ",
+            "SELECT CASE WHEN $6 OR facility_key = ANY($5) THEN ",
             $date,
             " ELSE $2 END AS day, ",
-            "mineral, supplier_party_id, facility_key, origin_class, country_key, declared, ",
+            "mineral, CASE WHEN $7 THEN supplier_party_id ELSE '' END AS supplier_party_id, ",
+            "facility_key, origin_class, country_key, declared, ",
             "has_lot, CAST(SUM(quantity_mg) AS BIGINT) AS quantity_mg, ",
             "CAST(SUM(quantity_uozt) AS BIGINT) AS quantity_uozt ",
             "FROM ",
@@ -301,7 +337,7 @@ macro_rules! summed_sql {
             " <= $3 ",
             "AND (quantity_mg <> 0 OR quantity_uozt <> 0) ",
             "AND ($4::text IS NULL OR mineral = $4) ",
-            "GROUP BY 1, mineral, supplier_party_id, facility_key, origin_class, country_key, ",
+            "GROUP BY 1, mineral, 3, facility_key, origin_class, country_key, ",
             "declared, has_lot"
         )
     };
@@ -321,7 +357,7 @@ fn from_row(row: RollupRow) -> OriginAggregate {
     OriginAggregate {
         purchased_on: row.day,
         mineral: row.mineral,
-        supplier_party_id: row.supplier_party_id,
+        supplier_party_id: row.supplier_party_id.0,
         facility_id: row.facility_key.0,
         origin_class: row.origin_class,
         country: row.country_key.0,
@@ -484,7 +520,7 @@ pub fn lot_purchases(
             last.origins.push(OriginAggregate {
                 purchased_on: day,
                 mineral,
-                supplier_party_id: supplier,
+                supplier_party_id: Some(supplier),
                 facility_id: facility,
                 origin_class: class,
                 country,

@@ -350,22 +350,36 @@ both_backends!(
 );
 
 /// `store::mix::aggregate_summed` on either rollup, on either backend (whether the mix uses it
-/// there or not), equals the run's cells added up per key in memory; the cells of the
-/// facilities read apart keep their own dates.
+/// there or not), whatever it keeps apart, equals the run's cells added up per key in memory:
+/// the cells of the facilities read apart keep their own dates, and PostgreSQL sums over
+/// suppliers when they need not be kept (SQLite keeps them; summed in memory here, both give
+/// the same figures).
 async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
-    use oretrace::store::mix::{self, Grain};
+    use oretrace::store::mix::{self, Grain, Summing};
     let buyer = scenario(&app).await;
     let apart_mine = fixtures::mine(&app, "Apart", "asm", "CO").await;
+    let shared_mine = fixtures::mine(&app, "Shared", "lsm", "PE").await;
     let supplier = fixtures::supplier(&app, "Apart Trading").await;
+    let other_supplier = fixtures::supplier(&app, "Second Trading").await;
     for on in ["2026-03-02", "2026-04-09"] {
         let line = PurchaseLine::new(&format!("A-{on}"), &supplier)
             .on(on)
             .kg(2)
             .declared([Origin::facility(&apart_mine, 1)]);
         app.create_purchase(&buyer, &line).await;
+        // Two suppliers selling from one mine on the same day: one cell each.
+        for (n, s) in [&supplier, &other_supplier].into_iter().enumerate() {
+            let line = PurchaseLine::new(&format!("S{n}-{on}"), s)
+                .on(on)
+                .kg(3 + n as i64)
+                .declared([Origin::facility(&shared_mine, 1)]);
+            app.create_purchase(&buyer, &line).await;
+        }
     }
     let org: oretrace::domain::ids::OrganisationId = buyer.org_id.parse().unwrap();
     let apart: oretrace::domain::ids::FacilityId = apart_mine.parse().unwrap();
+    let shared: oretrace::domain::ids::FacilityId = shared_mine.parse().unwrap();
+    let postgres = app.backend == crate::helpers::Backend::Postgres;
     let url = app.config.database_url.clone();
     let statement_timeout = app.config.pool.statement_timeout;
     tokio::task::spawn_blocking(move || {
@@ -373,49 +387,84 @@ async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
             .establish()
             .unwrap();
         let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
+        let summings = [
+            (false, true),
+            (false, false),
+            (true, false),
+            (true, true),
+        ]
+        .map(|(dates, suppliers)| Summing { dates, suppliers });
         for (grain, run) in [
             (Grain::Month, (day("2026-01-01"), day("2026-12-01"))),
             (Grain::Day, (day("2026-03-01"), day("2026-04-30"))),
         ] {
-            let key = |c: &mix::OriginAggregate, on| {
-                (
-                    on,
-                    c.mineral,
-                    c.supplier_party_id,
-                    c.facility_id,
-                    c.origin_class,
-                    c.country,
-                    c.declared,
-                    c.has_lot,
-                )
-            };
-            let cells = mix::rollup_cells(&mut conn, org, grain, run, None, None).unwrap();
-            assert!(cells.len() >= 5, "{grain:?}: {cells:?}");
-            let mut expected = std::collections::BTreeMap::new();
-            for c in &cells {
-                let on = if c.facility_id == Some(apart) {
-                    c.purchased_on
-                } else {
-                    run.0
+            for summing in summings {
+                let case = format!("{grain:?}, {summing:?}");
+                // A cell's key as this summing keeps it.
+                let key = |c: &mix::OriginAggregate, on| {
+                    (
+                        on,
+                        c.mineral,
+                        c.supplier_party_id.filter(|_| summing.suppliers),
+                        c.facility_id,
+                        c.origin_class,
+                        c.country,
+                        c.declared,
+                        c.has_lot,
+                    )
                 };
-                let sums = expected.entry(key(c, on)).or_insert((0, 0));
-                sums.0 += c.quantity_mg;
-                sums.1 += c.quantity_uozt;
+                let add_up = |cells: &[mix::OriginAggregate], dated: &dyn Fn(&mix::OriginAggregate) -> chrono::NaiveDate| {
+                    let mut sums = std::collections::BTreeMap::new();
+                    for c in cells {
+                        let entry = sums.entry(key(c, dated(c))).or_insert((0, 0));
+                        entry.0 += c.quantity_mg;
+                        entry.1 += c.quantity_uozt;
+                    }
+                    sums
+                };
+                let cells = mix::rollup_cells(&mut conn, org, grain, run, None, None).unwrap();
+                assert!(cells.len() >= 9, "{case}: {cells:?}");
+                let expected = add_up(&cells, &|c| {
+                    if summing.dates || c.facility_id == Some(apart) {
+                        c.purchased_on
+                    } else {
+                        run.0
+                    }
+                });
+                let summed =
+                    mix::aggregate_summed(&mut conn, org, grain, run, None, &[apart], summing)
+                        .unwrap();
+                assert_eq!(add_up(&summed, &|c| c.purchased_on), expected, "{case}");
+                // The facility read apart keeps its two dates.
+                let mut apart_dates: Vec<_> = summed
+                    .iter()
+                    .filter(|c| c.facility_id == Some(apart))
+                    .map(|c| c.purchased_on)
+                    .collect();
+                apart_dates.dedup();
+                assert_eq!(apart_dates.len(), 2, "{case}: {apart_dates:?}");
+                // What each backend returns: PostgreSQL one row per kept key, without suppliers
+                // when it need not keep them; SQLite every supplier.
+                let shared_rows = summed
+                    .iter()
+                    .filter(|c| c.facility_id == Some(shared))
+                    .count();
+                let dates = if summing.dates { 2 } else { 1 };
+                if postgres {
+                    assert_eq!(summed.len(), expected.len(), "{case}: one row per key");
+                    assert!(
+                        summed
+                            .iter()
+                            .all(|c| c.supplier_party_id.is_some() == summing.suppliers),
+                        "{case}"
+                    );
+                    let suppliers = if summing.suppliers { 2 } else { 1 };
+                    assert_eq!(shared_rows, dates * suppliers, "{case}");
+                } else {
+                    assert!(summed.iter().all(|c| c.supplier_party_id.is_some()), "{case}");
+                    assert_eq!(shared_rows, dates * 2, "{case}");
+                }
             }
-            let summed = mix::aggregate_summed(&mut conn, org, grain, run, None, &[apart]).unwrap();
-            let got: std::collections::BTreeMap<_, _> = summed
-                .iter()
-                .map(|c| (key(c, c.purchased_on), (c.quantity_mg, c.quantity_uozt)))
-                .collect();
-            assert_eq!(got.len(), summed.len(), "{grain:?}: one row per key");
-            assert_eq!(got, expected, "{grain:?}");
-            // The facility read apart keeps its two dates.
-            let apart_dates: Vec<_> = summed
-                .iter()
-                .filter(|c| c.facility_id == Some(apart))
-                .map(|c| c.purchased_on)
-                .collect();
-            assert_eq!(apart_dates.len(), 2, "{grain:?}: {apart_dates:?}");
         }
     })
     .await
@@ -548,6 +597,42 @@ async fn whole_months_summed_judge_each_purchase_on_its_day(app: TestApp) {
                 assert_eq!(summed, total * 1_000_000, "{period}{grouping}");
             }
         }
+        // By month (read summed over suppliers where the database sums) is by supplier and
+        // month (suppliers kept) added up per month, figure for figure.
+        let by_supplier_month = mix(format!("{period}&group_by=supplier,month")).await;
+        assert_eq!(
+            by_supplier_month["overall"], by_month["overall"],
+            "{period}"
+        );
+        let figures = |g: &Value| {
+            let f = &g["figures"];
+            [
+                f["total_mg"].as_i64().unwrap(),
+                f["certified_mg"].as_i64().unwrap(),
+                class(f, "asm")["certified_mg"].as_i64().unwrap(),
+                class(f, "lsm")["certified_mg"].as_i64().unwrap(),
+            ]
+        };
+        let mut added_up = std::collections::BTreeMap::<String, [i64; 4]>::new();
+        for g in by_supplier_month["groups"].as_array().unwrap() {
+            let month = g["key"][1]["value"].as_str().unwrap().to_owned();
+            let sums = added_up.entry(month).or_default();
+            for (sum, figure) in sums.iter_mut().zip(figures(g)) {
+                *sum += figure;
+            }
+        }
+        let months: std::collections::BTreeMap<String, [i64; 4]> = by_month["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["key"][0]["value"].as_str().unwrap().to_owned(),
+                    figures(g),
+                )
+            })
+            .collect();
+        assert_eq!(months, added_up, "{period}");
     }
     let (_, theirs) = send(app.get("/v1/sourcing-mix?from=2026-01-01&to=2026-12-31", &other)).await;
     assert_eq!(theirs["overall"]["total_mg"], 1_000_000_000);
@@ -594,7 +679,8 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
                 (
                     r.purchased_on,
                     r.mineral,
-                    r.supplier_party_id,
+                    r.supplier_party_id
+                        .expect("a cell as stored names its supplier"),
                     r.facility_id,
                     r.origin_class,
                     r.quantity_mg,

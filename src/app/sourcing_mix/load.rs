@@ -13,6 +13,10 @@
 //! days is summed within each month. A year not by month reads about a twelfth of the cells.
 //! SQLite, which reads its rows in process, sums runs of days only (docs/PERFORMANCE.md, "Mix:
 //! each run summed in the database").
+//!
+//! An answer not grouped by supplier is read summed over suppliers where the database sums
+//! (PostgreSQL): the cells then carry no supplier, and a year by month reads about half the
+//! cells (docs/PERFORMANCE.md, "Mix: suppliers summed away").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -27,7 +31,7 @@ use crate::domain::mix::{self as rules, Basis, GroupDimension, MixOrigin};
 use crate::domain::policy::CertificateFacts;
 use crate::domain::vocabulary::{Mineral, OriginClass};
 use crate::store::certificate_facts::{self, Subject};
-use crate::store::mix::{self, Grain, OriginAggregate};
+use crate::store::mix::{self, Grain, OriginAggregate, Summing};
 
 /// Each facility's certificates (a facility without any is not listed).
 pub(super) type Certificates = HashMap<FacilityId, Vec<CertificateFacts>>;
@@ -65,6 +69,10 @@ pub(super) fn origins(
         .group_by
         .dimensions()
         .contains(&GroupDimension::Month);
+    let suppliers = request
+        .group_by
+        .dimensions()
+        .contains(&GroupDimension::Supplier);
     let mut certificates = Certificates::new();
     let mut cells = Vec::new();
     for &(first, last) in &plan.days {
@@ -81,6 +89,7 @@ pub(super) fn origins(
                 first,
                 last,
                 mineral,
+                suppliers,
             };
             cells.extend(run.summed(conn, &mut certificates)?);
         }
@@ -92,6 +101,7 @@ pub(super) fn origins(
             first,
             last,
             mineral,
+            suppliers,
         };
         cells.extend(if by_month {
             run.one_by_one(conn, &mut certificates)?
@@ -126,6 +136,8 @@ struct Run {
     first: NaiveDate,
     last: NaiveDate,
     mineral: Option<Mineral>,
+    /// Whether the answer shows suppliers: if not, the run may be read summed over them.
+    suppliers: bool,
 }
 
 impl Run {
@@ -155,14 +167,7 @@ impl Run {
         if moving.len() > MOST_APART {
             return self.one_by_one(conn, certificates);
         }
-        let cells = mix::aggregate_summed(
-            conn,
-            self.organisation,
-            self.grain,
-            (self.first, self.last),
-            self.mineral,
-            &moving,
-        )?;
+        let cells = self.read(conn, &moving, false)?;
         let moving: BTreeSet<FacilityId> = moving.into_iter().collect();
         let (apart, summed): (Vec<OriginAggregate>, Vec<OriginAggregate>) = cells
             .into_iter()
@@ -186,21 +191,38 @@ impl Run {
     }
 
     /// The run's cells one by one: each day's, or each month's (and by day where needed:
-    /// [`Run::steady`]).
+    /// [`Run::steady`]); summed over suppliers where the database sums and the answer does not
+    /// show them.
     fn one_by_one(
         &self,
         conn: &mut DbConn,
         certificates: &mut Certificates,
     ) -> Result<Vec<OriginAggregate>, AppError> {
-        let cells = match self.grain {
-            Grain::Day => {
-                mix::aggregate(conn, self.organisation, self.first, self.last, self.mineral)?
-            }
-            Grain::Month => {
-                mix::aggregate_months(conn, self.organisation, self.first, self.last, self.mineral)?
-            }
-        };
+        let cells = self.read(conn, &[], true)?;
         self.steady(conn, cells, certificates)
+    }
+
+    /// The run's cells, each dated by its own day or month when `dates`, otherwise summed over
+    /// the run except `apart`'s; summed over suppliers unless the answer shows them.
+    fn read(
+        &self,
+        conn: &mut DbConn,
+        apart: &[FacilityId],
+        dates: bool,
+    ) -> Result<Vec<OriginAggregate>, AppError> {
+        let summing = Summing {
+            dates,
+            suppliers: self.suppliers,
+        };
+        Ok(mix::aggregate_summed(
+            conn,
+            self.organisation,
+            self.grain,
+            (self.first, self.last),
+            self.mineral,
+            apart,
+            summing,
+        )?)
     }
 
     /// These cells, each judged exactly on its date: a daily cell as it is; a monthly cell,

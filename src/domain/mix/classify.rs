@@ -18,7 +18,9 @@ use crate::domain::vocabulary::{Mineral, OriginClass};
 pub struct MixOrigin {
     pub purchased_on: NaiveDate,
     pub mineral: Mineral,
-    pub supplier: PartyId,
+    /// The supplier; absent when the mix was read summed over suppliers (its answer does not
+    /// show them).
+    pub supplier: Option<PartyId>,
     /// The origin facility, when one was declared or reached by tracing.
     pub facility: Option<FacilityId>,
     pub origin_class: OriginClass,
@@ -71,7 +73,7 @@ pub fn classify(
             MixLine {
                 purchased_on: origin.purchased_on,
                 mineral: origin.mineral,
-                supplier_id: origin.supplier.to_string(),
+                supplier: origin.supplier,
                 country: origin.country,
                 origin_class: origin.origin_class,
                 basis: origin.basis,
@@ -92,7 +94,7 @@ mod tests {
         MixOrigin {
             purchased_on: "2026-03-10".parse().unwrap(),
             mineral: Mineral::Gold,
-            supplier: PartyId::generate(),
+            supplier: Some(PartyId::generate()),
             facility,
             origin_class: class,
             country: None,

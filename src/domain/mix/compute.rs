@@ -10,6 +10,7 @@ use super::{
     MixFigures, MixGroup, MixLine, MixReport, TargetResult,
 };
 use crate::domain::country::CountryCode;
+use crate::domain::ids::PartyId;
 use crate::domain::mass::Mass;
 use crate::domain::policy::{Comparison, Target, TargetMetric};
 use crate::domain::quantity::MassUnit;
@@ -109,14 +110,26 @@ impl Sums {
     }
 }
 
-/// A group key that sorts the way groups are listed: minerals in vocabulary order, countries
-/// alphabetically with the unknown country last, suppliers by id, months chronologically.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// A group key's value of one dimension, sorting the way groups are listed: minerals in
+/// vocabulary order, countries alphabetically with the unknown country last, suppliers by id
+/// (a UUID's bytes sort as its text does), months chronologically. Copied, never allocated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum KeyPart {
     Mineral(Mineral),
     Country(bool, Option<CountryCode>),
-    Supplier(String),
+    Supplier(Option<PartyId>),
     Month(i32, u32),
+}
+
+/// A group's key: one part per `group_by` dimension (at most two, `GroupBy::new`), in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct GroupKey([Option<KeyPart>; 2]);
+
+impl GroupKey {
+    fn of(dimensions: &[GroupDimension], line: &MixLine) -> GroupKey {
+        let part = |index: usize| dimensions.get(index).map(|d| KeyPart::of(*d, line));
+        GroupKey([part(0), part(1)])
+    }
 }
 
 impl KeyPart {
@@ -124,7 +137,7 @@ impl KeyPart {
         match dimension {
             GroupDimension::Mineral => KeyPart::Mineral(line.mineral),
             GroupDimension::Country => KeyPart::Country(line.country.is_none(), line.country),
-            GroupDimension::Supplier => KeyPart::Supplier(line.supplier_id.clone()),
+            GroupDimension::Supplier => KeyPart::Supplier(line.supplier),
             GroupDimension::Month => {
                 KeyPart::Month(line.purchased_on.year(), line.purchased_on.month())
             }
@@ -135,7 +148,7 @@ impl KeyPart {
         let value = match self {
             KeyPart::Mineral(m) => Some(m.as_str().to_owned()),
             KeyPart::Country(_, c) => c.map(|c| c.as_str().to_owned()),
-            KeyPart::Supplier(s) => Some(s.clone()),
+            KeyPart::Supplier(s) => s.map(|s| s.to_string()),
             KeyPart::Month(y, m) => Some(format!("{y:04}-{m:02}")),
         };
         GroupKeyPart { dimension, value }
@@ -167,20 +180,19 @@ pub fn compute(
 
     let mut overall = Sums::default();
     let mut by_mineral: BTreeMap<Mineral, Sums> = BTreeMap::new();
-    let mut groups: BTreeMap<Vec<KeyPart>, Sums> = BTreeMap::new();
+    let dimensions = group_by.dimensions();
+    let mut groups: BTreeMap<GroupKey, Sums> = BTreeMap::new();
     for (index, line) in lines.iter().enumerate() {
         if line.quantity_mg < 0 || line.quantity_uozt < 0 {
             return Err(MixError::NegativeQuantity { line: index });
         }
         overall.add(line);
         by_mineral.entry(line.mineral).or_default().add(line);
-        if !group_by.dimensions().is_empty() {
-            let key = group_by
-                .dimensions()
-                .iter()
-                .map(|d| KeyPart::of(*d, line))
-                .collect();
-            groups.entry(key).or_default().add(line);
+        if !dimensions.is_empty() {
+            groups
+                .entry(GroupKey::of(dimensions, line))
+                .or_default()
+                .add(line);
         }
     }
 
@@ -189,8 +201,10 @@ pub fn compute(
         .map(|(key, sums)| {
             Ok(MixGroup {
                 key: key
+                    .0
                     .iter()
-                    .zip(group_by.dimensions())
+                    .flatten()
+                    .zip(dimensions)
                     .map(|(part, dimension)| part.view(*dimension))
                     .collect(),
                 figures: sums.figures(unit)?,

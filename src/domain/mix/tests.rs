@@ -1,6 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::ids::PartyId;
 use crate::domain::policy::test_certificates::certificate;
 use crate::domain::policy::{PolicyClass, SourcingPolicy};
 
@@ -24,11 +25,19 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// A supplier id from its text.
+fn supplier(id: &str) -> PartyId {
+    id.parse().unwrap()
+}
+
+/// The one supplier of most lines.
+const S1: &str = "00000000-0000-7000-8000-000000000001";
+
 fn line(class: OriginClass, basis: Basis, certified: bool, mg: i64) -> MixLine {
     MixLine {
         purchased_on: day("2026-03-10"),
         mineral: Mineral::Gold,
-        supplier_id: "s-1".into(),
+        supplier: Some(supplier(S1)),
         country: None,
         origin_class: class,
         basis,
@@ -283,10 +292,15 @@ fn the_issue_scenario_decided_with_the_policy_on_the_purchase_date() {
 #[test]
 fn groups_by_supplier_and_month_are_sorted_and_add_up() {
     let pe: CountryCode = "PE".parse().unwrap();
-    let mk = |supplier: &str, on: &str, class, mg, country| MixLine {
+    // Listed by the text of their ids: a digit before a letter.
+    let (s_a, s_b) = (
+        "9fffffff-ffff-7fff-bfff-ffffffffffff",
+        "a0000000-0000-7000-8000-000000000000",
+    );
+    let mk = |id: &str, on: &str, class, mg, country| MixLine {
         purchased_on: day(on),
         mineral: Mineral::Gold,
-        supplier_id: supplier.into(),
+        supplier: Some(supplier(id)),
         country,
         origin_class: class,
         basis: Basis::Declared,
@@ -295,10 +309,10 @@ fn groups_by_supplier_and_month_are_sorted_and_add_up() {
         quantity_uozt: 0,
     };
     let lines = vec![
-        mk("s-b", "2026-02-01", OriginClass::Asm, 3 * KG, Some(pe)),
-        mk("s-a", "2026-02-28", OriginClass::Lsm, KG, None),
-        mk("s-a", "2026-01-31", OriginClass::Asm, 2 * KG, Some(pe)),
-        mk("s-a", "2026-02-02", OriginClass::Asm, KG, Some(pe)),
+        mk(s_b, "2026-02-01", OriginClass::Asm, 3 * KG, Some(pe)),
+        mk(s_a, "2026-02-28", OriginClass::Lsm, KG, None),
+        mk(s_a, "2026-01-31", OriginClass::Asm, 2 * KG, Some(pe)),
+        mk(s_a, "2026-02-02", OriginClass::Asm, KG, Some(pe)),
     ];
     let group_by = GroupBy::parse("supplier, month").unwrap();
     let report = compute(&lines, &group_by, &[]).unwrap();
@@ -311,9 +325,9 @@ fn groups_by_supplier_and_month_are_sorted_and_add_up() {
     assert_eq!(
         keys,
         vec![
-            some("s-a", "2026-01"),
-            some("s-a", "2026-02"),
-            some("s-b", "2026-02")
+            some(s_a, "2026-01"),
+            some(s_a, "2026-02"),
+            some(s_b, "2026-02")
         ]
     );
     assert_eq!(report.groups[0].key[0].dimension, GroupDimension::Supplier);
@@ -403,7 +417,7 @@ fn any_line() -> impl Strategy<Value = MixLine> {
             move |(days, mineral, supplier, country, class, basis, certified, mg)| MixLine {
                 purchased_on: day("2026-01-01") + chrono::Days::new(u64::from(days)),
                 mineral: [Mineral::Gold, Mineral::Tin, Mineral::Cobalt][mineral],
-                supplier_id: format!("s-{supplier}"),
+                supplier: Some(PartyId(uuid::Uuid::from_u128(supplier as u128))),
                 country: country.map(|c| countries[c].parse().unwrap()),
                 origin_class: CLASSES[class],
                 basis: Basis::ALL[basis],
@@ -509,7 +523,7 @@ fn any_entered_line() -> impl Strategy<Value = (MixLine, i128)> {
             let line = MixLine {
                 purchased_on: day("2026-05-01"),
                 mineral: Mineral::Gold,
-                supplier_id: "s-1".into(),
+                supplier: Some(supplier(S1)),
                 country: None,
                 origin_class: CLASSES[class],
                 basis: Basis::Declared,

@@ -128,7 +128,7 @@ mod tests {
         MixOrigin {
             purchased_on: "2026-03-10".parse().unwrap(),
             mineral: Mineral::Gold,
-            supplier: PartyId(uuid::Uuid::nil()),
+            supplier: Some(PartyId(uuid::Uuid::nil())),
             facility: None,
             origin_class: class,
             country: None,

@@ -75,15 +75,15 @@ impl<T: FromStr> FromSql<Text, Pg> for OrEmpty<T> {
     fn from_sql(
         bytes: <Pg as diesel::backend::Backend>::RawValue<'_>,
     ) -> deserialize::Result<Self> {
-        read(&<String as FromSql<Text, Pg>>::from_sql(bytes)?)
+        read(std::str::from_utf8(bytes.as_bytes())?)
     }
 }
 
 impl<T: FromStr> FromSql<Text, Sqlite> for OrEmpty<T> {
     fn from_sql(
-        bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+        mut bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
     ) -> deserialize::Result<Self> {
-        read(&<String as FromSql<Text, Sqlite>>::from_sql(bytes)?)
+        read(bytes.read_text())
     }
 }
 
