@@ -29,7 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$before" keys generate "$work/key.pem" >/dev/null
+"$before" keys generate "$work/key.pem" >/dev/null 2>&1
 org=${ORG:-$("$before" orgs list | python3 -c 'import json,sys; print(next(o["id"] for o in json.load(sys.stdin) if o["kind"] == "purchaser"))')}
 # start NAME BIN: the service on a free port; writes NAME.base and NAME.token in $work.
 start() {
