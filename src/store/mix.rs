@@ -65,37 +65,6 @@ struct RollupRow {
     quantity_uozt: i64,
 }
 
-/// The organisation's daily rollup rows between `from` and `to` (inclusive). Rows are read by
-/// position (not by name), which matters at hundreds of thousands of rows.
-pub fn aggregate(
-    conn: &mut DbConn,
-    organisation: OrganisationId,
-    from: NaiveDate,
-    to: NaiveDate,
-    mineral: Option<Mineral>,
-) -> Result<Vec<OriginAggregate>, StoreError> {
-    rollup_cells(conn, organisation, Grain::Day, (from, to), mineral, None)
-}
-
-/// The monthly rollup rows of the months from `first_month` to `last_month` (each the first
-/// day of its month, inclusive), each dated the first day of its month.
-pub fn aggregate_months(
-    conn: &mut DbConn,
-    organisation: OrganisationId,
-    first_month: NaiveDate,
-    last_month: NaiveDate,
-    mineral: Option<Mineral>,
-) -> Result<Vec<OriginAggregate>, StoreError> {
-    rollup_cells(
-        conn,
-        organisation,
-        Grain::Month,
-        (first_month, last_month),
-        mineral,
-        None,
-    )
-}
-
 /// A rollup's (`$table`, dated by `$date`) non-empty rows of an organisation between two dates
 /// (inclusive), before any `select`.
 macro_rules! rollup_period {
@@ -134,8 +103,9 @@ macro_rules! rollup_rows {
 }
 
 /// The rollup's rows from `first` to `last` (inclusive; for [`Grain::Month`], the first days
-/// of the first and last months), each with its own date, of these origin facilities only
-/// when `facilities` is given.
+/// of the first and last months, each cell dated the first day of its month), each with its
+/// own date, of these origin facilities only when `facilities` is given. Rows are read by
+/// position (not by name), which matters at hundreds of thousands of rows.
 pub fn rollup_cells(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -228,14 +198,6 @@ pub struct Summing {
     pub suppliers: bool,
 }
 
-impl Summing {
-    /// Every cell as stored: nothing summed.
-    pub const NOTHING: Summing = Summing {
-        dates: true,
-        suppliers: true,
-    };
-}
-
 /// The rollup's cells from `first` to `last` (inclusive; for [`Grain::Month`], the first days
 /// of the first and last months) summed in the database as `summing` says: one row per key
 /// (mineral, supplier unless summed over, facility, class, country, basis, lot presence), dated
@@ -257,7 +219,10 @@ pub fn aggregate_summed(
     summing: Summing,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
     use diesel::sql_types::{Array, Bool, Date, Nullable};
-    if summing == Summing::NOTHING {
+    // Dates kept, and suppliers kept (as SQLite always keeps them): the cells as stored, with
+    // no `GROUP BY`.
+    let keeps_suppliers = summing.suppliers || !matches!(conn, DbConn::Pg(_));
+    if summing.dates && keeps_suppliers {
         return rollup_cells(conn, organisation, grain, (first, last), mineral, None);
     }
     if let DbConn::Pg(pg) = conn {
@@ -276,9 +241,6 @@ pub fn aggregate_summed(
             .bind::<Bool, _>(summing.suppliers)
             .load(pg)?;
         return Ok(aggregates(rows));
-    }
-    if summing.dates {
-        return rollup_cells(conn, organisation, grain, (first, last), mineral, None);
     }
     let keys: Vec<OrEmpty<FacilityId>> = apart.iter().map(|f| OrEmpty(Some(*f))).collect();
     macro_rules! summed {
