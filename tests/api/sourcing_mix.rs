@@ -672,29 +672,27 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             .unwrap();
         let from = "2000-01-01".parse().unwrap();
         let to = "2100-01-01".parse().unwrap();
-        let mut rollup: Vec<_> = oretrace::store::mix::rollup_cells(
-            &mut conn,
-            org,
-            oretrace::store::mix::Grain::Day,
-            (from, to),
-            None,
-            None,
-        )
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.purchased_on,
-                r.mineral,
-                r.supplier_party_id
-                    .expect("a cell as stored names its supplier"),
-                r.facility_id,
-                r.origin_class,
-                r.quantity_mg,
-                r.quantity_uozt,
-            )
-        })
-        .collect();
+        let mut read = |grain| {
+            oretrace::store::mix::rollup_cells(&mut conn, org, grain, (from, to), None, None)
+                .unwrap()
+        };
+        let days = read(oretrace::store::mix::Grain::Day);
+        let months = read(oretrace::store::mix::Grain::Month);
+        let mut rollup: Vec<_> = days
+            .iter()
+            .map(|r| {
+                (
+                    r.purchased_on,
+                    r.mineral,
+                    r.supplier_party_id
+                        .expect("a cell as stored names its supplier"),
+                    r.facility_id,
+                    r.origin_class,
+                    r.quantity_mg,
+                    r.quantity_uozt,
+                )
+            })
+            .collect();
         rollup.sort();
         let mut merged: Vec<oretrace::store::mix::LineSum> = Vec::new();
         for row in rollup {
@@ -725,16 +723,7 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             )
         };
         let mut days_by_month = std::collections::BTreeMap::new();
-        for r in oretrace::store::mix::rollup_cells(
-            &mut conn,
-            org,
-            oretrace::store::mix::Grain::Day,
-            (from, to),
-            None,
-            None,
-        )
-        .unwrap()
-        {
+        for r in days {
             let (mg, uozt) = (r.quantity_mg, r.quantity_uozt);
             let month = oretrace::domain::mix::month_start(r.purchased_on);
             let sums = days_by_month.entry(cell(r, month)).or_insert((0, 0));
@@ -742,22 +731,14 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             sums.1 += uozt;
         }
         days_by_month.retain(|_, sums| *sums != (0, 0));
-        let months: std::collections::BTreeMap<_, _> = oretrace::store::mix::rollup_cells(
-            &mut conn,
-            org,
-            oretrace::store::mix::Grain::Month,
-            (from, to),
-            None,
-            None,
-        )
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let sums = (r.quantity_mg, r.quantity_uozt);
-            let on = r.purchased_on;
-            (cell(r, on), sums)
-        })
-        .collect();
+        let months: std::collections::BTreeMap<_, _> = months
+            .into_iter()
+            .map(|r| {
+                let sums = (r.quantity_mg, r.quantity_uozt);
+                let on = r.purchased_on;
+                (cell(r, on), sums)
+            })
+            .collect();
         assert_eq!(months, days_by_month);
         assert!(months.len() >= 4, "{months:?}");
         (merged, lines)
