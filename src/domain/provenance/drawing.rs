@@ -1,7 +1,5 @@
 //! The provenance graph to draw: lots, facilities and parties, and the edges between them.
 
-use std::collections::BTreeSet;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -75,19 +73,59 @@ pub struct ProvenanceGraph {
     pub edges: Vec<GraphEdge>,
 }
 
+/// A node as [`GraphNode`] orders it, borrowed from the graph.
+type NodeRef<'a> = (NodeKind, &'a str);
+
+/// An edge as [`GraphEdge`] orders it (its fields in the same order), borrowed from the graph:
+/// the drawing is sorted and deduplicated before any id is copied into the answer.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct EdgeRef<'a> {
+    kind: EdgeKind,
+    from: NodeRef<'a>,
+    to: NodeRef<'a>,
+    event_id: &'a str,
+    occurred_on: NaiveDate,
+    lot_id: Option<&'a str>,
+    quantity_mg: Option<i64>,
+}
+
+fn owned_node((kind, id): NodeRef<'_>) -> GraphNode {
+    GraphNode {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
+impl EdgeRef<'_> {
+    fn owned(self) -> GraphEdge {
+        GraphEdge {
+            kind: self.kind,
+            from: owned_node(self.from),
+            to: owned_node(self.to),
+            event_id: self.event_id.to_owned(),
+            occurred_on: self.occurred_on,
+            lot_id: self.lot_id.map(str::to_owned),
+            quantity_mg: self.quantity_mg,
+        }
+    }
+}
+
+/// Sorted, each once: what a `BTreeSet` would hold, without building one.
+fn sorted_once<T: Ord>(mut items: Vec<T>) -> Vec<T> {
+    items.sort_unstable();
+    items.dedup();
+    items
+}
+
 /// Every lot reached; each mine reached with its extraction; each transformation followed with
 /// its facility and the consumption of its inputs into the outputs reached; each transfer of a
 /// lot reached. Both lists sorted, each edge once. Also returns those transfers, by date.
 pub(super) fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Vec<TransferEdge>) {
-    let node = |kind, id: &str| GraphNode {
-        kind,
-        id: id.to_owned(),
-    };
-    let mut nodes: BTreeSet<GraphNode> = BTreeSet::new();
-    let mut edges: BTreeSet<GraphEdge> = BTreeSet::new();
+    let mut nodes: Vec<NodeRef<'_>> = Vec::with_capacity(walk.lots.len() + walk.events.len());
+    let mut edges: Vec<EdgeRef<'_>> = Vec::with_capacity(walk.lots.len() + 2 * walk.edges());
     let mut transfers: Vec<TransferEdge> = Vec::new();
     for lot in &walk.lots {
-        nodes.insert(node(NodeKind::Lot, lot.id));
+        nodes.push((NodeKind::Lot, lot.id));
         if let (
             State::Leaf(Source::Mine { .. }),
             Some(LotNode {
@@ -96,27 +134,27 @@ pub(super) fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Ve
             }),
         ) = (&lot.state, lot.node)
         {
-            nodes.insert(node(NodeKind::Facility, &e.facility_id));
-            edges.insert(GraphEdge {
+            nodes.push((NodeKind::Facility, &e.facility_id));
+            edges.push(EdgeRef {
                 kind: EdgeKind::ExtractedAt,
-                from: node(NodeKind::Lot, lot.id),
-                to: node(NodeKind::Facility, &e.facility_id),
-                event_id: e.event_id.clone(),
+                from: (NodeKind::Lot, lot.id),
+                to: (NodeKind::Facility, &e.facility_id),
+                event_id: &e.event_id,
                 occurred_on: e.occurred_on,
                 lot_id: None,
                 quantity_mg: None,
             });
         }
         for t in graph.transfers_of(lot.id) {
-            nodes.insert(node(NodeKind::Party, &t.from_party));
-            nodes.insert(node(NodeKind::Party, &t.to_party));
-            edges.insert(GraphEdge {
+            nodes.push((NodeKind::Party, &t.from_party));
+            nodes.push((NodeKind::Party, &t.to_party));
+            edges.push(EdgeRef {
                 kind: EdgeKind::Transferred,
-                from: node(NodeKind::Party, &t.from_party),
-                to: node(NodeKind::Party, &t.to_party),
-                event_id: t.event_id.clone(),
+                from: (NodeKind::Party, &t.from_party),
+                to: (NodeKind::Party, &t.to_party),
+                event_id: &t.event_id,
                 occurred_on: t.occurred_on,
-                lot_id: Some(t.lot_id.clone()),
+                lot_id: Some(&t.lot_id),
                 quantity_mg: Some(t.quantity_mg),
             });
             transfers.push(t.clone());
@@ -124,24 +162,24 @@ pub(super) fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Ve
     }
     for event in &walk.events {
         let t = event.transformation;
-        nodes.insert(node(NodeKind::Facility, &t.facility_id));
+        nodes.push((NodeKind::Facility, &t.facility_id));
         for output in &event.outputs {
             let output = walk.lots[*output].id;
-            edges.insert(GraphEdge {
+            edges.push(EdgeRef {
                 kind: EdgeKind::TransformedAt,
-                from: node(NodeKind::Lot, output),
-                to: node(NodeKind::Facility, &t.facility_id),
-                event_id: t.event_id.clone(),
+                from: (NodeKind::Lot, output),
+                to: (NodeKind::Facility, &t.facility_id),
+                event_id: &t.event_id,
                 occurred_on: t.occurred_on,
                 lot_id: None,
                 quantity_mg: None,
             });
             for (input, mg) in &event.inputs {
-                edges.insert(GraphEdge {
+                edges.push(EdgeRef {
                     kind: EdgeKind::ConsumedInto,
-                    from: node(NodeKind::Lot, walk.lots[*input].id),
-                    to: node(NodeKind::Lot, output),
-                    event_id: t.event_id.clone(),
+                    from: (NodeKind::Lot, walk.lots[*input].id),
+                    to: (NodeKind::Lot, output),
+                    event_id: &t.event_id,
                     occurred_on: t.occurred_on,
                     lot_id: None,
                     quantity_mg: i64::try_from(*mg).ok(),
@@ -159,8 +197,8 @@ pub(super) fn drawing(walk: &Walk<'_>, graph: &LotGraph) -> (ProvenanceGraph, Ve
     });
     (
         ProvenanceGraph {
-            nodes: nodes.into_iter().collect(),
-            edges: edges.into_iter().collect(),
+            nodes: sorted_once(nodes).into_iter().map(owned_node).collect(),
+            edges: sorted_once(edges).into_iter().map(EdgeRef::owned).collect(),
         },
         transfers,
     )

@@ -26,8 +26,17 @@ fn apportion(total: u128, items: &[(BigUint, BigUint)], scale: &BigUint) -> (Vec
     let mut parts = Vec::with_capacity(items.len());
     // (remainder, remainder + total × error, index)
     let mut remainders: Vec<(BigUint, BigUint, usize)> = Vec::with_capacity(items.len());
+    // Fixed-point weights have a power-of-two scale: dividing by it is a shift and a mask.
+    let power_of_two = scale
+        .trailing_zeros()
+        .filter(|zeros| *zeros + 1 == scale.bits())
+        .map(|zeros| (zeros, scale - 1u8));
     for (index, (numerator, error)) in items.iter().enumerate() {
-        let (floor, remainder) = (&total_big * numerator).div_rem(scale);
+        let product = &total_big * numerator;
+        let (floor, remainder) = match &power_of_two {
+            Some((shift, mask)) => (&product >> *shift, product & mask),
+            None => product.div_rem(scale),
+        };
         let highest = &remainder + &total_big * error;
         if highest >= *scale {
             certified = false;

@@ -164,25 +164,36 @@ impl<'a> Walk<'a> {
         // 1.6 pg (exact for both unit families) when one is in troy ounces: only the ratios
         // between one event's inputs matter.
         let troy = t.inputs.iter().any(|i| i.quantity_uozt != 0);
-        let mut consumed: BTreeMap<&'a str, u128> = BTreeMap::new();
-        for input in &t.inputs {
-            let amount = if troy {
-                input.mass().quanta()
-            } else {
-                i128::from(input.quantity_mg)
-            };
-            if let Ok(amount) = u128::try_from(amount)
-                && amount > 0
-            {
-                *consumed.entry(input.lot_id.as_str()).or_default() += amount;
-            }
-        }
+        let mut consumed: Vec<(&'a str, u128)> = t
+            .inputs
+            .iter()
+            .filter_map(|input| {
+                let amount = if troy {
+                    input.mass().quanta()
+                } else {
+                    i128::from(input.quantity_mg)
+                };
+                u128::try_from(amount)
+                    .ok()
+                    .filter(|amount| *amount > 0)
+                    .map(|amount| (input.lot_id.as_str(), amount))
+            })
+            .collect();
         if consumed.is_empty() {
             return untraced(UntracedReason::NoInputs);
         }
+        // By lot id, each lot once with what it gave in all.
+        consumed.sort_unstable_by_key(|(id, _)| *id);
+        consumed.dedup_by(|(id, amount), (kept, total)| {
+            let same = id == kept;
+            if same {
+                *total += *amount;
+            }
+            same
+        });
         let event = self.events.len();
         self.event_index.insert(t.event_id.as_str(), event);
-        let total = consumed.values().sum();
+        let total = consumed.iter().map(|(_, amount)| amount).sum();
         let inputs: Vec<(usize, u128)> = consumed
             .into_iter()
             .map(|(id, mg)| (self.reach(graph, id, level + 1, queue), mg))

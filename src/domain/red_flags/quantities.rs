@@ -59,13 +59,15 @@ pub(super) fn mass_balance_flags(
         };
         let (in_trace, events) = consumers
             .get(lot.lot_id.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let consumed = match reported.get(lot.lot_id.as_str()) {
-            Some(total) => vec![*total],
+            .map_or((&[][..], &[][..]), |(masses, events)| {
+                (masses.as_slice(), events.as_slice())
+            });
+        let reported_total = reported.get(lot.lot_id.as_str()).copied();
+        let consumed = match &reported_total {
+            Some(total) => std::slice::from_ref(total),
             None => in_trace,
         };
-        if let Some(total) = consumed_beyond_quantity(quantity, &consumed) {
+        if let Some(total) = consumed_beyond_quantity(quantity, consumed) {
             let mut evidence = vec![Evidence::new(EvidenceKind::Lot, &lot.lot_id)];
             evidence.extend(events.iter().map(|e| Evidence::new(EvidenceKind::Event, e)));
             flags.push(flag(
