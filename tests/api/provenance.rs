@@ -389,6 +389,40 @@ async fn the_graph_loader_reads_what_the_plain_recursive_sql_reads(app: TestApp)
         "the bar's sale to the trader"
     );
 
+    // Two lots of one tier made by one event both carry that event as their origin, whole.
+    let twin_a = lot(&app, &org, "TWIN-A", 0.5).await;
+    let twin_b = lot(&app, &org, "TWIN-B", 0.5).await;
+    app.record_event(
+        &org,
+        &Event::transformation("2026-05-01", &c.refiner)
+            .input(&c.ore_a, 1.0)
+            .output(&twin_a)
+            .output(&twin_b),
+    )
+    .await;
+    let url = app.config.database_url.clone();
+    let organisation = org.org_id.clone();
+    let twins = vec![twin_a.clone(), twin_b.clone()];
+    let loaded = tokio::task::spawn_blocking(move || {
+        let mut conn = ConnectionManager::new(url, timeout).establish().unwrap();
+        lot_graph::load(&mut conn, &organisation, &twins, MAX_DEPTH).unwrap()
+    })
+    .await
+    .unwrap();
+    let mut outputs = vec![twin_a.clone(), twin_b.clone()];
+    outputs.sort();
+    for twin in [&twin_a, &twin_b] {
+        match loaded.graph.lot(twin).and_then(|n| n.origin.as_ref()) {
+            Some(LotOrigin::Transformation(t)) => {
+                let inputs: Vec<&str> = t.inputs.iter().map(|q| q.lot_id.as_str()).collect();
+                let made: Vec<String> = t.outputs.iter().map(|q| q.lot_id.clone()).collect();
+                assert_eq!(inputs, [c.ore_a.as_str()], "{twin}");
+                assert_eq!(made, outputs, "{twin}");
+            }
+            other => panic!("{twin}: {other:?}"),
+        }
+    }
+
     // Another organisation's lot is neither loaded nor read, whoever's references it shares.
     let (loaded, rows) = rival;
     assert!(loaded.graph.is_empty());

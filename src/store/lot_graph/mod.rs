@@ -97,22 +97,38 @@ pub fn load(
             .collect();
         event_ids.sort();
         event_ids.dedup();
-        let origins = load_origins(conn, organisation, &event_ids, &mut loaded.queries)?;
+        let mut origins = Shared::new(load_origins(
+            conn,
+            organisation,
+            &event_ids,
+            &mut loaded.queries,
+        )?);
+        for lot in rows.iter().filter(|lot| lot.recycled == 0) {
+            if let Some(event) = &lot.origin_event_id {
+                origins.count(event);
+            }
+        }
         let mut next = Vec::new();
         for lot in rows {
             let origin = if lot.recycled == 0 {
-                lot.origin_event_id.and_then(|e| origins.get(&e)).cloned()
+                lot.origin_event_id.and_then(|e| origins.take(&e))
             } else {
                 None
             };
-            match &origin {
-                Some(Origin::Extraction(x)) => facilities.insert(x.facility_id.clone()),
-                Some(Origin::Transformation(t)) => facilities.insert(t.facility_id.clone()),
-                None => false,
+            let facility = match &origin {
+                Some(Origin::Extraction(x)) => Some(&x.facility_id),
+                Some(Origin::Transformation(t)) => Some(&t.facility_id),
+                None => None,
             };
+            if let Some(facility) = facility
+                && !facilities.contains(facility)
+            {
+                facilities.insert(facility.clone());
+            }
             if let Some(Origin::Transformation(t)) = &origin {
                 for input in &t.inputs {
-                    if seen.insert(input.lot_id.clone()) {
+                    if !seen.contains(&input.lot_id) {
+                        seen.insert(input.lot_id.clone());
                         next.push(input.lot_id.clone());
                     }
                 }
@@ -135,6 +151,38 @@ pub fn load(
     loaded.consumed = consumed;
     loaded.graph = LotGraph::new(nodes, transfers);
     Ok(loaded)
+}
+
+/// The origins of one tier, each handed to the lots it produced: moved to the last of them,
+/// copied for the others (an event usually produces one lot of a tier, so this is a move).
+struct Shared {
+    origins: HashMap<String, (usize, Origin)>,
+}
+
+impl Shared {
+    fn new(origins: HashMap<String, Origin>) -> Shared {
+        Shared {
+            origins: origins.into_iter().map(|(id, o)| (id, (0, o))).collect(),
+        }
+    }
+
+    /// One more lot of the tier names this event as its origin.
+    fn count(&mut self, event: &str) {
+        if let Some((lots, _)) = self.origins.get_mut(event) {
+            *lots += 1;
+        }
+    }
+
+    /// The event's origin for one of the lots counted.
+    fn take(&mut self, event: &str) -> Option<Origin> {
+        let (lots, origin) = self.origins.get_mut(event)?;
+        *lots = lots.saturating_sub(1);
+        if *lots == 0 {
+            self.origins.remove(event).map(|(_, origin)| origin)
+        } else {
+            Some(origin.clone())
+        }
+    }
 }
 
 /// The lots with these ids (those of the organisation; others are not found).
@@ -179,7 +227,7 @@ fn load_origins(
                 .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
                 .select((
                     custody_event_lots::event_id,
-                    custody_event_lots::direction,
+                    custody_event_lots::direction.eq(Side::Input.as_str()),
                     custody_event_lots::lot_id,
                     custody_event_lots::quantity_mg,
                     custody_event_lots::quantity_uozt,
@@ -210,7 +258,7 @@ fn load_origins(
                 quantity_mg: row.quantity_mg,
                 quantity_uozt: row.quantity_uozt,
             };
-            if row.direction == Side::Input.as_str() {
+            if row.is_input {
                 entry.0.push(q);
             } else {
                 entry.1.push(q);
@@ -268,7 +316,7 @@ fn uses_of(
     queries: &mut usize,
 ) -> Result<(Vec<TransferEdge>, Consumed), StoreError> {
     let mut transfers = Vec::new();
-    let mut totals: BTreeMap<String, Mass> = BTreeMap::new();
+    let mut totals: HashMap<String, Mass> = HashMap::new();
     for chunk in lot_ids.chunks(chunk_size(conn)) {
         let rows: Vec<UseRow> = match conn {
             DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::USES, organisation, chunk)?,
@@ -279,7 +327,7 @@ fn uses_of(
                 .select((
                     custody_event_lots::event_id,
                     custody_event_lots::lot_id,
-                    custody_event_lots::direction,
+                    custody_event_lots::direction.eq(Side::Input.as_str()),
                     custody_event_lots::quantity_mg,
                     custody_event_lots::quantity_uozt,
                     custody_events::occurred_on.nullable(),
@@ -290,7 +338,7 @@ fn uses_of(
         };
         *queries += 1;
         for row in rows {
-            if row.direction == Side::Input.as_str() {
+            if row.is_input {
                 *totals.entry(row.lot_id).or_default() +=
                     Mass::stored(row.quantity_mg, row.quantity_uozt);
             } else {
@@ -309,7 +357,9 @@ fn uses_of(
             }
         }
     }
-    Ok((transfers, totals.into_iter().collect()))
+    let mut consumed: Consumed = totals.into_iter().collect();
+    consumed.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    Ok((transfers, consumed))
 }
 
 /// The mass consumed from each of these lots by every recorded transformation.

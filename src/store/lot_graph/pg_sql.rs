@@ -32,7 +32,7 @@ pub const LOTS: &str = "SELECT l.id, l.quantity_mg, l.quantity_uozt, l.recycled,
 
 /// An event's inputs and outputs with the event: one probe of the event, one range of its
 /// lots, per id.
-pub const ORIGINS: &str = "SELECT c.event_id, c.direction, c.lot_id, c.quantity_mg, c.quantity_uozt, \
+pub const ORIGINS: &str = "SELECT c.event_id, c.direction = 'input' AS is_input, c.lot_id, c.quantity_mg, c.quantity_uozt, \
             e.event_type, e.occurred_on, e.facility_id, e.chain_of_custody \
      FROM unnest($2::text[]) AS k(id) \
      CROSS JOIN LATERAL ( \
@@ -46,7 +46,7 @@ pub const ORIGINS: &str = "SELECT c.event_id, c.direction, c.lot_id, c.quantity_
 
 /// Every input and transfer naming a lot; the event (date, parties) is read for transfers
 /// only (a one-time filter skips the probe for inputs).
-pub const USES: &str = "SELECT u.event_id, u.lot_id, u.direction, u.quantity_mg, u.quantity_uozt, \
+pub const USES: &str = "SELECT u.event_id, u.lot_id, u.direction = 'input' AS is_input, u.quantity_mg, u.quantity_uozt, \
             w.occurred_on, w.from_party_id, w.to_party_id \
      FROM unnest($2::text[]) AS k(id) \
      CROSS JOIN LATERAL ( \

@@ -3,7 +3,7 @@
 //! SQL of `pg_sql` (`QueryableByName`).
 
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Date, Nullable, SmallInt, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Nullable, SmallInt, Text};
 use diesel::{Queryable, QueryableByName};
 
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
@@ -28,8 +28,9 @@ pub(super) struct LotRow {
 pub(super) struct SideRow {
     #[diesel(sql_type = Text)]
     pub event_id: String,
-    #[diesel(sql_type = Text)]
-    pub direction: String,
+    /// An input (`direction = 'input'`), else an output: read as a comparison, not as text.
+    #[diesel(sql_type = Bool)]
+    pub is_input: bool,
     #[diesel(sql_type = Text)]
     pub lot_id: String,
     #[diesel(sql_type = BigInt)]
@@ -54,8 +55,9 @@ pub(super) struct UseRow {
     pub event_id: String,
     #[diesel(sql_type = Text)]
     pub lot_id: String,
-    #[diesel(sql_type = Text)]
-    pub direction: String,
+    /// An input (`direction = 'input'`), else a transfer.
+    #[diesel(sql_type = Bool)]
+    pub is_input: bool,
     #[diesel(sql_type = BigInt)]
     pub quantity_mg: i64,
     #[diesel(sql_type = BigInt)]
