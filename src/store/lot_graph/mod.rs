@@ -22,23 +22,17 @@ use rows::{LotRow, SideRow, UseRow};
 mod pg_sql;
 mod reference;
 mod rows;
+mod sqlite_sql;
 
 pub use reference::{AncestryRow, ancestry_rows_by_recursive_sql, ancestry_size_by_recursive_sql};
 
-/// How many ids go into one `IN (…)` list on SQLite (well below its 32,766 bound parameters).
+/// How many ids go into one `IN (…)` list on SQLite (well below its 32,766 bound parameters),
+/// where a list is still written one parameter per id ([`consumed`]).
 const CHUNK: usize = 4000;
 
-/// How many ids go into one array parameter on PostgreSQL (one parameter, so bounded only to
-/// keep each answer small).
+/// How many ids go into the loader's one parameter (an array on PostgreSQL, a JSON array on
+/// SQLite): bounded only to keep each answer small.
 const ARRAY_CHUNK: usize = 10_000;
-
-/// The ids of one query: `CHUNK` on SQLite, `ARRAY_CHUNK` on PostgreSQL.
-fn chunk_size(conn: &DbConn) -> usize {
-    match conn {
-        DbConn::Pg(_) => ARRAY_CHUNK,
-        DbConn::Sqlite(_) => CHUNK,
-    }
-}
 
 /// The deepest ancestry a trace follows (transformations between a lot and its mines).
 pub const MAX_DEPTH: u32 = 32;
@@ -86,7 +80,7 @@ pub fn load(
     let mut tier = 0;
     while !frontier.is_empty() && tier <= max_depth + 1 {
         let mut rows: Vec<LotRow> = Vec::new();
-        for chunk in frontier.chunks(chunk_size(conn)) {
+        for chunk in frontier.chunks(ARRAY_CHUNK) {
             rows.extend(lots_with_ids(conn, organisation, chunk)?);
             loaded.queries += 1;
         }
@@ -195,7 +189,7 @@ fn lots_with_ids(
         DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::LOTS, organisation, ids)?,
         DbConn::Sqlite(_) => lots::table
             .filter(lots::organisation_id.eq(organisation))
-            .filter(lots::id.eq_any(ids))
+            .filter(sqlite_sql::in_ids("lots.id", ids))
             .select((
                 lots::id,
                 lots::quantity_mg,
@@ -218,12 +212,12 @@ fn load_origins(
     // their lots reads both in one query.
     let mut events: Vec<EventRow> = Vec::new();
     let mut sides: HashMap<String, (Vec<LotQuantity>, Vec<LotQuantity>)> = HashMap::new();
-    for chunk in event_ids.chunks(chunk_size(conn)) {
+    for chunk in event_ids.chunks(ARRAY_CHUNK) {
         let rows: Vec<SideRow> = match conn {
             DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::ORIGINS, organisation, chunk)?,
             DbConn::Sqlite(_) => lots_with_events()
                 .filter(custody_event_lots::organisation_id.eq(organisation))
-                .filter(custody_event_lots::event_id.eq_any(chunk))
+                .filter(sqlite_sql::in_ids("custody_event_lots.event_id", chunk))
                 .filter(custody_event_lots::direction.ne(Side::Transferred.as_str()))
                 .select((
                     custody_event_lots::event_id,
@@ -317,12 +311,12 @@ fn uses_of(
 ) -> Result<(Vec<TransferEdge>, Consumed), StoreError> {
     let mut transfers = Vec::new();
     let mut totals: HashMap<String, Mass> = HashMap::new();
-    for chunk in lot_ids.chunks(chunk_size(conn)) {
+    for chunk in lot_ids.chunks(ARRAY_CHUNK) {
         let rows: Vec<UseRow> = match conn {
             DbConn::Pg(pg) => pg_sql::load(pg, pg_sql::USES, organisation, chunk)?,
             DbConn::Sqlite(_) => lots_with_events()
                 .filter(custody_event_lots::organisation_id.eq(organisation))
-                .filter(custody_event_lots::lot_id.eq_any(chunk))
+                .filter(sqlite_sql::in_ids("custody_event_lots.lot_id", chunk))
                 .filter(custody_event_lots::direction.ne(Side::Output.as_str()))
                 .select((
                     custody_event_lots::event_id,
