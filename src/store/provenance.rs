@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -36,7 +37,9 @@ pub struct FacilityInfo {
 /// The loaded graph, facilities and policy.
 pub struct TraceContext {
     pub loaded: LoadedGraph,
-    pub facilities: HashMap<String, FacilityInfo>,
+    /// Shared with the mines of origin of the answer, which name one facility each (thousands
+    /// of origins from a few dozen mines).
+    pub facilities: HashMap<String, Arc<FacilityInfo>>,
     facts: Vec<FacilityFacts>,
     pub policy: SourcingPolicy,
 }
@@ -114,7 +117,11 @@ impl TraceContext {
         root_lots: &[String],
     ) -> Result<TraceContext, StoreError> {
         let loaded = lot_graph::load(conn, &organisation.to_string(), root_lots, MAX_DEPTH)?;
-        let facilities = facility_infos(conn, &loaded.facility_ids)?;
+        let facilities: HashMap<String, Arc<FacilityInfo>> =
+            facility_infos(conn, &loaded.facility_ids)?
+                .into_iter()
+                .map(|(id, info)| (id, Arc::new(info)))
+                .collect();
         let mut facts: Vec<FacilityFacts> = facilities.values().map(|i| i.facts.clone()).collect();
         facts.sort_by(|a, b| a.facility_id.cmp(&b.facility_id));
         let policy = policy::get(conn, organisation)?.policy;

@@ -141,7 +141,7 @@ impl From<MineOrigin> for OriginView {
             mining_scale: facts.and_then(|f| f.mining_scale),
             country: facts.map(|f| f.country),
             cahra: facts.is_some_and(|f| f.cahra),
-            facility_name: o.facility.map(|f| f.name),
+            facility_name: o.facility.as_ref().map(|f| f.name.clone()),
             facility_id: o.facility_id,
             extraction_event_id: o.extraction_event_id,
             extracted_on: o.extracted_on,

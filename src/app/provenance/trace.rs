@@ -3,6 +3,7 @@
 //! reached judged under the organisation's policy on its extraction date.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -25,8 +26,8 @@ use crate::store::{lot, purchase};
 #[derive(Clone, Debug)]
 pub struct MineOrigin {
     pub facility_id: String,
-    /// The mine as the catalog knows it, when it does.
-    pub facility: Option<FacilityInfo>,
+    /// The mine as the catalog knows it, when it does (shared by every origin from that mine).
+    pub facility: Option<Arc<FacilityInfo>>,
     pub extraction_event_id: String,
     pub extracted_on: NaiveDate,
     /// The extracted lot.
