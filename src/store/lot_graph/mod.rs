@@ -91,7 +91,7 @@ pub fn load(
             .collect();
         event_ids.sort();
         event_ids.dedup();
-        let mut origins = Shared::new(load_origins(
+        let mut origins = TierOrigins::new(load_origins(
             conn,
             organisation,
             &event_ids,
@@ -149,13 +149,13 @@ pub fn load(
 
 /// The origins of one tier, each handed to the lots it produced: moved to the last of them,
 /// copied for the others (an event usually produces one lot of a tier, so this is a move).
-struct Shared {
+struct TierOrigins {
     origins: HashMap<String, (usize, Origin)>,
 }
 
-impl Shared {
-    fn new(origins: HashMap<String, Origin>) -> Shared {
-        Shared {
+impl TierOrigins {
+    fn new(origins: HashMap<String, Origin>) -> TierOrigins {
+        TierOrigins {
             origins: origins.into_iter().map(|(id, o)| (id, (0, o))).collect(),
         }
     }
