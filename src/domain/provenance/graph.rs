@@ -115,6 +115,14 @@ impl Origin {
         }
     }
 
+    /// The facility of the event (the mine, or the plant that transformed).
+    pub fn facility_id(&self) -> &str {
+        match self {
+            Origin::Extraction(e) => &e.facility_id,
+            Origin::Transformation(t) => &t.facility_id,
+        }
+    }
+
     /// The day the lot came to exist.
     pub fn occurred_on(&self) -> NaiveDate {
         match self {

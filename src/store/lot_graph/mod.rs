@@ -109,15 +109,10 @@ pub fn load(
             } else {
                 None
             };
-            let facility = match &origin {
-                Some(Origin::Extraction(x)) => Some(&x.facility_id),
-                Some(Origin::Transformation(t)) => Some(&t.facility_id),
-                None => None,
-            };
-            if let Some(facility) = facility
+            if let Some(facility) = origin.as_ref().map(Origin::facility_id)
                 && !facilities.contains(facility)
             {
-                facilities.insert(facility.clone());
+                facilities.insert(facility.to_owned());
             }
             if let Some(Origin::Transformation(t)) = &origin {
                 for input in &t.inputs {
