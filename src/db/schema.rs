@@ -359,6 +359,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    purchase_mix_monthly_by_origin (organisation_id, month_start, mineral, facility_key, origin_class, country_key, declared, has_lot) {
+        organisation_id -> Text,
+        month_start -> Date,
+        mineral -> Text,
+        facility_key -> Text,
+        origin_class -> Text,
+        country_key -> Text,
+        declared -> Int2,
+        has_lot -> Int2,
+        quantity_mg -> Int8,
+        quantity_uozt -> Int8,
+    }
+}
+
+diesel::table! {
     purchase_origins (organisation_id, purchase_id, position) {
         organisation_id -> Text,
         purchase_id -> Text,
@@ -588,6 +603,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_roles,
     purchase_mix_daily,
     purchase_mix_monthly,
+    purchase_mix_monthly_by_origin,
     purchase_origins,
     purchases,
     red_flag_case_entries,

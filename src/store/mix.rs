@@ -1,8 +1,9 @@
-//! What the sourcing mix reads: the organisation's daily rollup (`purchase_mix_daily`, kept
-//! current on every purchase write by `store::mix_rollup`) for a period — one row per day,
-//! mineral, supplier, origin facility, class, country, basis and lot presence, read by its
-//! primary key's (organisation, date) prefix, however many purchase lines there are — and the
-//! origin rows of the period's purchases that name a lot, which the mix traces.
+//! What the sourcing mix reads: the organisation's rollups (kept current on every purchase write
+//! by `store::mix_rollup`) for a period — `purchase_mix_daily` and `purchase_mix_monthly`, one
+//! row per day or month, mineral, supplier, origin facility, class, country, basis and lot
+//! presence, and `purchase_mix_monthly_by_origin`, the monthly one summed over suppliers, each
+//! read by its primary key's (organisation, date) prefix, however many purchase lines there
+//! are — and the origin rows of the period's purchases that name a lot, which the mix traces.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -11,6 +12,7 @@ use diesel::sql_types::{BigInt, SmallInt, Text};
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::db::schema::purchase_mix_monthly as monthly;
+use crate::db::schema::purchase_mix_monthly_by_origin as by_origin;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::mass::families;
@@ -137,6 +139,35 @@ pub fn rollup_cells(
     }
 }
 
+/// The monthly rollup summed over suppliers (`purchase_mix_monthly_by_origin`): its cells from
+/// `first`'s month to `last`'s as stored, each dated its month, with no supplier; of one
+/// mineral when given.
+fn by_origin_cells(
+    conn: &mut DbConn,
+    organisation: OrganisationId,
+    (first, last): (NaiveDate, NaiveDate),
+    mineral: Option<Mineral>,
+) -> Result<Vec<OriginAggregate>, StoreError> {
+    let mut query = rollup_period!(by_origin, month_start, organisation, first, last)
+        .select((
+            by_origin::month_start,
+            by_origin::mineral,
+            diesel::dsl::sql::<Text>("''"),
+            by_origin::facility_key,
+            by_origin::origin_class,
+            by_origin::country_key,
+            by_origin::declared,
+            by_origin::has_lot,
+            by_origin::quantity_mg,
+            by_origin::quantity_uozt,
+        ))
+        .into_boxed();
+    if let Some(mineral) = mineral {
+        query = query.filter(by_origin::mineral.eq(mineral));
+    }
+    Ok(aggregates(query.load(conn)?))
+}
+
 /// The DSL query of [`aggregate_summed`] on SQLite for one rollup (`$table`, dated by `$date`):
 /// the cells of every facility but `$apart`'s, summed per key, dated `$first`.
 macro_rules! summed_rows {
@@ -193,8 +224,10 @@ pub struct Summing {
     /// read apart are summed over the run, dated its first day.
     pub dates: bool,
     /// The supplier is kept; otherwise the read may sum over suppliers, and the cells it sums
-    /// carry none. PostgreSQL does (a year of the bench's cells by month halves); SQLite keeps
-    /// them (it reads in process, and its `GROUP BY` sorts: docs/ARCHITECTURE.md).
+    /// carry none. Months are then read from the monthly rollup by origin on both backends (a
+    /// year of the bench's cells by month halves, with no `GROUP BY`); runs of days are summed
+    /// over suppliers by PostgreSQL, while SQLite keeps them (it reads in process, and its
+    /// `GROUP BY` sorts: docs/ARCHITECTURE.md).
     pub suppliers: bool,
 }
 
@@ -205,10 +238,12 @@ pub struct Summing {
 /// own day (or month). A year read month by month has about twelve times the rows of a year
 /// summed; a run of days, as many times as it has days.
 ///
-/// PostgreSQL answers in one statement (one scan, `apart` as one array parameter). SQLite keeps
-/// suppliers, reads every cell as stored when dates are kept, and otherwise answers in two DSL
-/// queries: the other facilities summed, `apart`'s cells read one by one. Whether summing pays
-/// is [`sums_in_database`]'s answer.
+/// Months not kept apart by supplier are read from the monthly rollup summed over suppliers
+/// (`purchase_mix_monthly_by_origin`), as stored when dates are kept (both backends). PostgreSQL
+/// answers in one statement (one scan, `apart` as one array parameter). SQLite otherwise keeps
+/// suppliers, reads every cell as stored when dates are kept, and when summing answers in two
+/// DSL queries: the other facilities summed, `apart`'s cells read one by one. Whether summing
+/// pays is [`sums_in_database`]'s answer.
 pub fn aggregate_summed(
     conn: &mut DbConn,
     organisation: OrganisationId,
@@ -219,6 +254,11 @@ pub fn aggregate_summed(
     summing: Summing,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
     use diesel::sql_types::{Array, Bool, Date, Nullable};
+    let by_origin = grain == Grain::Month && !summing.suppliers;
+    // Months by month without suppliers: the monthly rollup by origin as stored.
+    if by_origin && summing.dates {
+        return by_origin_cells(conn, organisation, (first, last), mineral);
+    }
     // Dates kept, and suppliers kept (as SQLite always keeps them): the cells as stored, with
     // no `GROUP BY`.
     let keeps_suppliers = summing.suppliers || !matches!(conn, DbConn::Pg(_));
@@ -227,9 +267,10 @@ pub fn aggregate_summed(
     }
     if let DbConn::Pg(pg) = conn {
         let keys: Vec<String> = apart.iter().map(FacilityId::to_string).collect();
-        let statement = match grain {
-            Grain::Day => SUMMED_DAYS,
-            Grain::Month => SUMMED_MONTHS,
+        let statement = match (grain, by_origin) {
+            (Grain::Day, _) => SUMMED_DAYS,
+            (Grain::Month, false) => SUMMED_MONTHS,
+            (Grain::Month, true) => SUMMED_MONTHS_BY_ORIGIN,
         };
         let rows: Vec<RollupRow> = diesel::sql_query(statement)
             .bind::<Text, _>(organisation.to_string())
@@ -274,18 +315,20 @@ pub fn sums_in_database(conn: &DbConn, grain: Grain) -> bool {
     matches!(conn, DbConn::Pg(_)) || grain == Grain::Day
 }
 
-/// [`aggregate_summed`]'s statement on PostgreSQL for one rollup (`$table`, dated by `$date`):
-/// `$1` the organisation, `$2` and `$3` the first and last dates, `$4` the mineral (NULL: all),
-/// `$5` the facilities read apart, `$6` whether dates are kept, `$7` whether suppliers are.
-/// The array is only compared in the `CASE`, never estimated by the planner as a filter's
-/// would be.
+/// [`aggregate_summed`]'s statement on PostgreSQL for one rollup (`$table`, dated by `$date`,
+/// its suppliers read as `$supplier`): `$1` the organisation, `$2` and `$3` the first and last
+/// dates, `$4` the mineral (NULL: all), `$5` the facilities read apart, `$6` whether dates are
+/// kept, `$7` whether suppliers are. The array is only compared in the `CASE`, never estimated
+/// by the planner as a filter's would be.
 macro_rules! summed_sql {
-    ($table:literal, $date:literal) => {
+    ($table:literal, $date:literal, $supplier:literal) => {
         concat!(
             "SELECT CASE WHEN $6 OR facility_key = ANY($5) THEN ",
             $date,
             " ELSE $2 END AS day, ",
-            "mineral, CASE WHEN $7 THEN supplier_party_id ELSE '' END AS supplier_party_id, ",
+            "mineral, ",
+            $supplier,
+            " AS supplier_party_id, ",
             "facility_key, origin_class, country_key, declared, ",
             "has_lot, CAST(SUM(quantity_mg) AS BIGINT) AS quantity_mg, ",
             "CAST(SUM(quantity_uozt) AS BIGINT) AS quantity_uozt ",
@@ -305,8 +348,20 @@ macro_rules! summed_sql {
     };
 }
 
-const SUMMED_DAYS: &str = summed_sql!("purchase_mix_daily", "purchased_on");
-const SUMMED_MONTHS: &str = summed_sql!("purchase_mix_monthly", "month_start");
+// The daily and monthly rollups' supplier, summed away unless `$7`.
+const SUMMED_DAYS: &str = summed_sql!(
+    "purchase_mix_daily",
+    "purchased_on",
+    "CASE WHEN $7 THEN supplier_party_id ELSE '' END"
+);
+const SUMMED_MONTHS: &str = summed_sql!(
+    "purchase_mix_monthly",
+    "month_start",
+    "CASE WHEN $7 THEN supplier_party_id ELSE '' END"
+);
+/// The monthly rollup summed over suppliers has none to keep (`$7` is false for it).
+const SUMMED_MONTHS_BY_ORIGIN: &str =
+    summed_sql!("purchase_mix_monthly_by_origin", "month_start", "''");
 
 /// How many facility keys go into one `IN (…)` list.
 const CHUNK: usize = 500;

@@ -27,6 +27,7 @@ mod health;
 mod isolation;
 mod layering;
 mod lots;
+mod mix_by_month;
 mod openapi;
 mod organisations;
 mod parties;

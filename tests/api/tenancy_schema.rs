@@ -165,6 +165,7 @@ async fn tenant_keys_carry_the_organisation(app: TestApp) {
             "purchase_origins",
             "purchase_mix_daily",
             "purchase_mix_monthly",
+            "purchase_mix_monthly_by_origin",
             "sourcing_policies",
             "idempotency_records",
         ] {

@@ -13,7 +13,7 @@ pub(super) fn add(deltas: &mut Deltas, line: &PurchaseLine, origins: &[PurchaseO
         let key = RollupKey {
             purchased_on: line.purchased_on,
             mineral: line.mineral,
-            supplier: line.supplier,
+            supplier: Some(line.supplier),
             facility: origin.facility,
             origin_class: origin.class,
             country: origin.country,

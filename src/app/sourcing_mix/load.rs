@@ -14,9 +14,11 @@
 //! SQLite, which reads its rows in process, sums runs of days only (docs/PERFORMANCE.md, "Mix:
 //! each run summed in the database").
 //!
-//! An answer not grouped by supplier is read summed over suppliers where the database sums
-//! (PostgreSQL): the cells then carry no supplier, and a year by month reads about half the
-//! cells (docs/PERFORMANCE.md, "Mix: suppliers summed away").
+//! An answer not grouped by supplier reads its whole months from the monthly rollup summed over
+//! suppliers (`purchase_mix_monthly_by_origin`, both backends), and its runs of days summed over
+//! suppliers where the database sums (PostgreSQL): the cells then carry no supplier, and a year
+//! by month reads about half the cells, as stored (docs/PERFORMANCE.md, "Mix: suppliers summed
+//! away" and "Mix: a monthly rollup without the supplier").
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

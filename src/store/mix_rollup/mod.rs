@@ -1,7 +1,8 @@
-//! The rollups behind the sourcing mix (`purchase_mix_daily`, `purchase_mix_monthly`): every
-//! purchase write adds or subtracts its origin rows in both, in the same transaction, so that the
-//! mix reads one row per month (or day), mineral, supplier, origin and basis however many lines
-//! the organisation has.
+//! The rollups behind the sourcing mix (`purchase_mix_daily`, `purchase_mix_monthly`, and
+//! `purchase_mix_monthly_by_origin`, the monthly one summed over suppliers): every purchase write
+//! adds or subtracts its origin rows in all three, in the same transaction, so that the mix reads
+//! one row per month (or day), mineral, supplier (unless summed over), origin and basis however
+//! many lines the organisation has.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ pub use self::key::OrEmpty;
 use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::db::schema::purchase_mix_monthly as monthly;
+use crate::db::schema::purchase_mix_monthly_by_origin as by_origin;
 use crate::db::schema::{purchase_origins, purchases};
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
@@ -28,7 +30,9 @@ mod key;
 pub struct RollupKey {
     pub purchased_on: NaiveDate,
     pub mineral: Mineral,
-    pub supplier: PartyId,
+    /// The supplier: always named in the daily and monthly rollups; none in the monthly rollup
+    /// summed over suppliers.
+    pub supplier: Option<PartyId>,
     pub facility: Option<FacilityId>,
     pub origin_class: OriginClass,
     pub country: Option<CountryCode>,
@@ -50,7 +54,7 @@ struct Row {
     organisation_id: OrganisationId,
     purchased_on: NaiveDate,
     mineral: Mineral,
-    supplier_party_id: PartyId,
+    supplier_party_id: OrEmpty<PartyId>,
     facility_key: OrEmpty<FacilityId>,
     origin_class: OriginClass,
     country_key: OrEmpty<CountryCode>,
@@ -67,7 +71,23 @@ struct MonthRow {
     organisation_id: OrganisationId,
     month_start: NaiveDate,
     mineral: Mineral,
-    supplier_party_id: PartyId,
+    supplier_party_id: OrEmpty<PartyId>,
+    facility_key: OrEmpty<FacilityId>,
+    origin_class: OriginClass,
+    country_key: OrEmpty<CountryCode>,
+    declared: i16,
+    has_lot: i16,
+    quantity_mg: i64,
+    quantity_uozt: i64,
+}
+
+/// A cell of the monthly rollup summed over suppliers.
+#[derive(Insertable)]
+#[diesel(table_name = by_origin)]
+struct OriginMonthRow {
+    organisation_id: OrganisationId,
+    month_start: NaiveDate,
+    mineral: Mineral,
     facility_key: OrEmpty<FacilityId>,
     origin_class: OriginClass,
     country_key: OrEmpty<CountryCode>,
@@ -114,7 +134,9 @@ impl Columns {
         for (key, &(mg, uozt)) in cells.iter().filter(|(_, delta)| **delta != (0, 0)) {
             columns.day.push(key.purchased_on);
             columns.mineral.push(key.mineral.as_str());
-            columns.supplier.push(key.supplier.to_string());
+            columns
+                .supplier
+                .push(key.supplier.map(|s| s.to_string()).unwrap_or_default());
             columns
                 .facility
                 .push(key.facility.map(|f| f.to_string()).unwrap_or_default());
@@ -130,27 +152,37 @@ impl Columns {
         columns
     }
 
-    /// Adds every cell to `table` (its day column `day`), creating the missing ones, in the
-    /// cells' order (`unnest` keeps it, so concurrent writers lock alike).
+    /// Adds every cell to `table` (its day column `day`; with a supplier column when
+    /// `suppliers`), creating the missing ones, in the cells' order (`unnest` keeps it, so
+    /// concurrent writers lock alike).
     fn upsert(
         &self,
         conn: &mut diesel::PgConnection,
         table: &str,
         day: &str,
+        suppliers: bool,
     ) -> Result<(), StoreError> {
         use diesel::sql_types::{Array, BigInt, Date, SmallInt, Text};
         if self.day.is_empty() {
             return Ok(());
         }
+        let (supplier_column, supplier_value) = if suppliers {
+            ("supplier_party_id, ", "c.supplier, ")
+        } else {
+            ("", "")
+        };
         let key = format!(
-            "organisation_id, {day}, mineral, supplier_party_id, facility_key, origin_class, \
+            "organisation_id, {day}, mineral, {supplier_column}facility_key, origin_class, \
              country_key, declared, has_lot"
         );
         diesel::sql_query(format!(
             "INSERT INTO {table} AS cell ({key}, quantity_mg, quantity_uozt) \
-             SELECT $1, c.* FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], \
-                    $6::text[], $7::text[], $8::smallint[], $9::smallint[], $10::bigint[], \
-                    $11::bigint[]) AS c \
+             SELECT $1, c.day, c.mineral, {supplier_value}c.facility, c.class, c.country, \
+                    c.declared, c.has_lot, c.mg, c.uozt \
+             FROM unnest($2::date[], $3::text[], $4::text[], $5::text[], $6::text[], \
+                    $7::text[], $8::smallint[], $9::smallint[], $10::bigint[], $11::bigint[]) \
+                  AS c(day, mineral, supplier, facility, class, country, declared, has_lot, mg, \
+                       uozt) \
              ON CONFLICT ({key}) DO UPDATE SET \
                 quantity_mg = cell.quantity_mg + excluded.quantity_mg, \
                 quantity_uozt = cell.quantity_uozt + excluded.quantity_uozt"
@@ -211,7 +243,7 @@ macro_rules! rows {
                 organisation_id: $organisation,
                 $day: key.purchased_on,
                 mineral: key.mineral,
-                supplier_party_id: key.supplier,
+                supplier_party_id: OrEmpty(key.supplier),
                 facility_key: OrEmpty(key.facility),
                 origin_class: key.origin_class,
                 country_key: OrEmpty(key.country),
@@ -239,34 +271,52 @@ impl Deltas {
     }
 
     /// Adds every non-zero delta to its cell (creating the cell when new), in the daily rollup
-    /// and, summed per month, in the monthly one.
+    /// and, summed per month, in the monthly one and (summed over suppliers too) in the monthly
+    /// one by origin.
     pub fn apply(self, conn: &mut DbConn, organisation: OrganisationId) -> Result<(), StoreError> {
         let mut months: BTreeMap<RollupKey, (i64, i64)> = BTreeMap::new();
+        let mut origins: BTreeMap<RollupKey, (i64, i64)> = BTreeMap::new();
         for (key, (mg, uozt)) in &self.0 {
-            let cell = months
-                .entry(RollupKey {
-                    purchased_on: month_start(key.purchased_on),
-                    ..key.clone()
-                })
-                .or_insert((0, 0));
-            cell.0 += mg;
-            cell.1 += uozt;
+            let month = RollupKey {
+                purchased_on: month_start(key.purchased_on),
+                ..key.clone()
+            };
+            let origin = RollupKey {
+                supplier: None,
+                ..month.clone()
+            };
+            for cell in [
+                months.entry(month).or_insert((0, 0)),
+                origins.entry(origin).or_insert((0, 0)),
+            ] {
+                cell.0 += mg;
+                cell.1 += uozt;
+            }
         }
 
         // diesel has no multi-row upsert on SQLite: there, one statement per cell (cheap inside
         // one transaction); on PostgreSQL, one statement per rollup over arrays of the cells.
-        // Both in key order (days, then months), so concurrent writers lock alike.
+        // Both in key order (days, then months, then months by origin), so concurrent writers
+        // lock alike.
         match conn {
             DbConn::Pg(conn) => {
                 Columns::of(organisation, &self.0).upsert(
                     conn,
                     "purchase_mix_daily",
                     "purchased_on",
+                    true,
                 )?;
                 Columns::of(organisation, &months).upsert(
                     conn,
                     "purchase_mix_monthly",
                     "month_start",
+                    true,
+                )?;
+                Columns::of(organisation, &origins).upsert(
+                    conn,
+                    "purchase_mix_monthly_by_origin",
+                    "month_start",
+                    false,
                 )?;
             }
             DbConn::Sqlite(conn) => {
@@ -278,10 +328,55 @@ impl Deltas {
                 for row in &month_rows {
                     upsert!(monthly, month_start, conn, row);
                 }
+                for row in origin_rows(origins, organisation) {
+                    diesel::insert_into(by_origin::table)
+                        .values(&row)
+                        .on_conflict((
+                            by_origin::organisation_id,
+                            by_origin::month_start,
+                            by_origin::mineral,
+                            by_origin::facility_key,
+                            by_origin::origin_class,
+                            by_origin::country_key,
+                            by_origin::declared,
+                            by_origin::has_lot,
+                        ))
+                        .do_update()
+                        .set((
+                            by_origin::quantity_mg
+                                .eq(by_origin::quantity_mg + excluded(by_origin::quantity_mg)),
+                            by_origin::quantity_uozt
+                                .eq(by_origin::quantity_uozt + excluded(by_origin::quantity_uozt)),
+                        ))
+                        .execute(conn)?;
+                }
             }
         }
         Ok(())
     }
+}
+
+/// The non-zero deltas of the monthly cells summed over suppliers, as rows.
+fn origin_rows(
+    cells: BTreeMap<RollupKey, (i64, i64)>,
+    organisation: OrganisationId,
+) -> Vec<OriginMonthRow> {
+    cells
+        .into_iter()
+        .filter(|(_, delta)| *delta != (0, 0))
+        .map(|(key, (mg, uozt))| OriginMonthRow {
+            organisation_id: organisation,
+            month_start: key.purchased_on,
+            mineral: key.mineral,
+            facility_key: OrEmpty(key.facility),
+            origin_class: key.origin_class,
+            country_key: OrEmpty(key.country),
+            declared: i16::from(key.declared),
+            has_lot: i16::from(key.has_lot),
+            quantity_mg: mg,
+            quantity_uozt: uozt,
+        })
+        .collect()
 }
 
 /// The cells the stored origin rows of `purchase_ids` count in, each with its quantity
@@ -342,7 +437,7 @@ pub fn stored_cells(
                 let key = RollupKey {
                     purchased_on,
                     mineral,
-                    supplier,
+                    supplier: Some(supplier),
                     facility,
                     origin_class: class,
                     country,
@@ -356,7 +451,7 @@ pub fn stored_cells(
     Ok(cells)
 }
 
-/// Removes cells that went back to zero, in both rollups (housekeeping: readers skip them
+/// Removes cells that went back to zero, in every rollup (housekeeping: readers skip them
 /// anyway).
 pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
     let days = diesel::delete(
@@ -371,5 +466,11 @@ pub fn purge_empty(conn: &mut DbConn) -> Result<usize, StoreError> {
             .filter(monthly::quantity_uozt.eq(0)),
     )
     .execute(conn)?;
-    Ok(days + months)
+    let origins = diesel::delete(
+        by_origin::table
+            .filter(by_origin::quantity_mg.eq(0))
+            .filter(by_origin::quantity_uozt.eq(0)),
+    )
+    .execute(conn)?;
+    Ok(days + months + origins)
 }

@@ -1,0 +1,1 @@
+DROP TABLE purchase_mix_monthly_by_origin;
