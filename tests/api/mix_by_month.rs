@@ -12,6 +12,7 @@ use crate::both_backends;
 use crate::builders::{Certification, Origin, PurchaseLine};
 use crate::fixtures;
 use crate::helpers::{HasId, TestApp, send};
+use crate::sourcing_mix::class;
 
 both_backends!(each_month_is_judged_as_its_days_are);
 
@@ -174,13 +175,4 @@ async fn each_month_is_judged_as_its_days_are(app: TestApp) {
         [2000, 2000, 2000, 0],
         "{theirs}"
     );
-}
-
-fn class<'a>(figures: &'a Value, name: &str) -> &'a Value {
-    figures["classes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["origin_class"] == name)
-        .unwrap()
 }

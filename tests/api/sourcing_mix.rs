@@ -56,7 +56,7 @@ async fn scenario(app: &TestApp) -> Client {
     buyer
 }
 
-fn class<'a>(figures: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn class<'a>(figures: &'a Value, name: &str) -> &'a Value {
     figures["classes"]
         .as_array()
         .unwrap()
