@@ -80,14 +80,26 @@ macro_rules! rollup_period {
 }
 
 /// A rollup's (`$table`, dated by `$date`) non-empty rows of an organisation between two dates
-/// (inclusive), of one mineral when given, as a boxed query.
+/// (inclusive), of one mineral when given, as a boxed query; the supplier read as `$supplier`
+/// (the table's column unless given: the rollup by origin has none).
 macro_rules! rollup_rows {
-    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr) => {{
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr) => {
+        rollup_rows!(
+            $table,
+            $date,
+            $organisation,
+            $first,
+            $last,
+            $mineral,
+            $table::supplier_party_id
+        )
+    };
+    ($table:ident, $date:ident, $organisation:expr, $first:expr, $last:expr, $mineral:expr, $supplier:expr) => {{
         let mut query = rollup_period!($table, $date, $organisation, $first, $last)
             .select((
                 $table::$date,
                 $table::mineral,
-                $table::supplier_party_id,
+                $supplier,
                 $table::facility_key,
                 $table::origin_class,
                 $table::country_key,
@@ -148,23 +160,16 @@ fn by_origin_cells(
     (first, last): (NaiveDate, NaiveDate),
     mineral: Option<Mineral>,
 ) -> Result<Vec<OriginAggregate>, StoreError> {
-    let mut query = rollup_period!(by_origin, month_start, organisation, first, last)
-        .select((
-            by_origin::month_start,
-            by_origin::mineral,
-            diesel::dsl::sql::<Text>("''"),
-            by_origin::facility_key,
-            by_origin::origin_class,
-            by_origin::country_key,
-            by_origin::declared,
-            by_origin::has_lot,
-            by_origin::quantity_mg,
-            by_origin::quantity_uozt,
-        ))
-        .into_boxed();
-    if let Some(mineral) = mineral {
-        query = query.filter(by_origin::mineral.eq(mineral));
-    }
+    let no_supplier = diesel::dsl::sql::<Text>("''");
+    let query = rollup_rows!(
+        by_origin,
+        month_start,
+        organisation,
+        first,
+        last,
+        mineral,
+        no_supplier
+    );
     Ok(aggregates(query.load(conn)?))
 }
 

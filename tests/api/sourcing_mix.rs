@@ -733,14 +733,18 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             sums.1 += uozt;
         }
         days_by_month.retain(|_, sums| *sums != (0, 0));
-        let months: std::collections::BTreeMap<_, _> = months
-            .into_iter()
-            .map(|r| {
-                let sums = (r.quantity_mg, r.quantity_uozt);
-                let on = r.purchased_on;
-                (cell(r, on), sums)
-            })
-            .collect();
+        // Cells as read, each keyed by itself on its own date.
+        let keyed = |cells: Vec<oretrace::store::mix::OriginAggregate>| {
+            cells
+                .into_iter()
+                .map(|r| {
+                    let sums = (r.quantity_mg, r.quantity_uozt);
+                    let on = r.purchased_on;
+                    (cell(r, on), sums)
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let months = keyed(months);
         assert_eq!(months, days_by_month);
         assert!(months.len() >= 4, "{months:?}");
         // The monthly rollup by origin is the monthly one summed over suppliers, cell for cell.
@@ -753,26 +757,21 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
             sums.0 += mg;
             sums.1 += uozt;
         }
-        let by_origin: std::collections::BTreeMap<_, _> = oretrace::store::mix::aggregate_summed(
-            &mut conn,
-            org,
-            oretrace::store::mix::Grain::Month,
-            (from, to),
-            None,
-            &[],
-            oretrace::store::mix::Summing {
-                dates: true,
-                suppliers: false,
-            },
-        )
-        .unwrap()
-        .into_iter()
-        .map(|r| {
-            let sums = (r.quantity_mg, r.quantity_uozt);
-            let on = r.purchased_on;
-            (cell(r, on), sums)
-        })
-        .collect();
+        let by_origin = keyed(
+            oretrace::store::mix::aggregate_summed(
+                &mut conn,
+                org,
+                oretrace::store::mix::Grain::Month,
+                (from, to),
+                None,
+                &[],
+                oretrace::store::mix::Summing {
+                    dates: true,
+                    suppliers: false,
+                },
+            )
+            .unwrap(),
+        );
         assert_eq!(by_origin, summed_over_suppliers);
         (merged, lines)
     })

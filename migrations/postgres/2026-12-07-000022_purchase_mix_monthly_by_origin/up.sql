@@ -2,7 +2,7 @@
 -- rollup without the supplier"): the same cells as `purchase_mix_monthly` without the supplier,
 -- kept current in the same transaction as every purchase write. Only an answer grouped by
 -- supplier shows the supplier; every other mix reads its whole months here, about half the
--- cells of the monthly rollup on the bench's data (more where several suppliers sell from the
+-- cells of the monthly rollup on the bench's data (fewer where several suppliers sell from the
 -- same mines), with no `GROUP BY` when the answer is by month.
 CREATE TABLE purchase_mix_monthly_by_origin (
     organisation_id TEXT NOT NULL,

@@ -207,22 +207,21 @@ impl Columns {
 const READ_CHUNK: usize = 500;
 
 /// `INSERT … ON CONFLICT (the key) DO UPDATE SET quantity_mg = quantity_mg + excluded, …` on
-/// one of the rollups (`daily` keyed by `purchased_on`, `monthly` by `month_start`).
+/// one of the rollups (`daily` keyed by `purchased_on`, `monthly` by `month_start`, both with
+/// the supplier; `by_origin` keyed by `month_start` without it).
 macro_rules! upsert {
+    (by_origin, $conn:ident, $values:expr) => {
+        upsert!(@key by_origin, $conn, $values, organisation_id, month_start, mineral,
+                facility_key, origin_class, country_key, declared, has_lot)
+    };
     ($table:ident, $day:ident, $conn:ident, $values:expr) => {
+        upsert!(@key $table, $conn, $values, organisation_id, $day, mineral, supplier_party_id,
+                facility_key, origin_class, country_key, declared, has_lot)
+    };
+    (@key $table:ident, $conn:ident, $values:expr, $($key:ident),+) => {
         diesel::insert_into($table::table)
             .values($values)
-            .on_conflict((
-                $table::organisation_id,
-                $table::$day,
-                $table::mineral,
-                $table::supplier_party_id,
-                $table::facility_key,
-                $table::origin_class,
-                $table::country_key,
-                $table::declared,
-                $table::has_lot,
-            ))
+            .on_conflict(($($table::$key),+))
             .do_update()
             .set((
                 $table::quantity_mg.eq($table::quantity_mg + excluded($table::quantity_mg)),
@@ -328,27 +327,8 @@ impl Deltas {
                 for row in &month_rows {
                     upsert!(monthly, month_start, conn, row);
                 }
-                for row in origin_rows(origins, organisation) {
-                    diesel::insert_into(by_origin::table)
-                        .values(&row)
-                        .on_conflict((
-                            by_origin::organisation_id,
-                            by_origin::month_start,
-                            by_origin::mineral,
-                            by_origin::facility_key,
-                            by_origin::origin_class,
-                            by_origin::country_key,
-                            by_origin::declared,
-                            by_origin::has_lot,
-                        ))
-                        .do_update()
-                        .set((
-                            by_origin::quantity_mg
-                                .eq(by_origin::quantity_mg + excluded(by_origin::quantity_mg)),
-                            by_origin::quantity_uozt
-                                .eq(by_origin::quantity_uozt + excluded(by_origin::quantity_uozt)),
-                        ))
-                        .execute(conn)?;
+                for row in &origin_rows(origins, organisation) {
+                    upsert!(by_origin, conn, row);
                 }
             }
         }
