@@ -13,7 +13,7 @@
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Date, Text};
 use diesel::sqlite::Sqlite;
 use std::io::Write;
 
@@ -67,6 +67,59 @@ macro_rules! stored_as_text {
             }
         }
     )+};
+}
+
+/// A `DATE` as read in bulk (the mix's rollup cells): on SQLite, where a date is `YYYY-MM-DD`
+/// text, its ten bytes are read as digits rather than through chrono's format parser (a tenth
+/// of a mix's time on SQLite went there, docs/PERFORMANCE.md); any other text goes to that
+/// parser, as diesel's own `NaiveDate` would. PostgreSQL's binary date is read as diesel reads
+/// it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct StoredDate(pub chrono::NaiveDate);
+
+impl StoredDate {
+    /// `YYYY-MM-DD` read digit by digit; `None` for any other text, or a day no calendar has.
+    fn from_iso(text: &str) -> Option<chrono::NaiveDate> {
+        let b = text.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| {
+            b[range].iter().try_fold(0u32, |value, &c| {
+                c.is_ascii_digit().then(|| value * 10 + u32::from(c - b'0'))
+            })
+        };
+        let year = i32::try_from(number(0..4)?).ok()?;
+        chrono::NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)
+    }
+}
+
+impl FromSql<Date, Pg> for StoredDate {
+    fn from_sql(
+        bytes: <Pg as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        <chrono::NaiveDate as FromSql<Date, Pg>>::from_sql(bytes).map(StoredDate)
+    }
+}
+
+impl FromSql<Date, Sqlite> for StoredDate {
+    fn from_sql(
+        mut bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        let text = bytes.read_text();
+        match StoredDate::from_iso(text) {
+            Some(day) => Ok(StoredDate(day)),
+            None => Ok(StoredDate(chrono::NaiveDate::parse_from_str(text, "%F")?)),
+        }
+    }
+}
+
+impl FromSql<Date, MultiBackend> for StoredDate {
+    fn from_sql(
+        bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        bytes.from_sql::<Self, Date>()
+    }
 }
 
 fn parse_stored<T: std::str::FromStr>(text: &str) -> deserialize::Result<T> {
@@ -157,6 +210,42 @@ mod tests {
         id: FacilityId,
         #[diesel(sql_type = Text)]
         mineral: Mineral,
+    }
+
+    #[derive(QueryableByName)]
+    struct Dated {
+        #[diesel(sql_type = diesel::sql_types::Date)]
+        day: super::StoredDate,
+    }
+
+    #[test]
+    fn stored_dates_read_as_chrono_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        let mut conn: DbConn = ConnectionManager::new(url, std::time::Duration::from_secs(5))
+            .establish()
+            .unwrap();
+        for text in [
+            "2026-02-28",
+            "2024-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "2026-2-5",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "20260228",
+            "2026-02-2x",
+            "",
+        ] {
+            let read = diesel::sql_query("SELECT $1 AS day")
+                .bind::<Text, _>(text)
+                .get_result::<Dated>(&mut conn)
+                .map(|d| d.day.0)
+                .ok();
+            let chrono = chrono::NaiveDate::parse_from_str(text, "%F").ok();
+            assert_eq!(read, chrono, "{text:?}");
+        }
     }
 
     #[test]

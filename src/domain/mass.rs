@@ -207,6 +207,44 @@ impl Sum for Mass {
 /// zeros, and whether it is exact (otherwise rounded half to even). `denominator` is positive.
 pub fn decimal(numerator: i128, denominator: i128, decimals: u32) -> (String, bool) {
     debug_assert!(denominator > 0);
+    match power_of_ten(denominator) {
+        Some(places) if places <= decimals => {
+            decimal_of_power_of_ten(numerator, denominator, places)
+        }
+        _ => decimal_by_digits(numerator, denominator, decimals),
+    }
+}
+
+/// `k` when `n` is `10^k`.
+fn power_of_ten(n: i128) -> Option<u32> {
+    let places = n.checked_ilog10()?;
+    (10_i128.checked_pow(places) == Some(n)).then_some(places)
+}
+
+/// [`decimal`] of a denominator of `10^places` (every metric unit in femtograms): the
+/// remainder's digits are the decimals, so the text is exact and costs one division, not two
+/// per digit. A mix by supplier and month writes some 30,000 of these.
+fn decimal_of_power_of_ten(numerator: i128, denominator: i128, places: u32) -> (String, bool) {
+    use std::fmt::Write as _;
+    let n = numerator.unsigned_abs();
+    let d = denominator.unsigned_abs();
+    let (whole, fraction) = (n / d, n % d);
+    let mut text = String::with_capacity(48);
+    if numerator < 0 && n != 0 {
+        text.push('-');
+    }
+    // Writing to a `String` cannot fail.
+    let _ = write!(text, "{whole}");
+    if fraction != 0 {
+        let _ = write!(text, ".{fraction:0width$}", width = places as usize);
+        let trimmed = text.trim_end_matches('0').len();
+        text.truncate(trimmed);
+    }
+    (text, true)
+}
+
+/// [`decimal`] digit by digit, rounding the last one half to even.
+fn decimal_by_digits(numerator: i128, denominator: i128, decimals: u32) -> (String, bool) {
     let negative = numerator < 0;
     let n = numerator.unsigned_abs();
     let d = denominator.unsigned_abs();
@@ -331,6 +369,25 @@ mod tests {
         assert_eq!(decimal(15, 10, 0), ("2".to_owned(), false));
         assert_eq!(decimal(-1, 4, 2), ("-0.25".to_owned(), true));
         assert_eq!(decimal(10, 4, 5), ("2.5".to_owned(), true));
+    }
+
+    proptest::proptest! {
+        /// A power-of-ten denominator's shortcut writes what the digit-by-digit division
+        /// writes.
+        #[test]
+        fn a_power_of_ten_is_written_as_by_digits(
+            numerator in proptest::prelude::any::<i64>(),
+            scale in 0u32..6,
+            places in 0u32..22,
+            extra in 0u32..4,
+        ) {
+            let numerator = i128::from(numerator) * 10_i128.pow(scale) * 1_000;
+            let denominator = 10_i128.pow(places);
+            proptest::prop_assert_eq!(
+                decimal(numerator, denominator, places + extra),
+                decimal_by_digits(numerator, denominator, places + extra)
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::db::DbConn;
 use crate::db::schema::purchase_mix_daily as daily;
 use crate::db::schema::purchase_mix_monthly as monthly;
 use crate::db::schema::purchase_mix_monthly_by_origin as by_origin;
+use crate::db::sql_types::StoredDate;
 use crate::domain::country::CountryCode;
 use crate::domain::ids::{FacilityId, LotId, OrganisationId, PartyId, PurchaseId};
 use crate::domain::mass::families;
@@ -45,7 +46,7 @@ pub struct OriginAggregate {
 #[derive(Queryable, QueryableByName)]
 struct RollupRow {
     #[diesel(sql_type = diesel::sql_types::Date)]
-    day: NaiveDate,
+    day: StoredDate,
     #[diesel(sql_type = Text)]
     mineral: Mineral,
     /// Empty when the statement summed over suppliers.
@@ -377,7 +378,7 @@ fn aggregates(rows: Vec<RollupRow>) -> Vec<OriginAggregate> {
 
 fn from_row(row: RollupRow) -> OriginAggregate {
     OriginAggregate {
-        purchased_on: row.day,
+        purchased_on: row.day.0,
         mineral: row.mineral,
         supplier_party_id: row.supplier_party_id.0,
         facility_id: row.facility_key.0,
