@@ -235,7 +235,7 @@ fn load_origins(
                     events.push((
                         row.event_id.clone(),
                         row.event_type,
-                        row.occurred_on,
+                        row.occurred_on.0,
                         row.facility_id,
                         row.chain_of_custody,
                     ));
@@ -331,7 +331,7 @@ fn uses_of(
                 *totals.entry(row.lot_id).or_default() +=
                     Mass::stored(row.quantity_mg, row.quantity_uozt);
             } else {
-                let occurred_on = row.occurred_on.ok_or_else(|| {
+                let occurred_on = row.occurred_on.map(|d| d.0).ok_or_else(|| {
                     StoreError::corrupt(format!("transfer {} has no event", row.event_id))
                 })?;
                 transfers.push(TransferEdge {

@@ -2,10 +2,10 @@
 //! SQLite DSL query (`Queryable`, fields in the `select` order) and by name from the PostgreSQL
 //! SQL of `pg_sql` (`QueryableByName`).
 
-use chrono::NaiveDate;
 use diesel::sql_types::{BigInt, Bool, Date, Nullable, SmallInt, Text};
 use diesel::{Queryable, QueryableByName};
 
+use crate::db::sql_types::StoredDate;
 use crate::domain::vocabulary::{ChainOfCustody, CustodyEventType};
 
 /// A lot of the frontier.
@@ -40,7 +40,7 @@ pub(super) struct SideRow {
     #[diesel(sql_type = Text)]
     pub event_type: CustodyEventType,
     #[diesel(sql_type = Date)]
-    pub occurred_on: NaiveDate,
+    pub occurred_on: StoredDate,
     #[diesel(sql_type = Nullable<Text>)]
     pub facility_id: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -63,7 +63,7 @@ pub(super) struct UseRow {
     #[diesel(sql_type = BigInt)]
     pub quantity_uozt: i64,
     #[diesel(sql_type = Nullable<Date>)]
-    pub occurred_on: Option<NaiveDate>,
+    pub occurred_on: Option<StoredDate>,
     #[diesel(sql_type = Nullable<Text>)]
     pub from_party_id: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
