@@ -928,7 +928,110 @@ crate::both_backends_with!(super::spawn;
     the_feed_pages_by_cursor_for_its_organisation_only,
     another_organisation_and_missing_scopes_are_refused,
     two_instances_deliver_each_event_once,
+    a_failed_sweep_is_tried_again_soon,
 );
+
+#[derive(diesel::QueryableByName)]
+struct SweepRow {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pending: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+    lease_seconds: Option<f64>,
+}
+
+/// Runs `statement` on the test database, or reads the organisation's sweep: whether one is
+/// pending and in how many seconds its lease ends.
+async fn sweep_state(app: &TestApp, organisation: &str, statement: Option<String>) -> SweepRow {
+    use diesel::RunQueryDsl;
+    let (url, timeout) = (
+        app.config.database_url.clone(),
+        app.config.pool.statement_timeout,
+    );
+    let organisation = organisation.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = oretrace::db::ConnectionManager::new(url, timeout)
+            .establish()
+            .unwrap();
+        if let Some(statement) = statement {
+            diesel::sql_query(statement).execute(&mut conn).unwrap();
+        }
+        let seconds = match conn {
+            oretrace::db::DbConn::Pg(_) => {
+                "EXTRACT(EPOCH FROM lease_until - (now() AT TIME ZONE 'UTC'))::float8"
+            }
+            oretrace::db::DbConn::Sqlite(_) => {
+                "(julianday(lease_until) - julianday('now')) * 86400.0"
+            }
+        };
+        diesel::sql_query(format!(
+            "SELECT (swept_at IS NULL OR requested_at > swept_at) AS pending, \
+             {seconds} AS lease_seconds FROM supply_sweeps WHERE organisation_id = '{organisation}'"
+        ))
+        .get_result(&mut conn)
+        .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// A sweep that fails (here on a stored value that does not parse) is tried again within
+/// `sweep::RETRY`, not held by its ten-minute lease: a write refused behind a long batch on
+/// SQLite would otherwise hold the organisation's webhooks back that long.
+async fn a_failed_sweep_is_tried_again_soon(app: TestApp) {
+    let supplier = supplier(&app, "Refinery Trading").await;
+    let a = app
+        .organisation("Org A", "purchaser", &SCOPES_WITH_PROVENANCE)
+        .await;
+    // A purchase naming a lot: the sweep evaluates its red flags, reading the purchase.
+    let lot = app.create_lot(&a, &Lot::new("SWEEP-LOT").kg(1)).await.id();
+    let line = PurchaseLine::new("SWEEP-1", &supplier)
+        .kg(1)
+        .on("2025-03-14")
+        .lot(&lot);
+    app.create_purchase(&a, &line).await;
+    let mut state = sweep_state(&app, &a.org_id, None).await;
+    for _ in 0..400 {
+        if !state.pending {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        state = sweep_state(&app, &a.org_id, None).await;
+    }
+    assert!(!state.pending, "the purchase's sweep never ran");
+
+    // A corrupt row: every sweep of the organisation now fails when it reads its purchases.
+    let corrupt = format!(
+        "UPDATE purchases SET mineral = 'unobtainium' WHERE organisation_id = '{}'",
+        a.org_id
+    );
+    sweep_state(&app, &a.org_id, Some(corrupt)).await;
+    let request = format!(
+        "UPDATE supply_sweeps SET requested_at = '2999-01-01 00:00:00' WHERE organisation_id = '{}'",
+        a.org_id
+    );
+    sweep_state(&app, &a.org_id, Some(request)).await;
+    // Claimed, failed, and its lease shortened: it ends within the retry, not in ten minutes.
+    let retry = oretrace::app::webhooks::sweep::RETRY.num_seconds() as f64;
+    let mut lease = None;
+    for _ in 0..400 {
+        let state = sweep_state(&app, &a.org_id, None).await;
+        assert!(state.pending, "a sweep over a corrupt row cannot succeed");
+        if let Some(seconds) = state.lease_seconds.filter(|s| *s <= retry + 1.0) {
+            lease = Some(seconds);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        lease.is_some(),
+        "the failed sweep keeps its ten-minute lease"
+    );
+    // The other organisation's answers are untouched by it.
+    let b = app.organisation("Org B", "purchaser", &SCOPES).await;
+    app.get("/v1/purchases", &b)
+        .expect_status(StatusCode::OK)
+        .await;
+}
 
 /// With the default configuration: internal addresses refused.
 mod defaults {

@@ -151,6 +151,37 @@ pub async fn sweep_next(
     let Some(sweep) = claimed else {
         return Ok(false);
     };
+    let failed = sweep.clone();
+    match sweep_claimed(db, sweep, tolerance, wake).await {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            // Left as it is, the lease would keep the sweep from anyone for ten minutes: a
+            // write that timed out behind a long batch on SQLite ("database is locked") would
+            // delay the organisation's webhooks that long. Try again after RETRY instead.
+            let retry = time::now() + RETRY;
+            let released = db
+                .write(move |conn| {
+                    flag_state::retry_at(conn, &failed, lease_until, retry).map_err(AppError::from)
+                })
+                .await;
+            if let Err(e) = released {
+                log::warn!("red-flag sweep: could not shorten the failed sweep's lease: {e}");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// How soon a sweep that failed is tried again (its lease shortened to this).
+pub const RETRY: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The work of a sweep once leased: read, then announce and record the difference.
+async fn sweep_claimed(
+    db: &Db,
+    sweep: Sweep,
+    tolerance: YieldTolerance,
+    wake: &Notify,
+) -> Result<(), AppError> {
     let organisation: OrganisationId = sweep.organisation_id.parse().map_err(AppError::internal)?;
     let today = time::now().date_naive();
     let found = db
@@ -172,7 +203,7 @@ pub async fn sweep_next(
         );
         wake.notify_one();
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Sweeps requested organisations until the task is dropped, one after another, looking for

@@ -85,6 +85,25 @@ pub fn claim(
     Ok(found)
 }
 
+/// Shortens a failed sweep's lease to `retry_at`, if the lease is still the one this worker
+/// took (`leased_until`): another worker's lease, taken after this one expired, is left alone.
+/// Answers whether it was shortened.
+pub fn retry_at(
+    conn: &mut DbConn,
+    sweep: &Sweep,
+    leased_until: DateTime<Utc>,
+    retry_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        supply_sweeps::table
+            .filter(supply_sweeps::organisation_id.eq(&sweep.organisation_id))
+            .filter(supply_sweeps::lease_until.eq(Some(time::to_db(leased_until)))),
+    )
+    .set(supply_sweeps::lease_until.eq(Some(time::to_db(retry_at))))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Marks a leased sweep done: its request answered, its lease released.
 pub fn done(conn: &mut DbConn, sweep: &Sweep) -> Result<(), StoreError> {
     diesel::update(
