@@ -12,6 +12,8 @@
 #
 # The organisation is the first purchaser in `oretrace orgs list` (the bench's buyer), or ORG.
 # ROUNDS (default 41) requests per build and path; the first three of each are not counted.
+# Timing starts once both services are idle after their start-up sweep (at most SETTLE, default
+# 120, seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/service.sh
@@ -47,6 +49,20 @@ start() {
 }
 start before "$before"
 start after "$after"
+# Each service sweeps every organisation's red flags and certificates once at start
+# (`app::webhooks::sweep`): on a million lines that is seconds of CPU. Wait until both are idle
+# (their CPU time still for a second, at most SETTLE seconds) so that no request is timed
+# beside it.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+settle=${SETTLE:-120}
+previous=""
+for _ in $(seq "$settle"); do
+  now=""
+  for pid in "${servers[@]}"; do now="$now $(cpu_ticks "$pid")"; done
+  [ "$now" = "$previous" ] && break
+  previous=$now
+  sleep 1
+done
 
 python3 - "$work" "$rounds" "$@" <<'PY'
 import hashlib, http.client, statistics, sys, time, urllib.parse

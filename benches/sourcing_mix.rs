@@ -327,6 +327,11 @@ async fn main() {
         } else {
             (format!("{lines_per_s:.0} lines/s"), "n/a".into())
         };
+        let waited = common::settle(&bench).await;
+        eprintln!(
+            "[{backend}] the service's supply sweeps done after {:.1} s more",
+            waited.as_secs_f64()
+        );
         eprintln!("[{backend}] timing the mix…");
         let mut mixes = Vec::new();
         for grouping in GROUPINGS {

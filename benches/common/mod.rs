@@ -96,6 +96,10 @@ pub async fn start(
     database: &str,
     buyer_scopes: &str,
 ) -> (Bench, actix_web::dev::ServerHandle) {
+    // The service's own warnings (a failed background sweep, say) on stderr; RUST_LOG to see
+    // more. Quiet by default so that the tables stay readable.
+    let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .try_init();
     let url = match backend {
         Backend::Sqlite => format!("sqlite://{}", dir.join("bench.db").display()),
         Backend::Postgres => {
@@ -169,4 +173,35 @@ pub fn median(mut samples: Vec<Duration>) -> Duration {
 
 pub fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[derive(diesel::QueryableByName)]
+struct Pending {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    sweeps: i64,
+}
+
+/// Waits until the service has no supply sweep left to do (`app::webhooks::sweep`: one at start
+/// and one after every batch of purchases, each reading every purchase of the organisation), so
+/// that no timed request runs beside one. Returns how long it waited.
+pub async fn settle(bench: &Bench) -> Duration {
+    let started = std::time::Instant::now();
+    let manager = ConnectionManager::new(
+        DatabaseUrl::parse(&bench.database_url).unwrap(),
+        Duration::from_secs(60),
+    );
+    let mut conn = manager.establish().unwrap();
+    while started.elapsed() < Duration::from_secs(600) {
+        let pending: Pending = diesel::sql_query(
+            "SELECT COUNT(*) AS sweeps FROM supply_sweeps \
+             WHERE swept_at IS NULL OR requested_at > swept_at",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        if pending.sweeps == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    started.elapsed()
 }
