@@ -212,6 +212,14 @@ mod tests {
         mineral: Mineral,
     }
 
+    /// A connection to a fresh SQLite file in `dir`.
+    fn sqlite(dir: &tempfile::TempDir) -> DbConn {
+        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
+        ConnectionManager::new(url, std::time::Duration::from_secs(5))
+            .establish()
+            .unwrap()
+    }
+
     #[derive(QueryableByName)]
     struct Dated {
         #[diesel(sql_type = diesel::sql_types::Date)]
@@ -221,10 +229,7 @@ mod tests {
     #[test]
     fn stored_dates_read_as_chrono_reads_them() {
         let dir = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
-        let mut conn: DbConn = ConnectionManager::new(url, std::time::Duration::from_secs(5))
-            .establish()
-            .unwrap();
+        let mut conn = sqlite(&dir);
         for text in [
             "2026-02-28",
             "2024-02-29",
@@ -251,10 +256,7 @@ mod tests {
     #[test]
     fn typed_values_round_trip_through_sqlite_and_refuse_corrupt_text() {
         let dir = tempfile::tempdir().unwrap();
-        let url = DatabaseUrl::parse(&format!("sqlite://{}/t.db", dir.path().display())).unwrap();
-        let mut conn: DbConn = ConnectionManager::new(url, std::time::Duration::from_secs(5))
-            .establish()
-            .unwrap();
+        let mut conn = sqlite(&dir);
         let id = FacilityId::generate();
         let row: Typed = diesel::sql_query("SELECT $1 AS id, $2 AS mineral")
             .bind::<Text, _>(id)
