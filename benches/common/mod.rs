@@ -175,12 +175,6 @@ pub fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-#[derive(diesel::QueryableByName)]
-struct Pending {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    sweeps: i64,
-}
-
 /// Waits until the service has no supply sweep left to do (`app::webhooks::sweep`: one at start
 /// and one after every batch of purchases, each reading every purchase of the organisation), so
 /// that no timed request runs beside one. Returns how long it waited.
@@ -191,16 +185,9 @@ pub async fn settle(bench: &Bench) -> Duration {
         Duration::from_secs(60),
     );
     let mut conn = manager.establish().unwrap();
-    while started.elapsed() < Duration::from_secs(600) {
-        let pending: Pending = diesel::sql_query(
-            "SELECT COUNT(*) AS sweeps FROM supply_sweeps \
-             WHERE swept_at IS NULL OR requested_at > swept_at",
-        )
-        .get_result(&mut conn)
-        .unwrap();
-        if pending.sweeps == 0 {
-            break;
-        }
+    while started.elapsed() < Duration::from_secs(600)
+        && oretrace::store::webhook::flag_state::pending(&mut conn).unwrap() > 0
+    {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     started.elapsed()

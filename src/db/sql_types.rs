@@ -106,11 +106,11 @@ impl FromSql<Date, Sqlite> for StoredDate {
     fn from_sql(
         mut bytes: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
     ) -> deserialize::Result<Self> {
-        let text = bytes.read_text();
-        match StoredDate::from_iso(text) {
-            Some(day) => Ok(StoredDate(day)),
-            None => Ok(StoredDate(chrono::NaiveDate::parse_from_str(text, "%F")?)),
+        if let Some(day) = StoredDate::from_iso(bytes.read_text()) {
+            return Ok(StoredDate(day));
         }
+        // Anything else as diesel reads a date: the same answer, the same refusals.
+        <chrono::NaiveDate as FromSql<Date, Sqlite>>::from_sql(bytes).map(StoredDate)
     }
 }
 

@@ -244,6 +244,21 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Runs `f` on a connection of its own to the test database, on the blocking pool: what a
+    /// test reads or corrupts behind the API's back.
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut oretrace::db::DbConn) -> T + Send + 'static,
+    ) -> T {
+        let manager = ConnectionManager::new(
+            self.config.database_url.clone(),
+            self.config.pool.statement_timeout,
+        );
+        tokio::task::spawn_blocking(move || f(&mut manager.establish().expect("connect")))
+            .await
+            .expect("the blocking task")
+    }
+
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         TestApp::spawn_with(backend, |_| {}).await
     }

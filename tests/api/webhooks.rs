@@ -939,22 +939,11 @@ struct SweepRow {
     lease_seconds: Option<f64>,
 }
 
-/// Runs `statement` on the test database, or reads the organisation's sweep: whether one is
-/// pending and in how many seconds its lease ends.
-async fn sweep_state(app: &TestApp, organisation: &str, statement: Option<String>) -> SweepRow {
-    use diesel::RunQueryDsl;
-    let (url, timeout) = (
-        app.config.database_url.clone(),
-        app.config.pool.statement_timeout,
-    );
+/// The organisation's sweep: whether one is pending, and in how many seconds its lease ends.
+async fn sweep_state(app: &TestApp, organisation: &str) -> SweepRow {
     let organisation = organisation.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = oretrace::db::ConnectionManager::new(url, timeout)
-            .establish()
-            .unwrap();
-        if let Some(statement) = statement {
-            diesel::sql_query(statement).execute(&mut conn).unwrap();
-        }
+    app.with_conn(move |conn| {
+        use diesel::RunQueryDsl;
         let seconds = match conn {
             oretrace::db::DbConn::Pg(_) => {
                 "EXTRACT(EPOCH FROM lease_until - (now() AT TIME ZONE 'UTC'))::float8"
@@ -967,16 +956,25 @@ async fn sweep_state(app: &TestApp, organisation: &str, statement: Option<String
             "SELECT (swept_at IS NULL OR requested_at > swept_at) AS pending, \
              {seconds} AS lease_seconds FROM supply_sweeps WHERE organisation_id = '{organisation}'"
         ))
-        .get_result(&mut conn)
+        .get_result(conn)
         .unwrap()
     })
     .await
-    .unwrap()
+}
+
+/// Runs `statement` on the test database.
+async fn execute(app: &TestApp, statement: String) {
+    app.with_conn(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(statement).execute(conn).unwrap();
+    })
+    .await;
 }
 
 /// A sweep that fails (here on a stored value that does not parse) is tried again within
 /// `sweep::RETRY`, not held by its ten-minute lease: a write refused behind a long batch on
-/// SQLite would otherwise hold the organisation's webhooks back that long.
+/// SQLite would otherwise hold the organisation's webhooks back that long. Only the failed
+/// worker's own lease is shortened.
 async fn a_failed_sweep_is_tried_again_soon(app: TestApp) {
     let supplier = supplier(&app, "Refinery Trading").await;
     let a = app
@@ -989,32 +987,36 @@ async fn a_failed_sweep_is_tried_again_soon(app: TestApp) {
         .on("2025-03-14")
         .lot(&lot);
     app.create_purchase(&a, &line).await;
-    let mut state = sweep_state(&app, &a.org_id, None).await;
+    let mut state = sweep_state(&app, &a.org_id).await;
     for _ in 0..400 {
         if !state.pending {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        state = sweep_state(&app, &a.org_id, None).await;
+        state = sweep_state(&app, &a.org_id).await;
     }
     assert!(!state.pending, "the purchase's sweep never ran");
 
     // A corrupt row: every sweep of the organisation now fails when it reads its purchases.
-    let corrupt = format!(
-        "UPDATE purchases SET mineral = 'unobtainium' WHERE organisation_id = '{}'",
-        a.org_id
-    );
-    sweep_state(&app, &a.org_id, Some(corrupt)).await;
-    let request = format!(
-        "UPDATE supply_sweeps SET requested_at = '2999-01-01 00:00:00' WHERE organisation_id = '{}'",
-        a.org_id
-    );
-    sweep_state(&app, &a.org_id, Some(request)).await;
+    let org = &a.org_id;
+    execute(
+        &app,
+        format!("UPDATE purchases SET mineral = 'unobtainium' WHERE organisation_id = '{org}'"),
+    )
+    .await;
+    execute(
+        &app,
+        format!(
+            "UPDATE supply_sweeps SET requested_at = '2999-01-01 00:00:00' \
+             WHERE organisation_id = '{org}'"
+        ),
+    )
+    .await;
     // Claimed, failed, and its lease shortened: it ends within the retry, not in ten minutes.
     let retry = oretrace::app::webhooks::sweep::RETRY.num_seconds() as f64;
     let mut lease = None;
     for _ in 0..400 {
-        let state = sweep_state(&app, &a.org_id, None).await;
+        let state = sweep_state(&app, org).await;
         assert!(state.pending, "a sweep over a corrupt row cannot succeed");
         if let Some(seconds) = state.lease_seconds.filter(|s| *s <= retry + 1.0) {
             lease = Some(seconds);
@@ -1022,10 +1024,34 @@ async fn a_failed_sweep_is_tried_again_soon(app: TestApp) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let lease = lease.expect("the failed sweep keeps its ten-minute lease");
+
+    // A worker whose lease is no longer the one in the row (another took it after it expired)
+    // shortens nothing.
+    let sweep = oretrace::store::webhook::flag_state::Sweep {
+        organisation_id: org.clone(),
+        requested_at: "2999-01-01T00:00:00".parse().unwrap(),
+        quiet: 0,
+    };
+    let now = chrono::Utc::now();
+    let shortened = app
+        .with_conn(move |conn| {
+            oretrace::store::webhook::flag_state::retry_at(
+                conn,
+                &sweep,
+                now + chrono::Duration::minutes(10),
+                now,
+            )
+            .unwrap()
+        })
+        .await;
     assert!(
-        lease.is_some(),
-        "the failed sweep keeps its ten-minute lease"
+        !shortened,
+        "a lease that is not the worker's own was shortened"
     );
+    let after = sweep_state(&app, org).await.lease_seconds.unwrap();
+    assert!(after > lease - 5.0, "{after} < {lease}");
+
     // The other organisation's answers are untouched by it.
     let b = app.organisation("Org B", "purchaser", &SCOPES).await;
     app.get("/v1/purchases", &b)
