@@ -202,6 +202,61 @@ fn plain_group_by(bench: &Bench, (from, to): (&str, &str), runs: usize) -> Durat
     median(samples)
 }
 
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// The supply sweep's read of the organisation's suppliers and declared facilities (what its
+/// certificate watch looks at, `certification_state::supply`), beside the plain `SELECT
+/// DISTINCT` of the same ids over every purchase and origin row; both medians of `runs`.
+fn sweep_supply(bench: &Bench, runs: usize) -> (Duration, Duration) {
+    let manager = ConnectionManager::new(
+        DatabaseUrl::parse(&bench.database_url).unwrap(),
+        Duration::from_secs(60),
+    );
+    let mut conn = manager.establish().unwrap();
+    let organisation = bench.buyer;
+    let distinct = |column: &str, table: &str| {
+        format!(
+            "SELECT DISTINCT {column} AS id FROM {table} WHERE organisation_id = '{}' \
+             AND {column} IS NOT NULL",
+            bench.buyer
+        )
+    };
+    let statements = [
+        distinct("facility_id", "purchase_origins"),
+        distinct("supplier_party_id", "purchases"),
+    ];
+    let (mut read, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let started = Instant::now();
+        let (facilities, parties) =
+            oretrace::store::webhook::certification_state::supply(&mut conn, organisation).unwrap();
+        read.push(started.elapsed());
+        let started = Instant::now();
+        let mut same: Vec<Vec<String>> = statements
+            .iter()
+            .map(|statement| {
+                diesel::sql_query(statement)
+                    .load::<Id>(&mut conn)
+                    .unwrap()
+                    .into_iter()
+                    .map(|row| row.id)
+                    .collect()
+            })
+            .collect();
+        plain.push(started.elapsed());
+        // The same answer (the bench's organisation records no custody events).
+        for ids in &mut same {
+            ids.sort();
+        }
+        assert_eq!(same, [facilities, parties]);
+    }
+    (median(read), median(plain))
+}
+
 /// The columns the COPY reference writes, named so that columns added to `purchases` later
 /// (with defaults, such as `quantity_uozt`) do not break it.
 const COPY_COLUMNS: &str = "organisation_id, id, external_ref, supplier_party_id, mineral, \
@@ -260,6 +315,9 @@ async fn main() {
     let _ = writeln!(report, "|---|---|---|---|---|---|---|---|");
     let mut groupings = String::from(
         "\n| backend | purchase lines | group_by | mix, p50 (× plain GROUP BY of the same run) |\n|---|---|---|---|\n",
+    );
+    let mut sweeps = String::from(
+        "\n| backend | purchase lines | supply sweeps after ingestion, waited | the sweep's supply read (× DISTINCT) | plain SELECT DISTINCT of suppliers and facilities (reference) |\n|---|---|---|---|---|\n",
     );
     for backend in env.backends {
         let dir = tempfile::tempdir().unwrap();
@@ -342,6 +400,16 @@ async fn main() {
             mixes.push((grouping, timed_get(&bench, &path, env.runs).await));
         }
         let plain = plain_group_by(&bench, YEAR, env.runs);
+        let (supply, distinct) = sweep_supply(&bench, env.runs);
+        let _ = writeln!(
+            sweeps,
+            "| {backend} | {} | {:.1} s | {} ({:.3}×) | {} |",
+            env.purchases,
+            waited.as_secs_f64(),
+            ms(supply),
+            supply.as_secs_f64() / distinct.as_secs_f64(),
+            ms(distinct),
+        );
         // Each mix beside the plain GROUP BY of the same run (the target is ≤ 0.25×).
         let versus = |mix: Duration| {
             format!(
@@ -399,5 +467,5 @@ async fn main() {
             common::drop_database(&database);
         }
     }
-    println!("{report}{groupings}");
+    println!("{report}{groupings}{sweeps}");
 }

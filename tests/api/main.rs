@@ -41,4 +41,5 @@ mod security_regressions;
 mod sourcing_mix;
 mod tenancy_schema;
 mod token_attacks;
+mod watched_supply;
 mod webhooks;

@@ -1,0 +1,1 @@
+DROP INDEX purchase_origins_weightless_idx;
