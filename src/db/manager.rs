@@ -10,6 +10,12 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 
 use super::{Backend, DatabaseUrl, DbConn};
 
+/// How long a SQLite write waits for the write lock (`busy_timeout`) before it fails with
+/// "database is locked": a request's write is then answered 503 with `Retry-After`
+/// (docs/OPERATIONS.md, "SQLite: one writer at a time"). Background writers wait longer
+/// ([`super::Db::write_patiently`]).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 pub struct ConnectionManager {
     url: DatabaseUrl,
     statement_timeout: Duration,
@@ -47,10 +53,11 @@ impl ConnectionManager {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the one writer; busy_timeout makes a second writer
                 // wait for the lock instead of failing at once.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                    SQLITE_BUSY_TIMEOUT.as_millis()
+                ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }

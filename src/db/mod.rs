@@ -17,6 +17,9 @@ pub mod schema;
 pub mod sql_types;
 mod url;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
@@ -26,7 +29,7 @@ pub use create::{
     Created, create_database, database_and_maintenance_url, is_missing_database,
     is_transient_connect_error,
 };
-pub use manager::ConnectionManager;
+pub use manager::{ConnectionManager, SQLITE_BUSY_TIMEOUT};
 pub use migrate::{revert_last_migration, run_migrations};
 pub use replica::ReadReplica;
 pub use url::{Backend, DatabaseUrl};
@@ -214,6 +217,43 @@ impl Db {
     {
         self.read(move |conn| write_transaction(conn, f)).await
     }
+
+    /// As [`Db::write`], for a background task nobody is waiting on (a sweep's results, a
+    /// delivery's attempt): on SQLite it waits up to [`BACKGROUND_BUSY_TIMEOUT`] for the write
+    /// lock rather than [`SQLITE_BUSY_TIMEOUT`], so that a long purchase batch holding the lock
+    /// delays it instead of failing it (a failed sweep is tried again only after its retry, an
+    /// unrecorded delivery is sent again). The connection goes back to the pool with the usual
+    /// timeout. On PostgreSQL the same as [`Db::write`]: it has no database-wide write lock.
+    pub async fn write_patiently<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<Unavailable> + From<DieselError> + Send + 'static,
+    {
+        self.read(move |conn| {
+            if !matches!(conn, DbConn::Sqlite(_)) {
+                return write_transaction(conn, f);
+            }
+            busy_timeout(conn, BACKGROUND_BUSY_TIMEOUT)?;
+            let done = write_transaction(conn, f);
+            if let Err(e) = busy_timeout(conn, SQLITE_BUSY_TIMEOUT) {
+                log::warn!("could not restore a connection's busy_timeout: {e}");
+            }
+            done
+        })
+        .await
+    }
+}
+
+/// How long a background writer waits for SQLite's write lock ([`Db::write_patiently`]):
+/// longer than a purchase batch holds it (a 50,000-line batch held it about 6 s on the bench
+/// machine; docs/OPERATIONS.md, "SQLite: one writer at a time").
+pub const BACKGROUND_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Sets a SQLite connection's `busy_timeout`.
+fn busy_timeout(conn: &mut DbConn, timeout: Duration) -> Result<(), DieselError> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(&format!("PRAGMA busy_timeout = {}", timeout.as_millis()))
 }
 
 /// An error that may be a unique-key race with a concurrent writer ([`Db::write_upsert`]).

@@ -160,7 +160,7 @@ pub async fn sweep_next(
             // delay the organisation's webhooks that long. Try again after RETRY instead.
             let retry = time::now() + RETRY;
             let released = db
-                .write(move |conn| {
+                .write_patiently(move |conn| {
                     flag_state::retry_at(conn, &failed, lease_until, retry).map_err(AppError::from)
                 })
                 .await;
@@ -195,7 +195,11 @@ async fn sweep_claimed(
         })
         .await?;
     let quiet = sweep.quiet != 0;
-    let (raised, cleared, certificates) = db.write(move |conn| apply(conn, &sweep, found)).await?;
+    // Patiently: on SQLite a long purchase batch may hold the write lock past a request's
+    // timeout, and failing here would throw the reading away and wait for RETRY.
+    let (raised, cleared, certificates) = db
+        .write_patiently(move |conn| apply(conn, &sweep, found))
+        .await?;
     if raised + cleared + certificates > 0 && !quiet {
         log::info!(
             "sweep of organisation {organisation}: {raised} flag(s) raised, {cleared} cleared, \

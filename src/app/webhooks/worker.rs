@@ -181,7 +181,11 @@ impl Worker {
             tokio::spawn(async move {
                 let id = claimed.id.clone();
                 let outcome = worker.deliver(claimed, found).await;
-                let recorded = worker.db.write(move |conn| record(conn, &outcome)).await;
+                // Patiently: an attempt not recorded is sent again once its lease runs out.
+                let recorded = worker
+                    .db
+                    .write_patiently(move |conn| record(conn, &outcome))
+                    .await;
                 if let Err(e) = recorded {
                     // The lease runs out and the delivery is tried again: at least once.
                     log::warn!("webhook delivery {id}: the attempt could not be recorded: {e}");
