@@ -146,7 +146,9 @@ pub async fn sweep_next(
     let now = time::now();
     let lease_until = now + chrono::Duration::minutes(10);
     let claimed = db
-        .write(move |conn| flag_state::claim(conn, now, lease_until).map_err(AppError::from))
+        .write_patiently(move |conn| {
+            flag_state::claim(conn, now, lease_until).map_err(AppError::from)
+        })
         .await?;
     let Some(sweep) = claimed else {
         return Ok(false);
@@ -218,7 +220,7 @@ pub async fn run(db: Db, tolerance: YieldTolerance, poll: Duration, wake: Arc<No
     loop {
         let date = time::now().date_naive();
         if today != Some(date) {
-            match db.write(request_all).await {
+            match db.write_patiently(request_all).await {
                 Ok(()) => today = Some(date),
                 Err(e) => log::warn!("red-flag sweep request: {e}"),
             }

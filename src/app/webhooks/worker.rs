@@ -167,7 +167,7 @@ impl Worker {
         let limit = free.len() as i64;
         let claimed = self
             .db
-            .write(move |conn| {
+            .write_patiently(move |conn| {
                 delivery::claim(conn, now, lease_until, limit).map_err(AppError::from)
             })
             .await?;
