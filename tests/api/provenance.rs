@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use oretrace::db::ConnectionManager;
 use oretrace::domain::mass::Mass;
 use oretrace::domain::provenance::Origin as LotOrigin;
 use oretrace::store::lot_graph::{self, AncestryRow, LoadedGraph, MAX_DEPTH};
@@ -249,34 +248,27 @@ async fn the_graph_loader_reads_what_the_plain_recursive_sql_reads(app: TestApp)
             .output(&rival_bar),
     )
     .await;
-    let url = app.config.database_url.clone();
-    let timeout = app.config.pool.statement_timeout;
     let organisation = org.org_id.clone();
     let roots = [c.bar.clone(), rival_bar.clone()];
     type Read = (LoadedGraph, Vec<AncestryRow>);
-    let (own, rival): (Read, Read) = tokio::task::spawn_blocking(move || {
-        let mut conn = ConnectionManager::new(url, timeout).establish().unwrap();
-        let mut read = |root: &String| {
-            let loaded = lot_graph::load(
-                &mut conn,
-                &organisation,
-                std::slice::from_ref(root),
-                MAX_DEPTH,
-            )
-            .unwrap();
-            let rows = lot_graph::ancestry_rows_by_recursive_sql(
-                &mut conn,
-                &organisation,
-                root,
-                MAX_DEPTH as i32,
-            )
-            .unwrap();
-            (loaded, rows)
-        };
-        (read(&roots[0]), read(&roots[1]))
-    })
-    .await
-    .unwrap();
+    let (own, rival): (Read, Read) = app
+        .with_conn(move |conn| {
+            let mut read = |root: &String| {
+                let loaded =
+                    lot_graph::load(conn, &organisation, std::slice::from_ref(root), MAX_DEPTH)
+                        .unwrap();
+                let rows = lot_graph::ancestry_rows_by_recursive_sql(
+                    conn,
+                    &organisation,
+                    root,
+                    MAX_DEPTH as i32,
+                )
+                .unwrap();
+                (loaded, rows)
+            };
+            (read(&roots[0]), read(&roots[1]))
+        })
+        .await;
 
     let (loaded, rows) = own;
     let reached: BTreeSet<&str> = rows
@@ -400,15 +392,11 @@ async fn the_graph_loader_reads_what_the_plain_recursive_sql_reads(app: TestApp)
             .output(&twin_b),
     )
     .await;
-    let url = app.config.database_url.clone();
     let organisation = org.org_id.clone();
     let twins = vec![twin_a.clone(), twin_b.clone()];
-    let loaded = tokio::task::spawn_blocking(move || {
-        let mut conn = ConnectionManager::new(url, timeout).establish().unwrap();
-        lot_graph::load(&mut conn, &organisation, &twins, MAX_DEPTH).unwrap()
-    })
-    .await
-    .unwrap();
+    let loaded = app
+        .with_conn(move |conn| lot_graph::load(conn, &organisation, &twins, MAX_DEPTH).unwrap())
+        .await;
     let mut outputs = vec![twin_a.clone(), twin_b.clone()];
     outputs.sort();
     for twin in [&twin_a, &twin_b] {

@@ -380,12 +380,7 @@ async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
     let apart: oretrace::domain::ids::FacilityId = apart_mine.parse().unwrap();
     let shared: oretrace::domain::ids::FacilityId = shared_mine.parse().unwrap();
     let postgres = app.backend == crate::helpers::Backend::Postgres;
-    let url = app.config.database_url.clone();
-    let statement_timeout = app.config.pool.statement_timeout;
-    tokio::task::spawn_blocking(move || {
-        let mut conn = oretrace::db::ConnectionManager::new(url, statement_timeout)
-            .establish()
-            .unwrap();
+    app.with_conn(move |conn| {
         let day = |d: &str| d.parse::<chrono::NaiveDate>().unwrap();
         let summings = [
             (false, true),
@@ -422,7 +417,7 @@ async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
                     }
                     sums
                 };
-                let cells = mix::rollup_cells(&mut conn, org, grain, run, None, None).unwrap();
+                let cells = mix::rollup_cells(conn, org, grain, run, None, None).unwrap();
                 assert!(cells.len() >= 9, "{case}: {cells:?}");
                 let expected = add_up(&cells, &|c| {
                     if summing.dates || c.facility_id == Some(apart) {
@@ -432,7 +427,7 @@ async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
                     }
                 });
                 let summed =
-                    mix::aggregate_summed(&mut conn, org, grain, run, None, &[apart], summing)
+                    mix::aggregate_summed(conn, org, grain, run, None, &[apart], summing)
                         .unwrap();
                 assert_eq!(add_up(&summed, &|c| c.purchased_on), expected, "{case}");
                 // The facility read apart keeps its two dates.
@@ -469,8 +464,7 @@ async fn a_summed_run_is_its_cells_added_up(app: TestApp) {
             }
         }
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 /// A mix that is not by month sums its whole months in the database for the facilities whose
@@ -666,117 +660,114 @@ async fn the_rollup_always_equals_the_lines(app: TestApp) {
     app.delete_purchase(&buyer, &c.id()).await;
 
     let org: oretrace::domain::ids::OrganisationId = buyer.org_id.parse().unwrap();
-    let url = app.config.database_url.clone();
-    let statement_timeout = app.config.pool.statement_timeout;
-    let (rollup, lines) = tokio::task::spawn_blocking(move || {
-        let mut conn = oretrace::db::ConnectionManager::new(url, statement_timeout)
-            .establish()
-            .unwrap();
-        let from = "2000-01-01".parse().unwrap();
-        let to = "2100-01-01".parse().unwrap();
-        let mut read = |grain| {
-            oretrace::store::mix::rollup_cells(&mut conn, org, grain, (from, to), None, None)
-                .unwrap()
-        };
-        let days = read(oretrace::store::mix::Grain::Day);
-        let months = read(oretrace::store::mix::Grain::Month);
-        let mut rollup: Vec<_> = days
-            .iter()
-            .map(|r| {
+    let (rollup, lines) = app
+        .with_conn(move |conn| {
+            let from = "2000-01-01".parse().unwrap();
+            let to = "2100-01-01".parse().unwrap();
+            let mut read = |grain| {
+                oretrace::store::mix::rollup_cells(conn, org, grain, (from, to), None, None)
+                    .unwrap()
+            };
+            let days = read(oretrace::store::mix::Grain::Day);
+            let months = read(oretrace::store::mix::Grain::Month);
+            let mut rollup: Vec<_> = days
+                .iter()
+                .map(|r| {
+                    (
+                        r.purchased_on,
+                        r.mineral,
+                        r.supplier_party_id
+                            .expect("a cell as stored names its supplier"),
+                        r.facility_id,
+                        r.origin_class,
+                        r.quantity_mg,
+                        r.quantity_uozt,
+                    )
+                })
+                .collect();
+            rollup.sort();
+            let mut merged: Vec<oretrace::store::mix::LineSum> = Vec::new();
+            for row in rollup {
+                match merged.last_mut() {
+                    Some(last)
+                        if (&last.0, &last.1, &last.2, &last.3, &last.4)
+                            == (&row.0, &row.1, &row.2, &row.3, &row.4) =>
+                    {
+                        last.5 += row.5;
+                        last.6 += row.6;
+                    }
+                    _ => merged.push(row),
+                }
+            }
+            let mut lines = oretrace::store::mix::aggregate_from_lines(conn, org).unwrap();
+            lines.sort();
+            // The monthly rollup is the daily one summed per month, cell for cell.
+            let cell = |r: oretrace::store::mix::OriginAggregate, on| {
                 (
-                    r.purchased_on,
+                    on,
                     r.mineral,
-                    r.supplier_party_id
-                        .expect("a cell as stored names its supplier"),
+                    r.supplier_party_id,
                     r.facility_id,
                     r.origin_class,
-                    r.quantity_mg,
-                    r.quantity_uozt,
+                    r.country,
+                    r.declared,
+                    r.has_lot,
                 )
-            })
-            .collect();
-        rollup.sort();
-        let mut merged: Vec<oretrace::store::mix::LineSum> = Vec::new();
-        for row in rollup {
-            match merged.last_mut() {
-                Some(last)
-                    if (&last.0, &last.1, &last.2, &last.3, &last.4)
-                        == (&row.0, &row.1, &row.2, &row.3, &row.4) =>
-                {
-                    last.5 += row.5;
-                    last.6 += row.6;
-                }
-                _ => merged.push(row),
+            };
+            let mut days_by_month = std::collections::BTreeMap::new();
+            for r in days {
+                let (mg, uozt) = (r.quantity_mg, r.quantity_uozt);
+                let month = oretrace::domain::mix::month_start(r.purchased_on);
+                let sums = days_by_month.entry(cell(r, month)).or_insert((0, 0));
+                sums.0 += mg;
+                sums.1 += uozt;
             }
-        }
-        let mut lines = oretrace::store::mix::aggregate_from_lines(&mut conn, org).unwrap();
-        lines.sort();
-        // The monthly rollup is the daily one summed per month, cell for cell.
-        let cell = |r: oretrace::store::mix::OriginAggregate, on| {
-            (
-                on,
-                r.mineral,
-                r.supplier_party_id,
-                r.facility_id,
-                r.origin_class,
-                r.country,
-                r.declared,
-                r.has_lot,
-            )
-        };
-        let mut days_by_month = std::collections::BTreeMap::new();
-        for r in days {
-            let (mg, uozt) = (r.quantity_mg, r.quantity_uozt);
-            let month = oretrace::domain::mix::month_start(r.purchased_on);
-            let sums = days_by_month.entry(cell(r, month)).or_insert((0, 0));
-            sums.0 += mg;
-            sums.1 += uozt;
-        }
-        days_by_month.retain(|_, sums| *sums != (0, 0));
-        // Cells as read, each keyed by itself on its own date.
-        let keyed = |cells: Vec<oretrace::store::mix::OriginAggregate>| {
-            cells
-                .into_iter()
-                .map(|r| {
-                    let sums = (r.quantity_mg, r.quantity_uozt);
-                    let on = r.purchased_on;
-                    (cell(r, on), sums)
-                })
-                .collect::<std::collections::BTreeMap<_, _>>()
-        };
-        let months = keyed(months);
-        assert_eq!(months, days_by_month);
-        assert!(months.len() >= 4, "{months:?}");
-        // The monthly rollup by origin is the monthly one summed over suppliers, cell for cell.
-        let mut summed_over_suppliers = std::collections::BTreeMap::new();
-        for ((on, mineral, _, facility, class, country, declared, has_lot), (mg, uozt)) in &months {
-            let key = (
-                *on, *mineral, None, *facility, *class, *country, *declared, *has_lot,
+            days_by_month.retain(|_, sums| *sums != (0, 0));
+            // Cells as read, each keyed by itself on its own date.
+            let keyed = |cells: Vec<oretrace::store::mix::OriginAggregate>| {
+                cells
+                    .into_iter()
+                    .map(|r| {
+                        let sums = (r.quantity_mg, r.quantity_uozt);
+                        let on = r.purchased_on;
+                        (cell(r, on), sums)
+                    })
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            };
+            let months = keyed(months);
+            assert_eq!(months, days_by_month);
+            assert!(months.len() >= 4, "{months:?}");
+            // The monthly rollup by origin is the monthly one summed over suppliers, cell for cell.
+            let mut summed_over_suppliers = std::collections::BTreeMap::new();
+            for ((on, mineral, _, facility, class, country, declared, has_lot), (mg, uozt)) in
+                &months
+            {
+                let key = (
+                    *on, *mineral, None, *facility, *class, *country, *declared, *has_lot,
+                );
+                let sums = summed_over_suppliers.entry(key).or_insert((0, 0));
+                sums.0 += mg;
+                sums.1 += uozt;
+            }
+            let by_origin = keyed(
+                oretrace::store::mix::aggregate_summed(
+                    conn,
+                    org,
+                    oretrace::store::mix::Grain::Month,
+                    (from, to),
+                    None,
+                    &[],
+                    oretrace::store::mix::Summing {
+                        dates: true,
+                        suppliers: false,
+                    },
+                )
+                .unwrap(),
             );
-            let sums = summed_over_suppliers.entry(key).or_insert((0, 0));
-            sums.0 += mg;
-            sums.1 += uozt;
-        }
-        let by_origin = keyed(
-            oretrace::store::mix::aggregate_summed(
-                &mut conn,
-                org,
-                oretrace::store::mix::Grain::Month,
-                (from, to),
-                None,
-                &[],
-                oretrace::store::mix::Summing {
-                    dates: true,
-                    suppliers: false,
-                },
-            )
-            .unwrap(),
-        );
-        assert_eq!(by_origin, summed_over_suppliers);
-        (merged, lines)
-    })
-    .await
-    .unwrap();
+            assert_eq!(by_origin, summed_over_suppliers);
+            (merged, lines)
+        })
+        .await;
     assert_eq!(rollup, lines);
     assert_eq!(
         lines.len(),

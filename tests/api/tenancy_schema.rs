@@ -150,13 +150,8 @@ fn violations(conn: &mut DbConn) -> (BTreeSet<String>, Vec<String>) {
 }
 
 async fn tenant_keys_carry_the_organisation(app: TestApp) {
-    let url = app.config.database_url.clone();
-    let timeout = app.config.pool.statement_timeout;
-    tokio::task::spawn_blocking(move || {
-        let mut conn = oretrace::db::ConnectionManager::new(url, timeout)
-            .establish()
-            .unwrap();
-        let (tenant, found) = violations(&mut conn);
+    app.with_conn(move |conn| {
+        let (tenant, found) = violations(conn);
         for expected in [
             "lots",
             "custody_events",
@@ -184,12 +179,12 @@ async fn tenant_keys_carry_the_organisation(app: TestApp) {
              FOREIGN KEY (note_id) REFERENCES bad_notes (id))",
         ];
         for statement in bad {
-            match &mut conn {
+            match &mut *conn {
                 DbConn::Pg(pg) => diesel::sql_query(statement).execute(pg).unwrap(),
                 DbConn::Sqlite(sqlite) => diesel::sql_query(statement).execute(sqlite).unwrap(),
             };
         }
-        let (_, found) = violations(&mut conn);
+        let (_, found) = violations(conn);
         assert!(
             found
                 .iter()
@@ -204,8 +199,7 @@ async fn tenant_keys_carry_the_organisation(app: TestApp) {
         );
         assert_eq!(found.len(), 2, "{found:?}");
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 both_backends!(tenant_keys_carry_the_organisation);
