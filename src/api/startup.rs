@@ -340,7 +340,8 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// Periodic chores: expired idempotency records, idle rate-limit keys.
+/// Periodic chores: expired idempotency records, idle rate-limit keys. Its writes wait
+/// patiently for SQLite's write lock (`Db::write_patiently`), as every background task's do.
 async fn housekeeping(state: Data<AppState>) {
     let mut interval = actix_web::rt::time::interval(Duration::from_secs(600));
     loop {
@@ -353,14 +354,18 @@ async fn housekeeping(state: Data<AppState>) {
             .unwrap_or(chrono::Duration::hours(24));
         match state
             .db
-            .write(move |conn| crate::store::idempotency::purge_expired(conn, ttl))
+            .write_patiently(move |conn| crate::store::idempotency::purge_expired(conn, ttl))
             .await
         {
             Ok(0) => {}
             Ok(n) => log::info!("purged {n} expired idempotency records"),
             Err(e) => log::warn!("idempotency purge: {e}"),
         }
-        if let Err(e) = state.db.write(crate::store::mix_rollup::purge_empty).await {
+        if let Err(e) = state
+            .db
+            .write_patiently(crate::store::mix_rollup::purge_empty)
+            .await
+        {
             log::warn!("sourcing-mix rollup purge: {e}");
         }
         let before = crate::domain::time::now()
@@ -368,7 +373,7 @@ async fn housekeeping(state: Data<AppState>) {
                 .unwrap_or(chrono::Duration::days(35));
         match state
             .db
-            .write(move |conn| crate::store::webhook::event::prune(conn, before))
+            .write_patiently(move |conn| crate::store::webhook::event::prune(conn, before))
             .await
         {
             Ok(0) => {}

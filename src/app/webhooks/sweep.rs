@@ -158,8 +158,9 @@ pub async fn sweep_next(
         Ok(()) => Ok(true),
         Err(error) => {
             // Left as it is, the lease would keep the sweep from anyone for ten minutes: a
-            // write that timed out behind a long batch on SQLite ("database is locked") would
-            // delay the organisation's webhooks that long. Try again after RETRY instead.
+            // corrupt row, or on SQLite a batch holding the write lock past even a patient
+            // write's minute, would delay the organisation's webhooks that long. Try again
+            // after RETRY instead.
             let retry = time::now() + RETRY;
             let released = db
                 .write_patiently(move |conn| {
