@@ -26,7 +26,7 @@ use diesel::sql_types::Text;
 use serde_json::{Value, json};
 
 use oretrace::app::declarations::xlsx_writer;
-use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
+use oretrace::db::Backend;
 use oretrace::domain::country::CountryCode;
 use oretrace::domain::declaration::layout::cmrt6;
 use oretrace::domain::declaration::{
@@ -215,10 +215,7 @@ async fn run(backend: Backend) {
     let loading = started.elapsed();
     let mut reference = Vec::new();
     let mut oretrace = Vec::new();
-    let url = DatabaseUrl::parse(&bench.database_url).unwrap();
-    let mut conn = ConnectionManager::new(url, Duration::from_secs(60))
-        .establish()
-        .expect("connect");
+    let mut conn = bench.conn();
     let buyer = bench.buyer.to_string();
     let mut smelters = 0;
     for _ in 0..5 {

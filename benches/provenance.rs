@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
-use oretrace::db::{Backend, ConnectionManager, DatabaseUrl, DbConn};
+use oretrace::db::{Backend, DbConn};
 use oretrace::domain::provenance::{LotQuantity, YieldTolerance, trace_many};
 use oretrace::store::lot_graph::{self, MAX_DEPTH};
 use oretrace::store::provenance::TraceContext;
@@ -52,15 +52,6 @@ async fn facility(bench: &Bench, body: Value) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
-fn connect(bench: &Bench) -> DbConn {
-    ConnectionManager::new(
-        DatabaseUrl::parse(&bench.database_url).unwrap(),
-        Duration::from_secs(120),
-    )
-    .establish()
-    .unwrap()
-}
-
 fn flush(conn: &mut DbConn, table: &str, columns: &str, rows: &mut Vec<String>) {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         conn.batch_execute(&format!(
@@ -78,7 +69,7 @@ fn flush(conn: &mut DbConn, table: &str, columns: &str, rows: &mut Vec<String>) 
 /// diamonds, so a lot is reached by several paths); each lot of tier 5 is extracted at a mine.
 /// Returns the traced lot's id.
 fn seed_ancestry(bench: &Bench, mines: &[String], plants: &[String]) -> String {
-    let mut conn = connect(bench);
+    let mut conn = bench.conn();
     let org = bench.buyer.to_string();
     let mut rng = Rng(0x0e0e_5eed_0b3e_2026);
     let tiers: Vec<Vec<String>> = TIERS
@@ -242,7 +233,7 @@ async fn main() {
         let route = median(samples);
         let (load, loaded, attribution, model, cte, cte_lots, rows_sql, rows) =
             tokio::task::block_in_place(|| {
-                let mut conn = connect(&bench);
+                let mut conn = bench.conn();
                 let org = bench.buyer.to_string();
                 let roots = vec![root.clone()];
                 let (load, loaded) = timed(env.runs, || {

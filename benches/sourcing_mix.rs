@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
+use oretrace::db::Backend;
 use serde_json::json;
 
 use common::{Bench, Rng, median, ms};
@@ -182,11 +182,7 @@ async fn timed_get(bench: &Bench, path: &str, runs: usize) -> Duration {
 /// The plain SQL the mix rests on, timed in the database: a GROUP BY over the same rows (the
 /// lines purchased from `from` to `to`).
 fn plain_group_by(bench: &Bench, (from, to): (&str, &str), runs: usize) -> Duration {
-    let manager = ConnectionManager::new(
-        DatabaseUrl::parse(&bench.database_url).unwrap(),
-        Duration::from_secs(60),
-    );
-    let mut conn = manager.establish().unwrap();
+    let mut conn = bench.conn();
     let sql = format!(
         "SELECT origin_class, CAST(SUM(quantity_mg) AS BIGINT) FROM purchase_origins \
          WHERE organisation_id = '{}' AND purchased_on >= '{from}' AND purchased_on <= '{to}' \
@@ -212,11 +208,7 @@ struct Id {
 /// certificate watch looks at, `certification_state::supply`), beside the plain `SELECT
 /// DISTINCT` of the same ids over every purchase and origin row; both medians of `runs`.
 fn sweep_supply(bench: &Bench, runs: usize) -> (Duration, Duration) {
-    let manager = ConnectionManager::new(
-        DatabaseUrl::parse(&bench.database_url).unwrap(),
-        Duration::from_secs(60),
-    );
-    let mut conn = manager.establish().unwrap();
+    let mut conn = bench.conn();
     let organisation = bench.buyer;
     let distinct = |column: &str, table: &str| {
         format!(

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use oretrace::api::startup::{Application, migrate_with_retry};
 use oretrace::auth::scopes::{Scope, ScopeSet};
 use oretrace::config::{Config, SigningConfig};
-use oretrace::db::{Backend, ConnectionManager, DatabaseUrl};
+use oretrace::db::{Backend, ConnectionManager, DatabaseUrl, DbConn};
 use oretrace::domain::ids::OrganisationId;
 use oretrace::store::organisation::OrganisationKind;
 use oretrace::store::{api_client, organisation};
@@ -49,6 +49,17 @@ pub struct Bench {
 }
 
 impl Bench {
+    /// A connection of its own to the bench's database, for what is timed or read beside the
+    /// service (the references, the sweeps' state).
+    pub fn conn(&self) -> DbConn {
+        ConnectionManager::new(
+            DatabaseUrl::parse(&self.database_url).unwrap(),
+            Duration::from_secs(120),
+        )
+        .establish()
+        .expect("connect")
+    }
+
     /// POSTs `body`, asserting a 2xx; the answer.
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> Value {
         let response = self
@@ -180,11 +191,7 @@ pub fn ms(d: Duration) -> String {
 /// that no timed request runs beside one. Returns how long it waited.
 pub async fn settle(bench: &Bench) -> Duration {
     let started = std::time::Instant::now();
-    let manager = ConnectionManager::new(
-        DatabaseUrl::parse(&bench.database_url).unwrap(),
-        Duration::from_secs(60),
-    );
-    let mut conn = manager.establish().unwrap();
+    let mut conn = bench.conn();
     while started.elapsed() < Duration::from_secs(600)
         && oretrace::store::webhook::flag_state::pending(&mut conn).unwrap() > 0
     {
